@@ -1,43 +1,150 @@
-//! Placeholder API surface; the real implementation lands shortly.
-#[derive(Debug, Clone, Default)]
+//! Strict validation, repair and splitting of eSIM activation-code CSV files.
+//!
+//! Mobile operators deliver activation codes as a CSV file: line 1 is the operator's SM-DP+
+//! address, every later line is `ICCID,MatchingID`. This crate gives one verdict on such a
+//! file wherever it runs - in the browser (WebAssembly), on the server and on the command
+//! line - so it does no I/O: it takes bytes and returns a [`Report`].
+//!
+//! * [`check`] returns every finding of the contract (`docs/findings.md`): a stable
+//!   [`Code`], its [`Severity`], the line and column, a message in English or Swedish that
+//!   names the value, and the [`Fix`] where one is safe. Validation never stops at the first
+//!   problem.
+//! * [`parse`] also returns the [`Pool`] - typed [`ActivationCode`]s in Graph's shape - when
+//!   the file has no errors. Values come out as [`Iccid`], [`MatchingId`] and
+//!   [`SmdpAddress`], which cannot hold a bad value.
+//! * [`fix()`] applies every safe fix until nothing changes and validates the result again.
+//! * [`split()`] turns a file of more than 1,000 codes, or of several operators, into valid
+//!   files.
+//! * [`Batch`] checks several files together, so an ICCID repeated across files is found.
+//!
+//! # Positions
+//!
+//! `line` is the 1-based physical line; a line ends at CRLF, LF or a lone CR. `column` is
+//! the 1-based position of the first character of the offending value, counted in Unicode
+//! scalar values of the decoded line, a byte-order mark not counted; for invalid UTF-8 it
+//! is the byte column of the first bad byte. Line-level findings have a line and no column;
+//! file-level findings have neither.
+//!
+//! # Example
+//!
+//! ```
+//! use esim_csv::{check, Code, Lang, Options};
+//!
+//! let file = b"smdp.example.com\n8946000000000000014,ABCD-1234-XYZ\n894600000000014,ABCD-1235\n";
+//! let report = check(file, &Options::file("pool.csv"));
+//! assert!(!report.is_valid());
+//! let finding = &report.findings[0];
+//! assert_eq!(finding.code, Code::IccidLength);
+//! assert_eq!((finding.line, finding.column), (Some(3), Some(1)));
+//! assert_eq!(
+//!     finding.message(Lang::En),
+//!     "ICCID 894600000000014 has 15 digits; an ICCID has 19 or 20."
+//! );
+//! ```
+
+mod code;
+mod engine;
+mod fix;
+mod messages;
+mod report;
+mod scan;
+mod split;
+mod values;
+
+use std::sync::Arc;
+
+pub use code::{Code, Severity};
+pub use fix::{apply_fixes, fix, Fixed};
+pub use report::{Detail, Edit, Finding, Fix, JsonFinding, JsonReport, Lang, LineEnding, Report};
+pub use split::{split, Part, SplitError};
+pub use values::{
+    ActivationCode, Iccid, IccidError, MatchingId, MatchingIdError, SmdpAddress, SmdpError,
+    MAX_MATCHING_ID_LEN,
+};
+
+/// The most activation codes one file may hold.
+pub const MAX_CODES: usize = 1000;
+
+/// The default limit of findings kept in a report (all are counted).
+pub const DEFAULT_MAX_FINDINGS: usize = 10_000;
+
+/// How to check a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
+    /// The file name as given (shown in the report). `None` for pasted text.
     pub file_name: Option<String>,
+    /// Check that the name ends in `.csv` (off for standard input).
+    pub check_extension: bool,
+    /// Keep at most this many findings in [`Report::findings`]; all are counted.
+    pub max_findings: usize,
+    /// Warnings make the file invalid too.
+    pub deny_warnings: bool,
 }
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    Sv,
-}
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Code {
-    FileEmpty,
-}
-impl Code {
-    pub fn as_str(self) -> &'static str {
-        "file-empty"
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            file_name: None,
+            check_extension: true,
+            max_findings: DEFAULT_MAX_FINDINGS,
+            deny_warnings: false,
+        }
     }
 }
-#[derive(Debug, Clone)]
-pub struct Finding {
-    pub code: Code,
-    pub line: Option<u32>,
-    pub column: Option<u32>,
-}
-impl Finding {
-    pub fn message(&self, _lang: Lang) -> String {
-        String::new()
+
+impl Options {
+    /// The options for a file of this name.
+    pub fn file(name: &str) -> Self {
+        Options {
+            file_name: Some(name.to_owned()),
+            ..Options::default()
+        }
     }
 }
-#[derive(Debug, Clone, Default)]
-pub struct Report {
-    pub codes: usize,
-    pub findings: Vec<Finding>,
+
+/// A valid file's content: the SM-DP+ address and its codes, in Graph's shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pool {
+    /// The file's SM-DP+ address.
+    pub smdp_address: SmdpAddress,
+    /// The codes in file order, each carrying the SM-DP+ address.
+    pub codes: Vec<ActivationCode>,
 }
-impl Report {
-    pub fn is_valid(&self) -> bool {
-        self.findings.is_empty()
+
+/// Checks one file and returns every finding.
+pub fn check(input: &[u8], options: &Options) -> Report {
+    engine::Engine::run(input, options, None, false).report
+}
+
+/// Checks one file and, when it has no errors, returns its codes as a [`Pool`].
+///
+/// Warnings do not withhold the pool (the server reads values, not bytes); the report
+/// still lists them.
+pub fn parse(input: &[u8], options: &Options) -> (Report, Option<Pool>) {
+    let out = engine::Engine::run(input, options, None, true);
+    (out.report, out.pool)
+}
+
+/// Checks several files as one delivery: an ICCID repeated in a later file is
+/// `iccid-duplicate`, naming the earlier file and line.
+#[derive(Debug, Default)]
+pub struct Batch {
+    seen: engine::Seen,
+}
+
+impl Batch {
+    /// An empty batch.
+    pub fn new() -> Self {
+        Batch::default()
     }
-}
-pub fn check(_input: &[u8], _options: &Options) -> Report {
-    Report::default()
+
+    /// Checks the next file of the batch.
+    pub fn check(&mut self, input: &[u8], options: &Options) -> Report {
+        let out = engine::Engine::run(input, options, Some(&self.seen), false);
+        let name: Arc<str> = Arc::from(options.file_name.as_deref().unwrap_or("-"));
+        for (key, line) in out.iccids {
+            self.seen.entry(key).or_insert_with(|| (name.clone(), line));
+        }
+        out.report
+    }
 }

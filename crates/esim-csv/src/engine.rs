@@ -1,0 +1,807 @@
+//! The validator: one pass over the lines, every finding, no early exit.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::Range;
+use std::sync::Arc;
+
+use crate::code::Code;
+use crate::report::{Edit, Finding, Fix, LineEnding, Report};
+use crate::scan::{self, column, is_blank, is_ws, split, Field, Lines, Seps};
+use crate::values::{host_span, iccid_key, is_fqdn, is_scientific, luhn_valid, SmdpAddress};
+use crate::{ActivationCode, Iccid, MatchingId, Options, Pool, MAX_CODES};
+
+/// ICCIDs seen in earlier files of one check: key -> (file, line).
+pub(crate) type Seen = HashMap<u128, (Arc<str>, u32), BuildHasherDefault<FxHasher>>;
+
+/// The words of a column-name line, lower case, without ` `, `_`, `-`, `+` and `.`.
+const HEADER_WORDS: &[&str] = &[
+    "iccid",
+    "iccids",
+    "iccidnumber",
+    "integratedcircuitcardidentifier",
+    "matchingid",
+    "matchingids",
+    "matchingidentifier",
+    "matchid",
+    "smdp",
+    "smdpaddress",
+    "smdpplus",
+    "smdpplusaddress",
+    "smdpserver",
+    "smdpserveraddress",
+    "smdpplusserveraddress",
+    "activationcode",
+    "activationcodes",
+    "eid",
+];
+
+/// A small, fast hasher for integer and short string keys (the Fx hash of rustc). The
+/// keys come from the file being checked, so no attacker gains from collisions beyond
+/// slowing their own check.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        for b in chunks.remainder() {
+            self.add(u64::from(*b));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_u128(&mut self, i: u128) {
+        self.add(i as u64);
+        self.add((i >> 64) as u64);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+struct SmdpLine {
+    line: u32,
+    /// The SM-DP+ line of the section the reader is in, and its host.
+    section: (u32, String),
+    /// The host as written, scheme and path removed; empty when none could be read.
+    host: String,
+    address: Option<SmdpAddress>,
+    flagged: bool,
+}
+
+enum Structural {
+    None,
+    Delimiter,
+    TrailingComma,
+    FieldCount,
+}
+
+pub(crate) struct Engine<'a, 'o> {
+    options: &'o Options,
+    earlier: Option<&'o Seen>,
+    findings: Vec<Finding>,
+    file_level: Vec<Finding>,
+    counts: BTreeMap<Code, usize>,
+    truncated: bool,
+    smdp: Option<SmdpLine>,
+    smdp_missing_at: Option<u32>,
+    codes: usize,
+    iccids: FxMap<u128, (u32, Cow<'a, str>)>,
+    mids: FxMap<&'a str, (u32, Cow<'a, str>)>,
+    collected: Option<Vec<(Iccid, MatchingId)>>,
+    fields: Vec<Field<'a>>,
+}
+
+/// What one run gives: the report, the codes when asked for, and the ICCIDs seen.
+pub(crate) struct Outcome {
+    pub report: Report,
+    pub pool: Option<Pool>,
+    pub iccids: Vec<(u128, u32)>,
+}
+
+impl<'a, 'o> Engine<'a, 'o> {
+    pub(crate) fn run(
+        input: &'a [u8],
+        options: &'o Options,
+        earlier: Option<&'o Seen>,
+        collect: bool,
+    ) -> Outcome {
+        let mut e = Engine {
+            options,
+            earlier,
+            findings: Vec::new(),
+            file_level: Vec::new(),
+            counts: BTreeMap::new(),
+            truncated: false,
+            smdp: None,
+            smdp_missing_at: None,
+            codes: 0,
+            iccids: FxMap::default(),
+            mids: FxMap::default(),
+            collected: collect.then(Vec::new),
+            fields: Vec::new(),
+        };
+        let line_ending = e.scan(input);
+        e.finish(line_ending)
+    }
+
+    fn emit(&mut self, f: Finding) {
+        *self.counts.entry(f.code).or_default() += 1;
+        if self.findings.len() < self.options.max_findings {
+            self.findings.push(f);
+        } else {
+            self.truncated = true;
+        }
+    }
+
+    fn emit_file(&mut self, f: Finding) {
+        *self.counts.entry(f.code).or_default() += 1;
+        self.file_level.push(f);
+    }
+
+    /// Reads the whole input; returns the line break to use for the file.
+    fn scan(&mut self, input: &'a [u8]) -> Option<LineEnding> {
+        if let Some(name) = self.options.file_name.as_deref() {
+            if self.options.check_extension && !has_csv_extension(name) {
+                self.emit_file(Finding::new(Code::FileExtension).value(name));
+            }
+        }
+        if input.iter().all(u8::is_ascii_whitespace)
+            || std::str::from_utf8(input).is_ok_and(is_blank)
+        {
+            self.file_level.clear();
+            self.counts.clear();
+            self.emit_file(Finding::new(Code::FileEmpty));
+            return None;
+        }
+        if looks_like_utf16(input) {
+            self.emit(Finding::new(Code::FileEncoding).at(1, 1).extra("UTF-16"));
+            return None;
+        }
+        let bom = input.starts_with(b"\xEF\xBB\xBF");
+        if bom {
+            self.emit(
+                Finding::new(Code::FileBom)
+                    .at_line(1)
+                    .with_fix(Fix::RemoveBom),
+            );
+        }
+
+        let mut endings = [0usize; 3]; // CRLF, LF, CR
+        let mut blanks: Vec<u32> = Vec::new();
+        for (i, raw) in Lines::new(input).enumerate() {
+            let ln = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            match raw.ending {
+                Some(LineEnding::Crlf) => endings[0] += 1,
+                Some(LineEnding::Lf) => endings[1] += 1,
+                Some(LineEnding::Cr) => endings[2] += 1,
+                None => {}
+            }
+            let bytes = if i == 0 && bom {
+                &raw.bytes[3..]
+            } else {
+                raw.bytes
+            };
+            let text = match std::str::from_utf8(bytes) {
+                Ok(text) => text,
+                Err(err) => {
+                    self.flush_blanks(&mut blanks);
+                    let at = err.valid_up_to();
+                    self.emit(
+                        Finding::new(Code::FileEncoding)
+                            .at(ln, u32::try_from(at + 1).unwrap_or(u32::MAX))
+                            .extra(&format!("{:02X}", bytes[at])),
+                    );
+                    if self.smdp.is_none() && self.smdp_missing_at.is_none() {
+                        self.smdp = Some(SmdpLine {
+                            line: ln,
+                            section: (ln, String::new()),
+                            host: String::new(),
+                            address: None,
+                            flagged: true,
+                        });
+                    } else {
+                        self.codes += 1;
+                    }
+                    continue;
+                }
+            };
+            if is_blank(text) {
+                blanks.push(ln);
+                continue;
+            }
+            self.flush_blanks(&mut blanks);
+            self.line(text, ln);
+        }
+
+        if let Some(&first) = blanks.first() {
+            self.emit(
+                Finding::new(Code::TrailingBlankLines)
+                    .at_line(first)
+                    .number(blanks.len() as u64)
+                    .with_fix(Fix::RemoveTrailingBlankLines { from_line: first }),
+            );
+        }
+        let [crlf, lf, cr] = endings;
+        let kinds = endings.iter().filter(|n| **n > 0).count();
+        let to = if lf > crlf {
+            LineEnding::Lf
+        } else {
+            LineEnding::Crlf
+        };
+        if kinds > 1 || cr > 0 {
+            let mut parts = Vec::new();
+            for (n, name) in [(crlf, "CRLF"), (lf, "LF"), (cr, "CR")] {
+                if n > 0 {
+                    parts.push(format!("{n} {name}"));
+                }
+            }
+            self.emit_file(
+                Finding::new(Code::LineEndingsMixed)
+                    .extra(&parts.join(", "))
+                    .with_fix(Fix::NormalizeLineEndings { to }),
+            );
+        }
+        (kinds > 0).then_some(to)
+    }
+
+    fn flush_blanks(&mut self, blanks: &mut Vec<u32>) {
+        for ln in blanks.drain(..) {
+            self.emit(
+                Finding::new(Code::BlankLine)
+                    .at_line(ln)
+                    .with_fix(Fix::RemoveLine { line: ln }),
+            );
+        }
+    }
+
+    fn line(&mut self, text: &'a str, ln: u32) {
+        if is_header(text, &mut self.fields) {
+            self.emit(
+                Finding::new(Code::ColumnHeaderRow)
+                    .at_line(ln)
+                    .value(text.trim_matches(is_ws))
+                    .with_fix(Fix::RemoveLine { line: ln }),
+            );
+            return;
+        }
+        if self.smdp.is_none() && self.smdp_missing_at.is_none() {
+            if let Some(first) = looks_like_code(text, &mut self.fields) {
+                self.emit(Finding::new(Code::SmdpMissing).at_line(ln).value(&first));
+                self.smdp_missing_at = Some(ln);
+                self.code_line(text, ln);
+            } else {
+                self.smdp_line(text, ln);
+            }
+            return;
+        }
+        if let Some((value, host, col)) = second_smdp(text, &mut self.fields) {
+            let f = Finding::new(Code::SecondSmdp).at(ln, col).value(&value);
+            // A repeat of the host of the section it is in is removable; a repeat of an
+            // earlier host after another one (A, B, A) is not: removing it would move the
+            // codes below it to B.
+            let f = match &mut self.smdp {
+                Some(first) if first.section.1.eq_ignore_ascii_case(&host) => f
+                    .other_line(first.section.0)
+                    .with_fix(Fix::RemoveLine { line: ln }),
+                Some(first) => {
+                    let f = f
+                        .other_line(first.line)
+                        .extra(&first.host)
+                        .with_fix(Fix::Split);
+                    first.section = (ln, host);
+                    f
+                }
+                None => f
+                    .other_line(self.smdp_missing_at.unwrap_or(1))
+                    .extra("-")
+                    .with_fix(Fix::Split),
+            };
+            self.emit(f);
+            return;
+        }
+        self.code_line(text, ln);
+    }
+
+    fn smdp_line(&mut self, text: &'a str, ln: u32) {
+        let core = text.trim_end_matches(is_ws);
+        let mut fields = std::mem::take(&mut self.fields);
+        split(core, Seps::Any, &mut fields);
+        let first = &fields[0];
+        let value: &str = &first.value;
+        let (hs, he) = host_span(value);
+        let mut smdp = SmdpLine {
+            line: ln,
+            section: (ln, value[hs..he].to_owned()),
+            host: value[hs..he].to_owned(),
+            address: None,
+            flagged: true,
+        };
+        let col = column(text, first.value_start);
+        if fields.len() > 1 {
+            let removable = fields[1..].iter().all(|f| f.value.is_empty() && !f.quoted);
+            let mut f = Finding::new(Code::SmdpExtraFields)
+                .at(ln, col)
+                .value(value)
+                .number(fields.len() as u64);
+            if removable {
+                f = f.with_fix(edit(text, ln, [(first.raw.end..text.len(), "")]));
+            }
+            self.emit(f);
+        } else {
+            match SmdpAddress::parse(value) {
+                Ok(address) => {
+                    smdp.address = Some(address);
+                    smdp.flagged = false;
+                }
+                Err(crate::SmdpError::Decorated { .. }) => {
+                    let mut f = Finding::new(Code::SmdpScheme)
+                        .at(ln, col)
+                        .value(value)
+                        .extra(&smdp.host);
+                    if !smdp.host.is_empty() && matches!(first.value, Cow::Borrowed(_)) {
+                        let span = first.value_start..first.value_start + value.len();
+                        f = f.with_fix(edit(text, ln, [(span, smdp.host.as_str())]));
+                    }
+                    self.emit(f);
+                }
+                Err(_) => self.emit(Finding::new(Code::SmdpInvalid).at(ln, col).value(value)),
+            }
+        }
+        let trailing_ws = fields.len() == 1 && core.len() < text.len();
+        self.padding_and_quotes(
+            text,
+            ln,
+            first,
+            trailing_ws.then_some(core.len()..text.len()),
+        );
+        self.smdp = Some(smdp);
+        self.fields = fields;
+    }
+
+    fn padding_and_quotes(
+        &mut self,
+        text: &str,
+        ln: u32,
+        f: &Field<'_>,
+        extra_ws: Option<Range<usize>>,
+    ) {
+        let col = column(text, f.raw.start);
+        let shown = &text[f.raw.start..extra_ws.as_ref().map_or(f.raw.end, |r| r.end)];
+        if f.padded || extra_ws.is_some() {
+            let mut spans = padding_spans(text, f);
+            spans.extend(extra_ws);
+            let spans = spans.into_iter().map(|r| (r, ""));
+            self.emit(
+                Finding::new(Code::Whitespace)
+                    .at(ln, col)
+                    .value(shown)
+                    .with_fix(edit(text, ln, spans)),
+            );
+        }
+        if f.quoted {
+            let spans = quote_spans(text, f).into_iter().map(|r| (r, ""));
+            self.emit(
+                Finding::new(Code::QuotedField)
+                    .at(ln, col)
+                    .value(&f.value)
+                    .with_fix(edit(text, ln, spans)),
+            );
+        }
+    }
+
+    fn code_line(&mut self, text: &'a str, ln: u32) {
+        self.codes += 1;
+        let core = text.trim_end_matches(|c| matches!(c, ',' | ';' | '\t') || is_ws(c));
+        let mut sep = b',';
+        if !scan::has_sep(core, b',') {
+            if scan::has_sep(core, b';') {
+                sep = b';';
+            } else if scan::has_sep(core, b'\t') {
+                sep = b'\t';
+            }
+        }
+        let mut fields = std::mem::take(&mut self.fields);
+        split(text, Seps::One(sep), &mut fields);
+
+        let structural = if sep != b',' {
+            let seps = fields[..fields.len() - 1]
+                .iter()
+                .map(|f| (f.raw.end..f.raw.end + 1, ","));
+            self.emit(
+                Finding::new(Code::Delimiter)
+                    .at_line(ln)
+                    .extra(if sep == b';' { ";" } else { "\t" })
+                    .with_fix(edit(text, ln, seps)),
+            );
+            Structural::Delimiter
+        } else if fields.len() > 2 && fields[2..].iter().all(|f| f.value.is_empty()) {
+            self.emit(
+                Finding::new(Code::TrailingComma)
+                    .at_line(ln)
+                    .number(fields.len() as u64 - 2)
+                    .with_fix(edit(text, ln, [(fields[1].raw.end..text.len(), "")])),
+            );
+            Structural::TrailingComma
+        } else if fields.len() != 2 {
+            self.emit(
+                Finding::new(Code::FieldCount)
+                    .at_line(ln)
+                    .number(fields.len() as u64),
+            );
+            Structural::FieldCount
+        } else {
+            Structural::None
+        };
+
+        for f in fields.iter().take(2) {
+            self.padding_and_quotes(text, ln, f, None);
+        }
+        let iccid = self.iccid(text, ln, &fields[0]);
+        let mid = match fields.get(1) {
+            Some(f) => self.matching_id(text, ln, f, &structural),
+            None => false,
+        };
+        if let (Some(key), true) = (iccid, mid) {
+            self.duplicates(text, ln, key, &fields);
+            if matches!(structural, Structural::None) {
+                if let Some(codes) = &mut self.collected {
+                    if let (Ok(i), Ok(m)) = (
+                        Iccid::parse(&fields[0].value),
+                        MatchingId::parse(&fields[1].value),
+                    ) {
+                        codes.push((i, m));
+                    }
+                }
+            }
+        } else if let Some(key) = iccid {
+            self.iccid_seen(text, ln, key, &fields);
+        }
+        self.fields = fields;
+    }
+
+    /// The ICCID checks; returns the key of a well-formed ICCID.
+    fn iccid(&mut self, text: &str, ln: u32, f: &Field<'_>) -> Option<u128> {
+        let v: &str = &f.value;
+        let col = column(text, f.value_start);
+        let at = |code| Finding::new(code).at(ln, col).value(v);
+        if is_scientific(v) {
+            self.emit(at(Code::IccidScientific));
+            return None;
+        }
+        if let Some(c) = v.chars().find(|c| !c.is_ascii_digit()) {
+            self.emit(at(Code::IccidFormat).extra(&c.to_string()));
+            return None;
+        }
+        if !(19..=20).contains(&v.len()) {
+            self.emit(at(Code::IccidLength).number(v.len() as u64));
+            return None;
+        }
+        if !v.starts_with("89") {
+            self.emit(at(Code::IccidPrefix));
+        }
+        let digits = v.as_bytes();
+        if !luhn_valid(digits) {
+            let (body, _) = digits.split_at(digits.len() - 1);
+            let expected = (0..=9u8)
+                .find(|d| {
+                    let mut all = body.to_vec();
+                    all.push(b'0' + d);
+                    luhn_valid(&all)
+                })
+                .unwrap_or(0);
+            self.emit(at(Code::IccidChecksum).extra(&expected.to_string()));
+        }
+        Some(iccid_key(digits))
+    }
+
+    /// The Matching ID checks; returns true for a well-formed Matching ID.
+    fn matching_id(&mut self, text: &str, ln: u32, f: &Field<'_>, structural: &Structural) -> bool {
+        let v: &str = &f.value;
+        let col = column(text, f.value_start);
+        let at = |code| Finding::new(code).at(ln, col).value(v);
+        if v.is_empty() {
+            if !matches!(structural, Structural::FieldCount) {
+                self.emit(Finding::new(Code::MatchingIdEmpty).at(ln, col));
+            }
+            return false;
+        }
+        let bad = v
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'));
+        if let Some(c) = bad {
+            self.emit(at(Code::MatchingIdFormat).extra(&c.to_string()));
+        }
+        let len = v.chars().count();
+        let long = len > crate::values::MAX_MATCHING_ID_LEN;
+        if long {
+            self.emit(at(Code::MatchingIdLength).number(len as u64));
+        }
+        if bad.is_some() || long {
+            return false;
+        }
+        if v.bytes().any(|b| b.is_ascii_lowercase()) {
+            self.emit(at(Code::MatchingIdLowercase));
+        }
+        if let Some(smdp) = &self.smdp {
+            let code_len = 2 + smdp.host.chars().count() + 1 + len;
+            if !smdp.host.is_empty() && code_len > crate::values::MAX_MATCHING_ID_LEN {
+                self.emit(at(Code::ActivationCodeLength).number(code_len as u64));
+            }
+        }
+        true
+    }
+
+    fn duplicates(&mut self, text: &str, ln: u32, key: u128, fields: &[Field<'a>]) {
+        let (iccid, mid) = (&fields[0].value, &fields[1].value);
+        if !self.iccid_seen(text, ln, key, fields) {
+            return;
+        }
+        if let Cow::Borrowed(mid_key) = mid {
+            match self.mids.get(mid_key) {
+                Some((first, first_iccid)) if first_iccid != iccid => {
+                    let first = *first;
+                    self.emit(
+                        Finding::new(Code::MatchingIdDuplicate)
+                            .at(ln, column(text, fields[1].value_start))
+                            .value(mid_key)
+                            .other_line(first),
+                    );
+                }
+                Some(_) => {}
+                None => {
+                    self.mids.insert(mid_key, (ln, iccid.clone()));
+                }
+            }
+        }
+    }
+
+    /// Records a well-formed ICCID; reports it when seen before. Returns true when it is
+    /// new (so the Matching ID is checked for duplicates too).
+    fn iccid_seen(&mut self, text: &str, ln: u32, key: u128, fields: &[Field<'a>]) -> bool {
+        let f0 = &fields[0];
+        let col = column(text, f0.value_start);
+        let mid = fields.get(1).map(|f| f.value.clone()).unwrap_or_default();
+        if let Some((first, first_mid)) = self.iccids.get(&key) {
+            let exact = fields.len() >= 2
+                && *first_mid == mid
+                && fields[2..].iter().all(|f| f.value.is_empty());
+            let mut f = Finding::new(Code::IccidDuplicate)
+                .at(ln, col)
+                .value(&f0.value)
+                .other_line(*first);
+            if exact {
+                f = f.with_fix(Fix::RemoveLine { line: ln });
+            }
+            self.emit(f);
+            return false;
+        }
+        if let Some((file, first)) = self.earlier.and_then(|seen| seen.get(&key)) {
+            let (file, first) = (file.clone(), *first);
+            self.emit(
+                Finding::new(Code::IccidDuplicate)
+                    .at(ln, col)
+                    .value(&f0.value)
+                    .other_line(first)
+                    .other_file(&file),
+            );
+        }
+        self.iccids.insert(key, (ln, mid));
+        true
+    }
+
+    fn finish(mut self, line_ending: Option<LineEnding>) -> Outcome {
+        let empty = self.counts.contains_key(&Code::FileEmpty)
+            || self.counts.contains_key(&Code::FileEncoding) && self.smdp.is_none();
+        if !empty {
+            if self.smdp.is_none() && self.smdp_missing_at.is_none() {
+                self.emit_file(Finding::new(Code::SmdpMissing));
+            }
+            if self.codes == 0 {
+                self.emit_file(Finding::new(Code::NoCodes));
+            } else if self.codes > MAX_CODES {
+                self.emit_file(
+                    Finding::new(Code::TooManyCodes)
+                        .number(self.codes as u64)
+                        .with_fix(Fix::Split),
+                );
+            }
+        }
+        let mut findings = std::mem::take(&mut self.file_level);
+        self.findings
+            .sort_by_key(|f| (f.line.unwrap_or(0), f.column.unwrap_or(0)));
+        findings.append(&mut self.findings);
+        let mut truncated = self.truncated;
+        if findings.len() > self.options.max_findings {
+            findings.truncate(self.options.max_findings);
+            truncated = true;
+        }
+        let smdp_address = self
+            .smdp
+            .as_ref()
+            .filter(|s| !s.flagged)
+            .and_then(|s| s.address.clone());
+        let report = Report {
+            file: self.options.file_name.clone(),
+            smdp_address,
+            codes: self.codes,
+            counts: self.counts,
+            findings,
+            truncated,
+            deny_warnings: self.options.deny_warnings,
+            line_ending,
+        };
+        let pool = match (self.collected, &report.smdp_address) {
+            (Some(codes), Some(address)) if report.errors() == 0 => Some(Pool {
+                smdp_address: address.clone(),
+                codes: codes
+                    .into_iter()
+                    .map(|(i, m)| ActivationCode {
+                        integrated_circuit_card_identifier: i,
+                        matching_identifier: m,
+                        smdp_plus_server_address: address.clone(),
+                    })
+                    .collect(),
+            }),
+            _ => None,
+        };
+        let iccids = self
+            .iccids
+            .iter()
+            .map(|(key, (line, _))| (*key, *line))
+            .collect();
+        Outcome {
+            report,
+            pool,
+            iccids,
+        }
+    }
+}
+
+/// Builds an edit fix from byte spans of `text`.
+fn edit<'s>(text: &str, ln: u32, spans: impl IntoIterator<Item = (Range<usize>, &'s str)>) -> Fix {
+    let mut edits: Vec<Edit> = spans
+        .into_iter()
+        .map(|(r, with)| Edit {
+            column: column(text, r.start),
+            length: u32::try_from(text[r].chars().count()).unwrap_or(u32::MAX),
+            text: with.to_owned(),
+        })
+        .collect();
+    edits.sort_by_key(|e| e.column);
+    Fix::Edit { line: ln, edits }
+}
+
+/// The byte spans of white space around a value, outside and inside its quotes.
+fn padding_spans(text: &str, f: &Field<'_>) -> Vec<Range<usize>> {
+    let b = text.as_bytes();
+    let value_end = f.value_start + raw_len(text, f);
+    let spans = if f.quoted {
+        let open = f.raw.start + text[f.raw.start..].find('"').unwrap_or(0);
+        let close = f.raw.start + text[f.raw.start..f.raw.end].rfind('"').unwrap_or(0);
+        debug_assert_eq!(b[open], b'"');
+        vec![
+            f.raw.start..open,
+            open + 1..f.value_start,
+            value_end..close,
+            close + 1..f.raw.end,
+        ]
+    } else {
+        vec![f.raw.start..f.value_start, value_end..f.raw.end]
+    };
+    spans.into_iter().filter(|r| !r.is_empty()).collect()
+}
+
+/// The byte spans to delete to unquote a value: both quotes and one of each `""`.
+fn quote_spans(text: &str, f: &Field<'_>) -> Vec<Range<usize>> {
+    let open = f.raw.start + text[f.raw.start..].find('"').unwrap_or(0);
+    let close = f.raw.start + text[f.raw.start..f.raw.end].rfind('"').unwrap_or(0);
+    let mut spans = Vec::with_capacity(2);
+    spans.push(open..open + 1);
+    let inner = &text.as_bytes()[open + 1..close];
+    let mut i = 0;
+    while i + 1 < inner.len() {
+        if inner[i] == b'"' && inner[i + 1] == b'"' {
+            spans.push(open + 1 + i..open + 2 + i);
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    spans.push(close..close + 1);
+    spans
+}
+
+/// The length in bytes of the cleaned value as it stands in the line (escapes included).
+fn raw_len(text: &str, f: &Field<'_>) -> usize {
+    match &f.value {
+        Cow::Borrowed(v) => v.len(),
+        Cow::Owned(_) => {
+            let close = f.raw.start + text[f.raw.start..f.raw.end].rfind('"').unwrap_or(0);
+            text[f.value_start..close].trim_end_matches(is_ws).len()
+        }
+    }
+}
+
+fn has_csv_extension(name: &str) -> bool {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
+    base.len() > 4 && base[base.len() - 4..].eq_ignore_ascii_case(".csv")
+}
+
+/// A UTF-16 byte-order mark, or many NUL bytes (UTF-16 without a mark).
+fn looks_like_utf16(input: &[u8]) -> bool {
+    if input.starts_with(b"\xFF\xFE") || input.starts_with(b"\xFE\xFF") {
+        return true;
+    }
+    let head = &input[..input.len().min(512)];
+    head.len() >= 4 && head.iter().filter(|b| **b == 0).count() * 4 >= head.len()
+}
+
+fn is_header<'a>(text: &'a str, fields: &mut Vec<Field<'a>>) -> bool {
+    split(text, Seps::Any, fields);
+    let mut words = 0;
+    for f in fields.iter() {
+        if f.value.is_empty() {
+            continue;
+        }
+        let norm: String = f
+            .value
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '_' | '-' | '+' | '.'))
+            .flat_map(char::to_lowercase)
+            .collect();
+        if !HEADER_WORDS.contains(&norm.as_str()) {
+            return false;
+        }
+        words += 1;
+    }
+    words > 0
+}
+
+/// The first value when the line looks like a code line (digits first).
+fn looks_like_code<'a>(text: &'a str, fields: &mut Vec<Field<'a>>) -> Option<String> {
+    split(text, Seps::Any, fields);
+    let v: &str = &fields[0].value;
+    let numeric = !v.is_empty() && (v.bytes().all(|b| b.is_ascii_digit()) || is_scientific(v));
+    numeric.then(|| v.to_owned())
+}
+
+/// A line holding one host name or URL with a host: `(value, host, column)`.
+fn second_smdp<'a>(text: &'a str, fields: &mut Vec<Field<'a>>) -> Option<(String, String, u32)> {
+    let core = text.trim_end_matches(|c| matches!(c, ',' | ';' | '\t') || is_ws(c));
+    split(core, Seps::Any, fields);
+    if fields.len() != 1 {
+        return None;
+    }
+    let v: &str = &fields[0].value;
+    let (hs, he) = host_span(v);
+    let host = &v[hs..he];
+    is_fqdn(host).then(|| {
+        (
+            v.to_owned(),
+            host.to_owned(),
+            column(text, fields[0].value_start),
+        )
+    })
+}

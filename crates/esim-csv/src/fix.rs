@@ -1,0 +1,143 @@
+//! Applying safe fixes.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::report::{Edit, Finding, Fix, LineEnding, Report};
+use crate::scan::Lines;
+use crate::{check, Options};
+
+/// The most rounds of fixing; each round removes what the last one uncovered (a `;` line
+/// becomes a `,` line with a trailing comma, which the next round removes).
+const MAX_ROUNDS: usize = 8;
+
+/// The outcome of [`fix()`].
+#[derive(Debug, Clone)]
+pub struct Fixed {
+    /// The repaired file.
+    pub bytes: Vec<u8>,
+    /// The findings whose fixes were applied, round by round (positions refer to the file
+    /// as it was in that round).
+    pub applied: Vec<Finding>,
+    /// The report on the repaired file; what is left cannot be fixed mechanically (or needs
+    /// [`split()`](crate::split())).
+    pub report: Report,
+}
+
+impl Fixed {
+    /// True when the repair changed the file.
+    pub fn changed(&self) -> bool {
+        !self.applied.is_empty()
+    }
+}
+
+/// Applies every safe fix except splitting, until nothing changes, and checks the result.
+///
+/// Fixes never change an ICCID's digits or a Matching ID's characters and never choose
+/// between two conflicting lines.
+pub fn fix(input: &[u8], options: &Options) -> Fixed {
+    let all = Options {
+        max_findings: usize::MAX,
+        ..options.clone()
+    };
+    let mut bytes = input.to_vec();
+    let mut applied = Vec::new();
+    for _ in 0..MAX_ROUNDS {
+        let report = check(&bytes, &all);
+        let fixes: Vec<&Finding> = report
+            .findings
+            .iter()
+            .filter(|f| f.fix.as_ref().is_some_and(Fix::is_edit))
+            .collect();
+        if fixes.is_empty() {
+            break;
+        }
+        let next = apply_fixes(&bytes, fixes.iter().filter_map(|f| f.fix.as_ref()));
+        if next == bytes {
+            break;
+        }
+        bytes = next;
+        applied.extend(fixes.into_iter().cloned());
+    }
+    let report = check(&bytes, options);
+    Fixed {
+        bytes,
+        applied,
+        report,
+    }
+}
+
+/// Applies the given fixes to a file (one click in the browser applies one). Fixes refer to
+/// positions in `input`; edits that overlap an earlier one are skipped. [`Fix::Split`] is
+/// ignored.
+pub fn apply_fixes<'f>(input: &[u8], fixes: impl IntoIterator<Item = &'f Fix>) -> Vec<u8> {
+    let mut remove_bom = false;
+    let mut normalize = None;
+    let mut removed = HashSet::new();
+    let mut trailing_from = u32::MAX;
+    let mut edits: HashMap<u32, Vec<&Edit>> = HashMap::new();
+    for fix in fixes {
+        match fix {
+            Fix::RemoveBom => remove_bom = true,
+            Fix::NormalizeLineEndings { to } => normalize = Some(*to),
+            Fix::RemoveLine { line } => {
+                removed.insert(*line);
+            }
+            Fix::RemoveTrailingBlankLines { from_line } => {
+                trailing_from = trailing_from.min(*from_line);
+            }
+            Fix::Edit { line, edits: e } => edits.entry(*line).or_default().extend(e),
+            Fix::Split => {}
+        }
+    }
+    let mut out = Vec::with_capacity(input.len());
+    for (i, raw) in Lines::new(input).enumerate() {
+        let ln = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let mut bytes = raw.bytes;
+        if i == 0 && bytes.starts_with(b"\xEF\xBB\xBF") {
+            bytes = &bytes[3..];
+            if !remove_bom {
+                out.extend_from_slice(b"\xEF\xBB\xBF");
+            }
+        }
+        if removed.contains(&ln) || ln >= trailing_from {
+            continue;
+        }
+        match (edits.get_mut(&ln), std::str::from_utf8(bytes)) {
+            (Some(e), Ok(text)) => out.extend_from_slice(edit_line(text, e).as_bytes()),
+            _ => out.extend_from_slice(bytes),
+        }
+        if let Some(ending) = raw.ending {
+            out.extend_from_slice(normalize.unwrap_or(ending).as_bytes());
+        }
+    }
+    out
+}
+
+fn edit_line(text: &str, edits: &mut [&Edit]) -> String {
+    let starts: Vec<usize> = text
+        .char_indices()
+        .map(|(b, _)| b)
+        .chain(std::iter::once(text.len()))
+        .collect();
+    let byte = |col: u32| starts[(col as usize).saturating_sub(1).min(starts.len() - 1)];
+    edits.sort_by_key(|e| (e.column, e.length));
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for e in edits.iter() {
+        let start = byte(e.column);
+        let end = byte(e.column.saturating_add(e.length));
+        if start < pos {
+            continue; // overlaps an edit already made
+        }
+        out.push_str(&text[pos..start]);
+        out.push_str(&e.text);
+        pos = end;
+    }
+    out.push_str(&text[pos..]);
+    out
+}
+
+/// The line break a repaired or split file uses.
+pub(crate) fn line_ending_of(report: &Report) -> LineEnding {
+    report.line_ending.unwrap_or(LineEnding::Crlf)
+}

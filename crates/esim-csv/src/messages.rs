@@ -1,0 +1,315 @@
+//! Every message in English and Swedish. One `match` per language pair keeps them side by
+//! side, so a code cannot get a message in one language only (the compiler and the test
+//! `every_code_has_both_languages` check it).
+
+use crate::code::Code;
+use crate::report::{Finding, Fix, Lang};
+
+/// The longest value quoted in a message, in characters.
+const MAX_SHOWN: usize = 48;
+
+/// Shortens a value for display and makes invisible characters visible.
+pub(crate) fn shorten(value: &str) -> String {
+    let mut out = String::new();
+    for (n, c) in value.chars().enumerate() {
+        if n == MAX_SHOWN {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{00A0}') => {
+                out.push_str(&format!("\\u{{{:X}}}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn q(s: &Option<String>) -> String {
+    match s {
+        Some(s) => format!("\"{s}\""),
+        None => "\"\"".to_owned(),
+    }
+}
+
+/// Picks the English or the Swedish text.
+fn t(lang: Lang, en: String, sv: String) -> String {
+    match lang {
+        Lang::Sv => sv,
+        _ => en,
+    }
+}
+
+pub(crate) fn message(f: &Finding, lang: Lang) -> String {
+    let d = &f.detail;
+    let v = q(&d.value);
+    let raw = d.value.clone().unwrap_or_default();
+    let n = d.number.unwrap_or(0);
+    let other = d.other_line.unwrap_or(0);
+    let extra = d.extra.clone().unwrap_or_default();
+    match f.code {
+        Code::FileExtension => t(
+            lang,
+            format!("The file name {v} does not end in .csv; save or export the file as CSV."),
+            format!("Filnamnet {v} slutar inte på .csv; spara eller exportera filen som CSV."),
+        ),
+        Code::FileEmpty => t(
+            lang,
+            "The file is empty; it needs the SM-DP+ address on line 1 and one ICCID,MatchingID line per code.".into(),
+            "Filen är tom; den behöver SM-DP+-adressen på rad 1 och en rad ICCID,MatchingID per kod.".into(),
+        ),
+        Code::FileEncoding if extra == "UTF-16" => t(
+            lang,
+            "The file is encoded as UTF-16; save it as UTF-8 (in Excel: \"CSV UTF-8\").".into(),
+            "Filen är kodad som UTF-16; spara den som UTF-8 (i Excel: \"CSV UTF-8\").".into(),
+        ),
+        Code::FileEncoding => t(
+            lang,
+            format!("The byte 0x{extra} is not valid UTF-8; save the file as UTF-8 (in Excel: \"CSV UTF-8\")."),
+            format!("Byten 0x{extra} är inte giltig UTF-8; spara filen som UTF-8 (i Excel: \"CSV UTF-8\")."),
+        ),
+        Code::FileBom => t(
+            lang,
+            "The file starts with a byte-order mark (BOM), which importers may reject; remove it.".into(),
+            "Filen börjar med ett byteordningsmärke (BOM), som importen kan avvisa; ta bort det.".into(),
+        ),
+        Code::LineEndingsMixed => t(
+            lang,
+            format!("The file mixes kinds of line break ({extra}); use one kind throughout."),
+            format!("Filen blandar olika radbrytningar ({extra}); använd en sort genomgående."),
+        ),
+        Code::BlankLine => t(
+            lang,
+            "This line is blank; remove it (blank lines are not allowed between codes).".into(),
+            "Raden är tom; ta bort den (tomma rader är inte tillåtna mellan koderna).".into(),
+        ),
+        Code::TrailingBlankLines => t(
+            lang,
+            format!("The file ends with {n} blank line(s) or white space after the last code; remove them."),
+            format!("Filen slutar med {n} tom(ma) rad(er) eller blanktecken efter sista koden; ta bort dem."),
+        ),
+        Code::NoCodes => t(
+            lang,
+            "The file has no activation codes; add one ICCID,MatchingID line per code after the SM-DP+ line.".into(),
+            "Filen har inga aktiveringskoder; lägg till en rad ICCID,MatchingID per kod efter SM-DP+-raden.".into(),
+        ),
+        Code::TooManyCodes => t(
+            lang,
+            format!("The file has {n} activation codes; a file may hold at most 1,000. Split it into several files."),
+            format!("Filen har {n} aktiveringskoder; en fil får innehålla högst 1 000. Dela upp den i flera filer."),
+        ),
+        Code::SmdpMissing if d.value.is_some() => t(
+            lang,
+            format!("The first line must be the operator's SM-DP+ address, but {v} looks like an ICCID; add the SM-DP+ address as line 1."),
+            format!("Första raden måste vara operatörens SM-DP+-adress, men {v} ser ut som ett ICCID; lägg till SM-DP+-adressen som rad 1."),
+        ),
+        Code::SmdpMissing => t(
+            lang,
+            "The file has no SM-DP+ address line; add the operator's SM-DP+ address as line 1.".into(),
+            "Filen saknar rad med SM-DP+-adress; lägg till operatörens SM-DP+-adress som rad 1.".into(),
+        ),
+        Code::SmdpExtraFields if f.fix.is_some() => t(
+            lang,
+            format!("The SM-DP+ line must hold only the address {v}; remove the separators after it."),
+            format!("SM-DP+-raden får bara innehålla adressen {v}; ta bort avgränsarna efter den."),
+        ),
+        Code::SmdpExtraFields => t(
+            lang,
+            format!("The SM-DP+ line must hold only the address, but it has {n} values; keep only the address {v}."),
+            format!("SM-DP+-raden får bara innehålla adressen, men den har {n} värden; behåll bara adressen {v}."),
+        ),
+        Code::SmdpScheme => t(
+            lang,
+            format!("The SM-DP+ address {v} has a scheme, port, path or query; write only the host \"{extra}\"."),
+            format!("SM-DP+-adressen {v} har ett schema, en port, en sökväg eller en fråga; skriv bara värdnamnet \"{extra}\"."),
+        ),
+        Code::SmdpInvalid => t(
+            lang,
+            format!("The SM-DP+ address {v} is not a fully qualified domain name such as smdp.example.com."),
+            format!("SM-DP+-adressen {v} är inte ett fullständigt domännamn som smdp.example.com."),
+        ),
+        Code::ColumnHeaderRow => t(
+            lang,
+            format!("This line holds column names ({raw}); the file has no header row, remove it."),
+            format!("Raden innehåller kolumnnamn ({raw}); filen har ingen rubrikrad, ta bort den."),
+        ),
+        Code::SecondSmdp if d.extra.is_none() => t(
+            lang,
+            format!("The SM-DP+ address {v} appears again here (first on line {other}), as when two files are joined; remove this line."),
+            format!("SM-DP+-adressen {v} förekommer igen här (första gången på rad {other}), som när två filer slagits ihop; ta bort raden."),
+        ),
+        Code::SecondSmdp => t(
+            lang,
+            format!("A second SM-DP+ address {v} starts here (the file's is \"{extra}\" on line {other}); one file holds one operator, split the file."),
+            format!("En andra SM-DP+-adress {v} börjar här (filens är \"{extra}\" på rad {other}); en fil gäller en operatör, dela upp filen."),
+        ),
+        Code::Delimiter => {
+            let (en, sv) = if extra == ";" { ("semicolons", "semikolon") } else { ("tabs", "tabbar") };
+            t(
+                lang,
+                format!("The values are separated by {en}; use a comma: ICCID,MatchingID."),
+                format!("Värdena är avgränsade med {sv}; använd kommatecken: ICCID,MatchingID."),
+            )
+        }
+        Code::TrailingComma => t(
+            lang,
+            format!("The line ends with {n} empty value(s) after the Matching ID; remove the trailing separators."),
+            format!("Raden slutar med {n} tomt/tomma värde(n) efter Matching ID; ta bort de avslutande avgränsarna."),
+        ),
+        Code::FieldCount => t(
+            lang,
+            format!("The line has {n} value(s); a code line has exactly two: ICCID,MatchingID."),
+            format!("Raden har {n} värde(n); en kodrad har exakt två: ICCID,MatchingID."),
+        ),
+        Code::Whitespace => t(
+            lang,
+            format!("The value {v} has white space around it; remove it."),
+            format!("Värdet {v} har blanktecken runt sig; ta bort dem."),
+        ),
+        Code::QuotedField => t(
+            lang,
+            format!("The value {v} is wrapped in double quotes; remove the quotes."),
+            format!("Värdet {v} står inom citattecken; ta bort citattecknen."),
+        ),
+        Code::IccidScientific => t(
+            lang,
+            format!("The ICCID {v} is a number in scientific notation: a spreadsheet converted it and its digits are lost. Export the ICCIDs again as text."),
+            format!("ICCID {v} är ett tal i grundpotensform: ett kalkylprogram har konverterat det och siffrorna har gått förlorade. Exportera ICCID-numren igen som text."),
+        ),
+        Code::IccidFormat => t(
+            lang,
+            format!("The ICCID {v} contains \"{extra}\"; an ICCID has only the digits 0-9."),
+            format!("ICCID {v} innehåller \"{extra}\"; ett ICCID består bara av siffrorna 0-9."),
+        ),
+        Code::IccidLength if raw.is_empty() => t(
+            lang,
+            "The ICCID is empty; an ICCID has 19 or 20 digits.".into(),
+            "ICCID saknas; ett ICCID har 19 eller 20 siffror.".into(),
+        ),
+        Code::IccidLength => t(
+            lang,
+            format!("ICCID {raw} has {n} digits; an ICCID has 19 or 20."),
+            format!("ICCID {raw} har {n} siffror; ett ICCID har 19 eller 20."),
+        ),
+        Code::IccidPrefix => t(
+            lang,
+            format!("ICCID {raw} does not start with 89, the telecom prefix; check that it is an ICCID."),
+            format!("ICCID {raw} börjar inte med 89, telekomprefixet; kontrollera att det är ett ICCID."),
+        ),
+        Code::IccidChecksum => t(
+            lang,
+            format!("The last digit of ICCID {raw} is not its Luhn check digit ({extra}); check it for a typing error."),
+            format!("Sista siffran i ICCID {raw} är inte dess Luhn-kontrollsiffra ({extra}); kontrollera att det inte är felskrivet."),
+        ),
+        Code::IccidDuplicate => match &d.other_file {
+            Some(file) => t(
+                lang,
+                format!("ICCID {raw} is also in {file} on line {other}; each code may be used once."),
+                format!("ICCID {raw} finns också i {file} på rad {other}; varje kod får användas en gång."),
+            ),
+            None if f.fix.is_some() => t(
+                lang,
+                format!("This line repeats line {other} (ICCID {raw}); remove it."),
+                format!("Raden upprepar rad {other} (ICCID {raw}); ta bort den."),
+            ),
+            None => t(
+                lang,
+                format!("ICCID {raw} is also on line {other} with another Matching ID; keep the right one."),
+                format!("ICCID {raw} finns också på rad {other} med ett annat Matching ID; behåll den rätta."),
+            ),
+        },
+        Code::MatchingIdEmpty => t(
+            lang,
+            "The Matching ID is empty; every ICCID needs its Matching ID.".into(),
+            "Matching ID saknas; varje ICCID behöver sitt Matching ID.".into(),
+        ),
+        Code::MatchingIdFormat => t(
+            lang,
+            format!("The Matching ID {v} contains \"{extra}\"; a Matching ID has only A-Z, a-z, 0-9 and -."),
+            format!("Matching ID {v} innehåller \"{extra}\"; ett Matching ID består bara av A-Z, a-z, 0-9 och -."),
+        ),
+        Code::MatchingIdLowercase => t(
+            lang,
+            format!("The Matching ID {v} has lower-case letters; real Matching IDs are upper case, so check it with the operator (it is not changed)."),
+            format!("Matching ID {v} har gemener; riktiga Matching ID skrivs med versaler, så kontrollera det med operatören (det ändras inte)."),
+        ),
+        Code::MatchingIdLength => t(
+            lang,
+            format!("The Matching ID has {n} characters; at most 255 are allowed."),
+            format!("Matching ID har {n} tecken; högst 255 är tillåtna."),
+        ),
+        Code::ActivationCodeLength => t(
+            lang,
+            format!("The activation code 1$<SM-DP+>$<Matching ID> has {n} characters; Intune accepts at most 255."),
+            format!("Aktiveringskoden 1$<SM-DP+>$<Matching ID> har {n} tecken; Intune tar emot högst 255."),
+        ),
+        Code::MatchingIdDuplicate => t(
+            lang,
+            format!("The Matching ID {v} is also on line {other} with another ICCID; each Matching ID belongs to one ICCID."),
+            format!("Matching ID {v} finns också på rad {other} med ett annat ICCID; varje Matching ID hör till ett ICCID."),
+        ),
+        Code::IccidAlreadyImported if d.extra.is_some() => t(
+            lang,
+            format!("ICCID {raw} is already in the pool \"{extra}\" on the server; a code can be imported once."),
+            format!("ICCID {raw} finns redan i poolen \"{extra}\" på servern; en kod kan importeras en gång."),
+        ),
+        Code::IccidAlreadyImported => t(
+            lang,
+            format!("ICCID {raw} was already delivered to a device; activation codes are single-use."),
+            format!("ICCID {raw} har redan levererats till en enhet; aktiveringskoder kan bara användas en gång."),
+        ),
+        Code::SmdpPoolExists => t(
+            lang,
+            format!("The pool \"{extra}\" already uses the SM-DP+ address {v}; add these codes to it instead of creating a second pool."),
+            format!("Poolen \"{extra}\" använder redan SM-DP+-adressen {v}; lägg till koderna i den i stället för att skapa en andra pool."),
+        ),
+    }
+}
+
+pub(crate) fn fix_label(fix: &Fix, lang: Lang) -> &'static str {
+    let (en, sv) = match fix {
+        Fix::RemoveBom => ("Remove the byte-order mark", "Ta bort byteordningsmärket"),
+        Fix::NormalizeLineEndings { .. } => {
+            ("Use one kind of line break", "Använd en sorts radbrytning")
+        }
+        Fix::RemoveLine { .. } => ("Remove the line", "Ta bort raden"),
+        Fix::RemoveTrailingBlankLines { .. } => (
+            "Remove the trailing blank lines",
+            "Ta bort de avslutande tomma raderna",
+        ),
+        Fix::Edit { .. } => ("Correct the line", "Rätta raden"),
+        Fix::Split => ("Split the file", "Dela upp filen"),
+    };
+    match lang {
+        Lang::Sv => sv,
+        _ => en,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_both_languages() {
+        for code in Code::ALL {
+            let f = Finding::new(*code)
+                .value("X")
+                .number(2)
+                .other_line(1)
+                .extra("y");
+            let en = f.message(Lang::En);
+            let sv = f.message(Lang::Sv);
+            assert!(!en.is_empty() && !sv.is_empty(), "{code}");
+            assert_ne!(en, sv, "{code} has no Swedish message");
+        }
+    }
+
+    #[test]
+    fn shorten_makes_invisible_characters_visible() {
+        assert_eq!(shorten("a\u{A0}b\t"), "a\\u{A0}b\\t");
+        assert_eq!(shorten(&"x".repeat(60)).chars().count(), MAX_SHOWN + 1);
+    }
+}

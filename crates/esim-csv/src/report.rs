@@ -1,0 +1,400 @@
+//! Findings, fixes and the report (the contract's section 7).
+
+use std::collections::BTreeMap;
+
+use serde::{Serialize, Serializer};
+
+use crate::code::{Code, Severity};
+use crate::messages;
+use crate::values::SmdpAddress;
+
+/// The language of messages. Codes are language-neutral; messages come in both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Lang {
+    /// English, the language of record.
+    #[default]
+    En,
+    /// Swedish, the language of the brief.
+    Sv,
+}
+
+impl Lang {
+    /// Every language, for tests and language pickers.
+    pub const ALL: &'static [Lang] = &[Lang::En, Lang::Sv];
+
+    /// The language for a tag such as `sv`, `sv-SE` or `en-GB` (English when unknown).
+    pub fn from_tag(tag: &str) -> Lang {
+        let primary = tag.split(['-', '_']).next().unwrap_or("");
+        if primary.eq_ignore_ascii_case("sv") {
+            Lang::Sv
+        } else {
+            Lang::En
+        }
+    }
+
+    /// The BCP 47 tag (`en` or `sv`).
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Sv => "sv",
+        }
+    }
+}
+
+/// A line break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LineEnding {
+    /// `\r\n`
+    Crlf,
+    /// `\n`
+    Lf,
+    /// A lone `\r`.
+    Cr,
+}
+
+impl LineEnding {
+    /// The bytes of this line break.
+    pub fn as_bytes(self) -> &'static [u8] {
+        match self {
+            LineEnding::Crlf => b"\r\n",
+            LineEnding::Lf => b"\n",
+            LineEnding::Cr => b"\r",
+        }
+    }
+}
+
+/// One replacement inside a line. Columns count Unicode scalar values, 1-based, as
+/// [positions](crate#positions) do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Edit {
+    /// First column replaced.
+    pub column: u32,
+    /// Number of characters replaced (0 inserts).
+    pub length: u32,
+    /// The replacement text.
+    pub text: String,
+}
+
+/// A mechanical fix that is safe to apply: it never changes an ICCID's digits or a
+/// Matching ID's characters and never chooses between conflicting lines.
+///
+/// In JSON, `{"action": "edit", "line": 3, "edits": [{"column": 20, "length": 1,
+/// "text": ","}]}`; the other actions carry the fields shown on each variant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Fix {
+    /// Remove the byte-order mark at the start of the file.
+    RemoveBom,
+    /// Rewrite every line break as `to`.
+    NormalizeLineEndings {
+        /// The line break kept.
+        to: LineEnding,
+    },
+    /// Remove the whole line (with its line break).
+    RemoveLine {
+        /// The line removed.
+        line: u32,
+    },
+    /// Remove everything after the line break of the last non-blank line.
+    RemoveTrailingBlankLines {
+        /// The first line removed.
+        from_line: u32,
+    },
+    /// Replace parts of one line.
+    Edit {
+        /// The line edited.
+        line: u32,
+        /// Non-overlapping edits, left to right.
+        edits: Vec<Edit>,
+    },
+    /// Not an edit: the file must be split (`esim-csv split`), one operator and at most
+    /// 1,000 codes per file.
+    Split,
+}
+
+impl Fix {
+    /// True for fixes `esim-csv fix` applies (all but [`Fix::Split`]).
+    pub fn is_edit(&self) -> bool {
+        !matches!(self, Fix::Split)
+    }
+
+    /// A short label for a fix button, such as "Remove the line".
+    pub fn label(&self, lang: Lang) -> &'static str {
+        messages::fix_label(self, lang)
+    }
+}
+
+/// What a message says about the offending value; filled by the validator.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Detail {
+    /// The offending value, shortened for display.
+    pub value: Option<String>,
+    /// A number the message names (a count, a length).
+    pub number: Option<u64>,
+    /// The earlier line the message refers to.
+    pub other_line: Option<u32>,
+    /// The other file the message refers to.
+    pub other_file: Option<String>,
+    /// Another text the message names (a host, a character, a pool name).
+    pub extra: Option<String>,
+}
+
+/// One problem in a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// What is wrong.
+    pub code: Code,
+    /// 1-based physical line; `None` for file-level findings.
+    pub line: Option<u32>,
+    /// 1-based column of the first character of the offending value; `None` for line-level
+    /// and file-level findings.
+    pub column: Option<u32>,
+    /// The safe fix, when there is one.
+    pub fix: Option<Fix>,
+    /// What the message names.
+    pub detail: Detail,
+}
+
+impl Finding {
+    /// A finding with no position, fix or detail.
+    pub fn new(code: Code) -> Self {
+        Finding {
+            code,
+            line: None,
+            column: None,
+            fix: None,
+            detail: Detail::default(),
+        }
+    }
+
+    /// At this line.
+    pub fn at_line(mut self, line: u32) -> Self {
+        self.line = Some(line);
+        self
+    }
+
+    /// At this line and column.
+    pub fn at(mut self, line: u32, column: u32) -> Self {
+        self.line = Some(line);
+        self.column = Some(column);
+        self
+    }
+
+    /// With this fix.
+    pub fn with_fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
+        self
+    }
+
+    /// Naming this value.
+    pub fn value(mut self, value: &str) -> Self {
+        self.detail.value = Some(messages::shorten(value));
+        self
+    }
+
+    /// Naming this number.
+    pub fn number(mut self, n: u64) -> Self {
+        self.detail.number = Some(n);
+        self
+    }
+
+    /// Naming this earlier line.
+    pub fn other_line(mut self, line: u32) -> Self {
+        self.detail.other_line = Some(line);
+        self
+    }
+
+    /// Naming this other file.
+    pub fn other_file(mut self, file: &str) -> Self {
+        self.detail.other_file = Some(file.to_owned());
+        self
+    }
+
+    /// Naming this extra text.
+    pub fn extra(mut self, extra: &str) -> Self {
+        self.detail.extra = Some(messages::shorten(extra));
+        self
+    }
+
+    /// The severity of the code.
+    pub fn severity(&self) -> Severity {
+        self.code.severity()
+    }
+
+    /// The message in `lang`: names the value and says how to fix it.
+    pub fn message(&self, lang: Lang) -> String {
+        messages::message(self, lang)
+    }
+
+    /// `iccid-already-imported`, as the server check reports it. `pool` is the pool's name,
+    /// or `None` when the code was delivered to a device and its pool is gone.
+    pub fn iccid_already_imported(line: u32, column: u32, iccid: &str, pool: Option<&str>) -> Self {
+        let f = Finding::new(Code::IccidAlreadyImported)
+            .at(line, column)
+            .value(iccid);
+        match pool {
+            Some(pool) => f.extra(pool),
+            None => f,
+        }
+    }
+
+    /// `smdp-pool-exists`, as the server check reports it (on the SM-DP+ line).
+    pub fn smdp_pool_exists(line: u32, address: &str, pool: &str) -> Self {
+        Finding::new(Code::SmdpPoolExists)
+            .at_line(line)
+            .value(address)
+            .extra(pool)
+    }
+}
+
+/// The verdict on one file: every finding (up to a limit) and the counts of all.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Report {
+    /// The file name as given; `None` for pasted text.
+    pub file: Option<String>,
+    /// The SM-DP+ address, when the SM-DP+ line holds a valid one and no `smdp-*` finding.
+    pub smdp_address: Option<SmdpAddress>,
+    /// The number of code lines, valid or not, exact duplicates included.
+    pub codes: usize,
+    /// How many findings of each code, all of them (also those left out of `findings`).
+    pub counts: BTreeMap<Code, usize>,
+    /// The findings, ordered by position, file-level ones first, at most `max_findings`.
+    pub findings: Vec<Finding>,
+    /// True when some findings were left out of `findings`.
+    pub truncated: bool,
+    /// True when warnings make the file invalid too (`--deny-warnings`).
+    pub deny_warnings: bool,
+    /// The line break used most (CRLF on a tie, LF for a file of one line).
+    pub line_ending: Option<LineEnding>,
+}
+
+impl Report {
+    /// True when no finding is an error (with `deny_warnings`: no finding at all).
+    pub fn is_valid(&self) -> bool {
+        if self.deny_warnings {
+            self.counts.values().all(|n| *n == 0)
+        } else {
+            self.errors() == 0
+        }
+    }
+
+    /// The number of errors, including those left out of `findings`.
+    pub fn errors(&self) -> usize {
+        self.count_of(Severity::Error)
+    }
+
+    /// The number of warnings, including those left out of `findings`.
+    pub fn warnings(&self) -> usize {
+        self.count_of(Severity::Warning)
+    }
+
+    fn count_of(&self, severity: Severity) -> usize {
+        self.counts
+            .iter()
+            .filter(|(code, _)| code.severity() == severity)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    /// The number of findings of `code`.
+    pub fn count(&self, code: Code) -> usize {
+        self.counts.get(&code).copied().unwrap_or(0)
+    }
+
+    /// True when some finding carries a fix that `fix` would apply.
+    pub fn has_edit_fixes(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.fix.as_ref().is_some_and(Fix::is_edit))
+    }
+
+    /// Adds a finding found outside the validator (the server checks), keeping counts,
+    /// order and the limit.
+    pub fn push(&mut self, finding: Finding, max_findings: usize) {
+        *self.counts.entry(finding.code).or_default() += 1;
+        if self.findings.len() < max_findings {
+            let key = sort_key(&finding);
+            let at = self.findings.partition_point(|f| sort_key(f) <= key);
+            self.findings.insert(at, finding);
+        } else {
+            self.truncated = true;
+        }
+    }
+
+    /// The report in the contract's JSON shape (section 7), messages in `lang`.
+    pub fn to_json(&self, lang: Lang) -> JsonReport<'_> {
+        JsonReport {
+            version: 1,
+            file: self.file.as_deref(),
+            valid: self.is_valid(),
+            smdp_address: self.smdp_address.as_ref().map(SmdpAddress::as_str),
+            codes: self.codes,
+            counts: self.counts.iter().map(|(c, n)| (c.as_str(), *n)).collect(),
+            findings: self
+                .findings
+                .iter()
+                .map(|f| JsonFinding {
+                    code: f.code,
+                    severity: f.severity(),
+                    line: f.line,
+                    column: f.column,
+                    message: f.message(lang),
+                    fix: f.fix.as_ref(),
+                })
+                .collect(),
+            truncated: self.truncated,
+        }
+    }
+}
+
+pub(crate) fn sort_key(f: &Finding) -> (u32, u32) {
+    (f.line.unwrap_or(0), f.column.unwrap_or(0))
+}
+
+/// The JSON report of one file (`esim-csv check --format json` prints one per line).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JsonReport<'a> {
+    /// Always 1 for this shape.
+    pub version: u32,
+    /// The file as given; `-` for standard input, null for pasted text.
+    pub file: Option<&'a str>,
+    /// No errors (with `--deny-warnings`: no findings).
+    pub valid: bool,
+    /// The SM-DP+ address, or null.
+    pub smdp_address: Option<&'a str>,
+    /// Code lines.
+    pub codes: usize,
+    /// Findings per code, all of them.
+    #[serde(serialize_with = "ordered_map")]
+    pub counts: Vec<(&'static str, usize)>,
+    /// The findings, up to the limit.
+    pub findings: Vec<JsonFinding<'a>>,
+    /// True when `findings` leaves some out.
+    pub truncated: bool,
+}
+
+/// One finding in the JSON report.
+#[derive(Debug, Serialize)]
+pub struct JsonFinding<'a> {
+    /// The stable code.
+    pub code: Code,
+    /// `error` or `warning`.
+    pub severity: Severity,
+    /// 1-based line or null.
+    pub line: Option<u32>,
+    /// 1-based column or null.
+    pub column: Option<u32>,
+    /// The message.
+    pub message: String,
+    /// The fix or null.
+    pub fix: Option<&'a Fix>,
+}
+
+fn ordered_map<S: Serializer>(pairs: &[(&'static str, usize)], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(pairs.iter().map(|(k, v)| (*k, *v)))
+}
