@@ -307,8 +307,8 @@ impl<'a, 'o> Engine<'a, 'o> {
                     .with_fix(Fix::RemoveLine { line: ln }),
                 Some(first) => {
                     let f = f
-                        .other_line(first.line)
-                        .extra(&first.host)
+                        .other_line(first.section.0)
+                        .extra(&first.section.1)
                         .with_fix(Fix::Split);
                     first.section = (ln, host);
                     f
@@ -388,26 +388,39 @@ impl<'a, 'o> Engine<'a, 'o> {
         extra_ws: Option<Range<usize>>,
     ) {
         let col = column(text, f.raw.start);
-        let shown = &text[f.raw.start..extra_ws.as_ref().map_or(f.raw.end, |r| r.end)];
+        let end = extra_ws.as_ref().map_or(f.raw.end, |r| r.end);
         if f.padded || extra_ws.is_some() {
+            // Show the value with its white space, without the quotes around it.
+            let shown: String = if f.quoted {
+                let (open, close) = quote_positions(text, f);
+                [
+                    &text[f.raw.start..open],
+                    &text[open + 1..close],
+                    &text[close + 1..end],
+                ]
+                .concat()
+            } else {
+                text[f.raw.start..end].to_owned()
+            };
             let mut spans = padding_spans(text, f);
             spans.extend(extra_ws);
             let spans = spans.into_iter().map(|r| (r, ""));
             self.emit(
                 Finding::new(Code::Whitespace)
                     .at(ln, col)
-                    .value(shown)
+                    .value(&shown)
                     .with_fix(edit(text, ln, spans)),
             );
         }
         if f.quoted {
-            let spans = quote_spans(text, f).into_iter().map(|r| (r, ""));
-            self.emit(
-                Finding::new(Code::QuotedField)
-                    .at(ln, col)
-                    .value(&f.value)
-                    .with_fix(edit(text, ln, spans)),
-            );
+            let mut finding = Finding::new(Code::QuotedField).at(ln, col).value(&f.value);
+            // Unquoting a value that holds a separator or a quote would change the line's
+            // values, which is not a mechanical fix.
+            if !f.value.contains([',', ';', '\t', '"']) {
+                let spans = quote_spans(text, f).into_iter().map(|r| (r, ""));
+                finding = finding.with_fix(edit(text, ln, spans));
+            }
+            self.emit(finding);
         }
     }
 
@@ -693,13 +706,20 @@ fn edit<'s>(text: &str, ln: u32, spans: impl IntoIterator<Item = (Range<usize>, 
     Fix::Edit { line: ln, edits }
 }
 
+/// The byte offsets of the opening and closing quote of a quoted value.
+fn quote_positions(text: &str, f: &Field<'_>) -> (usize, usize) {
+    let raw = &text[f.raw.start..f.raw.end];
+    let open = f.raw.start + raw.find('"').unwrap_or(0);
+    let close = f.raw.start + raw.rfind('"').unwrap_or(0);
+    (open, close)
+}
+
 /// The byte spans of white space around a value, outside and inside its quotes.
 fn padding_spans(text: &str, f: &Field<'_>) -> Vec<Range<usize>> {
     let b = text.as_bytes();
     let value_end = f.value_start + raw_len(text, f);
     let spans = if f.quoted {
-        let open = f.raw.start + text[f.raw.start..].find('"').unwrap_or(0);
-        let close = f.raw.start + text[f.raw.start..f.raw.end].rfind('"').unwrap_or(0);
+        let (open, close) = quote_positions(text, f);
         debug_assert_eq!(b[open], b'"');
         vec![
             f.raw.start..open,
@@ -715,8 +735,7 @@ fn padding_spans(text: &str, f: &Field<'_>) -> Vec<Range<usize>> {
 
 /// The byte spans to delete to unquote a value: both quotes and one of each `""`.
 fn quote_spans(text: &str, f: &Field<'_>) -> Vec<Range<usize>> {
-    let open = f.raw.start + text[f.raw.start..].find('"').unwrap_or(0);
-    let close = f.raw.start + text[f.raw.start..f.raw.end].rfind('"').unwrap_or(0);
+    let (open, close) = quote_positions(text, f);
     let mut spans = Vec::with_capacity(2);
     spans.push(open..open + 1);
     let inner = &text.as_bytes()[open + 1..close];
@@ -738,7 +757,7 @@ fn raw_len(text: &str, f: &Field<'_>) -> usize {
     match &f.value {
         Cow::Borrowed(v) => v.len(),
         Cow::Owned(_) => {
-            let close = f.raw.start + text[f.raw.start..f.raw.end].rfind('"').unwrap_or(0);
+            let (_, close) = quote_positions(text, f);
             text[f.value_start..close].trim_end_matches(is_ws).len()
         }
     }

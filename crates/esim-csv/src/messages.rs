@@ -142,8 +142,8 @@ pub(crate) fn message(f: &Finding, lang: Lang) -> String {
         ),
         Code::SecondSmdp => t(
             lang,
-            format!("A second SM-DP+ address {v} starts here (the file's is \"{extra}\" on line {other}); one file holds one operator, split the file."),
-            format!("En andra SM-DP+-adress {v} börjar här (filens är \"{extra}\" på rad {other}); en fil gäller en operatör, dela upp filen."),
+            format!("Another SM-DP+ address {v} starts here, after \"{extra}\" on line {other}; one file holds one operator, so split the file."),
+            format!("En annan SM-DP+-adress {v} börjar här, efter \"{extra}\" på rad {other}; en fil gäller en operatör, så dela upp filen."),
         ),
         Code::Delimiter => {
             let (en, sv) = if extra == ";" { ("semicolons", "semikolon") } else { ("tabs", "tabbar") };
@@ -180,8 +180,8 @@ pub(crate) fn message(f: &Finding, lang: Lang) -> String {
         ),
         Code::IccidFormat => t(
             lang,
-            format!("The ICCID {v} contains \"{extra}\"; an ICCID has only the digits 0-9."),
-            format!("ICCID {v} innehåller \"{extra}\"; ett ICCID består bara av siffrorna 0-9."),
+            format!("The ICCID {v} contains '{extra}'; an ICCID has only the digits 0-9."),
+            format!("ICCID {v} innehåller '{extra}'; ett ICCID består bara av siffrorna 0-9."),
         ),
         Code::IccidLength if raw.is_empty() => t(
             lang,
@@ -200,8 +200,8 @@ pub(crate) fn message(f: &Finding, lang: Lang) -> String {
         ),
         Code::IccidChecksum => t(
             lang,
-            format!("The last digit of ICCID {raw} is not its Luhn check digit ({extra}); check it for a typing error."),
-            format!("Sista siffran i ICCID {raw} är inte dess Luhn-kontrollsiffra ({extra}); kontrollera att det inte är felskrivet."),
+            format!("The last digit of ICCID {raw} is not its Luhn check digit (that would be {extra}); check it for a typing error."),
+            format!("Sista siffran i ICCID {raw} är inte dess Luhn-kontrollsiffra (den vore {extra}); kontrollera att det inte är felskrivet."),
         ),
         Code::IccidDuplicate => match &d.other_file {
             Some(file) => t(
@@ -227,8 +227,8 @@ pub(crate) fn message(f: &Finding, lang: Lang) -> String {
         ),
         Code::MatchingIdFormat => t(
             lang,
-            format!("The Matching ID {v} contains \"{extra}\"; a Matching ID has only A-Z, a-z, 0-9 and -."),
-            format!("Matching ID {v} innehåller \"{extra}\"; ett Matching ID består bara av A-Z, a-z, 0-9 och -."),
+            format!("The Matching ID {v} contains '{extra}'; a Matching ID has only A-Z, a-z, 0-9 and -."),
+            format!("Matching ID {v} innehåller '{extra}'; ett Matching ID består bara av A-Z, a-z, 0-9 och -."),
         ),
         Code::MatchingIdLowercase => t(
             lang,

@@ -1,0 +1,131 @@
+//! The data-driven corpus: every file in `tests/data/` is checked and fixed, and the result
+//! is compared with `<file>.expect` beside it.
+//!
+//! After a deliberate change of verdicts or messages, regenerate the expectations with
+//! `UPDATE_EXPECT=1 cargo test -p esim-csv --test corpus` and review the diff.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use esim_csv::{check, fix, Code, Lang, Options, Report};
+
+fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
+}
+
+/// The report as reviewed text: verdict, then one line per finding with its fix.
+fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let smdp = report
+        .smdp_address
+        .as_ref()
+        .map_or("-".to_owned(), ToString::to_string);
+    let verdict = if report.is_valid() {
+        "valid"
+    } else {
+        "invalid"
+    };
+    writeln!(out, "{verdict}, {} codes, SM-DP+ {smdp}", report.codes).unwrap();
+    for f in &report.findings {
+        let pos = match (f.line, f.column) {
+            (Some(l), Some(c)) => format!("{l}:{c}"),
+            (Some(l), None) => format!("{l}"),
+            _ => "-".to_owned(),
+        };
+        writeln!(
+            out,
+            "{pos} {}[{}] {}",
+            f.severity().as_str(),
+            f.code,
+            f.message(Lang::En)
+        )
+        .unwrap();
+        if let Some(fix) = &f.fix {
+            writeln!(out, "    fix: {}", serde_json::to_string(fix).unwrap()).unwrap();
+        }
+    }
+    out
+}
+
+fn expectation(name: &str, bytes: &[u8]) -> String {
+    let options = Options::file(name);
+    let mut out = render(&check(bytes, &options));
+    let fixed = fix(bytes, &options);
+    if fixed.changed() {
+        out.push_str("--- after esim-csv fix ---\n");
+        out.push_str(&render(&fixed.report));
+    }
+    out
+}
+
+fn corpus_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(data_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file() && p.extension().is_none_or(|e| e != "expect"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn corpus_matches_expectations() {
+    let update = std::env::var_os("UPDATE_EXPECT").is_some();
+    let mut failures = Vec::new();
+    for path in corpus_files() {
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        let actual = expectation(&name, &fs::read(&path).unwrap());
+        let expect_path = path.with_file_name(format!("{name}.expect"));
+        if update {
+            fs::write(&expect_path, &actual).unwrap();
+            continue;
+        }
+        let expected = fs::read_to_string(&expect_path).unwrap_or_default();
+        if expected != actual {
+            failures.push(format!(
+                "{name}\n--- expected\n{expected}--- actual\n{actual}"
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} corpus file(s) differ (UPDATE_EXPECT=1 regenerates):\n\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn corpus_covers_every_validator_code() {
+    let server_only = [Code::IccidAlreadyImported, Code::SmdpPoolExists];
+    let mut seen = std::collections::BTreeSet::new();
+    for path in corpus_files() {
+        let name = path.file_name().unwrap().to_str().unwrap();
+        seen.extend(
+            check(&fs::read(&path).unwrap(), &Options::file(name))
+                .counts
+                .into_keys(),
+        );
+    }
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .filter(|c| !seen.contains(c) && !server_only.contains(c))
+        .map(|c| c.as_str())
+        .collect();
+    assert!(missing.is_empty(), "no corpus file has: {missing:?}");
+}
+
+#[test]
+fn every_expectation_has_its_file() {
+    for entry in fs::read_dir(data_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "expect") {
+            assert!(
+                path.with_extension("").exists(),
+                "{} is stale",
+                path.display()
+            );
+        }
+    }
+}
