@@ -81,7 +81,6 @@ impl FxHasher {
 type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 struct SmdpLine {
-    line: u32,
     /// The SM-DP+ line of the section the reader is in, and its host.
     section: (u32, String),
     /// The host as written, scheme and path removed; empty when none could be read.
@@ -215,7 +214,6 @@ impl<'a, 'o> Engine<'a, 'o> {
                     );
                     if self.smdp.is_none() && self.smdp_missing_at.is_none() {
                         self.smdp = Some(SmdpLine {
-                            line: ln,
                             section: (ln, String::new()),
                             host: String::new(),
                             address: None,
@@ -332,7 +330,6 @@ impl<'a, 'o> Engine<'a, 'o> {
         let value: &str = &first.value;
         let (hs, he) = host_span(value);
         let mut smdp = SmdpLine {
-            line: ln,
             section: (ln, value[hs..he].to_owned()),
             host: value[hs..he].to_owned(),
             address: None,
