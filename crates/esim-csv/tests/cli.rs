@@ -1,0 +1,303 @@
+//! The command-line checker as operators run it: real processes, real files, exit codes.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_esim-csv"))
+}
+
+fn data(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// A fresh directory under the target directory for one test's files.
+fn scratch(test: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli-{test}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn check_valid_file_exits_0_with_a_summary() {
+    let o = run(&["check", &data("valid-lf.csv")]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("valid-lf.csv: valid, 3 codes, SM-DP+ smdp.example.com"));
+}
+
+#[test]
+fn check_text_format_names_file_line_column_and_code() {
+    let path = data("iccid-length.csv");
+    let o = run(&["check", &path]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains(&format!(
+            "{path}:2:1: error[iccid-length]: ICCID 894600000000014 has 15 digits; an ICCID has 19 or 20."
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("invalid, 3 codes, 3 error(s), 0 warning(s)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn check_json_prints_one_report_per_line() {
+    let a = data("valid-20-digit-iccids.csv");
+    let b = data("duplicates.csv");
+    let o = run(&["check", "--format", "json", &a, &b]);
+    assert_eq!(o.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["version"], 1);
+    assert_eq!(lines[0]["file"], a.as_str());
+    assert_eq!(lines[0]["valid"], true);
+    assert_eq!(lines[0]["smdpAddress"], "smdp.carrier-one.example.net");
+    assert_eq!(lines[0]["codes"], 2);
+    assert_eq!(lines[0]["findings"], serde_json::json!([]));
+    assert_eq!(lines[1]["valid"], false);
+    assert_eq!(lines[1]["counts"]["iccid-duplicate"], 3);
+    let first = &lines[1]["findings"][0];
+    assert_eq!(first["code"], "iccid-duplicate");
+    assert_eq!(first["severity"], "error");
+    assert_eq!(
+        (first["line"].as_u64(), first["column"].as_u64()),
+        (Some(5), Some(1))
+    );
+    assert_eq!(
+        first["fix"],
+        serde_json::json!({"action": "remove-line", "line": 5})
+    );
+    assert_eq!(lines[1]["truncated"], false);
+}
+
+#[test]
+fn check_repeated_iccid_across_files_names_the_other_file() {
+    let dir = scratch("across");
+    let a = dir.join("a.csv");
+    let b = dir.join("b.csv");
+    std::fs::write(&a, "smdp.example.com\n8946000000000000014,A1\n").unwrap();
+    std::fs::write(&b, "smdp.example.com\n8946000000000000014,B1\n").unwrap();
+    let o = run(&["check", a.to_str().unwrap(), b.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains(&format!(
+            "{}:2:1: error[iccid-duplicate]: ICCID 8946000000000000014 is also in {} on line 2",
+            b.display(),
+            a.display()
+        )),
+        "{out}"
+    );
+    assert!(out.ends_with("2 files checked, 1 invalid\n"), "{out}");
+}
+
+#[test]
+fn deny_warnings_turns_warnings_into_exit_1() {
+    let f = data("bom.csv");
+    assert_eq!(run(&["check", &f]).status.code(), Some(0));
+    let o = run(&["check", "--deny-warnings", "--format", "json", &f]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("\"valid\":false"));
+}
+
+#[test]
+fn swedish_messages() {
+    let o = run(&["check", "--lang", "sv", &data("iccid-length.csv")]);
+    assert!(stdout(&o).contains("ICCID 894600000000014 har 15 siffror; ett ICCID har 19 eller 20."));
+    assert!(stdout(&o).contains("ogiltig, 3 koder"));
+}
+
+#[test]
+fn max_findings_truncates_the_list_but_counts_all() {
+    let o = run(&[
+        "check",
+        "--format=json",
+        "--max-findings",
+        "1",
+        &data("iccid-length.csv"),
+    ]);
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(v["counts"]["iccid-length"], 3);
+    assert_eq!(v["truncated"], true);
+}
+
+#[test]
+fn standard_input_is_dash_and_has_no_extension_check() {
+    let mut child = bin()
+        .args(["check", "--format", "json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"smdp.example.com\n8946000000000000014,ABC\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["file"], "-");
+    assert_eq!(v["valid"], true);
+}
+
+#[test]
+fn wrong_arguments_and_unreadable_files_exit_2() {
+    for args in [
+        vec!["check"],
+        vec!["check", "--format", "xml", "a.csv"],
+        vec!["check", "--lang", "de", "a.csv"],
+        vec!["check", "--max-findings", "many", "a.csv"],
+        vec!["frobnicate"],
+        vec![],
+        vec!["fix", "a.csv"],
+        vec!["split", "a.csv"],
+        vec!["split", "a.csv", "--output-dir", "x", "--max", "1001"],
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&o).contains("esim-csv --help"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
+    }
+    let o = run(&["check", "/nonexistent/file.csv", &data("valid-lf.csv")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("cannot read /nonexistent/file.csv"));
+    // The readable file is still reported.
+    assert!(stdout(&o).contains("valid-lf.csv: valid"));
+}
+
+#[test]
+fn help_lists_every_command() {
+    let o = run(&["--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    for word in [
+        "check",
+        "fix",
+        "split",
+        "--deny-warnings",
+        "--max-findings",
+        "EXIT STATUS",
+    ] {
+        assert!(stdout(&o).contains(word), "{word}");
+    }
+}
+
+#[test]
+fn fix_writes_a_valid_file_and_exits_0() {
+    let dir = scratch("fix-ok");
+    let out = dir.join("fixed.csv");
+    let o = run(&[
+        "fix",
+        &data("excel-fixable.csv"),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let fixed = std::fs::read(&out).unwrap();
+    assert_eq!(
+        fixed,
+        b"smdp.example.com\r\n8946000000000000014,ABCD-1234-XYZ\r\n8946000000000000022,ABCD-1235-XYZ\r\n8946000000000000030,ABCD-1236\r\n"
+    );
+    assert!(stderr(&o).contains("fixed file-bom x1"), "{}", stderr(&o));
+    assert_eq!(
+        run(&["check", out.to_str().unwrap()]).status.code(),
+        Some(0)
+    );
+}
+
+#[test]
+fn fix_exits_1_and_names_what_is_left() {
+    let dir = scratch("fix-left");
+    let out = dir.join("fixed.csv");
+    let o = run(&[
+        "fix",
+        &data("excel-export-messy.csv"),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("error[iccid-scientific]"), "{err}");
+    assert!(
+        err.contains("error(s) are left that no fix can remove"),
+        "{err}"
+    );
+    assert!(err.contains("esim-csv split"), "{err}");
+    assert!(out.exists());
+}
+
+#[test]
+fn split_writes_valid_files_of_at_most_max_codes() {
+    let dir = scratch("split");
+    let o = run(&[
+        "split",
+        &data("too-many-codes.csv"),
+        "--output-dir",
+        dir.to_str().unwrap(),
+        "--max",
+        "400",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "too-many-codes-01.csv",
+            "too-many-codes-02.csv",
+            "too-many-codes-03.csv"
+        ]
+    );
+    for name in &names {
+        let p = dir.join(name);
+        let o = run(&["check", "--deny-warnings", p.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    }
+    assert!(stdout(&o).contains("too-many-codes-03.csv: 201 codes, SM-DP+ smdp.example.com"));
+}
+
+#[test]
+fn split_refuses_files_with_other_errors() {
+    let dir = scratch("split-bad");
+    let o = run(&[
+        "split",
+        &data("iccid-length.csv"),
+        "--output-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not split"));
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
+}
