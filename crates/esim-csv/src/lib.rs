@@ -55,7 +55,9 @@ use std::sync::Arc;
 
 pub use code::{Code, Severity};
 pub use fix::{apply_fixes, fix, Fixed};
-pub use report::{Detail, Edit, Finding, Fix, JsonFinding, JsonReport, Lang, LineEnding, Report};
+pub use report::{
+    neutralise, Detail, Edit, Finding, Fix, JsonFinding, JsonReport, Lang, LineEnding, Report,
+};
 pub use split::{split, Part, SplitError};
 pub use values::{
     ActivationCode, Iccid, IccidError, MatchingId, MatchingIdError, SmdpAddress, SmdpError,

@@ -351,6 +351,47 @@ impl Report {
     }
 }
 
+impl Report {
+    /// The findings as a CSV file for spreadsheets: `file,line,column,severity,code,message`.
+    ///
+    /// Cells that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`,
+    /// tab or CR) are prefixed with `'`, so a value from a hostile file is shown, not run.
+    pub fn to_csv(&self, lang: Lang) -> Vec<u8> {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        let file = neutralise(self.file.as_deref().unwrap_or(""));
+        let header = ["file", "line", "column", "severity", "code", "message"];
+        // Writing to a Vec cannot fail.
+        w.write_record(header).expect("in memory");
+        for f in &self.findings {
+            let line = f.line.map(|l| l.to_string()).unwrap_or_default();
+            let column = f.column.map(|c| c.to_string()).unwrap_or_default();
+            let message = f.message(lang);
+            let message = neutralise(&message);
+            w.write_record([
+                file.as_ref(),
+                &line,
+                &column,
+                f.severity().as_str(),
+                f.code.as_str(),
+                &message,
+            ])
+            .expect("in memory");
+        }
+        w.into_inner().expect("in memory")
+    }
+}
+
+/// Prefixes a cell that a spreadsheet would evaluate as a formula with `'`.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
 pub(crate) fn sort_key(f: &Finding) -> (u32, u32) {
     (f.line.unwrap_or(0), f.column.unwrap_or(0))
 }
@@ -397,4 +438,28 @@ pub struct JsonFinding<'a> {
 
 fn ordered_map<S: Serializer>(pairs: &[(&'static str, usize)], s: S) -> Result<S::Ok, S::Error> {
     s.collect_map(pairs.iter().map(|(k, v)| (*k, *v)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{check, Options};
+
+    #[test]
+    fn csv_report_neutralises_formulas_and_round_trips() {
+        let report = check(
+            b"smdp.example.com\n=HYPERLINK(\"http://x\"),ABC\n",
+            &Options::file("=evil.txt"),
+        );
+        let bytes = report.to_csv(Lang::En);
+        let mut r = csv::Reader::from_reader(bytes.as_slice());
+        let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), report.findings.len());
+        assert_eq!(&rows[0][0], "'=evil.txt");
+        assert_eq!(&rows[1][4], "iccid-format");
+        assert_eq!(&rows[1][1], "2");
+        assert!(rows[1][5].starts_with("The ICCID \"=HYPERLINK"));
+        assert_eq!(neutralise("-1"), "'-1");
+        assert_eq!(neutralise("ok"), "ok");
+    }
 }
