@@ -141,6 +141,10 @@ impl<'a, 'o> Engine<'a, 'o> {
             collected: collect.then(Vec::new),
             fields: Vec::new(),
         };
+        // Code lines are about 40 bytes; sizing the sets up front avoids rehashing.
+        let expected = (input.len() / 40).min(1 << 20);
+        e.iccids.reserve(expected);
+        e.mids.reserve(expected);
         let line_ending = e.scan(input);
         e.finish(line_ending)
     }
@@ -543,7 +547,12 @@ impl<'a, 'o> Engine<'a, 'o> {
         if let Some(c) = bad {
             self.emit(at(Code::MatchingIdFormat).extra(&c.to_string()));
         }
-        let len = v.chars().count();
+        // Without a bad character the value is ASCII: bytes are characters.
+        let len = if bad.is_none() {
+            v.len()
+        } else {
+            v.chars().count()
+        };
         let long = len > crate::values::MAX_MATCHING_ID_LEN;
         if long {
             self.emit(at(Code::MatchingIdLength).number(len as u64));
@@ -775,6 +784,10 @@ fn looks_like_utf16(input: &[u8]) -> bool {
 }
 
 fn is_header<'a>(text: &'a str, fields: &mut Vec<Field<'a>>) -> bool {
+    // Column names have no digits; code lines always do. This keeps the common case cheap.
+    if text.bytes().any(|b| b.is_ascii_digit()) {
+        return false;
+    }
     split(text, Seps::Any, fields);
     let mut words = 0;
     for f in fields.iter() {
@@ -805,6 +818,10 @@ fn looks_like_code<'a>(text: &'a str, fields: &mut Vec<Field<'a>>) -> Option<Str
 
 /// A line holding one host name or URL with a host: `(value, host, column)`.
 fn second_smdp<'a>(text: &'a str, fields: &mut Vec<Field<'a>>) -> Option<(String, String, u32)> {
+    // A host name has a dot; code lines have none.
+    if !text.as_bytes().contains(&b'.') {
+        return None;
+    }
     let core = text.trim_end_matches(|c| matches!(c, ',' | ';' | '\t') || is_ws(c));
     split(core, Seps::Any, fields);
     if fields.len() != 1 {

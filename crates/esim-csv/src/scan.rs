@@ -204,8 +204,12 @@ fn quoted_field<'a>(line: &'a str, start: usize, open: usize, seps: Seps) -> Opt
 
 /// True when `line` has the byte `sep` outside double-quoted values.
 pub(crate) fn has_sep(line: &str, sep: u8) -> bool {
-    if !line.as_bytes().contains(&sep) {
+    let b = line.as_bytes();
+    if !b.contains(&sep) {
         return false;
+    }
+    if !b.contains(&b'"') {
+        return true;
     }
     let mut fields = Vec::new();
     split(line, Seps::One(sep), &mut fields);
