@@ -388,6 +388,9 @@ impl<'a, 'o> Engine<'a, 'o> {
         f: &Field<'_>,
         extra_ws: Option<Range<usize>>,
     ) {
+        if !f.padded && !f.quoted && extra_ws.is_none() {
+            return;
+        }
         let col = column(text, f.raw.start);
         let end = extra_ws.as_ref().map_or(f.raw.end, |r| r.end);
         if f.padded || extra_ws.is_some() {
@@ -427,17 +430,19 @@ impl<'a, 'o> Engine<'a, 'o> {
 
     fn code_line(&mut self, text: &'a str, ln: u32) {
         self.codes += 1;
-        let core = text.trim_end_matches(|c| matches!(c, ',' | ';' | '\t') || is_ws(c));
-        let mut sep = b',';
-        if !scan::has_sep(core, b',') {
-            if scan::has_sep(core, b';') {
-                sep = b';';
-            } else if scan::has_sep(core, b'\t') {
-                sep = b'\t';
-            }
-        }
         let mut fields = std::mem::take(&mut self.fields);
-        split(text, Seps::One(sep), &mut fields);
+        let mut sep = b',';
+        if !scan::plain_pair(text, &mut fields) {
+            let core = text.trim_end_matches(|c| matches!(c, ',' | ';' | '\t') || is_ws(c));
+            if !scan::has_sep(core, b',') {
+                if scan::has_sep(core, b';') {
+                    sep = b';';
+                } else if scan::has_sep(core, b'\t') {
+                    sep = b'\t';
+                }
+            }
+            split(text, Seps::One(sep), &mut fields);
+        }
 
         let structural = if sep != b',' {
             let seps = fields[..fields.len() - 1]
@@ -564,9 +569,13 @@ impl<'a, 'o> Engine<'a, 'o> {
             self.emit(at(Code::MatchingIdLowercase));
         }
         if let Some(smdp) = &self.smdp {
-            let code_len = 2 + smdp.host.chars().count() + 1 + len;
-            if !smdp.host.is_empty() && code_len > crate::values::MAX_MATCHING_ID_LEN {
-                self.emit(at(Code::ActivationCodeLength).number(code_len as u64));
+            // Bytes are at least characters, so most lines are decided without counting.
+            let limit = crate::values::MAX_MATCHING_ID_LEN;
+            if !smdp.host.is_empty() && 3 + smdp.host.len() + len > limit {
+                let code_len = 3 + smdp.host.chars().count() + len;
+                if code_len > limit {
+                    self.emit(at(Code::ActivationCodeLength).number(code_len as u64));
+                }
             }
         }
         true

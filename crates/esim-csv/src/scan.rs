@@ -202,6 +202,33 @@ fn quoted_field<'a>(line: &'a str, start: usize, open: usize, seps: Seps) -> Opt
     })
 }
 
+/// The common case, recognised without the general splitter: two values of printable
+/// ASCII other than quotes and separators, separated by one comma, with no white space.
+/// Fills `out` exactly as [`split`] would and returns true; otherwise leaves `out` alone.
+pub(crate) fn plain_pair<'a>(line: &'a str, out: &mut Vec<Field<'a>>) -> bool {
+    let b = line.as_bytes();
+    let mut comma = None;
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b',' if comma.is_none() => comma = Some(i),
+            b'!' | b'#'..=b'+' | b'-'..=b':' | b'<'..=b'~' => {}
+            _ => return false,
+        }
+    }
+    let Some(comma) = comma else { return false };
+    out.clear();
+    for raw in [0..comma, comma + 1..b.len()] {
+        out.push(Field {
+            value_start: raw.start,
+            value: Cow::Borrowed(&line[raw.clone()]),
+            raw,
+            quoted: false,
+            padded: false,
+        });
+    }
+    true
+}
+
 /// True when `line` has the byte `sep` outside double-quoted values.
 pub(crate) fn has_sep(line: &str, sep: u8) -> bool {
     let b = line.as_bytes();
@@ -270,6 +297,52 @@ mod tests {
         assert_eq!(values("a\tb", Seps::One(b'\t')).len(), 2);
         assert_eq!(values("a;b\tc,d", Seps::Any).len(), 4);
         assert_eq!(values("", c), vec![("".into(), false, false)]);
+    }
+
+    #[test]
+    fn plain_pair_agrees_with_split() {
+        for line in [
+            "8946000000000000014,ABCD-1234",
+            "a,b",
+            ",",
+            "a,",
+            ",b",
+            "8.9E+18,x",
+            "a,b,c",
+            "a;b",
+            "a b,c",
+            "\"a\",b",
+            "a,\tb",
+            "å,b",
+        ] {
+            let mut fast = Vec::new();
+            let mut slow = Vec::new();
+            split(line, Seps::One(b','), &mut slow);
+            if plain_pair(line, &mut fast) {
+                let view = |v: &Vec<Field<'_>>| -> Vec<_> {
+                    v.iter()
+                        .map(|f| {
+                            (
+                                f.raw.clone(),
+                                f.value_start,
+                                f.value.to_string(),
+                                f.quoted,
+                                f.padded,
+                            )
+                        })
+                        .collect()
+                };
+                assert_eq!(view(&fast), view(&slow), "{line:?}");
+            } else {
+                assert!(
+                    slow.len() != 2
+                        || slow.iter().any(|f| f.quoted || f.padded)
+                        || !line.is_ascii()
+                        || line.contains([';', '\t', ' ']),
+                    "{line:?} should take the fast path"
+                );
+            }
+        }
     }
 
     #[test]
