@@ -1,0 +1,12 @@
+//! The eSIM pool console: a Leptos client-side app that checks activation-code CSV files
+//! in the browser with the same validator (`esim-csv`) as the server and the command line.
+//!
+//! The logic lives in plain types ([`outcome`]) with native unit tests; the components in
+//! [`app`] only wire signals to the DOM. Elements that tests drive carry `data-testid`
+//! attributes, listed in [`app::testid`].
+
+pub mod app;
+pub mod file;
+pub mod outcome;
+
+pub use app::App;
