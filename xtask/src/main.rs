@@ -1,1 +1,181 @@
-fn main(){}
+//! Project automation, run as `cargo xtask <command>` (an alias in `.cargo/config.toml`).
+//!
+//! * `setup` installs what a fresh machine lacks, skipping what is present at the right
+//!   version.
+//! * `test` is the one test command: setup, then every check CI runs, in order, failing
+//!   fast.
+//! * `run` builds the release app and serves it.
+
+mod setup;
+// The end-to-end tests own this server; `run` borrows it until `esim-server serve` exists.
+#[path = "../../tests/support/static_server.rs"]
+mod static_server;
+mod steps;
+mod versions;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use crate::setup::Toolchain;
+use crate::steps::Steps;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  setup                  install the tools the build and the tests need (idempotent)
+  test                   setup, then formatting, clippy, native and browser tests,
+                         the release build and the end-to-end tests
+  run [--listen ADDR]    setup, build the release app and serve it
+                         (default 127.0.0.1:8080)
+";
+
+fn main() {
+    if let Err(error) = run(std::env::args().skip(1).collect()) {
+        eprintln!("xtask: error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(args: Vec<String>) -> Result<()> {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        ["setup"] => setup::setup(&project_root()).map(drop),
+        ["test"] => test(),
+        ["run", rest @ ..] => serve(parse_listen(rest)?),
+        [] | ["help" | "--help" | "-h"] => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        _ => bail!("unknown arguments {args:?}\n\n{USAGE}"),
+    }
+}
+
+/// The workspace root: the parent of this crate's directory.
+pub fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
+
+fn test() -> Result<()> {
+    let root = project_root();
+    let mut steps = Steps::new();
+    let tools = steps.run("setup", || setup::setup(&root))?;
+    let wasm = "wasm32-unknown-unknown";
+
+    let result = (|| {
+        steps.cmd(
+            "format",
+            tools.cargo(&root).args(["fmt", "--all", "--check"]),
+        )?;
+        steps.cmd(
+            "clippy (native)",
+            tools.cargo(&root).args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                // e2e is `test = false` (it needs the release build), so name it.
+                "--test",
+                "e2e",
+                "--",
+                "-D",
+                "warnings",
+            ]),
+        )?;
+        steps.cmd(
+            "clippy (wasm32)",
+            tools.cargo(&root).args([
+                "clippy",
+                "--target",
+                wasm,
+                "--package",
+                "esim-console",
+                "--package",
+                "esim-csv",
+                "--lib",
+                "--bins",
+                "--tests",
+                "--",
+                "-D",
+                "warnings",
+            ]),
+        )?;
+        steps.cmd(
+            "native tests",
+            tools.cargo(&root).args(["test", "--workspace"]),
+        )?;
+        steps.cmd(
+            "browser tests (wasm-bindgen-test)",
+            tools
+                .cargo(&root)
+                .args(["test", "--target", wasm, "--package", "esim-console"])
+                .env(
+                    "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                    "wasm-bindgen-test-runner",
+                ),
+        )?;
+        steps.cmd("release build (trunk)", &mut tools.trunk_build(&root))?;
+        steps.cmd(
+            "end-to-end tests (release build)",
+            tools
+                .cargo(&root)
+                .args(["test", "--package", "esim-console", "--test", "e2e"]),
+        )?;
+        Ok(())
+    })();
+    steps.print_summary();
+    result
+}
+
+fn serve(listen: SocketAddr) -> Result<()> {
+    let root = project_root();
+    let tools: Toolchain = setup::setup(&root)?;
+    steps::run_cmd(&mut tools.trunk_build(&root))?;
+    let dist = root.join("dist");
+    let server = static_server::StaticServer::start(&dist, listen)
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    println!(
+        "\nServing {} at http://{}/ (Ctrl-C to stop)",
+        dist.display(),
+        server.addr()
+    );
+    server.wait();
+    Ok(())
+}
+
+fn parse_listen(args: &[&str]) -> Result<SocketAddr> {
+    let text = match args {
+        [] => "127.0.0.1:8080",
+        ["--listen", addr] => addr,
+        [flag] if flag.starts_with("--listen=") => &flag["--listen=".len()..],
+        _ => bail!("unknown arguments for run: {args:?}\n\n{USAGE}"),
+    };
+    text.parse()
+        .with_context(|| format!("--listen wants HOST:PORT with an IP address, got {text:?}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listen_defaults_to_localhost_8080() {
+        assert_eq!(parse_listen(&[]).unwrap().to_string(), "127.0.0.1:8080");
+        assert_eq!(
+            parse_listen(&["--listen", "0.0.0.0:3000"])
+                .unwrap()
+                .to_string(),
+            "0.0.0.0:3000"
+        );
+        assert_eq!(
+            parse_listen(&["--listen=127.0.0.1:1"]).unwrap().to_string(),
+            "127.0.0.1:1"
+        );
+        assert!(parse_listen(&["--listen", "localhost"]).is_err());
+        assert!(parse_listen(&["--port", "1"]).is_err());
+    }
+}
