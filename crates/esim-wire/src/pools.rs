@@ -1,0 +1,536 @@
+//! Pools, activation codes, assignments and device states (Graph beta shapes).
+
+use std::fmt;
+
+use serde::de::{self, Deserializer};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+
+use crate::odata::{
+    bare, ActivationCodeType, AssignmentType, DeviceStateType, ODataTypeError, PoolType,
+};
+
+/// `embeddedSIMActivationCodePool` as returned: never with its codes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pool {
+    /// `#microsoft.graph.embeddedSIMActivationCodePool`.
+    #[serde(rename = "@odata.type", default)]
+    pub odata_type: PoolType,
+    /// The pool's id.
+    pub id: String,
+    /// The name shown (the file name by default).
+    pub display_name: String,
+    /// RFC 3339.
+    pub created_date_time: String,
+    /// RFC 3339.
+    pub modified_date_time: String,
+    /// How many codes the pool holds (Int32 in Graph).
+    pub activation_code_count: i32,
+}
+
+/// One activation code as sent (`embeddedSIMActivationCode`).
+///
+/// The values are plain strings on the wire so that a bad value reaches the server's
+/// validator and comes back as a finding, not as a parse error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivationCode {
+    /// `microsoft.graph.embeddedSIMActivationCode`; Graph SDKs leave it out.
+    #[serde(
+        rename = "@odata.type",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub odata_type: Option<ActivationCodeType>,
+    /// The ICCID (19 or 20 digits).
+    pub integrated_circuit_card_identifier: String,
+    /// The Matching ID.
+    pub matching_identifier: String,
+    /// The SM-DP+ address (the same on every code of a pool).
+    pub smdp_plus_server_address: String,
+}
+
+/// The body of a create: a pool with its codes (`activationCodes` is write-only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolCreate {
+    /// `#microsoft.graph.embeddedSIMActivationCodePool`, optional on read.
+    #[serde(rename = "@odata.type", default)]
+    pub odata_type: PoolType,
+    /// The pool's name.
+    pub display_name: String,
+    /// At most 1,000 codes, one SM-DP+ address.
+    pub activation_codes: Vec<ActivationCode>,
+}
+
+/// The body of a `PATCH`: only the name can change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PoolPatch {
+    /// `#microsoft.graph.embeddedSIMActivationCodePool`, optional on read.
+    #[serde(rename = "@odata.type", default, skip_serializing)]
+    pub odata_type: PoolType,
+    /// The new name.
+    pub display_name: String,
+}
+
+/// The body of the project's "add codes to a pool" route.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddActivationCodes {
+    /// The new codes; the same rules as a create, and the pool's SM-DP+ address.
+    pub activation_codes: Vec<ActivationCode>,
+}
+
+/// What a raw-file import returns on success: the pool.
+pub type ImportedPool = Pool;
+
+/// The pre-upload check: which ICCIDs are on the server already, and which pool has this
+/// SM-DP+ address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreUploadCheck {
+    /// ICCIDs to look up (at most 1,000).
+    pub iccids: Vec<String>,
+    /// The file's SM-DP+ address, when it has a valid one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smdp_plus_server_address: Option<String>,
+}
+
+/// The answer to a [`PreUploadCheck`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreUploadCheckResult {
+    /// The ICCIDs the server knows, in request order.
+    pub already_imported: Vec<AlreadyImported>,
+    /// A pool that uses the same SM-DP+ address (Intune would refuse a second one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smdp_pool: Option<Pool>,
+}
+
+/// One ICCID the server knows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlreadyImported {
+    /// The ICCID.
+    pub iccid: String,
+    /// The pool that holds it, when it still exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool_id: Option<String>,
+    /// That pool's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool_name: Option<String>,
+    /// True when it was delivered to a device (used: never importable again).
+    pub delivered: bool,
+}
+
+/// `embeddedSIMActivationCodePoolAssignment`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    /// `#microsoft.graph.embeddedSIMActivationCodePoolAssignment`, optional on read.
+    #[serde(rename = "@odata.type", default)]
+    pub odata_type: AssignmentType,
+    /// The assignment's id (empty or absent in an `assign` request).
+    #[serde(default)]
+    pub id: String,
+    /// The group it targets.
+    pub target: AssignmentTarget,
+}
+
+/// The body of `assign`: the new set of assignments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignRequest {
+    /// Replaces every assignment of the pool.
+    pub assignments: Vec<Assignment>,
+}
+
+/// What an assignment targets: device groups only.
+///
+/// Any other `@odata.type` (all devices, all users, a filter) is an error that names the
+/// type, so the server can answer a clear 400.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssignmentTarget {
+    /// `#microsoft.graph.groupAssignmentTarget`: the group's devices are targeted.
+    Group {
+        /// The group id.
+        group_id: String,
+    },
+    /// `#microsoft.graph.exclusionGroupAssignmentTarget`: the group's devices are not.
+    ExclusionGroup {
+        /// The group id.
+        group_id: String,
+    },
+}
+
+impl AssignmentTarget {
+    /// `#microsoft.graph.groupAssignmentTarget`.
+    pub const GROUP: &'static str = "#microsoft.graph.groupAssignmentTarget";
+    /// `#microsoft.graph.exclusionGroupAssignmentTarget`.
+    pub const EXCLUSION_GROUP: &'static str = "#microsoft.graph.exclusionGroupAssignmentTarget";
+
+    /// The group id.
+    pub fn group_id(&self) -> &str {
+        match self {
+            AssignmentTarget::Group { group_id }
+            | AssignmentTarget::ExclusionGroup { group_id } => group_id,
+        }
+    }
+
+    /// True for an exclusion.
+    pub fn is_exclusion(&self) -> bool {
+        matches!(self, AssignmentTarget::ExclusionGroup { .. })
+    }
+
+    /// The `@odata.type` written.
+    pub fn odata_type(&self) -> &'static str {
+        match self {
+            AssignmentTarget::Group { .. } => Self::GROUP,
+            AssignmentTarget::ExclusionGroup { .. } => Self::EXCLUSION_GROUP,
+        }
+    }
+}
+
+impl Serialize for AssignmentTarget {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("@odata.type", self.odata_type())?;
+        m.serialize_entry("groupId", self.group_id())?;
+        m.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for AssignmentTarget {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Raw {
+            #[serde(rename = "@odata.type")]
+            odata_type: Option<String>,
+            #[serde(rename = "groupId")]
+            group_id: Option<String>,
+        }
+        let raw = Raw::deserialize(d)?;
+        let Some(found) = raw.odata_type else {
+            return Err(de::Error::custom(
+                "an assignment target needs its @odata.type (#microsoft.graph.groupAssignmentTarget or #microsoft.graph.exclusionGroupAssignmentTarget)",
+            ));
+        };
+        let exclusion = match bare(&found) {
+            t if t == bare(Self::GROUP) => false,
+            t if t == bare(Self::EXCLUSION_GROUP) => true,
+            _ => {
+                return Err(de::Error::custom(format_args!(
+                    "{}: pools target device groups only",
+                    ODataTypeError {
+                        found,
+                        expected: &[Self::GROUP, Self::EXCLUSION_GROUP],
+                    }
+                )))
+            }
+        };
+        let group_id = raw
+            .group_id
+            .ok_or_else(|| de::Error::missing_field("groupId"))?;
+        Ok(if exclusion {
+            AssignmentTarget::ExclusionGroup { group_id }
+        } else {
+            AssignmentTarget::Group { group_id }
+        })
+    }
+}
+
+/// `embeddedSIMDeviceState`, with this server's `iccid` and `cellularStatus` extras (Graph
+/// clients ignore them).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeviceState {
+    /// `#microsoft.graph.embeddedSIMDeviceState`.
+    #[serde(rename = "@odata.type", default)]
+    pub odata_type: DeviceStateType,
+    /// The id (on this server: the device's id).
+    pub id: String,
+    /// RFC 3339.
+    pub created_date_time: String,
+    /// RFC 3339.
+    pub modified_date_time: String,
+    /// The device's last check-in, RFC 3339.
+    #[serde(default)]
+    pub last_sync_date_time: Option<String>,
+    /// The UICC id (Graph's field; this server fills it with the ICCID delivered).
+    #[serde(default)]
+    pub universal_integrated_circuit_card_identifier: Option<String>,
+    /// The device's name.
+    #[serde(default)]
+    pub device_name: Option<String>,
+    /// The device's user.
+    #[serde(default)]
+    pub user_name: Option<String>,
+    /// The state.
+    pub state: DeviceStateKind,
+    /// Why (a failure's detail, a removal's reason).
+    #[serde(default)]
+    pub state_details: Option<String>,
+    /// The ICCID of the code delivered (this server only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iccid: Option<String>,
+    /// The operator's cellular status, free text (this server only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cellular_status: Option<String>,
+}
+
+/// Graph's `embeddedSIMDeviceStateValue`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum DeviceStateKind {
+    /// Targeted, not checked in since.
+    NotEvaluated,
+    /// The install failed.
+    Failed,
+    /// A code was delivered; the install is pending.
+    Installing,
+    /// The profile is installed.
+    Installed,
+    /// The profile is being removed.
+    Deleting,
+    /// An error.
+    Error,
+    /// The profile was removed.
+    Deleted,
+    /// The user removed the profile.
+    RemovedByUser,
+}
+
+/// The console's label for a state (the brief's words).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum StateLabel {
+    /// "Device not synced".
+    NotSynced,
+    /// "Activation pending".
+    Pending,
+    /// "Active".
+    Active,
+    /// "Activation failed".
+    Failed,
+    /// "Removed" (with the detail).
+    Removed,
+}
+
+impl StateLabel {
+    /// The English label.
+    pub fn text(self) -> &'static str {
+        match self {
+            StateLabel::NotSynced => "Device not synced",
+            StateLabel::Pending => "Activation pending",
+            StateLabel::Active => "Active",
+            StateLabel::Failed => "Activation failed",
+            StateLabel::Removed => "Removed",
+        }
+    }
+}
+
+impl DeviceStateKind {
+    /// Every state.
+    pub const ALL: &'static [DeviceStateKind] = &[
+        DeviceStateKind::NotEvaluated,
+        DeviceStateKind::Failed,
+        DeviceStateKind::Installing,
+        DeviceStateKind::Installed,
+        DeviceStateKind::Deleting,
+        DeviceStateKind::Error,
+        DeviceStateKind::Deleted,
+        DeviceStateKind::RemovedByUser,
+    ];
+
+    /// The camelCase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeviceStateKind::NotEvaluated => "notEvaluated",
+            DeviceStateKind::Failed => "failed",
+            DeviceStateKind::Installing => "installing",
+            DeviceStateKind::Installed => "installed",
+            DeviceStateKind::Deleting => "deleting",
+            DeviceStateKind::Error => "error",
+            DeviceStateKind::Deleted => "deleted",
+            DeviceStateKind::RemovedByUser => "removedByUser",
+        }
+    }
+
+    /// The state named `name` (camelCase), if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|k| k.as_str() == name)
+    }
+
+    /// The console's label.
+    pub fn label(self) -> StateLabel {
+        match self {
+            DeviceStateKind::NotEvaluated => StateLabel::NotSynced,
+            DeviceStateKind::Installing => StateLabel::Pending,
+            DeviceStateKind::Installed => StateLabel::Active,
+            DeviceStateKind::Failed | DeviceStateKind::Error => StateLabel::Failed,
+            DeviceStateKind::Deleting
+            | DeviceStateKind::Deleted
+            | DeviceStateKind::RemovedByUser => StateLabel::Removed,
+        }
+    }
+}
+
+impl fmt::Display for DeviceStateKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::*;
+    use crate::Collection;
+
+    fn round_trip<T: Serialize + for<'de> Deserialize<'de>>(v: &Value) -> Value {
+        let t: T = serde_json::from_value(v.clone()).expect("reads");
+        serde_json::to_value(&t).expect("writes")
+    }
+
+    // Graph's documented response of "Get embeddedSIMActivationCodePool" (codes left out:
+    // this server never returns them).
+    #[test]
+    fn pool_round_trips_graph_example() {
+        let graph = json!({
+            "@odata.type": "#microsoft.graph.embeddedSIMActivationCodePool",
+            "id": "3a4e5b1f-5b1f-3a4e-1f5b-4e3a1f5b4e3a",
+            "displayName": "Display Name value",
+            "createdDateTime": "2016-12-31T23:58:46.7156189-08:00",
+            "modifiedDateTime": "2017-01-01T00:03:18.5958204-08:00",
+            "activationCodeCount": 3
+        });
+        assert_eq!(round_trip::<Pool>(&graph), graph);
+        // Without the `#`, or absent, it reads too and is written with the `#`.
+        let mut bare = graph.clone();
+        bare["@odata.type"] = json!("microsoft.graph.embeddedSIMActivationCodePool");
+        assert_eq!(round_trip::<Pool>(&bare), graph);
+        bare.as_object_mut().unwrap().remove("@odata.type");
+        assert_eq!(round_trip::<Pool>(&bare), graph);
+        let mut wrong = graph.clone();
+        wrong["@odata.type"] = json!("#microsoft.graph.user");
+        let err = serde_json::from_value::<Pool>(wrong)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("unsupported @odata.type '#microsoft.graph.user'"),
+            "{err}"
+        );
+    }
+
+    // Graph's documented request of "Create embeddedSIMActivationCodePool".
+    #[test]
+    fn create_reads_graph_example() {
+        let graph = json!({
+            "@odata.type": "#microsoft.graph.embeddedSIMActivationCodePool",
+            "displayName": "Display Name value",
+            "activationCodes": [{
+                "@odata.type": "microsoft.graph.embeddedSIMActivationCode",
+                "integratedCircuitCardIdentifier": "Integrated Circuit Card Identifier value",
+                "matchingIdentifier": "Matching Identifier value",
+                "smdpPlusServerAddress": "Smdp Plus Server Address value"
+            }],
+            "activationCodeCount": 3
+        });
+        let create: PoolCreate = serde_json::from_value(graph).unwrap();
+        assert_eq!(create.activation_codes.len(), 1);
+        assert_eq!(
+            create.activation_codes[0].matching_identifier,
+            "Matching Identifier value"
+        );
+        let written = serde_json::to_value(&create).unwrap();
+        assert_eq!(
+            written["activationCodes"][0]["@odata.type"],
+            "#microsoft.graph.embeddedSIMActivationCode"
+        );
+    }
+
+    #[test]
+    fn patch_accepts_only_the_name() {
+        let p: PoolPatch = serde_json::from_value(json!({"displayName": "x"})).unwrap();
+        assert_eq!(p.display_name, "x");
+        assert!(
+            serde_json::from_value::<PoolPatch>(json!({"displayName": "x", "id": "y"})).is_err()
+        );
+    }
+
+    #[test]
+    fn assignment_targets() {
+        let a = json!({
+            "@odata.type": "#microsoft.graph.embeddedSIMActivationCodePoolAssignment",
+            "id": "f7a1",
+            "target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "g1"}
+        });
+        assert_eq!(round_trip::<Assignment>(&a), a);
+        let x: AssignmentTarget = serde_json::from_value(
+            json!({"@odata.type": "microsoft.graph.exclusionGroupAssignmentTarget", "groupId": "g2",
+                   "deviceAndAppManagementAssignmentFilterType": "none"}),
+        )
+        .unwrap();
+        assert_eq!(
+            x,
+            AssignmentTarget::ExclusionGroup {
+                group_id: "g2".into()
+            }
+        );
+        // Graph's own example targets all licensed users: a clear error here.
+        let err = serde_json::from_value::<Assignment>(json!({
+            "@odata.type": "#microsoft.graph.embeddedSIMActivationCodePoolAssignment",
+            "id": "1",
+            "target": {"@odata.type": "microsoft.graph.allLicensedUsersAssignmentTarget"}
+        }))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("allLicensedUsersAssignmentTarget"), "{err}");
+        assert!(err.contains("device groups only"), "{err}");
+        assert!(serde_json::from_value::<AssignmentTarget>(json!({"groupId": "g"})).is_err());
+    }
+
+    // Graph's documented response of "Get embeddedSIMDeviceState".
+    #[test]
+    fn device_state_round_trips_graph_example() {
+        let graph = json!({
+            "@odata.type": "#microsoft.graph.embeddedSIMDeviceState",
+            "id": "bd0d6ba7-6ba7-bd0d-a76b-0dbda76b0dbd",
+            "createdDateTime": "2017-01-01T00:02:43.5775965-08:00",
+            "modifiedDateTime": "2017-01-01T00:00:35.1329464-08:00",
+            "lastSyncDateTime": "2017-01-01T00:00:56.8321556-08:00",
+            "universalIntegratedCircuitCardIdentifier": "Universal Integrated Circuit Card Identifier value",
+            "deviceName": "Device Name value",
+            "userName": "User Name value",
+            "state": "failed",
+            "stateDetails": "State Details value"
+        });
+        assert_eq!(round_trip::<DeviceState>(&graph), graph);
+        let page = json!({"value": [graph], "@odata.nextLink": "https://x/y?$skiptoken=z"});
+        assert_eq!(round_trip::<Collection<DeviceState>>(&page), page);
+    }
+
+    #[test]
+    fn state_names_and_labels() {
+        for k in DeviceStateKind::ALL {
+            let v = serde_json::to_value(k).unwrap();
+            assert_eq!(v, json!(k.as_str()));
+            assert_eq!(DeviceStateKind::from_name(k.as_str()), Some(*k));
+        }
+        use DeviceStateKind as K;
+        let labels: Vec<_> = K::ALL.iter().map(|k| k.label().text()).collect();
+        assert_eq!(
+            labels,
+            [
+                "Device not synced",
+                "Activation failed",
+                "Activation pending",
+                "Active",
+                "Removed",
+                "Activation failed",
+                "Removed",
+                "Removed"
+            ]
+        );
+    }
+}
