@@ -6,6 +6,8 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 use std::sync::Arc;
 
+use hashbrown::HashTable;
+
 use crate::code::Code;
 use crate::report::{Edit, Finding, Fix, LineEnding, Report};
 use crate::scan::{self, column, is_blank, is_ws, split, Field, Lines, Seps};
@@ -80,6 +82,7 @@ impl FxHasher {
 
 type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
+#[derive(Debug)]
 struct SmdpLine {
     /// The SM-DP+ line of the section the reader is in, and its host.
     section: (u32, String),
@@ -96,9 +99,37 @@ enum Structural {
     FieldCount,
 }
 
-pub(crate) struct Engine<'a, 'o> {
-    options: &'o Options,
-    earlier: Option<&'o Seen>,
+/// Where a value is in the input: byte offset and length. Values that are not a slice of
+/// the input (quoted with `""` inside) get [`NO_SPAN`], which equals nothing.
+type Span = (usize, usize);
+const NO_SPAN: Span = (usize::MAX, 0);
+
+/// A Matching ID seen on an earlier line.
+struct MidEntry {
+    hash: u64,
+    line: u32,
+    span: Span,
+    iccid: u128,
+}
+
+/// A validation in progress. [`check`](crate::check) runs one to the end; the browser feeds
+/// a big file a few thousand lines at a time, yielding between calls, so the page never
+/// freezes and can show progress and cancel.
+///
+/// ```
+/// use esim_csv::{Options, Validator};
+///
+/// let file = b"smdp.example.com\n8946000000000000014,ABC\n";
+/// let mut v = Validator::new(Options::file("pool.csv"));
+/// while !v.feed(file, 1) {
+///     println!("{} of {} bytes", v.bytes_read(), file.len());
+/// }
+/// assert!(v.finish(file).is_valid());
+/// ```
+#[derive(Debug)]
+pub struct Validator {
+    options: Options,
+    earlier: Option<Arc<Seen>>,
     findings: Vec<Finding>,
     file_level: Vec<Finding>,
     counts: BTreeMap<Code, usize>,
@@ -106,10 +137,25 @@ pub(crate) struct Engine<'a, 'o> {
     smdp: Option<SmdpLine>,
     smdp_missing_at: Option<u32>,
     codes: usize,
-    iccids: FxMap<u128, (u32, Cow<'a, str>)>,
-    mids: FxMap<&'a str, (u32, Cow<'a, str>)>,
+    iccids: FxMap<u128, (u32, Span)>,
+    mids: HashTable<MidEntry>,
     collected: Option<Vec<(Iccid, MatchingId)>>,
-    fields: Vec<Field<'a>>,
+    // Reading position.
+    started: bool,
+    done: bool,
+    stopped: bool,
+    pos: usize,
+    line_index: usize,
+    bom: bool,
+    endings: [usize; 3],
+    blanks: Vec<u32>,
+    nonblank: bool,
+}
+
+impl std::fmt::Debug for MidEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "MidEntry(line {})", self.line)
+    }
 }
 
 /// What one run gives: the report, the codes when asked for, and the ICCIDs seen.
@@ -119,14 +165,14 @@ pub(crate) struct Outcome {
     pub iccids: Vec<(u128, u32)>,
 }
 
-impl<'a, 'o> Engine<'a, 'o> {
-    pub(crate) fn run(
-        input: &'a [u8],
-        options: &'o Options,
-        earlier: Option<&'o Seen>,
-        collect: bool,
-    ) -> Outcome {
-        let mut e = Engine {
+impl Validator {
+    /// A validation of one file with these options.
+    pub fn new(options: Options) -> Self {
+        Validator::with(options, None, false)
+    }
+
+    pub(crate) fn with(options: Options, earlier: Option<Arc<Seen>>, collect: bool) -> Self {
+        Validator {
             options,
             earlier,
             findings: Vec::new(),
@@ -137,79 +183,74 @@ impl<'a, 'o> Engine<'a, 'o> {
             smdp_missing_at: None,
             codes: 0,
             iccids: FxMap::default(),
-            mids: FxMap::default(),
+            mids: HashTable::new(),
             collected: collect.then(Vec::new),
-            fields: Vec::new(),
-        };
-        // Code lines are about 40 bytes; sizing the sets up front avoids rehashing.
-        let expected = (input.len() / 40).min(1 << 20);
-        e.iccids.reserve(expected);
-        e.mids.reserve(expected);
-        let line_ending = e.scan(input);
-        e.finish(line_ending)
-    }
-
-    fn emit(&mut self, f: Finding) {
-        *self.counts.entry(f.code).or_default() += 1;
-        if self.findings.len() < self.options.max_findings {
-            self.findings.push(f);
-        } else {
-            self.truncated = true;
+            started: false,
+            done: false,
+            stopped: false,
+            pos: 0,
+            line_index: 0,
+            bom: false,
+            endings: [0; 3],
+            blanks: Vec::new(),
+            nonblank: false,
         }
     }
 
-    fn emit_file(&mut self, f: Finding) {
-        *self.counts.entry(f.code).or_default() += 1;
-        self.file_level.push(f);
+    pub(crate) fn run(
+        input: &[u8],
+        options: &Options,
+        earlier: Option<Arc<Seen>>,
+        collect: bool,
+    ) -> Outcome {
+        Validator::with(options.clone(), earlier, collect).finish_outcome(input)
     }
 
-    /// Reads the whole input; returns the line break to use for the file.
-    fn scan(&mut self, input: &'a [u8]) -> Option<LineEnding> {
-        if let Some(name) = self.options.file_name.as_deref() {
-            if self.options.check_extension && !has_csv_extension(name) {
-                self.emit_file(Finding::new(Code::FileExtension).value(name));
-            }
-        }
-        if input.iter().all(u8::is_ascii_whitespace)
-            || std::str::from_utf8(input).is_ok_and(is_blank)
-        {
-            self.file_level.clear();
-            self.counts.clear();
-            self.emit_file(Finding::new(Code::FileEmpty));
-            return None;
-        }
-        if looks_like_utf16(input) {
-            self.emit(Finding::new(Code::FileEncoding).at(1, 1).extra("UTF-16"));
-            return None;
-        }
-        let bom = input.starts_with(b"\xEF\xBB\xBF");
-        if bom {
-            self.emit(
-                Finding::new(Code::FileBom)
-                    .at_line(1)
-                    .with_fix(Fix::RemoveBom),
-            );
-        }
+    /// How many bytes of the input have been read.
+    pub fn bytes_read(&self) -> usize {
+        self.pos
+    }
 
-        let mut endings = [0usize; 3]; // CRLF, LF, CR
-        let mut blanks: Vec<u32> = Vec::new();
-        for (i, raw) in Lines::new(input).enumerate() {
+    /// How many code lines have been read so far.
+    pub fn codes_read(&self) -> usize {
+        self.codes
+    }
+
+    /// Reads up to `max_lines` more lines of `input`, which must be the same bytes on every
+    /// call. Returns true when the whole input has been read.
+    pub fn feed(&mut self, input: &[u8], max_lines: usize) -> bool {
+        if !self.started {
+            self.started = true;
+            self.start(input);
+        }
+        if self.done {
+            return true;
+        }
+        let mut fields = Vec::new();
+        let mut lines = Lines::new(&input[self.pos..]);
+        for _ in 0..max_lines {
+            let Some(raw) = lines.next() else {
+                self.done = true;
+                break;
+            };
+            let start = self.pos;
+            self.pos += raw.len();
+            let i = self.line_index;
+            self.line_index += 1;
             let ln = u32::try_from(i + 1).unwrap_or(u32::MAX);
             match raw.ending {
-                Some(LineEnding::Crlf) => endings[0] += 1,
-                Some(LineEnding::Lf) => endings[1] += 1,
-                Some(LineEnding::Cr) => endings[2] += 1,
+                Some(LineEnding::Crlf) => self.endings[0] += 1,
+                Some(LineEnding::Lf) => self.endings[1] += 1,
+                Some(LineEnding::Cr) => self.endings[2] += 1,
                 None => {}
             }
-            let bytes = if i == 0 && bom {
-                &raw.bytes[3..]
-            } else {
-                raw.bytes
-            };
+            let skip = if i == 0 && self.bom { 3 } else { 0 };
+            let bytes = &input[start + skip..start + raw.bytes.len()];
             let text = match std::str::from_utf8(bytes) {
                 Ok(text) => text,
                 Err(err) => {
-                    self.flush_blanks(&mut blanks);
+                    self.nonblank = true;
+                    self.flush_blanks();
                     let at = err.valid_up_to();
                     self.emit(
                         Finding::new(Code::FileEncoding)
@@ -230,23 +271,87 @@ impl<'a, 'o> Engine<'a, 'o> {
                 }
             };
             if is_blank(text) {
-                blanks.push(ln);
+                self.blanks.push(ln);
                 continue;
             }
-            self.flush_blanks(&mut blanks);
-            self.line(text, ln);
+            self.nonblank = true;
+            self.flush_blanks();
+            self.line(input, text, ln, &mut fields);
         }
+        if lines.is_empty() {
+            self.done = true;
+        }
+        self.done
+    }
 
-        if let Some(&first) = blanks.first() {
+    /// Reads what is left and returns the report.
+    pub fn finish(self, input: &[u8]) -> Report {
+        self.finish_outcome(input).report
+    }
+
+    /// The checks on the whole file that come before its lines.
+    fn start(&mut self, input: &[u8]) {
+        if let Some(name) = self.options.file_name.as_deref() {
+            if self.options.check_extension && !has_csv_extension(name) {
+                self.emit_file(Finding::new(Code::FileExtension).value(name));
+            }
+        }
+        if looks_like_utf16(input) {
+            self.emit(Finding::new(Code::FileEncoding).at(1, 1).extra("UTF-16"));
+            self.done = true;
+            self.stopped = true;
+            self.pos = input.len();
+            return;
+        }
+        self.bom = input.starts_with(b"\xEF\xBB\xBF");
+        if self.bom {
+            self.emit(
+                Finding::new(Code::FileBom)
+                    .at_line(1)
+                    .with_fix(Fix::RemoveBom),
+            );
+        }
+        // Code lines are about 40 bytes; sizing the sets up front avoids rehashing.
+        let expected = (input.len() / 40).min(1 << 20);
+        self.iccids.reserve(expected);
+        self.mids.reserve(expected, |e| e.hash);
+    }
+
+    fn emit(&mut self, f: Finding) {
+        *self.counts.entry(f.code).or_default() += 1;
+        if self.findings.len() < self.options.max_findings {
+            self.findings.push(f);
+        } else {
+            self.truncated = true;
+        }
+    }
+
+    fn emit_file(&mut self, f: Finding) {
+        *self.counts.entry(f.code).or_default() += 1;
+        self.file_level.push(f);
+    }
+
+    /// The findings on the whole file that come after its lines; the line break to use.
+    fn end(&mut self) -> Option<LineEnding> {
+        if !self.nonblank && !self.stopped {
+            // Only white space and line breaks: `file-empty` and nothing else.
+            self.findings.clear();
+            self.file_level.clear();
+            self.counts.clear();
+            self.truncated = false;
+            self.emit_file(Finding::new(Code::FileEmpty));
+            return None;
+        }
+        if let Some(&first) = self.blanks.first() {
             self.emit(
                 Finding::new(Code::TrailingBlankLines)
                     .at_line(first)
-                    .number(blanks.len() as u64)
+                    .number(self.blanks.len() as u64)
                     .with_fix(Fix::RemoveTrailingBlankLines { from_line: first }),
             );
         }
-        let [crlf, lf, cr] = endings;
-        let kinds = endings.iter().filter(|n| **n > 0).count();
+        let [crlf, lf, cr] = self.endings;
+        let kinds = self.endings.iter().filter(|n| **n > 0).count();
         let to = if lf > crlf {
             LineEnding::Lf
         } else {
@@ -268,8 +373,8 @@ impl<'a, 'o> Engine<'a, 'o> {
         (kinds > 0).then_some(to)
     }
 
-    fn flush_blanks(&mut self, blanks: &mut Vec<u32>) {
-        for ln in blanks.drain(..) {
+    fn flush_blanks(&mut self) {
+        for ln in std::mem::take(&mut self.blanks) {
             self.emit(
                 Finding::new(Code::BlankLine)
                     .at_line(ln)
@@ -278,8 +383,8 @@ impl<'a, 'o> Engine<'a, 'o> {
         }
     }
 
-    fn line(&mut self, text: &'a str, ln: u32) {
-        if is_header(text, &mut self.fields) {
+    fn line<'a>(&mut self, input: &'a [u8], text: &'a str, ln: u32, fields: &mut Vec<Field<'a>>) {
+        if is_header(text, fields) {
             self.emit(
                 Finding::new(Code::ColumnHeaderRow)
                     .at_line(ln)
@@ -289,16 +394,16 @@ impl<'a, 'o> Engine<'a, 'o> {
             return;
         }
         if self.smdp.is_none() && self.smdp_missing_at.is_none() {
-            if let Some(first) = looks_like_code(text, &mut self.fields) {
+            if let Some(first) = looks_like_code(text, fields) {
                 self.emit(Finding::new(Code::SmdpMissing).at_line(ln).value(&first));
                 self.smdp_missing_at = Some(ln);
-                self.code_line(text, ln);
+                self.code_line(input, text, ln, fields);
             } else {
-                self.smdp_line(text, ln);
+                self.smdp_line(text, ln, fields);
             }
             return;
         }
-        if let Some((value, host, col)) = second_smdp(text, &mut self.fields) {
+        if let Some((value, host, col)) = second_smdp(text, fields) {
             let f = Finding::new(Code::SecondSmdp).at(ln, col).value(&value);
             // A repeat of the host of the section it is in is removable; a repeat of an
             // earlier host after another one (A, B, A) is not: removing it would move the
@@ -323,13 +428,12 @@ impl<'a, 'o> Engine<'a, 'o> {
             self.emit(f);
             return;
         }
-        self.code_line(text, ln);
+        self.code_line(input, text, ln, fields);
     }
 
-    fn smdp_line(&mut self, text: &'a str, ln: u32) {
+    fn smdp_line<'a>(&mut self, text: &'a str, ln: u32, fields: &mut Vec<Field<'a>>) {
         let core = text.trim_end_matches(is_ws);
-        let mut fields = std::mem::take(&mut self.fields);
-        split(core, Seps::Any, &mut fields);
+        split(core, Seps::Any, fields);
         let first = &fields[0];
         let value: &str = &first.value;
         let (hs, he) = host_span(value);
@@ -378,7 +482,6 @@ impl<'a, 'o> Engine<'a, 'o> {
             trailing_ws.then_some(core.len()..text.len()),
         );
         self.smdp = Some(smdp);
-        self.fields = fields;
     }
 
     fn padding_and_quotes(
@@ -428,11 +531,16 @@ impl<'a, 'o> Engine<'a, 'o> {
         }
     }
 
-    fn code_line(&mut self, text: &'a str, ln: u32) {
+    fn code_line<'a>(
+        &mut self,
+        input: &'a [u8],
+        text: &'a str,
+        ln: u32,
+        fields: &mut Vec<Field<'a>>,
+    ) {
         self.codes += 1;
-        let mut fields = std::mem::take(&mut self.fields);
         let mut sep = b',';
-        if !scan::plain_pair(text, &mut fields) {
+        if !scan::plain_pair(text, fields) {
             let core = text.trim_end_matches(|c| matches!(c, ',' | ';' | '\t') || is_ws(c));
             if !scan::has_sep(core, b',') {
                 if scan::has_sep(core, b';') {
@@ -441,7 +549,7 @@ impl<'a, 'o> Engine<'a, 'o> {
                     sep = b'\t';
                 }
             }
-            split(text, Seps::One(sep), &mut fields);
+            split(text, Seps::One(sep), fields);
         }
 
         let structural = if sep != b',' {
@@ -483,7 +591,7 @@ impl<'a, 'o> Engine<'a, 'o> {
             None => false,
         };
         if let (Some(key), true) = (iccid, mid) {
-            self.duplicates(text, ln, key, &fields);
+            self.duplicates(input, text, ln, key, fields);
             if matches!(structural, Structural::None) {
                 if let Some(codes) = &mut self.collected {
                     if let (Ok(i), Ok(m)) = (
@@ -495,9 +603,8 @@ impl<'a, 'o> Engine<'a, 'o> {
                 }
             }
         } else if let Some(key) = iccid {
-            self.iccid_seen(text, ln, key, &fields);
+            self.iccid_seen(input, text, ln, key, fields);
         }
-        self.fields = fields;
     }
 
     /// The ICCID checks; returns the key of a well-formed ICCID.
@@ -581,51 +688,77 @@ impl<'a, 'o> Engine<'a, 'o> {
         true
     }
 
-    fn duplicates(&mut self, text: &str, ln: u32, key: u128, fields: &[Field<'a>]) {
-        let (iccid, mid) = (&fields[0].value, &fields[1].value);
-        if !self.iccid_seen(text, ln, key, fields) {
+    fn duplicates(&mut self, input: &[u8], text: &str, ln: u32, key: u128, fields: &[Field<'_>]) {
+        if !self.iccid_seen(input, text, ln, key, fields) {
             return;
         }
-        if let Cow::Borrowed(mid_key) = mid {
-            match self.mids.get(mid_key) {
-                Some((first, first_iccid)) if first_iccid != iccid => {
-                    let first = *first;
-                    self.emit(
-                        Finding::new(Code::MatchingIdDuplicate)
-                            .at(ln, column(text, fields[1].value_start))
-                            .value(mid_key)
-                            .other_line(first),
-                    );
-                }
-                Some(_) => {}
-                None => {
-                    self.mids.insert(mid_key, (ln, iccid.clone()));
-                }
+        let f1 = &fields[1];
+        let span = span_of(input, &f1.value);
+        if span == NO_SPAN {
+            return;
+        }
+        let bytes = f1.value.as_bytes();
+        let hash = {
+            let mut h = FxHasher::default();
+            h.write(bytes);
+            h.finish()
+        };
+        let found = self.mids.find(hash, |e| {
+            e.hash == hash && &input[e.span.0..e.span.0 + e.span.1] == bytes
+        });
+        match found {
+            Some(first) if first.iccid != key => {
+                let first = first.line;
+                self.emit(
+                    Finding::new(Code::MatchingIdDuplicate)
+                        .at(ln, column(text, f1.value_start))
+                        .value(&f1.value)
+                        .other_line(first),
+                );
+            }
+            Some(_) => {}
+            None => {
+                let entry = MidEntry {
+                    hash,
+                    line: ln,
+                    span,
+                    iccid: key,
+                };
+                self.mids.insert_unique(hash, entry, |e| e.hash);
             }
         }
     }
 
     /// Records a well-formed ICCID; reports it when seen before. Returns true when it is
     /// new (so the Matching ID is checked for duplicates too).
-    fn iccid_seen(&mut self, text: &str, ln: u32, key: u128, fields: &[Field<'a>]) -> bool {
+    fn iccid_seen(
+        &mut self,
+        input: &[u8],
+        text: &str,
+        ln: u32,
+        key: u128,
+        fields: &[Field<'_>],
+    ) -> bool {
         let f0 = &fields[0];
         let col = column(text, f0.value_start);
-        let mid = fields.get(1).map(|f| f.value.clone()).unwrap_or_default();
-        if let Some((first, first_mid)) = self.iccids.get(&key) {
-            let exact = fields.len() >= 2
-                && *first_mid == mid
-                && fields[2..].iter().all(|f| f.value.is_empty());
+        let mid = fields.get(1).map_or(NO_SPAN, |f| span_of(input, &f.value));
+        if let Some(&(first, first_mid)) = self.iccids.get(&key) {
+            let same_mid = mid != NO_SPAN
+                && first_mid != NO_SPAN
+                && input[mid.0..mid.0 + mid.1] == input[first_mid.0..first_mid.0 + first_mid.1];
+            let exact =
+                fields.len() >= 2 && same_mid && fields[2..].iter().all(|f| f.value.is_empty());
             let mut f = Finding::new(Code::IccidDuplicate)
                 .at(ln, col)
                 .value(&f0.value)
-                .other_line(*first);
+                .other_line(first);
             if exact {
                 f = f.with_fix(Fix::RemoveLine { line: ln });
             }
             self.emit(f);
             return false;
         }
-        if let Some((file, first)) = self.earlier.and_then(|seen| seen.get(&key)) {
+        if let Some((file, first)) = self.earlier.as_ref().and_then(|seen| seen.get(&key)) {
             let (file, first) = (file.clone(), *first);
             self.emit(
                 Finding::new(Code::IccidDuplicate)
@@ -639,7 +772,9 @@ impl<'a, 'o> Engine<'a, 'o> {
         true
     }
 
-    fn finish(mut self, line_ending: Option<LineEnding>) -> Outcome {
+    pub(crate) fn finish_outcome(mut self, input: &[u8]) -> Outcome {
+        while !self.feed(input, usize::MAX) {}
+        let line_ending = self.end();
         let empty = self.counts.contains_key(&Code::FileEmpty)
             || self.counts.contains_key(&Code::FileEncoding) && self.smdp.is_none();
         if !empty {
@@ -671,7 +806,7 @@ impl<'a, 'o> Engine<'a, 'o> {
             .filter(|s| !s.flagged)
             .and_then(|s| s.address.clone());
         let report = Report {
-            file: self.options.file_name.clone(),
+            file: self.options.file_name.take(),
             smdp_address,
             codes: self.codes,
             counts: self.counts,
@@ -704,6 +839,17 @@ impl<'a, 'o> Engine<'a, 'o> {
             pool,
             iccids,
         }
+    }
+}
+
+/// Where a value is in the input, when it is a slice of it (an unescaped quoted value is
+/// a new string, outside the input).
+fn span_of(input: &[u8], value: &str) -> Span {
+    let start = (value.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
+    if start <= input.len() && input.len() - start >= value.len() {
+        (start, value.len())
+    } else {
+        NO_SPAN
     }
 }
 

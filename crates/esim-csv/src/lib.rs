@@ -54,6 +54,7 @@ mod values;
 use std::sync::Arc;
 
 pub use code::{Code, Severity};
+pub use engine::Validator;
 pub use fix::{apply_fixes, fix, Fixed};
 pub use report::{
     neutralise, Detail, Edit, Finding, Fix, JsonFinding, JsonReport, Lang, LineEnding, Report,
@@ -115,7 +116,7 @@ pub struct Pool {
 
 /// Checks one file and returns every finding.
 pub fn check(input: &[u8], options: &Options) -> Report {
-    engine::Engine::run(input, options, None, false).report
+    engine::Validator::run(input, options, None, false).report
 }
 
 /// Checks one file and, when it has no errors, returns its codes as a [`Pool`].
@@ -123,7 +124,7 @@ pub fn check(input: &[u8], options: &Options) -> Report {
 /// Warnings do not withhold the pool (the server reads values, not bytes); the report
 /// still lists them.
 pub fn parse(input: &[u8], options: &Options) -> (Report, Option<Pool>) {
-    let out = engine::Engine::run(input, options, None, true);
+    let out = engine::Validator::run(input, options, None, true);
     (out.report, out.pool)
 }
 
@@ -131,7 +132,7 @@ pub fn parse(input: &[u8], options: &Options) -> (Report, Option<Pool>) {
 /// `iccid-duplicate`, naming the earlier file and line.
 #[derive(Debug, Default)]
 pub struct Batch {
-    seen: engine::Seen,
+    seen: Arc<engine::Seen>,
 }
 
 impl Batch {
@@ -142,10 +143,12 @@ impl Batch {
 
     /// Checks the next file of the batch.
     pub fn check(&mut self, input: &[u8], options: &Options) -> Report {
-        let out = engine::Engine::run(input, options, Some(&self.seen), false);
+        let out = engine::Validator::run(input, options, Some(self.seen.clone()), false);
         let name: Arc<str> = Arc::from(options.file_name.as_deref().unwrap_or("-"));
+        // The validator is gone, so this is the only reference and nothing is copied.
+        let seen = Arc::make_mut(&mut self.seen);
         for (key, line) in out.iccids {
-            self.seen.entry(key).or_insert_with(|| (name.clone(), line));
+            seen.entry(key).or_insert_with(|| (name.clone(), line));
         }
         out.report
     }

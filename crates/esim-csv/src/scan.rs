@@ -20,6 +20,20 @@ pub(crate) struct Lines<'a> {
     pos: usize,
 }
 
+impl RawLine<'_> {
+    /// The length with the line break.
+    pub fn len(&self) -> usize {
+        self.bytes.len() + self.ending.map_or(0, |e| e.as_bytes().len())
+    }
+}
+
+impl Lines<'_> {
+    /// True when no line is left.
+    pub fn is_empty(&self) -> bool {
+        self.pos >= self.input.len()
+    }
+}
+
 impl<'a> Lines<'a> {
     pub fn new(input: &'a [u8]) -> Self {
         Lines { input, pos: 0 }

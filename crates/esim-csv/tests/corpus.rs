@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use esim_csv::{check, fix, Code, Lang, Options, Report};
+use esim_csv::{check, fix, Code, Lang, Options, Report, Validator};
 
 fn data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
@@ -125,6 +125,33 @@ fn every_expectation_has_its_file() {
                 path.with_extension("").exists(),
                 "{} is stale",
                 path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn feeding_line_by_line_gives_the_same_report() {
+    for path in corpus_files() {
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let bytes = fs::read(&path).unwrap();
+        let options = Options::file(name);
+        for step in [1, 2, 7] {
+            let mut v = Validator::new(options.clone());
+            let mut calls = 0;
+            while !v.feed(&bytes, step) {
+                calls += 1;
+                assert!(v.bytes_read() <= bytes.len());
+            }
+            assert_eq!(v.bytes_read(), bytes.len(), "{name}");
+            let lines = bytes.iter().filter(|b| **b == b'\n').count();
+            if !name.starts_with("utf16") {
+                assert!(calls + 1 >= lines / step, "{name}: read too much at once");
+            }
+            assert_eq!(
+                v.finish(&bytes),
+                check(&bytes, &options),
+                "{name} in steps of {step}"
             );
         }
     }
