@@ -1,0 +1,214 @@
+//! Assignments of a pool to device groups, and the targeting rule of api.md section 3:
+//! a device is targeted while it is in an included group and in no excluded group (and
+//! not retired).
+
+use std::collections::HashSet;
+
+use axum::extract::{Extension, Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use esim_wire::{AssignRequest, Assignment, AssignmentTarget, Collection};
+use sqlx::AnyConnection;
+
+use crate::auth::Principal;
+use crate::db::placeholders;
+use crate::error::{ApiError, ApiResult, GraphJson};
+use crate::{audit, util, AppState};
+
+/// True (as SQL) when device `dev` is targeted by pool `pool` (column expressions).
+pub fn targeted_sql(pool: &str, dev: &str) -> String {
+    format!(
+        "(EXISTS (SELECT 1 FROM assignments a JOIN dir_members m ON m.group_id = a.group_id WHERE a.pool_id = {pool} AND m.device_id = {dev} AND a.is_exclusion = 0) \
+         AND NOT EXISTS (SELECT 1 FROM assignments x JOIN dir_members xm ON xm.group_id = x.group_id WHERE x.pool_id = {pool} AND xm.device_id = {dev} AND x.is_exclusion = 1))"
+    )
+}
+
+/// Brings device states in line with the assignments and groups: a newly targeted device
+/// gets `notEvaluated` (also after a removal: it will get a new code), and a
+/// `notEvaluated` device that is no longer targeted loses its state. Devices holding a code
+/// keep their state until their next check-in removes the profile.
+pub async fn refresh(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    let now = util::now();
+    sqlx::query(&format!(
+        "INSERT INTO device_states (pool_id, device_id, state, created_at, modified_at) \
+         SELECT DISTINCT a.pool_id, m.device_id, 'notEvaluated', $1, $1 FROM assignments a \
+         JOIN dir_members m ON m.group_id = a.group_id JOIN dir_devices d ON d.id = m.device_id \
+         WHERE a.is_exclusion = 0 AND d.retired = 0 AND {} \
+         ON CONFLICT (pool_id, device_id) DO NOTHING",
+        targeted_sql("a.pool_id", "m.device_id")
+    ))
+    .bind(&now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(&format!(
+        "UPDATE device_states SET state = 'notEvaluated', state_details = NULL, iccid = NULL, cellular_status = NULL, modified_at = $1 \
+         WHERE state = 'deleted' AND EXISTS (SELECT 1 FROM dir_devices d WHERE d.id = device_states.device_id AND d.retired = 0) \
+         AND EXISTS (SELECT 1 FROM pools p WHERE p.id = device_states.pool_id) AND {}",
+        targeted_sql("device_states.pool_id", "device_states.device_id")
+    ))
+    .bind(&now)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(&format!(
+        "DELETE FROM device_states WHERE state = 'notEvaluated' AND NOT ({} \
+         AND EXISTS (SELECT 1 FROM dir_devices d WHERE d.id = device_states.device_id AND d.retired = 0))",
+        targeted_sql("device_states.pool_id", "device_states.device_id")
+    ))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+fn assignment(id: String, group_id: String, exclusion: i64) -> Assignment {
+    Assignment {
+        odata_type: Default::default(),
+        id,
+        target: if exclusion != 0 {
+            AssignmentTarget::ExclusionGroup { group_id }
+        } else {
+            AssignmentTarget::Group { group_id }
+        },
+    }
+}
+
+async fn pool_exists(s: &AppState, id: &str) -> ApiResult<()> {
+    let found: Option<(String,)> = sqlx::query_as("SELECT id FROM pools WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&s.db.pool)
+        .await?;
+    found
+        .map(|_| ())
+        .ok_or_else(|| ApiError::not_found("pool", id))
+}
+
+/// `POST .../{poolId}/assign`: replaces the set.
+pub async fn assign(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(pool_id): Path<String>,
+    GraphJson(body): GraphJson<AssignRequest>,
+) -> ApiResult<Json<Collection<Assignment>>> {
+    pool_exists(&s, &pool_id).await?;
+    let mut seen = HashSet::new();
+    for a in &body.assignments {
+        if !seen.insert(a.target.group_id()) {
+            return Err(ApiError::BadRequest(format!(
+                "The group '{}' is targeted more than once; a group is either included or excluded.",
+                a.target.group_id()
+            )));
+        }
+    }
+    if !body.assignments.is_empty() {
+        let ids: Vec<&str> = seen.iter().copied().collect();
+        let sql = format!(
+            "SELECT id FROM dir_groups WHERE id IN ({})",
+            placeholders(1, ids.len())
+        );
+        let mut q = sqlx::query_as::<_, (String,)>(&sql);
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        let found: HashSet<String> = q
+            .fetch_all(&s.db.pool)
+            .await?
+            .into_iter()
+            .map(|r| r.0)
+            .collect();
+        if let Some(missing) = ids.iter().find(|i| !found.contains(**i)) {
+            return Err(ApiError::BadRequest(format!(
+                "No group has the id '{missing}'; create it under /v1.0/groups first."
+            )));
+        }
+    }
+    let mut tx = s.db.pool.begin().await?;
+    sqlx::query("DELETE FROM assignments WHERE pool_id = $1")
+        .bind(&pool_id)
+        .execute(&mut *tx)
+        .await?;
+    let mut out = Vec::new();
+    for a in &body.assignments {
+        let id = util::new_id();
+        sqlx::query(
+            "INSERT INTO assignments (id, pool_id, group_id, is_exclusion) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&id)
+        .bind(&pool_id)
+        .bind(a.target.group_id())
+        .bind(i64::from(a.target.is_exclusion()))
+        .execute(&mut *tx)
+        .await?;
+        out.push(assignment(
+            id,
+            a.target.group_id().to_owned(),
+            i64::from(a.target.is_exclusion()),
+        ));
+    }
+    refresh(&mut tx).await?;
+    tx.commit().await?;
+    audit::record(
+        &s.db,
+        &who,
+        "pool.assign",
+        "pool",
+        &pool_id,
+        Some(format!("{} assignment(s)", out.len())),
+    )
+    .await;
+    Ok(Json(Collection::all(out)))
+}
+
+/// `GET .../{poolId}/assignments`.
+pub async fn list(
+    State(s): State<AppState>,
+    Path(pool_id): Path<String>,
+) -> ApiResult<Json<Collection<Assignment>>> {
+    pool_exists(&s, &pool_id).await?;
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT id, group_id, is_exclusion FROM assignments WHERE pool_id = $1 ORDER BY id",
+    )
+    .bind(&pool_id)
+    .fetch_all(&s.db.pool)
+    .await?;
+    Ok(Json(Collection::all(
+        rows.into_iter()
+            .map(|(i, g, e)| assignment(i, g, e))
+            .collect(),
+    )))
+}
+
+/// `GET .../{poolId}/assignments/{assignmentId}`.
+pub async fn get(
+    State(s): State<AppState>,
+    Path((pool_id, id)): Path<(String, String)>,
+) -> ApiResult<Json<Assignment>> {
+    let row: Option<(String, String, i64)> = sqlx::query_as(
+        "SELECT id, group_id, is_exclusion FROM assignments WHERE pool_id = $1 AND id = $2",
+    )
+    .bind(&pool_id)
+    .bind(&id)
+    .fetch_optional(&s.db.pool)
+    .await?;
+    let (i, g, e) = row.ok_or_else(|| ApiError::not_found("assignment", &id))?;
+    Ok(Json(assignment(i, g, e)))
+}
+
+/// `DELETE .../{poolId}/assignments/{assignmentId}`.
+pub async fn delete(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path((pool_id, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let mut tx = s.db.pool.begin().await?;
+    let done = sqlx::query("DELETE FROM assignments WHERE pool_id = $1 AND id = $2")
+        .bind(&pool_id)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::not_found("assignment", &id));
+    }
+    refresh(&mut tx).await?;
+    tx.commit().await?;
+    audit::record(&s.db, &who, "assignment.delete", "pool", &pool_id, Some(id)).await;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,245 @@
+//! Access (api.md section 4): bearer tokens with a role, stored as SHA-256 hashes.
+
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::Response;
+use serde::Serialize;
+
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult};
+use crate::util;
+use crate::AppState;
+
+/// A token's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Everything.
+    Admin,
+    /// Reads only.
+    Reader,
+    /// The device routes of one device.
+    Device,
+}
+
+impl Role {
+    /// `admin`, `reader` or `device`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Reader => "reader",
+            Role::Device => "device",
+        }
+    }
+
+    /// The role named `s`.
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "reader" => Some(Role::Reader),
+            "device" => Some(Role::Device),
+            _ => None,
+        }
+    }
+}
+
+/// What a route needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No token (static files, health, the OpenAPI document).
+    Public,
+    /// `reader` or `admin`.
+    Read,
+    /// `admin`.
+    Admin,
+    /// `device` (its own device only, checked by the handler) or `admin`.
+    Device,
+}
+
+impl Access {
+    /// The roles allowed.
+    pub fn allows(self, role: Role) -> bool {
+        match self {
+            Access::Public => true,
+            Access::Read => matches!(role, Role::Admin | Role::Reader),
+            Access::Admin => role == Role::Admin,
+            Access::Device => matches!(role, Role::Admin | Role::Device),
+        }
+    }
+
+    /// For the OpenAPI document.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Access::Public => "public",
+            Access::Read => "reader or admin",
+            Access::Admin => "admin",
+            Access::Device => "device (own device) or admin",
+        }
+    }
+}
+
+/// Who is calling: the token's id, role and device.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The token's id (not the token).
+    pub token_id: String,
+    /// The role.
+    pub role: Role,
+    /// The device a `device` token was issued to.
+    pub device_id: Option<String>,
+}
+
+impl Principal {
+    /// `role:token-id`, as the audit log names the actor.
+    pub fn actor(&self) -> String {
+        format!("{}:{}", self.role.as_str(), self.token_id)
+    }
+
+    /// Fails unless the caller may act for `device_id` (admin, or that device's token).
+    pub fn require_device(&self, device_id: &str) -> ApiResult<()> {
+        match self.role {
+            Role::Admin => Ok(()),
+            Role::Device if self.device_id.as_deref() == Some(device_id) => Ok(()),
+            _ => Err(ApiError::Forbidden(
+                "This token may act only for the device it was issued to.".into(),
+            )),
+        }
+    }
+}
+
+/// The middleware of every non-public route: finds the token, checks the role and puts
+/// the [`Principal`] into the request.
+pub async fn authorize(
+    State(state): State<AppState>,
+    access: Access,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    if access == Access::Public {
+        return next.run(req).await;
+    }
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(|t| t.trim().to_owned());
+    let principal = match principal(&state.db, token).await {
+        Ok(p) => p,
+        Err(e) => return axum::response::IntoResponse::into_response(e),
+    };
+    if !access.allows(principal.role) {
+        let e = ApiError::Forbidden(format!(
+            "A {} token cannot use this route; it needs {}.",
+            principal.role.as_str(),
+            access.describe()
+        ));
+        return axum::response::IntoResponse::into_response(e);
+    }
+    req.extensions_mut().insert(principal);
+    next.run(req).await
+}
+
+async fn principal(db: &Db, token: Option<String>) -> ApiResult<Principal> {
+    let token = token.ok_or(ApiError::Unauthorized)?;
+    let row: Option<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT id, role, device_id FROM tokens WHERE hash = $1 AND revoked_at IS NULL",
+    )
+    .bind(util::token_hash(&token))
+    .fetch_optional(&db.pool)
+    .await?;
+    let (token_id, role, device_id) = row.ok_or(ApiError::Unauthorized)?;
+    let role = Role::parse(&role).ok_or(ApiError::Unauthorized)?;
+    Ok(Principal {
+        token_id,
+        role,
+        device_id,
+    })
+}
+
+/// A token as listed (never the token itself).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenInfo {
+    /// Its id.
+    pub id: String,
+    /// Its role.
+    pub role: String,
+    /// The device of a device token.
+    pub device_id: Option<String>,
+    /// A label.
+    pub label: Option<String>,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339, when revoked.
+    pub revoked_at: Option<String>,
+}
+
+/// Creates a token and returns `(id, token)`; only its hash is stored.
+pub async fn create_token(
+    db: &Db,
+    role: Role,
+    device_id: Option<&str>,
+    label: Option<&str>,
+) -> Result<(String, String), sqlx::Error> {
+    let id = util::new_id();
+    let token = util::new_token();
+    sqlx::query(
+        "INSERT INTO tokens (id, hash, role, device_id, label, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&id)
+    .bind(util::token_hash(&token))
+    .bind(role.as_str())
+    .bind(device_id)
+    .bind(label)
+    .bind(util::now())
+    .execute(&db.pool)
+    .await?;
+    Ok((id, token))
+}
+
+type TokenRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    Option<String>,
+);
+
+/// Every token, oldest first.
+pub async fn list_tokens(db: &Db) -> Result<Vec<TokenInfo>, sqlx::Error> {
+    let rows: Vec<TokenRow> = sqlx::query_as(
+        "SELECT id, role, device_id, label, created_at, revoked_at FROM tokens ORDER BY id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, role, device_id, label, created_at, revoked_at)| TokenInfo {
+                id,
+                role,
+                device_id,
+                label,
+                created_at,
+                revoked_at,
+            },
+        )
+        .collect())
+}
+
+/// Revokes a token by id; false when there is no such token still valid.
+pub async fn revoke_token(db: &Db, id: &str) -> Result<bool, sqlx::Error> {
+    let done =
+        sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+            .bind(util::now())
+            .bind(id)
+            .execute(&db.pool)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}

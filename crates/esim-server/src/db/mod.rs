@@ -1,0 +1,169 @@
+//! The database: SQLite (embedded, the default) or PostgreSQL, through one set of SQL.
+//!
+//! Queries are plain `sqlx::query` with runtime binding through the Any driver, so one
+//! statement text serves both databases (`$1` placeholders work on both). The compile-time
+//! macros check against one database only; instead, the HTTP test suite runs every route,
+//! so every statement, against both (see `docs/API-DESIGN.md`, "Queries").
+
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Connection, Executor};
+
+/// Which database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// One file, one writer: the pool has one connection, so transactions are serial.
+    Sqlite,
+    /// Several processes; rows are claimed with `FOR UPDATE SKIP LOCKED`.
+    Postgres,
+}
+
+/// A connection pool and its kind.
+#[derive(Debug, Clone)]
+pub struct Db {
+    /// The pool.
+    pub pool: AnyPool,
+    /// Which database.
+    pub backend: Backend,
+}
+
+/// The migrations, in order. Each runs once, in a transaction, recorded in
+/// `esim_migrations`.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("schema_v1.sql"))];
+
+/// An advisory-lock key so that two processes starting at once migrate one after the other.
+const MIGRATION_LOCK: i64 = 0x0065_7369_6d6d_6967;
+
+impl Db {
+    /// Connects to `sqlite://PATH` (created when missing) or `postgres://...`, and runs the
+    /// migrations.
+    pub async fn connect(url: &str) -> Result<Db, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = if let Some(rest) = url.strip_prefix("sqlite://") {
+            let sep = if rest.contains('?') { '&' } else { '?' };
+            let url = if rest.contains("mode=") {
+                url.to_owned()
+            } else {
+                format!("{url}{sep}mode=rwc")
+            };
+            (Backend::Sqlite, url)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_owned())
+        } else {
+            return Err(sqlx::Error::Configuration(
+                format!("unsupported database URL '{url}': use sqlite://PATH or postgres://...")
+                    .into(),
+            ));
+        };
+        let options: AnyConnectOptions = url.parse()?;
+        let pool = match backend {
+            // One connection: SQLite has one writer, and a single connection keeps every
+            // transaction serial (no SQLITE_BUSY, no upgrade deadlocks).
+            Backend::Sqlite => {
+                AnyPoolOptions::new()
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute("PRAGMA journal_mode = WAL").await?;
+                            conn.execute("PRAGMA synchronous = NORMAL").await?;
+                            conn.execute("PRAGMA busy_timeout = 5000").await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .connect_with(options)
+                    .await?
+            }
+        };
+        let db = Db { pool, backend };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Runs the migrations not yet applied.
+    pub async fn migrate(&self) -> Result<(), sqlx::Error> {
+        let mut conn = self.pool.acquire().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(MIGRATION_LOCK)
+                .execute(&mut *conn)
+                .await?;
+        }
+        let result = async {
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS esim_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)",
+            )
+            .await?;
+            for (version, sql) in MIGRATIONS {
+                let done: Option<(i64,)> =
+                    sqlx::query_as("SELECT version FROM esim_migrations WHERE version = $1")
+                        .bind(*version)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                if done.is_some() {
+                    continue;
+                }
+                let mut tx = conn.begin().await?;
+                for statement in statements(sql) {
+                    tx.execute(statement.as_str()).await?;
+                }
+                sqlx::query("INSERT INTO esim_migrations (version, applied_at) VALUES ($1, $2)")
+                    .bind(*version)
+                    .bind(crate::util::now())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                tracing::info!(version, "migration applied");
+            }
+            Ok::<(), sqlx::Error>(())
+        }
+        .await;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(MIGRATION_LOCK)
+                .execute(&mut *conn)
+                .await?;
+        }
+        result
+    }
+
+    /// `FOR UPDATE SKIP LOCKED` on PostgreSQL; nothing on SQLite (one writer).
+    pub fn skip_locked(&self) -> &'static str {
+        match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        }
+    }
+}
+
+/// The statements of a migration: comment lines dropped, then split at `;`.
+fn statements(sql: &str) -> Vec<String> {
+    let code: Vec<&str> = sql
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect();
+    code.join("\n")
+        .split(';')
+        .map(str::to_owned)
+        .filter(|s| !s.trim().is_empty())
+        .collect()
+}
+
+/// `$from, $from+1, ...` placeholders for an `IN (...)` list of `n` values.
+pub fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

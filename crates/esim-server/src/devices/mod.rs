@@ -1,0 +1,135 @@
+//! Device states of a pool (Graph's `embeddedSIMDeviceState`), and the retry of a failed
+//! install.
+
+use axum::extract::{Extension, Path, State};
+use axum::http::{HeaderMap, Uri};
+use axum::Json;
+use esim_wire::{Collection, DeviceState, DeviceStateKind};
+
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult};
+use crate::paging::Paging;
+use crate::{audit, util, AppState};
+
+type Row = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+const COLUMNS: &str = "ds.device_id, ds.pool_id, ds.state, ds.state_details, ds.iccid, ds.cellular_status, ds.created_at, ds.modified_at, ds.last_sync_at, d.display_name, d.user_name";
+const FROM: &str = "FROM device_states ds LEFT JOIN dir_devices d ON d.id = ds.device_id";
+
+fn state(r: Row) -> DeviceState {
+    DeviceState {
+        odata_type: Default::default(),
+        id: r.0,
+        state: DeviceStateKind::from_name(&r.2).unwrap_or(DeviceStateKind::Error),
+        state_details: r.3,
+        universal_integrated_circuit_card_identifier: r.4.clone(),
+        iccid: r.4,
+        cellular_status: r.5,
+        created_date_time: r.6,
+        modified_date_time: r.7,
+        last_sync_date_time: r.8,
+        device_name: r.9,
+        user_name: r.10,
+    }
+}
+
+async fn pool_exists(s: &AppState, id: &str) -> ApiResult<()> {
+    let found: Option<(String,)> = sqlx::query_as("SELECT id FROM pools WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&s.db.pool)
+        .await?;
+    found
+        .map(|_| ())
+        .ok_or_else(|| ApiError::not_found("pool", id))
+}
+
+/// `GET .../{poolId}/deviceStates` (paged by device id).
+pub async fn list(
+    State(s): State<AppState>,
+    Path(pool_id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> ApiResult<Json<Collection<DeviceState>>> {
+    let paging = Paging::from_uri(&uri, &s.config)?;
+    pool_exists(&s, &pool_id).await?;
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} {FROM} WHERE ds.pool_id = $1 AND ds.device_id > $2 ORDER BY ds.device_id LIMIT $3"
+    ))
+    .bind(&pool_id)
+    .bind(&paging.after)
+    .bind(paging.limit())
+    .fetch_all(&s.db.pool)
+    .await?;
+    let items = rows.into_iter().map(state).collect();
+    Ok(Json(paging.page(
+        items,
+        |d| &d.id,
+        &uri,
+        &headers,
+        &s.config,
+    )))
+}
+
+/// `GET .../{poolId}/deviceStates/{deviceStateId}` (the id is the device's id).
+pub async fn get(
+    State(s): State<AppState>,
+    Path((pool_id, id)): Path<(String, String)>,
+) -> ApiResult<Json<DeviceState>> {
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} {FROM} WHERE ds.pool_id = $1 AND ds.device_id = $2"
+    ))
+    .bind(&pool_id)
+    .bind(&id)
+    .fetch_optional(&s.db.pool)
+    .await?;
+    Ok(Json(state(row.ok_or_else(|| {
+        ApiError::not_found("device state", &id)
+    })?)))
+}
+
+/// `POST .../{poolId}/deviceStates/{deviceStateId}/retry`: a failed (or user-removed)
+/// install gets a new code at the device's next check-in; the old code stays used.
+pub async fn retry(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path((pool_id, id)): Path<(String, String)>,
+) -> ApiResult<Json<DeviceState>> {
+    let done = sqlx::query(
+        "UPDATE device_states SET state = 'notEvaluated', state_details = NULL, iccid = NULL, cellular_status = NULL, modified_at = $1 \
+         WHERE pool_id = $2 AND device_id = $3 AND state IN ('failed', 'error', 'removedByUser')",
+    )
+    .bind(util::now())
+    .bind(&pool_id)
+    .bind(&id)
+    .execute(&s.db.pool)
+    .await?;
+    if done.rows_affected() == 0 {
+        let Json(current) = get(State(s.clone()), Path((pool_id, id))).await?;
+        return Err(ApiError::Conflict(format!(
+            "Only a failed or user-removed install can be retried; this device state is '{}'.",
+            current.state
+        )));
+    }
+    audit::record(
+        &s.db,
+        &who,
+        "deviceState.retry",
+        "pool",
+        &pool_id,
+        Some(id.clone()),
+    )
+    .await;
+    get(State(s), Path((pool_id, id))).await
+}

@@ -1,0 +1,370 @@
+//! The directory under `/v1.0`: device groups (with members) and devices. Users are never
+//! targets. Retire and wipe mark a device so its next check-in removes its profiles.
+
+use axum::extract::{Extension, Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::Json;
+use esim_wire::{Collection, Device, DeviceCreate, Group, GroupCreate, MemberRef};
+
+use crate::assignments::refresh;
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiResult, GraphJson};
+use crate::paging::Paging;
+use crate::pools::validate;
+use crate::{audit, util, AppState};
+
+type GroupRow = (String, String, Option<String>, String);
+type DeviceRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    i64,
+    i64,
+    String,
+    Option<String>,
+);
+
+const DEVICE_COLUMNS: &str =
+    "id, display_name, user_name, operating_system, esim_capable, retired, created_at, last_sync_at";
+
+fn group(r: GroupRow) -> Group {
+    Group {
+        id: r.0,
+        display_name: r.1,
+        description: r.2,
+        created_date_time: r.3,
+    }
+}
+
+fn device(r: DeviceRow) -> Device {
+    Device {
+        id: r.0,
+        display_name: r.1,
+        user_name: r.2,
+        operating_system: r.3,
+        is_esim_capable: r.4 != 0,
+        is_retired: r.5 != 0,
+        created_date_time: r.6,
+        last_sync_date_time: r.7,
+    }
+}
+
+fn optional_name(field: &str, v: &Option<String>) -> ApiResult<Option<String>> {
+    v.as_deref().map(|v| validate::name(field, v)).transpose()
+}
+
+/// `GET /v1.0/groups`.
+pub async fn list_groups(
+    State(s): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> ApiResult<Json<Collection<Group>>> {
+    let paging = Paging::from_uri(&uri, &s.config)?;
+    let rows: Vec<GroupRow> = sqlx::query_as(
+        "SELECT id, display_name, description, created_at FROM dir_groups WHERE id > $1 ORDER BY id LIMIT $2",
+    )
+    .bind(&paging.after)
+    .bind(paging.limit())
+    .fetch_all(&s.db.pool)
+    .await?;
+    let items = rows.into_iter().map(group).collect();
+    Ok(Json(paging.page(
+        items,
+        |g| &g.id,
+        &uri,
+        &headers,
+        &s.config,
+    )))
+}
+
+/// `POST /v1.0/groups`.
+pub async fn create_group(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    GraphJson(body): GraphJson<GroupCreate>,
+) -> ApiResult<(StatusCode, Json<Group>)> {
+    let name = validate::name("displayName", &body.display_name)?;
+    let description = optional_name("description", &body.description)?;
+    let g = Group {
+        id: util::new_id(),
+        display_name: name,
+        description,
+        created_date_time: util::now(),
+    };
+    sqlx::query("INSERT INTO dir_groups (id, display_name, description, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(&g.id)
+        .bind(&g.display_name)
+        .bind(&g.description)
+        .bind(&g.created_date_time)
+        .execute(&s.db.pool)
+        .await?;
+    audit::record(
+        &s.db,
+        &who,
+        "group.create",
+        "group",
+        &g.id,
+        Some(g.display_name.clone()),
+    )
+    .await;
+    Ok((StatusCode::CREATED, Json(g)))
+}
+
+async fn find_group(s: &AppState, id: &str) -> ApiResult<Group> {
+    let row: Option<GroupRow> = sqlx::query_as(
+        "SELECT id, display_name, description, created_at FROM dir_groups WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&s.db.pool)
+    .await?;
+    row.map(group)
+        .ok_or_else(|| ApiError::not_found("group", id))
+}
+
+/// `GET /v1.0/groups/{groupId}`.
+pub async fn get_group(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Group>> {
+    Ok(Json(find_group(&s, &id).await?))
+}
+
+/// `DELETE /v1.0/groups/{groupId}`: its members and the assignments that target it go.
+pub async fn delete_group(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let mut tx = s.db.pool.begin().await?;
+    let done = sqlx::query("DELETE FROM dir_groups WHERE id = $1")
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::not_found("group", &id));
+    }
+    for sql in [
+        "DELETE FROM dir_members WHERE group_id = $1",
+        "DELETE FROM assignments WHERE group_id = $1",
+    ] {
+        sqlx::query(sql).bind(&id).execute(&mut *tx).await?;
+    }
+    refresh(&mut tx).await?;
+    tx.commit().await?;
+    audit::record(&s.db, &who, "group.delete", "group", &id, None).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /v1.0/groups/{groupId}/members`: the devices of the group.
+pub async fn list_members(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> ApiResult<Json<Collection<Device>>> {
+    let paging = Paging::from_uri(&uri, &s.config)?;
+    find_group(&s, &id).await?;
+    let rows: Vec<DeviceRow> = sqlx::query_as(&format!(
+        "SELECT {} FROM dir_devices d JOIN dir_members m ON m.device_id = d.id WHERE m.group_id = $1 AND d.id > $2 ORDER BY d.id LIMIT $3",
+        DEVICE_COLUMNS.split(", ").map(|c| format!("d.{c}")).collect::<Vec<_>>().join(", ")
+    ))
+    .bind(&id)
+    .bind(&paging.after)
+    .bind(paging.limit())
+    .fetch_all(&s.db.pool)
+    .await?;
+    let items = rows.into_iter().map(device).collect();
+    Ok(Json(paging.page(
+        items,
+        |d| &d.id,
+        &uri,
+        &headers,
+        &s.config,
+    )))
+}
+
+/// `POST /v1.0/groups/{groupId}/members/$ref`: adds a device.
+pub async fn add_member(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(id): Path<String>,
+    GraphJson(body): GraphJson<MemberRef>,
+) -> ApiResult<StatusCode> {
+    find_group(&s, &id).await?;
+    let device_id = body.id().to_owned();
+    find_device(&s, &device_id).await.map_err(|_| {
+        ApiError::BadRequest(format!(
+            "No device has the id '{device_id}'; only devices can be members."
+        ))
+    })?;
+    let mut tx = s.db.pool.begin().await?;
+    sqlx::query("INSERT INTO dir_members (group_id, device_id) VALUES ($1, $2) ON CONFLICT (group_id, device_id) DO NOTHING")
+        .bind(&id)
+        .bind(&device_id)
+        .execute(&mut *tx)
+        .await?;
+    refresh(&mut tx).await?;
+    tx.commit().await?;
+    audit::record(
+        &s.db,
+        &who,
+        "group.addMember",
+        "group",
+        &id,
+        Some(device_id),
+    )
+    .await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /v1.0/groups/{groupId}/members/{deviceId}/$ref`: removes a device.
+pub async fn remove_member(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path((id, device_id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let mut tx = s.db.pool.begin().await?;
+    let done = sqlx::query("DELETE FROM dir_members WHERE group_id = $1 AND device_id = $2")
+        .bind(&id)
+        .bind(&device_id)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::NotFound(format!(
+            "The device '{device_id}' is not a member of the group '{id}'."
+        )));
+    }
+    refresh(&mut tx).await?;
+    tx.commit().await?;
+    audit::record(
+        &s.db,
+        &who,
+        "group.removeMember",
+        "group",
+        &id,
+        Some(device_id),
+    )
+    .await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /v1.0/devices`.
+pub async fn list_devices(
+    State(s): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> ApiResult<Json<Collection<Device>>> {
+    let paging = Paging::from_uri(&uri, &s.config)?;
+    let rows: Vec<DeviceRow> = sqlx::query_as(&format!(
+        "SELECT {DEVICE_COLUMNS} FROM dir_devices WHERE id > $1 ORDER BY id LIMIT $2"
+    ))
+    .bind(&paging.after)
+    .bind(paging.limit())
+    .fetch_all(&s.db.pool)
+    .await?;
+    let items = rows.into_iter().map(device).collect();
+    Ok(Json(paging.page(
+        items,
+        |d| &d.id,
+        &uri,
+        &headers,
+        &s.config,
+    )))
+}
+
+/// `POST /v1.0/devices`.
+pub async fn create_device(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    GraphJson(body): GraphJson<DeviceCreate>,
+) -> ApiResult<(StatusCode, Json<Device>)> {
+    let d = Device {
+        id: util::new_id(),
+        display_name: validate::name("displayName", &body.display_name)?,
+        user_name: optional_name("userName", &body.user_name)?,
+        operating_system: optional_name("operatingSystem", &body.operating_system)?,
+        is_esim_capable: body.is_esim_capable,
+        is_retired: false,
+        created_date_time: util::now(),
+        last_sync_date_time: None,
+    };
+    sqlx::query(
+        "INSERT INTO dir_devices (id, display_name, user_name, operating_system, esim_capable, retired, created_at) VALUES ($1, $2, $3, $4, $5, 0, $6)",
+    )
+    .bind(&d.id)
+    .bind(&d.display_name)
+    .bind(&d.user_name)
+    .bind(&d.operating_system)
+    .bind(i64::from(d.is_esim_capable))
+    .bind(&d.created_date_time)
+    .execute(&s.db.pool)
+    .await?;
+    audit::record(
+        &s.db,
+        &who,
+        "device.create",
+        "device",
+        &d.id,
+        Some(d.display_name.clone()),
+    )
+    .await;
+    Ok((StatusCode::CREATED, Json(d)))
+}
+
+async fn find_device(s: &AppState, id: &str) -> ApiResult<Device> {
+    let row: Option<DeviceRow> = sqlx::query_as(&format!(
+        "SELECT {DEVICE_COLUMNS} FROM dir_devices WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&s.db.pool)
+    .await?;
+    row.map(device)
+        .ok_or_else(|| ApiError::not_found("device", id))
+}
+
+/// `GET /v1.0/devices/{deviceId}`.
+pub async fn get_device(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Device>> {
+    Ok(Json(find_device(&s, &id).await?))
+}
+
+async fn retire_as(
+    s: AppState,
+    who: Principal,
+    id: String,
+    action: &str,
+) -> ApiResult<Json<Device>> {
+    let mut tx = s.db.pool.begin().await?;
+    let done = sqlx::query("UPDATE dir_devices SET retired = 1 WHERE id = $1")
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::not_found("device", &id));
+    }
+    refresh(&mut tx).await?;
+    tx.commit().await?;
+    audit::record(&s.db, &who, action, "device", &id, None).await;
+    Ok(Json(find_device(&s, &id).await?))
+}
+
+/// `POST /v1.0/devices/{deviceId}/retire`: its profiles go at its next check-in.
+pub async fn retire(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Device>> {
+    retire_as(s, who, id, "device.retire").await
+}
+
+/// `POST /v1.0/devices/{deviceId}/wipe`: as retire, recorded as a wipe.
+pub async fn wipe(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Device>> {
+    retire_as(s, who, id, "device.wipe").await
+}

@@ -1,0 +1,211 @@
+//! One error type for every route, answered in Graph's error shape.
+//!
+//! Internal errors are logged with the request id and never sent to the client; a unique
+//! violation becomes a 409; a malformed JSON body gets the same shape as every other error
+//! (the [`GraphJson`] extractor).
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use esim_wire::{ErrorBody, ErrorDetail, GraphError, InnerError};
+use serde::de::DeserializeOwned;
+
+tokio::task_local! {
+    /// The id of the request being served (set by the request-id middleware).
+    pub static REQUEST_ID: String;
+}
+
+/// The current request's id, or `-` outside a request.
+pub fn request_id() -> String {
+    REQUEST_ID
+        .try_with(Clone::clone)
+        .unwrap_or_else(|_| "-".into())
+}
+
+/// Everything a handler can answer besides success.
+#[derive(Debug)]
+pub enum ApiError {
+    /// 400: the request is malformed or names something that cannot be used.
+    BadRequest(String),
+    /// 401: no valid bearer token.
+    Unauthorized,
+    /// 403: the token's role does not allow this.
+    Forbidden(String),
+    /// 404.
+    NotFound(String),
+    /// 405.
+    MethodNotAllowed,
+    /// 409: the state forbids it (a unique value taken, a state transition not allowed).
+    Conflict(String),
+    /// 413.
+    PayloadTooLarge(String),
+    /// 415.
+    UnsupportedMediaType(String),
+    /// 422 `invalidActivationCodes`: every finding in `details`.
+    InvalidActivationCodes(Vec<ErrorDetail>),
+    /// 503: the database cannot be reached.
+    Unavailable(String),
+    /// 500: logged, never sent.
+    Internal(String),
+}
+
+/// The result of a handler.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    /// The status and Graph's code.
+    fn status_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "badRequest"),
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "notFound"),
+            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "methodNotAllowed"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payloadTooLarge"),
+            ApiError::UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupportedMediaType")
+            }
+            ApiError::InvalidActivationCodes(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalidActivationCodes")
+            }
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "serviceUnavailable"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internalServerError"),
+        }
+    }
+
+    /// A 404 for a thing of this kind and id.
+    pub fn not_found(kind: &str, id: &str) -> Self {
+        ApiError::NotFound(format!("No {kind} has the id '{id}'."))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_code();
+        let (message, details) = match self {
+            ApiError::BadRequest(m)
+            | ApiError::Forbidden(m)
+            | ApiError::NotFound(m)
+            | ApiError::Conflict(m)
+            | ApiError::PayloadTooLarge(m)
+            | ApiError::UnsupportedMediaType(m) => (m, Vec::new()),
+            ApiError::Unauthorized => (
+                "Send a valid token as 'Authorization: Bearer <token>'.".to_owned(),
+                Vec::new(),
+            ),
+            ApiError::MethodNotAllowed => (
+                "This method is not allowed on this resource.".to_owned(),
+                Vec::new(),
+            ),
+            ApiError::InvalidActivationCodes(details) => {
+                let errors = details
+                    .iter()
+                    .filter(|d| d.severity.as_deref() != Some("warning"))
+                    .count();
+                (
+                    format!(
+                        "The activation codes were rejected: {errors} error(s); nothing was stored. Each finding is in 'details'."
+                    ),
+                    details,
+                )
+            }
+            ApiError::Unavailable(m) => {
+                tracing::warn!(error = %m, "unavailable");
+                ("The database is not reachable.".to_owned(), Vec::new())
+            }
+            ApiError::Internal(m) => {
+                tracing::error!(error = %m, "internal error");
+                (
+                    "An internal error occurred; the request id identifies it in the server's log."
+                        .to_owned(),
+                    Vec::new(),
+                )
+            }
+        };
+        let body = ErrorBody {
+            error: GraphError {
+                code: code.to_owned(),
+                message,
+                details,
+                inner_error: Some(InnerError {
+                    date: crate::util::now(),
+                    request_id: request_id(),
+                }),
+            },
+        };
+        let mut res = (status, axum::Json(body)).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        res
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => ApiError::Conflict(
+                "The request conflicts with data stored meanwhile (a value that must be unique is taken); nothing was changed."
+                    .into(),
+            ),
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) => ApiError::Unavailable(e.to_string()),
+            _ => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+/// `Json` whose rejections are Graph errors: 400 for bad JSON or wrong types (naming the
+/// field), 415 without a JSON content type, 413 over the body limit.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GraphJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for GraphJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(GraphJson(v)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(r: JsonRejection) -> ApiError {
+    match r {
+        JsonRejection::JsonDataError(e) => ApiError::BadRequest(format!(
+            "The JSON body does not have the expected shape: {}",
+            std::error::Error::source(&e)
+                .map(ToString::to_string)
+                .unwrap_or_else(|| e.body_text())
+        )),
+        JsonRejection::JsonSyntaxError(e) => ApiError::BadRequest(format!(
+            "The body is not valid JSON: {}",
+            std::error::Error::source(&e)
+                .map(ToString::to_string)
+                .unwrap_or_else(|| e.body_text())
+        )),
+        JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType(
+            "Send the body as JSON with 'Content-Type: application/json'.".into(),
+        ),
+        JsonRejection::BytesRejection(e) => body_rejection(e.status(), e.body_text()),
+        other => ApiError::BadRequest(other.body_text()),
+    }
+}
+
+/// A body that could not be read: over the limit (413) or broken (400).
+pub fn body_rejection(status: StatusCode, text: String) -> ApiError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge(format!(
+            "The body is larger than this server accepts ({text})."
+        ))
+    } else {
+        ApiError::BadRequest(text)
+    }
+}

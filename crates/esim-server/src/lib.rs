@@ -1,0 +1,181 @@
+//! The eSIM pool server: a Graph-shaped API (`docs/API-DESIGN.md`) on SQLite or
+//! PostgreSQL, with one-time distribution of activation codes to devices.
+//!
+//! [`app`] builds the whole router from [`routes::all`], the one table of routes that the
+//! OpenAPI document is generated from too.
+
+pub mod assignments;
+pub mod audit;
+pub mod auth;
+pub mod db;
+pub mod devices;
+pub mod directory;
+pub mod error;
+pub mod mdm;
+pub mod openapi;
+pub mod paging;
+pub mod pools;
+pub mod routes;
+pub mod sim;
+pub mod util;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{header, HeaderName, HeaderValue, Method};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::services::{ServeDir, ServeFile};
+use tracing::Instrument;
+
+use crate::db::Db;
+use crate::error::{ApiError, REQUEST_ID};
+
+/// How the server runs, beyond its database.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Browser origins allowed to call the API (CORS); none by default.
+    pub cors_origins: Vec<String>,
+    /// Origins allowed to frame the console (`frame-ancestors`); none by default.
+    pub frame_ancestors: Vec<String>,
+    /// The built browser app, served at `/`.
+    pub static_dir: Option<PathBuf>,
+    /// The largest request body, in bytes.
+    pub body_limit: usize,
+    /// The most items of one page (`$top` is capped to it).
+    pub max_page: i64,
+    /// The base of `@odata.nextLink` URLs (`http://<Host>` when not set).
+    pub public_url: Option<String>,
+    /// Test only: hold each import this long inside its transaction (the crash test).
+    pub import_pause: Option<Duration>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            cors_origins: Vec::new(),
+            frame_ancestors: Vec::new(),
+            static_dir: None,
+            body_limit: 1024 * 1024,
+            max_page: 1000,
+            public_url: None,
+            import_pause: None,
+        }
+    }
+}
+
+/// What every handler gets.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// The configuration.
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// A state for this database and configuration.
+    pub fn new(db: Db, config: Config) -> Self {
+        AppState {
+            db,
+            config: Arc::new(config),
+        }
+    }
+}
+
+/// The whole application: every route of [`routes::all`], the static app, and the layers
+/// (request id and logging, body limit, CORS, `frame-ancestors`).
+pub fn app(state: AppState) -> Router {
+    let config = state.config.clone();
+    let mut router = routes::router(state.clone());
+    router = match &config.static_dir {
+        Some(dir) => {
+            let index = dir.join("index.html");
+            router.fallback_service(
+                ServeDir::new(dir)
+                    .fallback(ServeFile::new(index))
+                    .append_index_html_on_directories(true),
+            )
+        }
+        None => router.fallback(not_found),
+    };
+    router = router
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(config.body_limit));
+    if !config.cors_origins.is_empty() {
+        let origins: Vec<HeaderValue> = config
+            .cors_origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o).ok())
+            .collect();
+        router = router.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_methods([
+                    Method::GET,
+                    Method::POST,
+                    Method::PATCH,
+                    Method::DELETE,
+                    Method::OPTIONS,
+                ])
+                .allow_headers([
+                    header::AUTHORIZATION,
+                    header::CONTENT_TYPE,
+                    header::ACCEPT_LANGUAGE,
+                ])
+                .expose_headers([HeaderName::from_static("request-id")]),
+        );
+    }
+    let ancestors = if config.frame_ancestors.is_empty() {
+        "'none'".to_owned()
+    } else {
+        config.frame_ancestors.join(" ")
+    };
+    let csp = HeaderValue::from_str(&format!("frame-ancestors {ancestors}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'none'"));
+    router
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            csp,
+        ))
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(middleware::from_fn(request_id))
+}
+
+/// Gives every request an id: in the `request-id` response header, in every log line of
+/// the request (a tracing span) and in every error body.
+async fn request_id(req: Request, next: Next) -> Response {
+    let id = util::new_id();
+    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
+    let started = Instant::now();
+    let mut res = REQUEST_ID
+        .scope(id.clone(), next.run(req))
+        .instrument(span.clone())
+        .await;
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert("request-id", v);
+    }
+    span.in_scope(|| {
+        tracing::info!(
+            status = res.status().as_u16(),
+            micros = started.elapsed().as_micros() as u64,
+            "served"
+        )
+    });
+    res
+}
+
+async fn not_found() -> Response {
+    ApiError::NotFound("No resource at this path.".into()).into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    ApiError::MethodNotAllowed.into_response()
+}

@@ -1,0 +1,293 @@
+//! The device side: check-in (what to install or remove), the outcome report, and the
+//! operator's cellular status. This is what moves device states.
+//!
+//! Distribution (api.md section 3): a code is claimed in one transaction that marks it
+//! used only if it is still unused (`used = 0` in the `UPDATE`), records the delivery under
+//! the ICCID's primary key, and moves the device state only from the state it was read in.
+//! On PostgreSQL the candidate row is taken `FOR UPDATE SKIP LOCKED`, so concurrent
+//! check-ins in several processes claim different codes without waiting on each other; on
+//! SQLite the single connection makes every transaction serial.
+
+use axum::extract::{Extension, Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use esim_wire::{
+    Action, ActionKind, CellularStatusReport, CheckInResponse, Outcome, OutcomeReport,
+};
+
+use crate::assignments::targeted_sql;
+use crate::auth::Principal;
+use crate::db::Db;
+use crate::error::{ApiError, ApiResult, GraphJson};
+use crate::{util, AppState};
+
+/// The detail of a `failed` state when the pool has no unused code left.
+pub const EXHAUSTED: &str =
+    "The pool has no unused activation code left; add codes to the pool, then retry.";
+
+type StateRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    i64,
+);
+
+/// `POST /api/mdm/devices/{deviceId}/checkIn`.
+pub async fn check_in(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(device_id): Path<String>,
+) -> ApiResult<Json<CheckInResponse>> {
+    who.require_device(&device_id)?;
+    let actions = run_check_in(&s.db, &device_id).await?;
+    Ok(Json(CheckInResponse { device_id, actions }))
+}
+
+async fn run_check_in(db: &Db, device_id: &str) -> ApiResult<Vec<Action>> {
+    let now = util::now();
+    let seen = sqlx::query("UPDATE dir_devices SET last_sync_at = $1 WHERE id = $2")
+        .bind(&now)
+        .bind(device_id)
+        .execute(&db.pool)
+        .await?;
+    if seen.rows_affected() == 0 {
+        return Err(ApiError::not_found("device", device_id));
+    }
+    // One query for every pool that concerns the device, with whether it is targeted now.
+    let rows: Vec<StateRow> = sqlx::query_as(&format!(
+        "SELECT ds.pool_id, ds.state, ds.iccid, c.matching_id, c.smdp_address, \
+         CAST(CASE WHEN d.retired = 0 AND p.id IS NOT NULL AND {} THEN 1 ELSE 0 END AS BIGINT) \
+         FROM device_states ds JOIN dir_devices d ON d.id = ds.device_id \
+         LEFT JOIN pools p ON p.id = ds.pool_id LEFT JOIN codes c ON c.iccid = ds.iccid \
+         WHERE ds.device_id = $1 AND ds.state IN ('notEvaluated', 'installing', 'installed', 'deleting')",
+        targeted_sql("ds.pool_id", "ds.device_id")
+    ))
+    .bind(device_id)
+    .fetch_all(&db.pool)
+    .await?;
+    sqlx::query("UPDATE device_states SET last_sync_at = $1 WHERE device_id = $2")
+        .bind(&now)
+        .bind(device_id)
+        .execute(&db.pool)
+        .await?;
+    let mut actions = Vec::new();
+    for (pool_id, state, iccid, matching_id, smdp, targeted) in rows {
+        let targeted = targeted != 0;
+        match (state.as_str(), targeted) {
+            ("notEvaluated", true) => {
+                if let Some(a) = claim(db, &pool_id, device_id).await? {
+                    actions.push(a);
+                }
+            }
+            ("installing", true) => {
+                if let (Some(iccid), Some(m), Some(smdp)) = (iccid, matching_id, smdp) {
+                    actions.push(install(pool_id, iccid, smdp, m));
+                }
+            }
+            ("notEvaluated", false) => {
+                sqlx::query("DELETE FROM device_states WHERE pool_id = $1 AND device_id = $2 AND state = 'notEvaluated'")
+                    .bind(&pool_id)
+                    .bind(device_id)
+                    .execute(&db.pool)
+                    .await?;
+            }
+            ("installing" | "installed", false) => {
+                let done = sqlx::query(
+                    "UPDATE device_states SET state = 'deleting', state_details = $1, modified_at = $2 WHERE pool_id = $3 AND device_id = $4 AND state = $5",
+                )
+                .bind("The device is no longer targeted by the pool; the profile is being removed.")
+                .bind(&now)
+                .bind(&pool_id)
+                .bind(device_id)
+                .bind(&state)
+                .execute(&db.pool)
+                .await?;
+                if let (1, Some(iccid)) = (done.rows_affected(), iccid) {
+                    actions.push(remove(pool_id, iccid));
+                }
+            }
+            ("deleting", _) => {
+                if let Some(iccid) = iccid {
+                    actions.push(remove(pool_id, iccid));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(actions)
+}
+
+fn install(pool_id: String, iccid: String, smdp: String, matching_id: String) -> Action {
+    Action {
+        action: ActionKind::Install,
+        activation_code: Some(format!("LPA:1${smdp}${matching_id}")),
+        pool_id,
+        iccid,
+        smdp_plus_server_address: Some(smdp),
+        matching_identifier: Some(matching_id),
+    }
+}
+
+fn remove(pool_id: String, iccid: String) -> Action {
+    Action {
+        action: ActionKind::Remove,
+        pool_id,
+        iccid,
+        smdp_plus_server_address: None,
+        matching_identifier: None,
+        activation_code: None,
+    }
+}
+
+/// Claims one unused code of the pool for the device, in one transaction. `None` when the
+/// device state moved meanwhile (a concurrent check-in of the same device) or the pool is
+/// exhausted (the state is then `failed` with [`EXHAUSTED`]).
+async fn claim(db: &Db, pool_id: &str, device_id: &str) -> ApiResult<Option<Action>> {
+    let now = util::now();
+    let mut tx = db.pool.begin().await?;
+    let code: Option<(String, String, String)> = sqlx::query_as(&format!(
+        "SELECT iccid, matching_id, smdp_address FROM codes WHERE pool_id = $1 AND used = 0 ORDER BY sort_key LIMIT 1{}",
+        db.skip_locked()
+    ))
+    .bind(pool_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((iccid, matching_id, smdp)) = code else {
+        sqlx::query(
+            "UPDATE device_states SET state = 'failed', state_details = $1, modified_at = $2 WHERE pool_id = $3 AND device_id = $4 AND state = 'notEvaluated'",
+        )
+        .bind(EXHAUSTED)
+        .bind(&now)
+        .bind(pool_id)
+        .bind(device_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        return Ok(None);
+    };
+    let used = sqlx::query("UPDATE codes SET used = 1 WHERE iccid = $1 AND used = 0")
+        .bind(&iccid)
+        .execute(&mut *tx)
+        .await?;
+    if used.rows_affected() != 1 {
+        return Err(ApiError::Conflict(
+            "The code was claimed by another check-in; check in again.".into(),
+        ));
+    }
+    sqlx::query(
+        "INSERT INTO deliveries (iccid, device_id, pool_id, delivered_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(&iccid)
+    .bind(device_id)
+    .bind(pool_id)
+    .bind(&now)
+    .execute(&mut *tx)
+    .await?;
+    let moved = sqlx::query(
+        "UPDATE device_states SET state = 'installing', iccid = $1, state_details = NULL, cellular_status = NULL, modified_at = $2 WHERE pool_id = $3 AND device_id = $4 AND state = 'notEvaluated'",
+    )
+    .bind(&iccid)
+    .bind(&now)
+    .bind(pool_id)
+    .bind(device_id)
+    .execute(&mut *tx)
+    .await?;
+    if moved.rows_affected() != 1 {
+        // Another check-in of this device got there first: give the code back.
+        tx.rollback().await?;
+        return Ok(None);
+    }
+    tx.commit().await?;
+    Ok(Some(install(pool_id.to_owned(), iccid, smdp, matching_id)))
+}
+
+/// `POST /api/mdm/devices/{deviceId}/outcome`.
+pub async fn outcome(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(device_id): Path<String>,
+    GraphJson(body): GraphJson<OutcomeReport>,
+) -> ApiResult<StatusCode> {
+    who.require_device(&device_id)?;
+    let (from, to, default_detail): (&[&str], &str, Option<&str>) = match body.outcome {
+        Outcome::Installed => (&["installing"], "installed", None),
+        Outcome::Failed => (
+            &["installing"],
+            "failed",
+            Some("The device reported that the install failed."),
+        ),
+        Outcome::Removed => (&["deleting"], "deleted", None),
+        Outcome::RemovedByUser => (
+            &["installing", "installed"],
+            "removedByUser",
+            Some("The user removed the profile."),
+        ),
+    };
+    let detail = body
+        .detail
+        .as_deref()
+        .map(|d| d.chars().take(500).collect::<String>())
+        .or(default_detail.map(str::to_owned));
+    let sql = format!(
+        "UPDATE device_states SET state = $1, state_details = $2, modified_at = $3 WHERE pool_id = $4 AND device_id = $5 AND iccid = $6 AND state IN ({})",
+        crate::db::placeholders(7, from.len())
+    );
+    let mut q = sqlx::query(&sql)
+        .bind(to)
+        .bind(detail)
+        .bind(util::now())
+        .bind(&body.pool_id)
+        .bind(&device_id)
+        .bind(&body.iccid);
+    for f in from {
+        q = q.bind(*f);
+    }
+    let done = q.execute(&s.db.pool).await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::Conflict(format!(
+            "No {} of ICCID {} from pool '{}' is pending on this device.",
+            if body.outcome == Outcome::Removed {
+                "removal"
+            } else {
+                "install"
+            },
+            body.iccid,
+            body.pool_id
+        )));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/mdm/devices/{deviceId}/cellularStatus`: the operator's words, kept as given.
+pub async fn cellular_status(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(device_id): Path<String>,
+    GraphJson(body): GraphJson<CellularStatusReport>,
+) -> ApiResult<StatusCode> {
+    who.require_device(&device_id)?;
+    let status: String = body
+        .status
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    let done = sqlx::query(
+        "UPDATE device_states SET cellular_status = $1, modified_at = $2 WHERE device_id = $3 AND iccid = $4",
+    )
+    .bind(status)
+    .bind(util::now())
+    .bind(&device_id)
+    .bind(&body.iccid)
+    .execute(&s.db.pool)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::NotFound(format!(
+            "The device '{device_id}' holds no profile with ICCID {}.",
+            body.iccid
+        )));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}

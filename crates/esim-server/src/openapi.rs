@@ -1,0 +1,73 @@
+//! The OpenAPI 3.1 document, generated from [`crate::routes::all`].
+
+use axum::Json;
+use serde_json::{json, Map, Value};
+
+use crate::auth::Access;
+use crate::routes;
+
+/// `GET /openapi.json`.
+pub async fn serve() -> Json<Value> {
+    Json(document())
+}
+
+/// The document: every route of the table, with its parameters, access and statuses.
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for r in routes::all() {
+        let params: Vec<Value> = r
+            .path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
+            .collect();
+        let mut responses = Map::new();
+        responses.insert(r.status.to_string(), json!({"description": "Success"}));
+        let mut errors = vec!["400", "404"];
+        if r.access != Access::Public {
+            errors.extend(["401", "403"]);
+        }
+        for e in errors {
+            responses.insert(e.into(), json!({"$ref": "#/components/responses/Error"}));
+        }
+        let mut op = json!({
+            "summary": r.summary,
+            "tags": [r.tag],
+            "operationId": format!("{} {}", r.method, r.path),
+            "parameters": params,
+            "responses": responses,
+            "x-access": r.access.describe(),
+        });
+        if r.access == Access::Public {
+            op["security"] = json!([]);
+        }
+        paths
+            .entry(r.path.clone())
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .expect("an object")
+            .insert(r.method.as_str().to_ascii_lowercase(), op);
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "eSIM activation-code pools",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Graph beta's Intune eSIM resources plus the project's own routes; see docs/API-DESIGN.md."
+        },
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "responses": {"Error": {
+                "description": "Graph's error body",
+                "content": {"application/json": {"schema": {"type": "object", "required": ["error"],
+                    "properties": {"error": {"type": "object", "required": ["code", "message"],
+                        "properties": {
+                            "code": {"type": "string"}, "message": {"type": "string"},
+                            "details": {"type": "array", "items": {"type": "object"}},
+                            "innerError": {"type": "object"}}}}}}}
+            }}
+        }
+    })
+}

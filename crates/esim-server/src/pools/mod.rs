@@ -1,0 +1,321 @@
+//! Pools: list, create (JSON), raw-file import, get, rename, delete, add codes, and the
+//! pre-upload check.
+
+pub mod store;
+pub mod validate;
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::Json;
+use esim_csv::{ActivationCode, Finding, Lang, Options, SmdpAddress};
+use esim_wire::{
+    AddActivationCodes, AlreadyImported, Collection, ErrorDetail, Pool, PoolCreate, PoolPatch,
+    PreUploadCheck, PreUploadCheckResult,
+};
+
+use crate::auth::Principal;
+use crate::error::{body_rejection, ApiError, ApiResult, GraphJson};
+use crate::paging::Paging;
+use crate::{audit, AppState};
+
+/// `GET /beta/deviceManagement/embeddedSIMActivationCodePools`.
+pub async fn list(
+    State(s): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> ApiResult<Json<Collection<Pool>>> {
+    let paging = Paging::from_uri(&uri, &s.config)?;
+    let pools = store::list(&s.db, &paging.after, paging.limit()).await?;
+    Ok(Json(paging.page(
+        pools,
+        |p| &p.id,
+        &uri,
+        &headers,
+        &s.config,
+    )))
+}
+
+/// `GET .../{poolId}`.
+pub async fn get(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Pool>> {
+    let (pool, _) = store::get(&s.db, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("pool", &id))?;
+    Ok(Json(pool))
+}
+
+/// `POST .../embeddedSIMActivationCodePools`: a pool with its codes, as Graph takes it.
+pub async fn create(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    headers: HeaderMap,
+    GraphJson(body): GraphJson<PoolCreate>,
+) -> ApiResult<(StatusCode, Json<Pool>)> {
+    let lang = validate::lang(&headers);
+    let name = validate::name("displayName", &body.display_name)?;
+    let (smdp, codes) = validate::json_codes(&body.activation_codes, None, lang)
+        .map_err(ApiError::InvalidActivationCodes)?;
+    check_unknown(&s, &codes, None, lang).await?;
+    let pool = store::create(&s.db, &name, &smdp, &codes, s.config.import_pause).await?;
+    audit::record(
+        &s.db,
+        &who,
+        "pool.create",
+        "pool",
+        &pool.id,
+        Some(detail(&pool)),
+    )
+    .await;
+    Ok((StatusCode::CREATED, Json(pool)))
+}
+
+fn detail(pool: &Pool) -> String {
+    format!(
+        "{} ({} codes)",
+        pool.display_name, pool.activation_code_count
+    )
+}
+
+/// Refuses codes the server has stored already (in a pool, or delivered).
+async fn check_unknown(
+    s: &AppState,
+    codes: &[ActivationCode],
+    file: Option<&str>,
+    lang: Lang,
+) -> ApiResult<()> {
+    let iccids: Vec<&str> = codes
+        .iter()
+        .map(|c| c.integrated_circuit_card_identifier.as_str())
+        .collect();
+    let known = store::known_iccids(&s.db, &iccids).await?;
+    if known.is_empty() {
+        return Ok(());
+    }
+    let index: HashMap<&str, usize> = iccids.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+    let mut details: Vec<(usize, ErrorDetail)> = known
+        .iter()
+        .map(|(iccid, _, pool_name, _)| {
+            let i = index.get(iccid.as_str()).copied().unwrap_or(0);
+            // In a valid file, code i is on line i + 2 (line 1 is the SM-DP+ address).
+            let line = i as u32 + 2;
+            let f = Finding::iccid_already_imported(line, 1, iccid, pool_name.as_deref());
+            let d = match file {
+                Some(file) => validate::file_detail(&f, file, lang),
+                None => ErrorDetail {
+                    code: f.code.as_str().to_owned(),
+                    message: f.message(lang),
+                    target: Some(format!(
+                        "activationCodes[{i}].integratedCircuitCardIdentifier"
+                    )),
+                    severity: Some(f.severity().as_str().to_owned()),
+                    line: None,
+                    column: None,
+                },
+            };
+            (i, d)
+        })
+        .collect();
+    details.sort_by_key(|(i, _)| *i);
+    Err(ApiError::InvalidActivationCodes(
+        details.into_iter().map(|(_, d)| d).collect(),
+    ))
+}
+
+/// The query of the raw-file routes.
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileQuery {
+    /// The file's name (checked for `.csv`; the pool's default name).
+    pub file_name: Option<String>,
+    /// The pool's name, when not the file name.
+    pub display_name: Option<String>,
+}
+
+fn file_query(uri: &Uri) -> ApiResult<(String, Option<String>)> {
+    let Query(q) = Query::<FileQuery>::try_from_uri(uri)
+        .map_err(|e| ApiError::BadRequest(format!("The query string is malformed: {e}")))?;
+    let file = q.file_name.ok_or_else(|| {
+        ApiError::BadRequest("Give the file's name as the query parameter 'fileName'.".into())
+    })?;
+    Ok((file, q.display_name))
+}
+
+/// Runs the validator on the bytes; 422 with every finding unless the file is valid.
+fn parse_file(
+    body: Result<Bytes, BytesRejection>,
+    file: &str,
+    lang: Lang,
+) -> ApiResult<(SmdpAddress, Vec<ActivationCode>)> {
+    let bytes = body.map_err(|e| body_rejection(e.status(), e.body_text()))?;
+    let (report, pool) = esim_csv::parse(&bytes, &Options::file(file));
+    match pool {
+        Some(pool) if report.is_valid() => Ok((pool.smdp_address, pool.codes)),
+        _ => Err(ApiError::InvalidActivationCodes(validate::file_details(
+            &report, file, lang,
+        ))),
+    }
+}
+
+/// `POST /api/pools/import?fileName=...`: the CSV file as it is.
+pub async fn import(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<(StatusCode, Json<Pool>)> {
+    let lang = validate::lang(&headers);
+    let (file, display_name) = file_query(&uri)?;
+    let name = validate::name("displayName", display_name.as_deref().unwrap_or(&file))?;
+    let (smdp, codes) = parse_file(body, &file, lang)?;
+    check_unknown(&s, &codes, Some(&file), lang).await?;
+    let pool = store::create(&s.db, &name, &smdp, &codes, s.config.import_pause).await?;
+    audit::record(
+        &s.db,
+        &who,
+        "pool.import",
+        "pool",
+        &pool.id,
+        Some(format!("{} from {file}", detail(&pool))),
+    )
+    .await;
+    Ok((StatusCode::CREATED, Json(pool)))
+}
+
+/// `POST /api/pools/{poolId}/import?fileName=...`: adds a file's codes to a pool of the
+/// same SM-DP+ address.
+pub async fn import_into(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(id): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<Pool>> {
+    let lang = validate::lang(&headers);
+    let (file, _) = file_query(&uri)?;
+    let (_, pool_smdp) = store::get(&s.db, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("pool", &id))?;
+    let (smdp, codes) = parse_file(body, &file, lang)?;
+    if !smdp.same_host(&pool_smdp) {
+        return Err(ApiError::InvalidActivationCodes(vec![ErrorDetail {
+            code: esim_csv::Code::SecondSmdp.as_str().into(),
+            message: format!("The file's SM-DP+ address \"{smdp}\" differs from the pool's \"{pool_smdp}\"; one pool holds the codes of one operator."),
+            target: Some(file.clone()),
+            severity: Some("error".into()),
+            line: Some(1),
+            column: Some(1),
+        }]));
+    }
+    check_unknown(&s, &codes, Some(&file), lang).await?;
+    let pool = store::add(&s.db, &id, &codes)
+        .await?
+        .ok_or_else(|| ApiError::not_found("pool", &id))?;
+    audit::record(
+        &s.db,
+        &who,
+        "pool.addCodes",
+        "pool",
+        &id,
+        Some(format!("{} codes from {file}", codes.len())),
+    )
+    .await;
+    Ok(Json(pool))
+}
+
+/// `POST .../{poolId}/addActivationCodes`: adds codes (JSON) under the same rules.
+pub async fn add_codes(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    GraphJson(body): GraphJson<AddActivationCodes>,
+) -> ApiResult<Json<Pool>> {
+    let lang = validate::lang(&headers);
+    let (_, pool_smdp) = store::get(&s.db, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("pool", &id))?;
+    let (_, codes) = validate::json_codes(&body.activation_codes, Some(&pool_smdp), lang)
+        .map_err(ApiError::InvalidActivationCodes)?;
+    check_unknown(&s, &codes, None, lang).await?;
+    let pool = store::add(&s.db, &id, &codes)
+        .await?
+        .ok_or_else(|| ApiError::not_found("pool", &id))?;
+    audit::record(
+        &s.db,
+        &who,
+        "pool.addCodes",
+        "pool",
+        &id,
+        Some(format!("{} codes", codes.len())),
+    )
+    .await;
+    Ok(Json(pool))
+}
+
+/// `PATCH .../{poolId}`: renames.
+pub async fn patch(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(id): Path<String>,
+    GraphJson(body): GraphJson<PoolPatch>,
+) -> ApiResult<Json<Pool>> {
+    let name = validate::name("displayName", &body.display_name)?;
+    let pool = store::rename(&s.db, &id, &name)
+        .await?
+        .ok_or_else(|| ApiError::not_found("pool", &id))?;
+    audit::record(&s.db, &who, "pool.rename", "pool", &id, Some(name)).await;
+    Ok(Json(pool))
+}
+
+/// `DELETE .../{poolId}`.
+pub async fn delete(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    if !store::delete(&s.db, &id).await? {
+        return Err(ApiError::not_found("pool", &id));
+    }
+    audit::record(&s.db, &who, "pool.delete", "pool", &id, None).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/pools/check`: which ICCIDs are stored, which pool has this SM-DP+ address.
+pub async fn check(
+    State(s): State<AppState>,
+    GraphJson(body): GraphJson<PreUploadCheck>,
+) -> ApiResult<Json<PreUploadCheckResult>> {
+    if body.iccids.len() > esim_csv::MAX_CODES {
+        return Err(ApiError::BadRequest(format!(
+            "At most {} ICCIDs can be checked at once; got {}.",
+            esim_csv::MAX_CODES,
+            body.iccids.len()
+        )));
+    }
+    let iccids: Vec<&str> = body.iccids.iter().map(String::as_str).collect();
+    let known = store::known_iccids(&s.db, &iccids).await?;
+    let by: HashMap<&str, &store::Known> = known.iter().map(|k| (k.0.as_str(), k)).collect();
+    let already_imported = iccids
+        .iter()
+        .filter_map(|i| by.get(i))
+        .map(|(iccid, pool_id, pool_name, used)| AlreadyImported {
+            iccid: iccid.clone(),
+            pool_id: pool_id.clone(),
+            pool_name: pool_name.clone(),
+            delivered: *used,
+        })
+        .collect();
+    let smdp_pool = match &body.smdp_plus_server_address {
+        Some(a) => store::by_smdp(&s.db, a).await?,
+        None => None,
+    };
+    Ok(Json(PreUploadCheckResult {
+        already_imported,
+        smdp_pool,
+    }))
+}

@@ -1,0 +1,405 @@
+//! The one table of routes: the router and the OpenAPI document are both built from it,
+//! so a route cannot be served without being documented (a test also checks that no
+//! module adds routes around this table).
+
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware;
+use axum::middleware::Next;
+use axum::response::IntoResponse;
+use axum::routing::{self, MethodRouter};
+use axum::{Json, Router};
+
+use crate::auth::{authorize, Access};
+use crate::{assignments, audit, devices, directory, mdm, openapi, pools, AppState};
+
+/// The base of the Graph-shaped pool routes.
+pub const POOLS: &str = "/beta/deviceManagement/embeddedSIMActivationCodePools";
+
+/// One route.
+#[derive(Debug)]
+pub struct Route {
+    /// Its method.
+    pub method: Method,
+    /// Its path, with `{param}`s.
+    pub path: String,
+    /// Who may call it.
+    pub access: Access,
+    /// One line for the OpenAPI document.
+    pub summary: &'static str,
+    /// The OpenAPI tag.
+    pub tag: &'static str,
+    /// Success status.
+    pub status: u16,
+    handler: MethodRouter<AppState>,
+}
+
+fn r(
+    method: Method,
+    path: impl Into<String>,
+    access: Access,
+    tag: &'static str,
+    status: u16,
+    summary: &'static str,
+    handler: MethodRouter<AppState>,
+) -> Route {
+    Route {
+        method,
+        path: path.into(),
+        access,
+        summary,
+        tag,
+        status,
+        handler,
+    }
+}
+
+/// Every route of the server.
+pub fn all() -> Vec<Route> {
+    use routing::{delete, get, patch, post};
+    use Access::*;
+    use Method as M;
+    let p = |s: &str| format!("{POOLS}{s}");
+    vec![
+        r(
+            M::GET,
+            POOLS,
+            Read,
+            "pools",
+            200,
+            "List pools (paged)",
+            get(pools::list),
+        ),
+        r(
+            M::POST,
+            POOLS,
+            Admin,
+            "pools",
+            201,
+            "Create a pool with its activation codes",
+            post(pools::create),
+        ),
+        r(
+            M::GET,
+            p("/{poolId}"),
+            Read,
+            "pools",
+            200,
+            "Get a pool",
+            get(pools::get),
+        ),
+        r(
+            M::PATCH,
+            p("/{poolId}"),
+            Admin,
+            "pools",
+            200,
+            "Rename a pool",
+            patch(pools::patch),
+        ),
+        r(
+            M::DELETE,
+            p("/{poolId}"),
+            Admin,
+            "pools",
+            204,
+            "Delete a pool",
+            delete(pools::delete),
+        ),
+        r(
+            M::POST,
+            p("/{poolId}/addActivationCodes"),
+            Admin,
+            "pools",
+            200,
+            "Add activation codes to a pool",
+            post(pools::add_codes),
+        ),
+        r(
+            M::POST,
+            p("/{poolId}/assign"),
+            Admin,
+            "assignments",
+            200,
+            "Replace the pool's assignments",
+            post(assignments::assign),
+        ),
+        r(
+            M::GET,
+            p("/{poolId}/assignments"),
+            Read,
+            "assignments",
+            200,
+            "List the pool's assignments",
+            get(assignments::list),
+        ),
+        r(
+            M::GET,
+            p("/{poolId}/assignments/{assignmentId}"),
+            Read,
+            "assignments",
+            200,
+            "Get an assignment",
+            get(assignments::get),
+        ),
+        r(
+            M::DELETE,
+            p("/{poolId}/assignments/{assignmentId}"),
+            Admin,
+            "assignments",
+            204,
+            "Delete an assignment",
+            delete(assignments::delete),
+        ),
+        r(
+            M::GET,
+            p("/{poolId}/deviceStates"),
+            Read,
+            "deviceStates",
+            200,
+            "List the pool's device states (paged)",
+            get(devices::list),
+        ),
+        r(
+            M::GET,
+            p("/{poolId}/deviceStates/{deviceStateId}"),
+            Read,
+            "deviceStates",
+            200,
+            "Get a device state",
+            get(devices::get),
+        ),
+        r(
+            M::POST,
+            p("/{poolId}/deviceStates/{deviceStateId}/retry"),
+            Admin,
+            "deviceStates",
+            200,
+            "Retry a failed install with a new code",
+            post(devices::retry),
+        ),
+        r(
+            M::POST,
+            "/api/pools/import",
+            Admin,
+            "pools",
+            201,
+            "Import a CSV file as it is (query: fileName, displayName)",
+            post(pools::import),
+        ),
+        r(
+            M::POST,
+            "/api/pools/{poolId}/import",
+            Admin,
+            "pools",
+            200,
+            "Add a CSV file's codes to a pool (query: fileName)",
+            post(pools::import_into),
+        ),
+        r(
+            M::POST,
+            "/api/pools/check",
+            Read,
+            "pools",
+            200,
+            "Pre-upload check: known ICCIDs and the pool of an SM-DP+ address",
+            post(pools::check),
+        ),
+        r(
+            M::GET,
+            "/v1.0/groups",
+            Read,
+            "directory",
+            200,
+            "List device groups (paged)",
+            get(directory::list_groups),
+        ),
+        r(
+            M::POST,
+            "/v1.0/groups",
+            Admin,
+            "directory",
+            201,
+            "Create a device group",
+            post(directory::create_group),
+        ),
+        r(
+            M::GET,
+            "/v1.0/groups/{groupId}",
+            Read,
+            "directory",
+            200,
+            "Get a group",
+            get(directory::get_group),
+        ),
+        r(
+            M::DELETE,
+            "/v1.0/groups/{groupId}",
+            Admin,
+            "directory",
+            204,
+            "Delete a group",
+            delete(directory::delete_group),
+        ),
+        r(
+            M::GET,
+            "/v1.0/groups/{groupId}/members",
+            Read,
+            "directory",
+            200,
+            "List a group's devices (paged)",
+            get(directory::list_members),
+        ),
+        r(
+            M::POST,
+            "/v1.0/groups/{groupId}/members/$ref",
+            Admin,
+            "directory",
+            204,
+            "Add a device to a group",
+            post(directory::add_member),
+        ),
+        r(
+            M::DELETE,
+            "/v1.0/groups/{groupId}/members/{deviceId}/$ref",
+            Admin,
+            "directory",
+            204,
+            "Remove a device from a group",
+            delete(directory::remove_member),
+        ),
+        r(
+            M::GET,
+            "/v1.0/devices",
+            Read,
+            "directory",
+            200,
+            "List devices (paged)",
+            get(directory::list_devices),
+        ),
+        r(
+            M::POST,
+            "/v1.0/devices",
+            Admin,
+            "directory",
+            201,
+            "Create a device",
+            post(directory::create_device),
+        ),
+        r(
+            M::GET,
+            "/v1.0/devices/{deviceId}",
+            Read,
+            "directory",
+            200,
+            "Get a device",
+            get(directory::get_device),
+        ),
+        r(
+            M::POST,
+            "/v1.0/devices/{deviceId}/retire",
+            Admin,
+            "directory",
+            200,
+            "Retire a device (profiles removed at next check-in)",
+            post(directory::retire),
+        ),
+        r(
+            M::POST,
+            "/v1.0/devices/{deviceId}/wipe",
+            Admin,
+            "directory",
+            200,
+            "Wipe a device (profiles removed at next check-in)",
+            post(directory::wipe),
+        ),
+        r(
+            M::POST,
+            "/api/mdm/devices/{deviceId}/checkIn",
+            Device,
+            "device",
+            200,
+            "Device check-in: what to install or remove",
+            post(mdm::check_in),
+        ),
+        r(
+            M::POST,
+            "/api/mdm/devices/{deviceId}/outcome",
+            Device,
+            "device",
+            204,
+            "Device reports an action's outcome",
+            post(mdm::outcome),
+        ),
+        r(
+            M::POST,
+            "/api/mdm/devices/{deviceId}/cellularStatus",
+            Device,
+            "device",
+            204,
+            "Operator's cellular status of a profile",
+            post(mdm::cellular_status),
+        ),
+        r(
+            M::GET,
+            "/api/auditEntries",
+            Admin,
+            "audit",
+            200,
+            "The audit log (paged)",
+            get(audit::list),
+        ),
+        r(
+            M::GET,
+            "/healthz",
+            Public,
+            "health",
+            200,
+            "Liveness",
+            get(live),
+        ),
+        r(
+            M::GET,
+            "/readyz",
+            Public,
+            "health",
+            200,
+            "Readiness (the database answers)",
+            get(ready),
+        ),
+        r(
+            M::GET,
+            "/openapi.json",
+            Public,
+            "health",
+            200,
+            "This API's OpenAPI document",
+            get(openapi::serve),
+        ),
+    ]
+}
+
+/// The router of [`all`], each route behind the access check of its table row.
+pub fn router(state: AppState) -> Router {
+    let mut router = Router::new();
+    for route in all() {
+        let access = route.access;
+        let handler = route.handler.route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            move |s: State<AppState>, req: Request, next: Next| authorize(s, access, req, next),
+        ));
+        router = router.route(&route.path, handler);
+    }
+    router.with_state(state)
+}
+
+async fn live() -> impl IntoResponse {
+    Json(serde_json::json!({"status": "live"}))
+}
+
+async fn ready(State(s): State<AppState>) -> impl IntoResponse {
+    match sqlx::query("SELECT 1").execute(&s.db.pool).await {
+        Ok(_) => (StatusCode::OK, Json(serde_json::json!({"status": "ready"}))).into_response(),
+        Err(e) => crate::error::ApiError::Unavailable(e.to_string()).into_response(),
+    }
+}
