@@ -1,0 +1,1223 @@
+//! The HTTP suite, in process (`oneshot`, no socket), on SQLite and on PostgreSQL: every
+//! route, the error statuses and Graph's error body, paging, roles, hostile input.
+
+mod support;
+
+use esim_server::auth::{create_token, revoke_token, Role};
+use esim_server::Config;
+use serde_json::{json, Value};
+use support::{codes, csv, iccid, Backend, TestApp, POOLS};
+
+on_both!(
+    pools_lifecycle,
+    raw_import_and_findings,
+    json_create_rules,
+    distribution,
+    roles,
+    hostile_input,
+    directory_and_audit,
+    openapi_matches_router,
+);
+
+async fn create_pool(t: &TestApp, name: &str, smdp: &str, from: u64, n: u64) -> Value {
+    t.admin(
+        "POST",
+        POOLS,
+        Some(json!({"displayName": name, "activationCodes": codes(smdp, from, n)})),
+    )
+    .await
+    .ok(201)
+    .clone()
+}
+
+async fn pools_lifecycle(b: Backend) {
+    let t = TestApp::new(b).await;
+    assert_eq!(
+        t.admin("GET", POOLS, None).await.ok(200),
+        &json!({"value": []})
+    );
+    let p = create_pool(&t, "First pool.csv", "smdp.example.com", 0, 3).await;
+    assert_eq!(
+        p["@odata.type"],
+        "#microsoft.graph.embeddedSIMActivationCodePool"
+    );
+    assert_eq!(p["activationCodeCount"], 3);
+    assert!(p.get("activationCodes").is_none(), "codes are write-only");
+    let id = p["id"].as_str().unwrap().to_owned();
+    for i in 1..5 {
+        create_pool(
+            &t,
+            &format!("Pool {i}"),
+            &format!("smdp{i}.example.com"),
+            i * 100,
+            1,
+        )
+        .await;
+    }
+    // Paging: 5 pools, 2 per page, the next link followed unchanged.
+    let mut seen = Vec::new();
+    let mut url = format!("{POOLS}?$top=2");
+    loop {
+        let page = t.admin("GET", &url, None).await.ok(200).clone();
+        for v in page["value"].as_array().unwrap() {
+            seen.push(v["id"].as_str().unwrap().to_owned());
+        }
+        match page["@odata.nextLink"].as_str() {
+            Some(next) => url = next.trim_start_matches("http://localhost").to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 5);
+    assert_eq!(seen[0], id);
+    t.admin("GET", &format!("{POOLS}?$top=0"), None)
+        .await
+        .graph_error(400, "badRequest");
+    t.admin("GET", &format!("{POOLS}?$top=x"), None)
+        .await
+        .graph_error(400, "badRequest");
+
+    let got = t
+        .admin("GET", &format!("{POOLS}/{id}"), None)
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(got, p);
+    let renamed = t
+        .admin(
+            "PATCH",
+            &format!("{POOLS}/{id}"),
+            Some(json!({"displayName": "Renamed"})),
+        )
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(renamed["displayName"], "Renamed");
+    let added = t
+        .admin(
+            "POST",
+            &format!("{POOLS}/{id}/addActivationCodes"),
+            Some(json!({"activationCodes": codes("SMDP.example.com", 10, 2)})),
+        )
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(added["activationCodeCount"], 5);
+    // Another operator's codes cannot join the pool.
+    let e = t
+        .admin(
+            "POST",
+            &format!("{POOLS}/{id}/addActivationCodes"),
+            Some(json!({"activationCodes": codes("other.example.com", 20, 1)})),
+        )
+        .await;
+    assert_eq!(
+        e.graph_error(422, "invalidActivationCodes")["details"][0]["code"],
+        "second-smdp"
+    );
+    t.admin("DELETE", &format!("{POOLS}/{id}"), None)
+        .await
+        .ok(204);
+    t.admin("GET", &format!("{POOLS}/{id}"), None)
+        .await
+        .graph_error(404, "notFound");
+    t.admin("DELETE", &format!("{POOLS}/{id}"), None)
+        .await
+        .graph_error(404, "notFound");
+    t.admin(
+        "PATCH",
+        &format!("{POOLS}/{id}"),
+        Some(json!({"displayName": "x"})),
+    )
+    .await
+    .graph_error(404, "notFound");
+    t.admin(
+        "POST",
+        &format!("{POOLS}/{id}/addActivationCodes"),
+        Some(json!({"activationCodes": codes("smdp.example.com", 30, 1)})),
+    )
+    .await
+    .graph_error(404, "notFound");
+    // Unused codes of a deleted pool are free again.
+    create_pool(&t, "Again", "smdp.example.com", 0, 3).await;
+}
+
+async fn raw_import_and_findings(b: Backend) {
+    let t = TestApp::new(b).await;
+    let admin = t.admin.clone();
+    let file = csv("smdp.example.com", 0, 4);
+    let p = t
+        .raw(
+            "/api/pools/import?fileName=UnlimitedDataSkynet.csv",
+            &admin,
+            "text/csv",
+            file.clone(),
+        )
+        .await
+        .ok(201)
+        .clone();
+    assert_eq!(p["displayName"], "UnlimitedDataSkynet.csv");
+    assert_eq!(p["activationCodeCount"], 4);
+    let id = p["id"].as_str().unwrap().to_owned();
+    // The same file again: every ICCID is known, on its line, naming the pool.
+    let again = t
+        .raw(
+            "/api/pools/import?fileName=b.csv&displayName=Other",
+            &admin,
+            "text/csv",
+            file,
+        )
+        .await;
+    let e = again.graph_error(422, "invalidActivationCodes");
+    let d = e["details"].as_array().unwrap();
+    assert_eq!(d.len(), 4);
+    assert_eq!(d[0]["code"], "iccid-already-imported");
+    assert_eq!(
+        (d[0]["line"].clone(), d[0]["column"].clone()),
+        (json!(2), json!(1))
+    );
+    assert!(d[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("UnlimitedDataSkynet.csv"));
+    // A bad file: every finding with severity, line and column; nothing stored.
+    let bad = format!(
+        "smdp.example.com\n{},ABC\n894600000000014,ABCD\n{},abc-1\n",
+        iccid(50),
+        iccid(51)
+    );
+    let r = t
+        .raw(
+            "/api/pools/import?fileName=bad.csv",
+            &admin,
+            "text/csv",
+            bad,
+        )
+        .await;
+    let e = r.graph_error(422, "invalidActivationCodes");
+    let d = e["details"].as_array().unwrap();
+    let codes: Vec<&str> = d.iter().map(|x| x["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["iccid-length", "matching-id-lowercase"], "{d:?}");
+    assert_eq!(d[0]["severity"], "error");
+    assert_eq!(d[0]["line"], 3);
+    assert_eq!(d[0]["column"], 1);
+    assert_eq!(d[1]["severity"], "warning");
+    assert_eq!(t.count("SELECT COUNT(*) FROM pools").await, 1);
+    assert_eq!(t.count("SELECT COUNT(*) FROM codes").await, 4);
+    // Swedish on request.
+    let sv = t
+        .send(
+            axum::http::Request::post("/api/pools/import?fileName=x.txt")
+                .header("authorization", format!("Bearer {admin}"))
+                .header("accept-language", "sv-SE,en;q=0.5")
+                .body(axum::body::Body::from(csv("smdp.example.com", 60, 1)))
+                .unwrap(),
+        )
+        .await;
+    let e = sv.graph_error(422, "invalidActivationCodes");
+    assert_eq!(e["details"][0]["code"], "file-extension");
+    assert!(e["details"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Filnamnet"));
+    // A file name is required.
+    t.raw("/api/pools/import", &admin, "text/csv", "x")
+        .await
+        .graph_error(400, "badRequest");
+    // Adding a file's codes to the pool; another operator's file is refused.
+    let more = t
+        .raw(
+            &format!("/api/pools/{id}/import?fileName=more.csv"),
+            &admin,
+            "text/csv",
+            csv("smdp.example.com", 70, 2),
+        )
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(more["activationCodeCount"], 6);
+    let other = t
+        .raw(
+            &format!("/api/pools/{id}/import?fileName=o.csv"),
+            &admin,
+            "text/csv",
+            csv("other.example.com", 80, 2),
+        )
+        .await;
+    assert_eq!(
+        other.graph_error(422, "invalidActivationCodes")["details"][0]["code"],
+        "second-smdp"
+    );
+    t.raw(
+        "/api/pools/nope/import?fileName=o.csv",
+        &admin,
+        "text/csv",
+        csv("smdp.example.com", 90, 1),
+    )
+    .await
+    .graph_error(404, "notFound");
+    // The pre-upload check.
+    let check = t
+        .admin("POST", "/api/pools/check", Some(json!({"iccids": [iccid(0), iccid(999)], "smdpPlusServerAddress": "SMDP.example.com"})))
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(check["alreadyImported"].as_array().unwrap().len(), 1);
+    assert_eq!(check["alreadyImported"][0]["poolId"], id.as_str());
+    assert_eq!(check["alreadyImported"][0]["delivered"], false);
+    assert_eq!(check["smdpPool"]["id"], id.as_str());
+    let too_many: Vec<String> = (0..1001).map(iccid).collect();
+    t.admin(
+        "POST",
+        "/api/pools/check",
+        Some(json!({"iccids": too_many})),
+    )
+    .await
+    .graph_error(400, "badRequest");
+}
+
+async fn json_create_rules(b: Backend) {
+    let t = TestApp::new(b).await;
+    let mut list = codes("smdp.example.com", 0, 20);
+    list[17]["integratedCircuitCardIdentifier"] = json!("894600000000014");
+    list[3]["matchingIdentifier"] = json!("BAD_ID");
+    list[5]["integratedCircuitCardIdentifier"] = list[4]["integratedCircuitCardIdentifier"].clone();
+    list[6]["smdpPlusServerAddress"] = json!("https://smdp.example.com/x");
+    let r = t
+        .admin(
+            "POST",
+            POOLS,
+            Some(json!({"displayName": "x", "activationCodes": list})),
+        )
+        .await;
+    let e = r.graph_error(422, "invalidActivationCodes");
+    let targets: Vec<(String, String)> = e["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().into(),
+                d["target"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let want = [
+        (
+            "matching-id-format",
+            "activationCodes[3].matchingIdentifier",
+        ),
+        (
+            "iccid-duplicate",
+            "activationCodes[5].integratedCircuitCardIdentifier",
+        ),
+        ("smdp-scheme", "activationCodes[6].smdpPlusServerAddress"),
+        (
+            "iccid-length",
+            "activationCodes[17].integratedCircuitCardIdentifier",
+        ),
+    ];
+    for (code, target) in want {
+        assert!(
+            targets.contains(&(code.into(), target.into())),
+            "{code} {target} in {targets:?}"
+        );
+    }
+    assert!(e["details"][0].get("line").is_none(), "no line for JSON");
+    let over = codes("smdp.example.com", 0, 1001);
+    let r = t
+        .admin(
+            "POST",
+            POOLS,
+            Some(json!({"displayName": "x", "activationCodes": over})),
+        )
+        .await;
+    assert_eq!(
+        r.graph_error(422, "invalidActivationCodes")["details"][0]["code"],
+        "too-many-codes"
+    );
+    let r = t
+        .admin(
+            "POST",
+            POOLS,
+            Some(json!({"displayName": "x", "activationCodes": []})),
+        )
+        .await;
+    assert_eq!(
+        r.graph_error(422, "invalidActivationCodes")["details"][0]["code"],
+        "no-codes"
+    );
+    let mut two = codes("smdp.example.com", 0, 2);
+    two[1]["smdpPlusServerAddress"] = json!("other.example.com");
+    let r = t
+        .admin(
+            "POST",
+            POOLS,
+            Some(json!({"displayName": "x", "activationCodes": two})),
+        )
+        .await;
+    assert_eq!(
+        r.graph_error(422, "invalidActivationCodes")["details"][0]["code"],
+        "second-smdp"
+    );
+    // Exactly 1,000 is fine; @odata.type without '#' or absent is fine.
+    let ok = t
+        .admin("POST", POOLS, Some(json!({"@odata.type": "microsoft.graph.embeddedSIMActivationCodePool", "displayName": "Big", "activationCodes": codes("smdp.example.com", 0, 1000)})))
+        .await;
+    assert_eq!(ok.ok(201)["activationCodeCount"], 1000);
+    assert_eq!(t.count("SELECT COUNT(*) FROM pools").await, 1);
+}
+
+async fn setup_fleet(t: &TestApp, devices: usize) -> (String, Vec<String>) {
+    let g = t
+        .admin(
+            "POST",
+            "/v1.0/groups",
+            Some(json!({"displayName": "Fleet"})),
+        )
+        .await
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut ids = Vec::new();
+    for i in 0..devices {
+        let d = t
+            .admin("POST", "/v1.0/devices", Some(json!({"displayName": format!("Phone {i}"), "userName": "Anna", "operatingSystem": "iOS"})))
+            .await
+            .ok(201)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        t.admin("POST", &format!("/v1.0/groups/{g}/members/$ref"), Some(json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{d}")})))
+            .await
+            .ok(204);
+        ids.push(d);
+    }
+    (g, ids)
+}
+
+async fn distribution(b: Backend) {
+    let t = TestApp::new(b).await;
+    let pool = create_pool(&t, "P", "smdp.example.com", 0, 2).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (g, dev) = setup_fleet(&t, 4).await;
+    let ex = t
+        .admin(
+            "POST",
+            "/v1.0/groups",
+            Some(json!({"displayName": "Excluded"})),
+        )
+        .await
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    t.admin(
+        "POST",
+        &format!("/v1.0/groups/{ex}/members/$ref"),
+        Some(json!({"@odata.id": dev[3]})),
+    )
+    .await
+    .ok(204);
+    let assigned = t
+        .admin("POST", &format!("{POOLS}/{pool}/assign"), Some(json!({"assignments": [
+            {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": g}},
+            {"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": ex}}
+        ]})))
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(assigned["value"].as_array().unwrap().len(), 2);
+    let a_id = assigned["value"][1]["id"].as_str().unwrap().to_owned();
+    let listed = t
+        .admin("GET", &format!("{POOLS}/{pool}/assignments"), None)
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(listed["value"].as_array().unwrap().len(), 2);
+    t.admin("GET", &format!("{POOLS}/{pool}/assignments/{a_id}"), None)
+        .await
+        .ok(200);
+    t.admin("GET", &format!("{POOLS}/{pool}/assignments/nope"), None)
+        .await
+        .graph_error(404, "notFound");
+    // Targeted devices are notEvaluated before they check in; the excluded one has no state.
+    let states = t
+        .admin("GET", &format!("{POOLS}/{pool}/deviceStates?$top=2"), None)
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(states["value"].as_array().unwrap().len(), 2);
+    assert!(states["@odata.nextLink"].as_str().is_some());
+    assert_eq!(states["value"][0]["state"], "notEvaluated");
+    assert_eq!(states["value"][0]["deviceName"], "Phone 0");
+    t.admin(
+        "GET",
+        &format!("{POOLS}/{pool}/deviceStates/{}", dev[3]),
+        None,
+    )
+    .await
+    .graph_error(404, "notFound");
+    // Check-ins: two codes for three targeted devices.
+    let mut installs = Vec::new();
+    for d in &dev[..3] {
+        let r = t
+            .admin("POST", &format!("/api/mdm/devices/{d}/checkIn"), None)
+            .await
+            .ok(200)
+            .clone();
+        installs.push(r["actions"].clone());
+    }
+    assert_eq!(installs[0][0]["action"], "install");
+    assert!(installs[0][0]["activationCode"]
+        .as_str()
+        .unwrap()
+        .starts_with("LPA:1$smdp.example.com$MATCH-"));
+    assert_ne!(installs[0][0]["iccid"], installs[1][0]["iccid"]);
+    assert_eq!(installs[2], json!([]));
+    let s2 = t
+        .admin(
+            "GET",
+            &format!("{POOLS}/{pool}/deviceStates/{}", dev[2]),
+            None,
+        )
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(s2["state"], "failed");
+    assert_eq!(s2["stateDetails"], esim_server::mdm::EXHAUSTED);
+    // The excluded device gets nothing.
+    assert_eq!(
+        t.admin(
+            "POST",
+            &format!("/api/mdm/devices/{}/checkIn", dev[3]),
+            None
+        )
+        .await
+        .ok(200)["actions"],
+        json!([])
+    );
+    // A pending install is sent again until its outcome arrives.
+    let again = t
+        .admin(
+            "POST",
+            &format!("/api/mdm/devices/{}/checkIn", dev[0]),
+            None,
+        )
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(again["actions"], installs[0]);
+    let iccid0 = installs[0][0]["iccid"].as_str().unwrap().to_owned();
+    let iccid1 = installs[1][0]["iccid"].as_str().unwrap().to_owned();
+    t.admin(
+        "POST",
+        &format!("/api/mdm/devices/{}/outcome", dev[0]),
+        Some(json!({"poolId": pool, "iccid": iccid0, "outcome": "installed"})),
+    )
+    .await
+    .ok(204);
+    t.admin(
+        "POST",
+        &format!("/api/mdm/devices/{}/outcome", dev[0]),
+        Some(json!({"poolId": pool, "iccid": iccid0, "outcome": "installed"})),
+    )
+    .await
+    .graph_error(409, "conflict");
+    t.admin("POST", &format!("/api/mdm/devices/{}/outcome", dev[1]), Some(json!({"poolId": pool, "iccid": iccid1, "outcome": "failed", "detail": "SM-DP+ refused"}))).await.ok(204);
+    t.admin(
+        "POST",
+        &format!("/api/mdm/devices/{}/cellularStatus", dev[0]),
+        Some(json!({"iccid": iccid0, "status": "active"})),
+    )
+    .await
+    .ok(204);
+    t.admin(
+        "POST",
+        &format!("/api/mdm/devices/{}/cellularStatus", dev[1]),
+        Some(json!({"iccid": iccid0, "status": "x"})),
+    )
+    .await
+    .graph_error(404, "notFound");
+    let s0 = t
+        .admin(
+            "GET",
+            &format!("{POOLS}/{pool}/deviceStates/{}", dev[0]),
+            None,
+        )
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(
+        (
+            s0["state"].clone(),
+            s0["cellularStatus"].clone(),
+            s0["iccid"].clone()
+        ),
+        (json!("installed"), json!("active"), json!(iccid0))
+    );
+    assert!(s0["lastSyncDateTime"].as_str().is_some());
+    // Retry of a failed install: a new code (add one first), the old one stays used.
+    t.admin(
+        "POST",
+        &format!("{POOLS}/{pool}/deviceStates/{}/retry", dev[0]),
+        None,
+    )
+    .await
+    .graph_error(409, "conflict");
+    t.admin(
+        "POST",
+        &format!("{POOLS}/{pool}/addActivationCodes"),
+        Some(json!({"activationCodes": codes("smdp.example.com", 10, 1)})),
+    )
+    .await
+    .ok(200);
+    let retried = t
+        .admin(
+            "POST",
+            &format!("{POOLS}/{pool}/deviceStates/{}/retry", dev[1]),
+            None,
+        )
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(retried["state"], "notEvaluated");
+    let r = t
+        .admin(
+            "POST",
+            &format!("/api/mdm/devices/{}/checkIn", dev[1]),
+            None,
+        )
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(r["actions"][0]["iccid"], iccid(10));
+    // Leaving the group removes the profile at the next check-in: deleting, then deleted.
+    t.admin(
+        "DELETE",
+        &format!("/v1.0/groups/{g}/members/{}/$ref", dev[0]),
+        None,
+    )
+    .await
+    .ok(204);
+    t.admin(
+        "DELETE",
+        &format!("/v1.0/groups/{g}/members/{}/$ref", dev[0]),
+        None,
+    )
+    .await
+    .graph_error(404, "notFound");
+    let r = t
+        .admin(
+            "POST",
+            &format!("/api/mdm/devices/{}/checkIn", dev[0]),
+            None,
+        )
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(
+        r["actions"],
+        json!([{"action": "remove", "poolId": pool, "iccid": iccid0}])
+    );
+    let s = t
+        .admin(
+            "GET",
+            &format!("{POOLS}/{pool}/deviceStates/{}", dev[0]),
+            None,
+        )
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(s["state"], "deleting");
+    t.admin(
+        "POST",
+        &format!("/api/mdm/devices/{}/outcome", dev[0]),
+        Some(json!({"poolId": pool, "iccid": iccid0, "outcome": "removed"})),
+    )
+    .await
+    .ok(204);
+    let s = t
+        .admin(
+            "GET",
+            &format!("{POOLS}/{pool}/deviceStates/{}", dev[0]),
+            None,
+        )
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(s["state"], "deleted");
+    // Back in the group: a new code at the next check-in (the old one is used for ever).
+    t.admin(
+        "POST",
+        &format!("/v1.0/groups/{g}/members/$ref"),
+        Some(json!({"@odata.id": dev[0]})),
+    )
+    .await
+    .ok(204);
+    t.admin(
+        "POST",
+        &format!("{POOLS}/{pool}/addActivationCodes"),
+        Some(json!({"activationCodes": codes("smdp.example.com", 11, 1)})),
+    )
+    .await
+    .ok(200);
+    let r = t
+        .admin(
+            "POST",
+            &format!("/api/mdm/devices/{}/checkIn", dev[0]),
+            None,
+        )
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(r["actions"][0]["iccid"], iccid(11));
+    // A used code cannot be imported again, even after its pool is deleted.
+    t.admin("POST", &format!("/v1.0/devices/{}/retire", dev[1]), None)
+        .await
+        .ok(200);
+    let r = t
+        .admin(
+            "POST",
+            &format!("/api/mdm/devices/{}/checkIn", dev[1]),
+            None,
+        )
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(r["actions"][0]["action"], "remove");
+    t.admin(
+        "DELETE",
+        &format!("{POOLS}/{pool}/assignments/{a_id}"),
+        None,
+    )
+    .await
+    .ok(204);
+    t.admin(
+        "DELETE",
+        &format!("{POOLS}/{pool}/assignments/{a_id}"),
+        None,
+    )
+    .await
+    .graph_error(404, "notFound");
+    t.admin("DELETE", &format!("{POOLS}/{pool}"), None)
+        .await
+        .ok(204);
+    let r = t
+        .admin(
+            "POST",
+            POOLS,
+            Some(
+                json!({"displayName": "Again", "activationCodes": codes("smdp.example.com", 0, 2)}),
+            ),
+        )
+        .await;
+    let e = r.graph_error(422, "invalidActivationCodes");
+    assert!(
+        e["details"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("delivered to a device"),
+        "{e}"
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM deliveries").await,
+        t.count("SELECT COUNT(DISTINCT iccid) FROM deliveries")
+            .await
+    );
+    // Unknown devices and pools.
+    t.admin("POST", "/api/mdm/devices/nope/checkIn", None)
+        .await
+        .graph_error(404, "notFound");
+    t.admin("GET", &format!("{POOLS}/nope/deviceStates"), None)
+        .await
+        .graph_error(404, "notFound");
+    t.admin(
+        "POST",
+        &format!("{POOLS}/nope/assign"),
+        Some(json!({"assignments": []})),
+    )
+    .await
+    .graph_error(404, "notFound");
+}
+
+async fn roles(b: Backend) {
+    let t = TestApp::new(b).await;
+    let reader = t.reader.clone();
+    let pool = create_pool(&t, "P", "smdp.example.com", 0, 1).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, dev) = setup_fleet(&t, 2).await;
+    // Reader: reads yes, writes no.
+    t.call("GET", POOLS, Some(&reader), None).await.ok(200);
+    t.call("GET", &format!("{POOLS}/{pool}"), Some(&reader), None)
+        .await
+        .ok(200);
+    t.call("GET", "/v1.0/devices", Some(&reader), None)
+        .await
+        .ok(200);
+    t.call(
+        "POST",
+        "/api/pools/check",
+        Some(&reader),
+        Some(json!({"iccids": []})),
+    )
+    .await
+    .ok(200);
+    t.call(
+        "POST",
+        POOLS,
+        Some(&reader),
+        Some(json!({"displayName": "x", "activationCodes": codes("smdp.example.com", 5, 1)})),
+    )
+    .await
+    .graph_error(403, "forbidden");
+    t.call("DELETE", &format!("{POOLS}/{pool}"), Some(&reader), None)
+        .await
+        .graph_error(403, "forbidden");
+    t.call("GET", "/api/auditEntries", Some(&reader), None)
+        .await
+        .graph_error(403, "forbidden");
+    t.call(
+        "POST",
+        &format!("/api/mdm/devices/{}/checkIn", dev[0]),
+        Some(&reader),
+        None,
+    )
+    .await
+    .graph_error(403, "forbidden");
+    // Device token: only its own device's routes.
+    let (_, device) = create_token(&t.db, Role::Device, Some(&dev[0]), None)
+        .await
+        .unwrap();
+    t.call(
+        "POST",
+        &format!("/api/mdm/devices/{}/checkIn", dev[0]),
+        Some(&device),
+        None,
+    )
+    .await
+    .ok(200);
+    t.call(
+        "POST",
+        &format!("/api/mdm/devices/{}/checkIn", dev[1]),
+        Some(&device),
+        None,
+    )
+    .await
+    .graph_error(403, "forbidden");
+    t.call(
+        "POST",
+        &format!("/api/mdm/devices/{}/outcome", dev[1]),
+        Some(&device),
+        Some(json!({"poolId": pool, "iccid": "1", "outcome": "installed"})),
+    )
+    .await
+    .graph_error(403, "forbidden");
+    t.call("GET", POOLS, Some(&device), None)
+        .await
+        .graph_error(403, "forbidden");
+    t.call("GET", "/v1.0/devices", Some(&device), None)
+        .await
+        .graph_error(403, "forbidden");
+    // No token, a wrong token, a revoked token: 401, except the public routes.
+    let r = t.call("GET", POOLS, None, None).await;
+    r.graph_error(401, "unauthenticated");
+    assert_eq!(r.headers["www-authenticate"], "Bearer");
+    t.call("GET", POOLS, Some("esim_wrong"), None)
+        .await
+        .graph_error(401, "unauthenticated");
+    let (rid, revoked) = create_token(&t.db, Role::Admin, None, None).await.unwrap();
+    t.call("GET", POOLS, Some(&revoked), None).await.ok(200);
+    assert!(revoke_token(&t.db, &rid).await.unwrap());
+    t.call("GET", POOLS, Some(&revoked), None)
+        .await
+        .graph_error(401, "unauthenticated");
+    t.call(
+        "POST",
+        &format!("/api/mdm/devices/{}/checkIn", dev[0]),
+        None,
+        None,
+    )
+    .await
+    .graph_error(401, "unauthenticated");
+    assert_eq!(
+        t.call("GET", "/healthz", None, None).await.ok(200)["status"],
+        "live"
+    );
+    assert_eq!(
+        t.call("GET", "/readyz", None, None).await.ok(200)["status"],
+        "ready"
+    );
+    assert_eq!(
+        t.call("GET", "/openapi.json", None, None).await.ok(200)["openapi"],
+        "3.1.0"
+    );
+    // Tokens are stored hashed.
+    let stored = t
+        .count(&format!(
+            "SELECT COUNT(*) FROM tokens WHERE hash = '{}'",
+            esim_server::util::token_hash(&t.admin)
+        ))
+        .await;
+    assert_eq!(stored, 1);
+    assert_eq!(
+        t.count(&format!(
+            "SELECT COUNT(*) FROM tokens WHERE hash = '{}'",
+            t.admin
+        ))
+        .await,
+        0
+    );
+}
+
+async fn hostile_input(b: Backend) {
+    let t = TestApp::new(b).await;
+    let admin = t.admin.clone();
+    let bad_json = t
+        .raw(POOLS, &admin, "application/json", "{\"displayName\": ")
+        .await;
+    assert!(bad_json.graph_error(400, "badRequest")["message"]
+        .as_str()
+        .unwrap()
+        .contains("not valid JSON"));
+    let wrong = t
+        .raw(
+            POOLS,
+            &admin,
+            "application/json",
+            r#"{"displayName": 5, "activationCodes": []}"#,
+        )
+        .await;
+    assert!(wrong.graph_error(400, "badRequest")["message"]
+        .as_str()
+        .unwrap()
+        .contains("displayName"));
+    let wrong = t.raw(POOLS, &admin, "application/json", r#"{"displayName": "x", "activationCodes": [{"integratedCircuitCardIdentifier": 8946000000000000014, "matchingIdentifier": "A", "smdpPlusServerAddress": "smdp.example.com"}]}"#).await;
+    wrong.graph_error(400, "badRequest");
+    t.raw(POOLS, &admin, "text/plain", "{}")
+        .await
+        .graph_error(415, "unsupportedMediaType");
+    let huge = format!(
+        "{{\"displayName\": \"{}\", \"activationCodes\": []}}",
+        "a".repeat(2 * 1024 * 1024)
+    );
+    t.raw(POOLS, &admin, "application/json", huge)
+        .await
+        .graph_error(413, "payloadTooLarge");
+    let huge_csv = "x".repeat(2 * 1024 * 1024);
+    t.raw(
+        "/api/pools/import?fileName=a.csv",
+        &admin,
+        "text/csv",
+        huge_csv,
+    )
+    .await
+    .graph_error(413, "payloadTooLarge");
+    let r = t
+        .admin("POST", POOLS, Some(json!({"@odata.type": "#microsoft.graph.user", "displayName": "x", "activationCodes": codes("smdp.example.com", 0, 1)})))
+        .await;
+    assert!(r.graph_error(400, "badRequest")["message"]
+        .as_str()
+        .unwrap()
+        .contains("#microsoft.graph.user"));
+    for name in [
+        "<script>alert(1)</script>",
+        "x'; DROP TABLE pools; --",
+        "a\u{0}b",
+        "",
+        "   ",
+        &"n".repeat(129),
+    ] {
+        t.admin(
+            "POST",
+            POOLS,
+            Some(json!({"displayName": name, "activationCodes": codes("smdp.example.com", 0, 1)})),
+        )
+        .await
+        .graph_error(400, "badRequest");
+        t.admin("POST", "/v1.0/groups", Some(json!({"displayName": name})))
+            .await
+            .graph_error(400, "badRequest");
+        t.admin("POST", "/v1.0/devices", Some(json!({"displayName": name})))
+            .await
+            .graph_error(400, "badRequest");
+    }
+    let r = t
+        .raw(
+            "/api/pools/import?fileName=%3Cscript%3E.csv",
+            &admin,
+            "text/csv",
+            csv("smdp.example.com", 0, 1),
+        )
+        .await;
+    r.graph_error(400, "badRequest");
+    let pool = create_pool(&t, "P", "smdp.example.com", 0, 1).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let g = t
+        .admin("POST", "/v1.0/groups", Some(json!({"displayName": "G"})))
+        .await
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for target in [
+        json!({"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}),
+        json!({"@odata.type": "#microsoft.graph.allLicensedUsersAssignmentTarget"}),
+        json!({"groupId": g}),
+        json!({"@odata.type": "#microsoft.graph.groupAssignmentTarget"}),
+    ] {
+        let r = t
+            .admin(
+                "POST",
+                &format!("{POOLS}/{pool}/assign"),
+                Some(json!({"assignments": [{"target": target}]})),
+            )
+            .await;
+        r.graph_error(400, "badRequest");
+    }
+    t.admin("POST", &format!("{POOLS}/{pool}/assign"), Some(json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "nope"}}]})))
+        .await
+        .graph_error(400, "badRequest");
+    t.admin("POST", &format!("{POOLS}/{pool}/assign"), Some(json!({"assignments": [
+        {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": g}},
+        {"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": g}}]})))
+        .await
+        .graph_error(400, "badRequest");
+    t.admin(
+        "PATCH",
+        &format!("{POOLS}/{pool}"),
+        Some(json!({"displayName": "x", "activationCodeCount": 9})),
+    )
+    .await
+    .graph_error(400, "badRequest");
+    // Nothing stored by any of it.
+    assert_eq!(t.count("SELECT COUNT(*) FROM pools").await, 1);
+    assert_eq!(t.count("SELECT COUNT(*) FROM dir_groups").await, 1);
+    assert_eq!(t.count("SELECT COUNT(*) FROM dir_devices").await, 0);
+    assert_eq!(t.count("SELECT COUNT(*) FROM assignments").await, 0);
+    // Unknown paths and methods get the same error shape.
+    t.admin("GET", "/beta/nothing", None)
+        .await
+        .graph_error(404, "notFound");
+    t.admin("PUT", POOLS, None)
+        .await
+        .graph_error(405, "methodNotAllowed");
+}
+
+async fn directory_and_audit(b: Backend) {
+    let t = TestApp::new(b).await;
+    let (g, dev) = setup_fleet(&t, 3).await;
+    let groups = t.admin("GET", "/v1.0/groups", None).await.ok(200).clone();
+    assert_eq!(groups["value"][0]["displayName"], "Fleet");
+    t.admin("GET", &format!("/v1.0/groups/{g}"), None)
+        .await
+        .ok(200);
+    t.admin("GET", "/v1.0/groups/nope", None)
+        .await
+        .graph_error(404, "notFound");
+    let members = t
+        .admin("GET", &format!("/v1.0/groups/{g}/members?$top=2"), None)
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(members["value"].as_array().unwrap().len(), 2);
+    assert!(members["@odata.nextLink"]
+        .as_str()
+        .unwrap()
+        .contains("$skiptoken="));
+    t.admin(
+        "POST",
+        &format!("/v1.0/groups/{g}/members/$ref"),
+        Some(json!({"@odata.id": "nope"})),
+    )
+    .await
+    .graph_error(400, "badRequest");
+    let devices = t.admin("GET", "/v1.0/devices", None).await.ok(200).clone();
+    assert_eq!(devices["value"].as_array().unwrap().len(), 3);
+    let d = t
+        .admin("GET", &format!("/v1.0/devices/{}", dev[0]), None)
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(
+        (d["isEsimCapable"].clone(), d["isRetired"].clone()),
+        (json!(true), json!(false))
+    );
+    assert_eq!(
+        t.admin("POST", &format!("/v1.0/devices/{}/wipe", dev[1]), None)
+            .await
+            .ok(200)["isRetired"],
+        true
+    );
+    t.admin("POST", "/v1.0/devices/nope/retire", None)
+        .await
+        .graph_error(404, "notFound");
+    t.admin("GET", "/v1.0/devices/nope", None)
+        .await
+        .graph_error(404, "notFound");
+    t.admin("DELETE", &format!("/v1.0/groups/{g}"), None)
+        .await
+        .ok(204);
+    t.admin("DELETE", &format!("/v1.0/groups/{g}"), None)
+        .await
+        .graph_error(404, "notFound");
+    assert_eq!(t.count("SELECT COUNT(*) FROM dir_members").await, 0);
+    let audit = t
+        .admin("GET", "/api/auditEntries?$top=1000", None)
+        .await
+        .ok(200)
+        .clone();
+    let actions: Vec<&str> = audit["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions.first(), Some(&"group.create"));
+    assert!(
+        actions.contains(&"device.wipe")
+            && actions.contains(&"group.delete")
+            && actions.contains(&"group.addMember")
+    );
+    assert!(audit["value"][0]["actor"]
+        .as_str()
+        .unwrap()
+        .starts_with("admin:"));
+    let page = t
+        .admin("GET", "/api/auditEntries?$top=2", None)
+        .await
+        .ok(200)
+        .clone();
+    assert!(page["@odata.nextLink"].as_str().is_some());
+}
+
+/// Every route of the table is in the OpenAPI document and reaches a handler (not the
+/// 404 fallback, not 405).
+async fn openapi_matches_router(b: Backend) {
+    let t = TestApp::new(b).await;
+    let doc = t
+        .call("GET", "/openapi.json", None, None)
+        .await
+        .ok(200)
+        .clone();
+    let routes = esim_server::routes::all();
+    let mut documented = 0;
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        documented += ops.as_object().unwrap().len();
+        for method in ops.as_object().unwrap().keys() {
+            let uri = path.replace('{', "x").replace('}', "");
+            let r = t
+                .call(&method.to_uppercase(), &uri, Some(&t.admin.clone()), None)
+                .await;
+            let routed = !(r.status == 405
+                || (r.status == 404 && r.json["error"]["message"] == "No resource at this path."));
+            assert!(
+                routed,
+                "{method} {path} is documented but not routed: {}",
+                r.text
+            );
+        }
+    }
+    assert_eq!(documented, routes.len());
+    for r in &routes {
+        assert!(
+            doc["paths"][&r.path][r.method.as_str().to_ascii_lowercase()].is_object(),
+            "{} {} missing",
+            r.method,
+            r.path
+        );
+    }
+}
+
+/// Routes are added only through the table (so the document cannot miss one).
+#[test]
+fn no_route_outside_the_table() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut stack = vec![src];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().unwrap() != "routes.rs"
+                && p.extension().is_some_and(|x| x == "rs")
+            {
+                let text = std::fs::read_to_string(&p).unwrap();
+                for needle in [".route(", ".nest(", ".merge(", ".route_service("] {
+                    assert!(
+                        !text.contains(needle),
+                        "{} adds routes outside routes.rs ({needle})",
+                        p.display()
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// CORS and frame-ancestors: none by default, the configured origins otherwise; the
+/// static app is served at `/` without a token.
+#[tokio::test]
+async fn cors_frames_and_static_files() {
+    let t = TestApp::new(Backend::Sqlite).await;
+    let r = t.call("GET", "/healthz", None, None).await;
+    assert_eq!(
+        r.headers["content-security-policy"],
+        "frame-ancestors 'none'"
+    );
+    let pre = axum::http::Request::builder()
+        .method("OPTIONS")
+        .uri(POOLS)
+        .header("origin", "https://console.example.com")
+        .header("access-control-request-method", "GET")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    assert!(!t
+        .send(pre)
+        .await
+        .headers
+        .contains_key("access-control-allow-origin"));
+    let dir = std::env::temp_dir().join(format!(
+        "esim-dist-{}",
+        esim_server::util::hex(&esim_server::util::random::<6>())
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("index.html"), "<html>console</html>").unwrap();
+    let config = Config {
+        cors_origins: vec!["https://console.example.com".into()],
+        frame_ancestors: vec!["https://portal.example.com".into()],
+        static_dir: Some(dir.clone()),
+        ..Config::default()
+    };
+    let t = TestApp::with_config(Backend::Sqlite, config).await;
+    let r = t.call("GET", "/", None, None).await;
+    assert_eq!(r.status, 200);
+    assert!(r.text.contains("console"));
+    assert_eq!(
+        r.headers["content-security-policy"],
+        "frame-ancestors https://portal.example.com"
+    );
+    let deep = t.call("GET", "/pools/123", None, None).await;
+    assert!(
+        deep.text.contains("console"),
+        "the app's own routes get index.html"
+    );
+    let pre = axum::http::Request::builder()
+        .method("OPTIONS")
+        .uri(POOLS)
+        .header("origin", "https://console.example.com")
+        .header("access-control-request-method", "GET")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    assert_eq!(
+        t.send(pre).await.headers["access-control-allow-origin"],
+        "https://console.example.com"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
