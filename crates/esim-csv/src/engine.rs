@@ -17,7 +17,7 @@ use crate::{ActivationCode, Iccid, MatchingId, Options, Pool, MAX_CODES};
 /// ICCIDs seen in earlier files of one check: key -> (file, line).
 pub(crate) type Seen = HashMap<u128, (Arc<str>, u32), BuildHasherDefault<FxHasher>>;
 
-/// The words of a column-name line, lower case, without ` `, `_`, `-`, `+` and `.`.
+/// The words of a column-name line, lower case, without ` `, `_`, `-` and `+`.
 const HEADER_WORDS: &[&str] = &[
     "iccid",
     "iccids",
@@ -137,7 +137,9 @@ pub struct Validator {
     smdp: Option<SmdpLine>,
     smdp_missing_at: Option<u32>,
     codes: usize,
-    iccids: FxMap<u128, (u32, Span)>,
+    /// Well-formed ICCIDs: first line, its Matching ID, and whether that line was a plain
+    /// pair (no extra values), which an exact duplicate must be too.
+    iccids: FxMap<u128, (u32, Span, bool)>,
     mids: HashTable<MidEntry>,
     collected: Option<Vec<(Iccid, MatchingId)>>,
     // Reading position.
@@ -250,6 +252,7 @@ impl Validator {
                 Ok(text) => text,
                 Err(err) => {
                     self.nonblank = true;
+                    let from = self.findings.len();
                     self.flush_blanks();
                     let at = err.valid_up_to();
                     self.emit(
@@ -267,6 +270,7 @@ impl Validator {
                     } else {
                         self.codes += 1;
                     }
+                    self.settle(from);
                     continue;
                 }
             };
@@ -275,8 +279,10 @@ impl Validator {
                 continue;
             }
             self.nonblank = true;
+            let from = self.findings.len();
             self.flush_blanks();
             self.line(input, text, ln, &mut fields);
+            self.settle(from);
         }
         if lines.is_empty() {
             self.done = true;
@@ -319,9 +325,19 @@ impl Validator {
 
     fn emit(&mut self, f: Finding) {
         *self.counts.entry(f.code).or_default() += 1;
-        if self.findings.len() < self.options.max_findings {
+        if !self.truncated {
             self.findings.push(f);
-        } else {
+        }
+    }
+
+    /// Orders the findings added since `from` (one line's, and the blank lines before it)
+    /// by position and applies the limit, so a truncated report keeps the first findings.
+    fn settle(&mut self, from: usize) {
+        if from < self.findings.len() {
+            self.findings[from..].sort_by_key(|f| (f.line.unwrap_or(0), f.column.unwrap_or(0)));
+        }
+        if self.findings.len() > self.options.max_findings {
+            self.findings.truncate(self.options.max_findings);
             self.truncated = true;
         }
     }
@@ -343,12 +359,14 @@ impl Validator {
             return None;
         }
         if let Some(&first) = self.blanks.first() {
+            let from = self.findings.len();
             self.emit(
                 Finding::new(Code::TrailingBlankLines)
                     .at_line(first)
                     .number(self.blanks.len() as u64)
                     .with_fix(Fix::RemoveTrailingBlankLines { from_line: first }),
             );
+            self.settle(from);
         }
         let [crlf, lf, cr] = self.endings;
         let kinds = self.endings.iter().filter(|n| **n > 0).count();
@@ -426,6 +444,12 @@ impl Validator {
                     .with_fix(Fix::Split),
             };
             self.emit(f);
+            // Trailing white space is outside the value read; it is padding when no
+            // separator follows the value.
+            let trimmed = text.trim_end_matches(is_ws).len();
+            let extra = (fields[0].raw.end == trimmed && trimmed < text.len())
+                .then_some(trimmed..text.len());
+            self.padding_and_quotes(text, ln, &fields[0], extra);
             return;
         }
         self.code_line(input, text, ln, fields);
@@ -433,7 +457,7 @@ impl Validator {
 
     fn smdp_line<'a>(&mut self, text: &'a str, ln: u32, fields: &mut Vec<Field<'a>>) {
         let core = text.trim_end_matches(is_ws);
-        split(core, Seps::Any, fields);
+        split(core, value_seps(text), fields);
         let first = &fields[0];
         let value: &str = &first.value;
         let (hs, he) = host_span(value);
@@ -742,12 +766,12 @@ impl Validator {
         let f0 = &fields[0];
         let col = column(text, f0.value_start);
         let mid = fields.get(1).map_or(NO_SPAN, |f| span_of(input, &f.value));
-        if let Some(&(first, first_mid)) = self.iccids.get(&key) {
+        let pair = fields.len() >= 2 && fields[2..].iter().all(|f| f.value.is_empty());
+        if let Some(&(first, first_mid, first_pair)) = self.iccids.get(&key) {
             let same_mid = mid != NO_SPAN
                 && first_mid != NO_SPAN
                 && input[mid.0..mid.0 + mid.1] == input[first_mid.0..first_mid.0 + first_mid.1];
-            let exact =
-                fields.len() >= 2 && same_mid && fields[2..].iter().all(|f| f.value.is_empty());
+            let exact = pair && first_pair && same_mid;
             let mut f = Finding::new(Code::IccidDuplicate)
                 .at(ln, col)
                 .value(&f0.value)
@@ -768,7 +792,7 @@ impl Validator {
                     .other_file(&file),
             );
         }
-        self.iccids.insert(key, (ln, mid));
+        self.iccids.insert(key, (ln, mid, pair));
         true
     }
 
@@ -832,7 +856,7 @@ impl Validator {
         let iccids = self
             .iccids
             .iter()
-            .map(|(key, (line, _))| (*key, *line))
+            .map(|(key, (line, _, _))| (*key, *line))
             .collect();
         Outcome {
             report,
@@ -949,10 +973,15 @@ fn is_header<'a>(text: &'a str, fields: &mut Vec<Field<'a>>) -> bool {
         if f.value.is_empty() {
             continue;
         }
+        // Column names are letters, spaces, `_`, `-` (and the `+` of "SM-DP+"); a dot
+        // makes a host name (`smdp.plus`), never a column name.
+        if f.value.contains('.') {
+            return false;
+        }
         let norm: String = f
             .value
             .chars()
-            .filter(|c| !matches!(c, ' ' | '_' | '-' | '+' | '.'))
+            .filter(|c| !matches!(c, ' ' | '_' | '-' | '+'))
             .flat_map(char::to_lowercase)
             .collect();
         if !HEADER_WORDS.contains(&norm.as_str()) {
@@ -971,6 +1000,22 @@ fn looks_like_code<'a>(text: &'a str, fields: &mut Vec<Field<'a>>) -> Option<Str
     numeric.then(|| v.to_owned())
 }
 
+/// The separators of a line that should hold one value (an SM-DP+ line): any of `,`, `;`
+/// and tab between values; but a tab only before or after the value is white space.
+fn value_seps(text: &str) -> Seps {
+    let inner = text.trim_matches(is_ws);
+    if inner.bytes().any(|b| matches!(b, b',' | b';' | b'\t')) {
+        Seps::Any
+    } else {
+        Seps::One(b',')
+    }
+}
+
+/// The host of a second SM-DP+ line, as `split` groups codes by it.
+pub(crate) fn second_smdp_host(text: &str) -> Option<String> {
+    second_smdp(text, &mut Vec::new()).map(|(_, host, _)| host)
+}
+
 /// A line holding one host name or URL with a host: `(value, host, column)`.
 fn second_smdp<'a>(text: &'a str, fields: &mut Vec<Field<'a>>) -> Option<(String, String, u32)> {
     // A host name has a dot; code lines have none.
@@ -978,7 +1023,7 @@ fn second_smdp<'a>(text: &'a str, fields: &mut Vec<Field<'a>>) -> Option<(String
         return None;
     }
     let core = text.trim_end_matches(|c| matches!(c, ',' | ';' | '\t') || is_ws(c));
-    split(core, Seps::Any, fields);
+    split(core, value_seps(core), fields);
     if fields.len() != 1 {
         return None;
     }

@@ -80,8 +80,13 @@ pub fn split(input: &[u8], options: &Options, max: usize) -> Result<Vec<Part>, S
             continue;
         }
         if i == 0 || second.contains(&ln) {
-            let host = crate::values::host_span(text.trim());
-            let host = &text.trim()[host.0..host.1];
+            let host = if i == 0 {
+                Some(text.to_owned())
+            } else {
+                crate::engine::second_smdp_host(text)
+            };
+            let host = host.unwrap_or_default();
+            let host = host.as_str();
             let Ok(address) = SmdpAddress::parse(host) else {
                 return Err(SplitError {
                     report: Box::new(report),
