@@ -21,12 +21,65 @@ pub struct Fixed {
     /// The report on the repaired file; what is left cannot be fixed mechanically (or needs
     /// [`split()`](crate::split())).
     pub report: Report,
+    /// For each line of `bytes`, the line of the original file it came from (fixes only
+    /// remove and edit lines, never add or move them).
+    pub origin: Vec<u32>,
+}
+
+/// One line that a repair changed, for a preview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// The line in the original file.
+    pub line: u32,
+    /// The original text (invalid UTF-8 shown with U+FFFD).
+    pub before: String,
+    /// The repaired text, or `None` when the line was removed.
+    pub after: Option<String>,
 }
 
 impl Fixed {
     /// True when the repair changed the file.
     pub fn changed(&self) -> bool {
         !self.applied.is_empty()
+    }
+
+    /// The lines the repair removed or changed, in order, given the original file. Changes
+    /// of the byte-order mark and of line breaks are file-wide and not listed here (they
+    /// are in [`Fixed::applied`]).
+    pub fn changes(&self, original: &[u8]) -> Vec<Change> {
+        let mut fixed_lines = Lines::new(&self.bytes).zip(&self.origin).peekable();
+        let mut out = Vec::new();
+        for (i, raw) in Lines::new(original).enumerate() {
+            let line = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            let before = strip_bom(i, raw.bytes);
+            match fixed_lines.peek() {
+                Some((after, origin)) if **origin == line => {
+                    let after = strip_bom(0, after.bytes);
+                    if after != before {
+                        out.push(Change {
+                            line,
+                            before: String::from_utf8_lossy(before).into_owned(),
+                            after: Some(String::from_utf8_lossy(after).into_owned()),
+                        });
+                    }
+                    fixed_lines.next();
+                }
+                _ => out.push(Change {
+                    line,
+                    before: String::from_utf8_lossy(before).into_owned(),
+                    after: None,
+                }),
+            }
+        }
+        out
+    }
+}
+
+fn strip_bom(index: usize, bytes: &[u8]) -> &[u8] {
+    if index == 0 {
+        bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+    } else {
+        bytes
     }
 }
 
@@ -41,6 +94,8 @@ pub fn fix(input: &[u8], options: &Options) -> Fixed {
     };
     let mut bytes = input.to_vec();
     let mut applied = Vec::new();
+    let mut origin: Vec<u32> =
+        (1..=u32::try_from(Lines::new(input).count()).unwrap_or(u32::MAX)).collect();
     for _ in 0..MAX_ROUNDS {
         let report = check(&bytes, &all);
         let fixes: Vec<&Finding> = report
@@ -51,10 +106,11 @@ pub fn fix(input: &[u8], options: &Options) -> Fixed {
         if fixes.is_empty() {
             break;
         }
-        let next = apply_fixes(&bytes, fixes.iter().filter_map(|f| f.fix.as_ref()));
+        let (next, kept) = apply_tracked(&bytes, fixes.iter().filter_map(|f| f.fix.as_ref()));
         if next == bytes {
             break;
         }
+        origin = kept.iter().map(|l| origin[*l as usize - 1]).collect();
         bytes = next;
         applied.extend(fixes.into_iter().cloned());
     }
@@ -63,6 +119,7 @@ pub fn fix(input: &[u8], options: &Options) -> Fixed {
         bytes,
         applied,
         report,
+        origin,
     }
 }
 
@@ -70,6 +127,14 @@ pub fn fix(input: &[u8], options: &Options) -> Fixed {
 /// positions in `input`; edits that overlap an earlier one are skipped. [`Fix::Split`] is
 /// ignored.
 pub fn apply_fixes<'f>(input: &[u8], fixes: impl IntoIterator<Item = &'f Fix>) -> Vec<u8> {
+    apply_tracked(input, fixes).0
+}
+
+/// [`apply_fixes`], also returning for each output line the input line it came from.
+fn apply_tracked<'f>(
+    input: &[u8],
+    fixes: impl IntoIterator<Item = &'f Fix>,
+) -> (Vec<u8>, Vec<u32>) {
     let mut remove_bom = false;
     let mut normalize = None;
     let mut removed = HashSet::new();
@@ -90,6 +155,7 @@ pub fn apply_fixes<'f>(input: &[u8], fixes: impl IntoIterator<Item = &'f Fix>) -
         }
     }
     let mut out = Vec::with_capacity(input.len());
+    let mut kept = Vec::new();
     for (i, raw) in Lines::new(input).enumerate() {
         let ln = u32::try_from(i + 1).unwrap_or(u32::MAX);
         let mut bytes = raw.bytes;
@@ -102,6 +168,7 @@ pub fn apply_fixes<'f>(input: &[u8], fixes: impl IntoIterator<Item = &'f Fix>) -
         if removed.contains(&ln) || ln >= trailing_from {
             continue;
         }
+        kept.push(ln);
         match (edits.get_mut(&ln), std::str::from_utf8(bytes)) {
             (Some(e), Ok(text)) => out.extend_from_slice(edit_line(text, e).as_bytes()),
             _ => out.extend_from_slice(bytes),
@@ -110,7 +177,7 @@ pub fn apply_fixes<'f>(input: &[u8], fixes: impl IntoIterator<Item = &'f Fix>) -
             out.extend_from_slice(normalize.unwrap_or(ending).as_bytes());
         }
     }
-    out
+    (out, kept)
 }
 
 fn edit_line(text: &str, edits: &mut [&Edit]) -> String {
@@ -140,4 +207,34 @@ fn edit_line(text: &str, edits: &mut [&Edit]) -> String {
 /// The line break a repaired or split file uses.
 pub(crate) fn line_ending_of(report: &Report) -> LineEnding {
     report.line_ending.unwrap_or(LineEnding::Crlf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_list_removed_and_edited_lines_by_original_line() {
+        let input = b"\xEF\xBB\xBFICCID,MatchingID\r\nsmdp.example.com\r\n\r\n8946000000000000014;ABC;\r\n8946000000000000022,DEF\r\n";
+        let fixed = fix(input, &Options::file("a.csv"));
+        assert!(fixed.report.is_valid(), "{:?}", fixed.report.findings);
+        assert_eq!(fixed.origin, [2, 4, 5]);
+        let changes = fixed.changes(input);
+        let view: Vec<(u32, &str, Option<&str>)> = changes
+            .iter()
+            .map(|c| (c.line, c.before.as_str(), c.after.as_deref()))
+            .collect();
+        assert_eq!(
+            view,
+            [
+                (1, "ICCID,MatchingID", None),
+                (3, "", None),
+                (
+                    4,
+                    "8946000000000000014;ABC;",
+                    Some("8946000000000000014,ABC")
+                ),
+            ]
+        );
+    }
 }

@@ -55,7 +55,7 @@ use std::sync::Arc;
 
 pub use code::{Code, Severity};
 pub use engine::Validator;
-pub use fix::{apply_fixes, fix, Fixed};
+pub use fix::{apply_fixes, fix, Change, Fixed};
 pub use report::{
     neutralise, Detail, Edit, Finding, Fix, JsonFinding, JsonReport, Lang, LineEnding, Report,
 };
