@@ -10,7 +10,10 @@ use leptos::mount::mount_to;
 use leptos::task::tick;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use web_sys::{Element, Event, EventInit, HtmlElement, HtmlTextAreaElement};
+use web_sys::{
+    DataTransfer, Element, Event, EventInit, File, HtmlElement, HtmlInputElement,
+    HtmlTextAreaElement,
+};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -65,6 +68,21 @@ async fn pasted_bad_iccid_shows_a_finding_with_its_position() {
         ("iccid-length", "2", "1")
     );
     assert!(message.contains("894600000000014"), "{message}");
+}
+
+#[wasm_bindgen_test]
+async fn a_chosen_file_is_read_as_bytes_and_checked() {
+    let page = Page::mount();
+    // Invalid UTF-8 on line 2: only the raw bytes can show it.
+    page.choose_file("pool.csv", b"smdp.example.com\n8946\xFF000000000000014,A\n")
+        .await;
+    page.wait_for(testid::RESULT).await;
+
+    assert_eq!(page.text(testid::SOURCE), "File \u{201c}pool.csv\u{201d}");
+    assert_eq!(page.text(testid::VERDICT), "Invalid");
+    let rows = page.findings();
+    assert_eq!(rows[0][0], "file-encoding", "{rows:?}");
+    assert_eq!(rows[0][1], "2", "{rows:?}");
 }
 
 #[wasm_bindgen_test]
@@ -130,6 +148,32 @@ impl Page {
         area.dispatch_event(&event).unwrap();
     }
 
+    /// Chooses a file in the file input, as the browser does after the file picker closes.
+    async fn choose_file(&self, name: &str, bytes: &[u8]) {
+        let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+        let file = File::new_with_u8_array_sequence(&parts, name).unwrap();
+        let transfer = DataTransfer::new().unwrap();
+        transfer.items().add_with_file(&file).unwrap();
+        let input: HtmlInputElement = self.get(testid::FILE).unchecked_into();
+        input.set_files(transfer.files().as_ref());
+        let init = EventInit::new();
+        init.set_bubbles(true);
+        let event = Event::new_with_event_init_dict("change", &init).unwrap();
+        input.dispatch_event(&event).unwrap();
+    }
+
+    /// Waits for an element that appears after asynchronous work (reading a file takes a
+    /// few turns of the event loop, not just one `tick`).
+    async fn wait_for(&self, id: &str) {
+        for _ in 0..200 {
+            if self.find(id).is_some() {
+                return;
+            }
+            sleep_ms(10).await;
+        }
+        panic!("[data-testid={id}] did not appear within 2 s");
+    }
+
     /// Each finding row as `[code, line, column, message]`.
     fn findings(&self) -> Vec<[String; 4]> {
         let rows = self
@@ -154,4 +198,14 @@ impl Page {
             })
             .collect()
     }
+}
+
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
