@@ -6,6 +6,7 @@
 //! attributes, listed in [`app::testid`].
 
 pub mod app;
+pub mod embed;
 pub mod file;
 pub mod outcome;
 
