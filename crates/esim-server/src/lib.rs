@@ -7,6 +7,7 @@
 pub mod assignments;
 pub mod audit;
 pub mod auth;
+pub mod bench;
 pub mod db;
 pub mod devices;
 pub mod directory;

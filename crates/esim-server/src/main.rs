@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use esim_server::auth::{self, Role};
+use esim_server::bench::{self, BenchOptions};
 use esim_server::db::Db;
 use esim_server::sim::{self, SimOptions};
 use esim_server::{app, AppState, Config};
@@ -19,6 +20,9 @@ const USAGE: &str = "usage:
   esim-server token revoke ID [--database URL]
   esim-server simulate --url URL --token TOKEN [--devices 100] [--failure-rate 0.1]
                        [--leave-rate 0] [--rounds 3] [--pool POOL_ID] [--concurrency 16]
+  esim-server bench [--out bench/server.md] [--postgres postgres://postgres@127.0.0.1:5432/postgres | none]
+                    [--imports 200] [--devices 5000] [--seconds 5] [--connections 64]
+                    [--only imports|checkins]
 
 The database defaults to $ESIM_DATABASE, else sqlite://esim.db.";
 
@@ -136,6 +140,22 @@ async fn main() -> anyhow::Result<()> {
                 concurrency: args.num("concurrency", 16)?,
             };
             sim::run(o).await.map(|_| ())
+        }
+        ["bench"] => {
+            let postgres = args
+                .get("postgres")
+                .unwrap_or("postgres://postgres@127.0.0.1:5432/postgres");
+            let o = BenchOptions {
+                out: PathBuf::from(args.get("out").unwrap_or("bench/server.md")),
+                postgres: (postgres != "none").then(|| postgres.to_owned()),
+                imports: args.num("imports", 200)?,
+                devices: args.num("devices", 5000)?,
+                seconds: args.num("seconds", 5.0)?,
+                connections: args.num("connections", 64)?,
+                exe: std::env::current_exe().context("finding this binary")?,
+                only: args.get("only").map(str::to_owned),
+            };
+            bench::run(o).await
         }
         _ => bail!("{USAGE}"),
     }

@@ -6,7 +6,7 @@ use esim_csv::{ActivationCode, SmdpAddress};
 use esim_wire::Pool;
 use sqlx::{Any, Transaction};
 
-use crate::db::{placeholders, Db};
+use crate::db::Db;
 use crate::util;
 
 /// Rows per multi-row `INSERT` (6 values each, well under both databases' limits).
@@ -61,7 +61,7 @@ pub async fn known_iccids(db: &Db, iccids: &[&str]) -> Result<Vec<Known>, sqlx::
     for chunk in iccids.chunks(CHUNK) {
         let sql = format!(
             "SELECT c.iccid, c.pool_id, p.display_name, c.used FROM codes c LEFT JOIN pools p ON p.id = c.pool_id WHERE c.iccid IN ({})",
-            placeholders(1, chunk.len())
+            db.bulk_params(1, chunk.len())
         );
         let mut q = sqlx::query_as::<_, (String, Option<String>, Option<String>, i64)>(&sql);
         for i in chunk {
@@ -86,27 +86,15 @@ pub async fn by_smdp(db: &Db, smdp: &str) -> Result<Option<Pool>, sqlx::Error> {
 }
 
 async fn insert_codes(
+    db: &Db,
     tx: &mut Transaction<'_, Any>,
     pool_id: &str,
     codes: &[ActivationCode],
 ) -> Result<(), sqlx::Error> {
     for chunk in codes.chunks(CHUNK) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let b = i * 5;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${}, 0)",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5
-                )
-            })
-            .collect();
         let sql = format!(
             "INSERT INTO codes (iccid, pool_id, matching_id, smdp_address, sort_key, used) VALUES {}",
-            values.join(", ")
+            db.bulk_rows(chunk.len(), 5, ", 0")
         );
         let mut q = sqlx::query(&sql);
         for c in chunk {
@@ -151,7 +139,7 @@ pub async fn create(
         );
         tokio::time::sleep(pause).await;
     }
-    insert_codes(&mut tx, &id, codes).await?;
+    insert_codes(db, &mut tx, &id, codes).await?;
     tx.commit().await?;
     Ok(Pool {
         odata_type: Default::default(),
@@ -181,7 +169,7 @@ pub async fn add(
     let Some(row) = row else {
         return Ok(None);
     };
-    insert_codes(&mut tx, pool_id, codes).await?;
+    insert_codes(db, &mut tx, pool_id, codes).await?;
     tx.commit().await?;
     Ok(Some(pool(row)))
 }
