@@ -6,6 +6,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 use std::sync::Arc;
 
+use hashbrown::hash_table::Entry;
 use hashbrown::HashTable;
 
 use crate::code::Code;
@@ -80,8 +81,6 @@ impl FxHasher {
     }
 }
 
-type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
-
 #[derive(Debug)]
 struct SmdpLine {
     /// The SM-DP+ line of the section the reader is in, and its host.
@@ -100,16 +99,57 @@ enum Structural {
 }
 
 /// Where a value is in the input: byte offset and length. Values that are not a slice of
-/// the input (quoted with `""` inside) get [`NO_SPAN`], which equals nothing.
-type Span = (usize, usize);
-const NO_SPAN: Span = (usize::MAX, 0);
+/// the input (quoted with `""` inside), or lie beyond 4 GiB, get [`NO_SPAN`], which equals
+/// nothing. Small entries keep the duplicate sets of a million codes in cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    start: u32,
+    len: u32,
+}
 
-/// A Matching ID seen on an earlier line.
-struct MidEntry {
-    hash: u64,
+const NO_SPAN: Span = Span {
+    start: u32::MAX,
+    len: 0,
+};
+
+impl Span {
+    fn bytes(self, input: &[u8]) -> Option<&[u8]> {
+        (self != NO_SPAN).then(|| &input[self.start as usize..(self.start + self.len) as usize])
+    }
+}
+
+/// A well-formed ICCID seen on an earlier line, with its Matching ID and whether that
+/// line was a plain pair (no extra values), which an exact duplicate must be too.
+#[derive(Debug, Clone, Copy)]
+struct IccidEntry {
+    /// The digits as a number (so comparing never reads the input: no cache miss).
+    key: u128,
     line: u32,
-    span: Span,
-    iccid: u128,
+    mid: Span,
+    pair: bool,
+}
+
+/// A well-formed Matching ID seen on an earlier line (whose ICCID was new, so any later
+/// line with this Matching ID has another ICCID).
+#[derive(Debug, Clone, Copy)]
+struct MidEntry {
+    line: u32,
+    mid: Span,
+}
+
+fn hash_bytes(bytes: &[u8]) -> u64 {
+    let mut h = FxHasher::default();
+    h.write(bytes);
+    h.finish()
+}
+
+/// Mixes an ICCID key into a hash whose every bit depends on every digit (the splitmix64
+/// finaliser), so sequential ICCIDs spread over the table.
+fn hash_key(key: u128) -> u64 {
+    let mut x = (key as u64) ^ ((key >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
 }
 
 /// A validation in progress. [`check`](crate::check) runs one to the end; the browser feeds
@@ -139,7 +179,7 @@ pub struct Validator {
     codes: usize,
     /// Well-formed ICCIDs: first line, its Matching ID, and whether that line was a plain
     /// pair (no extra values), which an exact duplicate must be too.
-    iccids: FxMap<u128, (u32, Span, bool)>,
+    iccids: HashTable<IccidEntry>,
     mids: HashTable<MidEntry>,
     collected: Option<Vec<(Iccid, MatchingId)>>,
     // Reading position.
@@ -152,12 +192,6 @@ pub struct Validator {
     endings: [usize; 3],
     blanks: Vec<u32>,
     nonblank: bool,
-}
-
-impl std::fmt::Debug for MidEntry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "MidEntry(line {})", self.line)
-    }
 }
 
 /// What one run gives: the report, the codes when asked for, and the ICCIDs seen.
@@ -184,7 +218,7 @@ impl Validator {
             smdp: None,
             smdp_missing_at: None,
             codes: 0,
-            iccids: FxMap::default(),
+            iccids: HashTable::new(),
             mids: HashTable::new(),
             collected: collect.then(Vec::new),
             started: false,
@@ -319,8 +353,10 @@ impl Validator {
         }
         // Code lines are about 40 bytes; sizing the sets up front avoids rehashing.
         let expected = (input.len() / 40).min(1 << 20);
-        self.iccids.reserve(expected);
-        self.mids.reserve(expected, |e| e.hash);
+        self.iccids.reserve(expected, |e| hash_key(e.key));
+        self.mids.reserve(expected, |e| {
+            hash_bytes(e.mid.bytes(input).unwrap_or_default())
+        });
     }
 
     fn emit(&mut self, f: Finding) {
@@ -722,35 +758,27 @@ impl Validator {
             return;
         }
         let bytes = f1.value.as_bytes();
-        let hash = {
-            let mut h = FxHasher::default();
-            h.write(bytes);
-            h.finish()
-        };
-        let found = self.mids.find(hash, |e| {
-            e.hash == hash && &input[e.span.0..e.span.0 + e.span.1] == bytes
-        });
-        match found {
-            Some(first) if first.iccid != key => {
-                let first = first.line;
-                self.emit(
-                    Finding::new(Code::MatchingIdDuplicate)
-                        .at(ln, column(text, f1.value_start))
-                        .value(&f1.value)
-                        .other_line(first),
-                );
-            }
-            Some(_) => {}
-            None => {
-                let entry = MidEntry {
-                    hash,
+        let entry = self.mids.entry(
+            hash_bytes(bytes),
+            |e| e.mid.bytes(input) == Some(bytes),
+            |e| hash_bytes(e.mid.bytes(input).unwrap_or_default()),
+        );
+        let first = match entry {
+            Entry::Occupied(o) => o.get().line,
+            Entry::Vacant(v) => {
+                v.insert(MidEntry {
                     line: ln,
-                    span,
-                    iccid: key,
-                };
-                self.mids.insert_unique(hash, entry, |e| e.hash);
+                    mid: span,
+                });
+                return;
             }
-        }
+        };
+        self.emit(
+            Finding::new(Code::MatchingIdDuplicate)
+                .at(ln, column(text, f1.value_start))
+                .value(&f1.value)
+                .other_line(first),
+        );
     }
 
     /// Records a well-formed ICCID; reports it when seen before. Returns true when it is
@@ -764,36 +792,43 @@ impl Validator {
         fields: &[Field<'_>],
     ) -> bool {
         let f0 = &fields[0];
-        let col = column(text, f0.value_start);
         let mid = fields.get(1).map_or(NO_SPAN, |f| span_of(input, &f.value));
         let pair = fields.len() >= 2 && fields[2..].iter().all(|f| f.value.is_empty());
-        if let Some(&(first, first_mid, first_pair)) = self.iccids.get(&key) {
-            let same_mid = mid != NO_SPAN
-                && first_mid != NO_SPAN
-                && input[mid.0..mid.0 + mid.1] == input[first_mid.0..first_mid.0 + first_mid.1];
-            let exact = pair && first_pair && same_mid;
-            let mut f = Finding::new(Code::IccidDuplicate)
-                .at(ln, col)
-                .value(&f0.value)
-                .other_line(first);
-            if exact {
-                f = f.with_fix(Fix::RemoveLine { line: ln });
+        let entry = self
+            .iccids
+            .entry(hash_key(key), |e| e.key == key, |e| hash_key(e.key));
+        let first = match entry {
+            Entry::Occupied(o) => *o.get(),
+            Entry::Vacant(v) => {
+                v.insert(IccidEntry {
+                    key,
+                    line: ln,
+                    mid,
+                    pair,
+                });
+                if let Some((file, first)) = self.earlier.as_ref().and_then(|seen| seen.get(&key)) {
+                    let (file, first) = (file.clone(), *first);
+                    self.emit(
+                        Finding::new(Code::IccidDuplicate)
+                            .at(ln, column(text, f0.value_start))
+                            .value(&f0.value)
+                            .other_line(first)
+                            .other_file(&file),
+                    );
+                }
+                return true;
             }
-            self.emit(f);
-            return false;
+        };
+        let same_mid = mid.bytes(input).is_some() && mid.bytes(input) == first.mid.bytes(input);
+        let mut f = Finding::new(Code::IccidDuplicate)
+            .at(ln, column(text, f0.value_start))
+            .value(&f0.value)
+            .other_line(first.line);
+        if pair && first.pair && same_mid {
+            f = f.with_fix(Fix::RemoveLine { line: ln });
         }
-        if let Some((file, first)) = self.earlier.as_ref().and_then(|seen| seen.get(&key)) {
-            let (file, first) = (file.clone(), *first);
-            self.emit(
-                Finding::new(Code::IccidDuplicate)
-                    .at(ln, col)
-                    .value(&f0.value)
-                    .other_line(first)
-                    .other_file(&file),
-            );
-        }
-        self.iccids.insert(key, (ln, mid, pair));
-        true
+        self.emit(f);
+        false
     }
 
     pub(crate) fn finish_outcome(mut self, input: &[u8]) -> Outcome {
@@ -853,11 +888,11 @@ impl Validator {
             }),
             _ => None,
         };
-        let iccids = self
-            .iccids
-            .iter()
-            .map(|(key, (line, _, _))| (*key, *line))
-            .collect();
+        let iccids = if self.earlier.is_some() {
+            self.iccids.iter().map(|e| (e.key, e.line)).collect()
+        } else {
+            Vec::new()
+        };
         Outcome {
             report,
             pool,
@@ -871,7 +906,13 @@ impl Validator {
 fn span_of(input: &[u8], value: &str) -> Span {
     let start = (value.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
     if start <= input.len() && input.len() - start >= value.len() {
-        (start, value.len())
+        match (u32::try_from(start), u32::try_from(start + value.len())) {
+            (Ok(start), Ok(_)) => Span {
+                start,
+                len: value.len() as u32,
+            },
+            _ => NO_SPAN,
+        }
     } else {
         NO_SPAN
     }

@@ -143,6 +143,8 @@ impl Batch {
 
     /// Checks the next file of the batch.
     pub fn check(&mut self, input: &[u8], options: &Options) -> Report {
+        // The ICCIDs of this file are handed back only to a validator that knows earlier
+        // files (so a lone `check` does not pay for the list).
         let out = engine::Validator::run(input, options, Some(self.seen.clone()), false);
         let name: Arc<str> = Arc::from(options.file_name.as_deref().unwrap_or("-"));
         // The validator is gone, so this is the only reference and nothing is copied.
