@@ -670,14 +670,19 @@ impl Validator {
     /// The ICCID checks; returns the key of a well-formed ICCID.
     fn iccid(&mut self, text: &str, ln: u32, f: &Field<'_>) -> Option<u128> {
         let v: &str = &f.value;
-        let col = column(text, f.value_start);
-        let at = |code| Finding::new(code).at(ln, col).value(v);
-        if is_scientific(v) {
-            self.emit(at(Code::IccidScientific));
-            return None;
-        }
+        // The column is counted only for a finding (it scans the line).
+        let at = |code| {
+            Finding::new(code)
+                .at(ln, column(text, f.value_start))
+                .value(v)
+        };
+        // Digits only is the common case; scientific notation always has a non-digit.
         if let Some(c) = v.chars().find(|c| !c.is_ascii_digit()) {
-            self.emit(at(Code::IccidFormat).extra(&c.to_string()));
+            if is_scientific(v) {
+                self.emit(at(Code::IccidScientific));
+            } else {
+                self.emit(at(Code::IccidFormat).extra(&c.to_string()));
+            }
             return None;
         }
         if !(19..=20).contains(&v.len()) {
@@ -705,11 +710,11 @@ impl Validator {
     /// The Matching ID checks; returns true for a well-formed Matching ID.
     fn matching_id(&mut self, text: &str, ln: u32, f: &Field<'_>, structural: &Structural) -> bool {
         let v: &str = &f.value;
-        let col = column(text, f.value_start);
-        let at = |code| Finding::new(code).at(ln, col).value(v);
+        let col = || column(text, f.value_start);
+        let at = |code| Finding::new(code).at(ln, col()).value(v);
         if v.is_empty() {
             if !matches!(structural, Structural::FieldCount) {
-                self.emit(Finding::new(Code::MatchingIdEmpty).at(ln, col));
+                self.emit(Finding::new(Code::MatchingIdEmpty).at(ln, col()));
             }
             return false;
         }
