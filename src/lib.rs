@@ -8,6 +8,7 @@
 pub mod app;
 pub mod embed;
 pub mod file;
+pub mod js_api;
 pub mod outcome;
 
 pub use app::App;

@@ -7,6 +7,7 @@
 // Each test binary that includes this module uses a different subset of the helpers.
 #![allow(dead_code)]
 
+pub mod embed;
 pub mod static_server;
 
 use std::future::Future;
