@@ -78,9 +78,12 @@ fn test() -> Result<()> {
                 "clippy",
                 "--workspace",
                 "--all-targets",
-                // e2e is `test = false` (it needs the release build), so name it.
+                // e2e and embed are `test = false` (they need the release build), so
+                // name them.
                 "--test",
                 "e2e",
+                "--test",
+                "embed",
                 "--",
                 "-D",
                 "warnings",
@@ -124,6 +127,12 @@ fn test() -> Result<()> {
             tools
                 .cargo(&root)
                 .args(["test", "--package", "esim-console", "--test", "e2e"]),
+        )?;
+        steps.cmd(
+            "embedding tests (release build, example host page)",
+            tools
+                .cargo(&root)
+                .args(["test", "--package", "esim-console", "--test", "embed"]),
         )?;
         Ok(())
     })();
