@@ -36,6 +36,42 @@ use tracing::Instrument;
 use crate::db::Db;
 use crate::error::{ApiError, REQUEST_ID};
 
+/// The log filter of `RUST_LOG`: a level (`warn`), or targets with levels
+/// (`info,sqlx=warn,esim_server::mdm=debug`); `info` when unset or empty. Span and field
+/// filters of `tracing`'s `EnvFilter` are not supported.
+pub fn log_filter(
+    spec: Option<&str>,
+) -> Result<tracing_subscriber::filter::Targets, tracing_subscriber::filter::ParseError> {
+    match spec.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(tracing_subscriber::filter::Targets::new()
+            .with_default(tracing_subscriber::filter::LevelFilter::INFO)),
+        Some(s) => s.parse(),
+    }
+}
+
+/// Logs to standard error, filtered by `RUST_LOG` ([`log_filter`]); a malformed
+/// `RUST_LOG` falls back to `info` with a warning.
+pub fn init_logging() {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let spec = std::env::var("RUST_LOG").ok();
+    let (filter, error) = match log_filter(spec.as_deref()) {
+        Ok(f) => (f, None),
+        Err(e) => (log_filter(None).unwrap_or_default(), Some(e)),
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_max_level(tracing::Level::TRACE)
+        .finish()
+        .with(filter)
+        .init();
+    if let Some(e) = error {
+        tracing::warn!(rust_log = spec.unwrap_or_default(), error = %e, "RUST_LOG not understood; logging at info");
+    }
+}
+
 /// How the server runs, beyond its database.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -179,4 +215,31 @@ async fn not_found() -> Response {
 
 async fn method_not_allowed() -> Response {
     ApiError::MethodNotAllowed.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use tracing::Level;
+    use tracing_subscriber::filter::LevelFilter;
+
+    use super::log_filter;
+
+    #[test]
+    fn rust_log() {
+        let default = log_filter(None).unwrap();
+        assert!(default.would_enable("esim_server", &Level::INFO));
+        assert!(!default.would_enable("esim_server", &Level::DEBUG));
+        assert_eq!(
+            log_filter(Some("  ")).unwrap().default_level(),
+            Some(LevelFilter::INFO)
+        );
+        let warn = log_filter(Some("warn")).unwrap();
+        assert!(!warn.would_enable("esim_server", &Level::INFO));
+        assert!(warn.would_enable("esim_server", &Level::WARN));
+        let t = log_filter(Some("info,sqlx=warn,esim_server::mdm=debug")).unwrap();
+        assert!(t.would_enable("esim_server::mdm", &Level::DEBUG));
+        assert!(!t.would_enable("esim_server::pools", &Level::DEBUG));
+        assert!(!t.would_enable("sqlx::query", &Level::INFO));
+        assert!(log_filter(Some("info,=,x=loud")).is_err());
+    }
 }

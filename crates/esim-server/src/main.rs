@@ -22,9 +22,10 @@ const USAGE: &str = "usage:
                        [--leave-rate 0] [--rounds 3] [--pool POOL_ID] [--concurrency 16]
   esim-server bench [--out bench/server.md] [--postgres postgres://postgres@127.0.0.1:5432/postgres | none]
                     [--imports 200] [--devices 5000] [--seconds 5] [--connections 64]
-                    [--only imports|checkins]
+                    [--only imports|checkins] [--server-exe PATH]
 
-The database defaults to $ESIM_DATABASE, else sqlite://esim.db.";
+The database defaults to $ESIM_DATABASE, else sqlite://esim.db. Logs go to standard error,
+filtered by RUST_LOG (a level such as warn, or info,sqlx=warn,esim_server::mdm=debug).";
 
 /// Flags as `--name value` pairs (repeatable) and positional words.
 struct Args {
@@ -89,11 +90,7 @@ impl Args {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    esim_server::init_logging();
     let args = Args::parse(std::env::args().skip(1))?;
     let words: Vec<&str> = args.words.iter().map(String::as_str).collect();
     match words.as_slice() {
@@ -152,7 +149,10 @@ async fn main() -> anyhow::Result<()> {
                 devices: args.num("devices", 5000)?,
                 seconds: args.num("seconds", 5.0)?,
                 connections: args.num("connections", 64)?,
-                exe: std::env::current_exe().context("finding this binary")?,
+                exe: match args.get("server-exe") {
+                    Some(p) => PathBuf::from(p),
+                    None => std::env::current_exe().context("finding this binary")?,
+                },
                 only: args.get("only").map(str::to_owned),
             };
             bench::run(o).await

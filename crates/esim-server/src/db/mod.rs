@@ -91,6 +91,11 @@ impl Db {
         Ok(db)
     }
 
+    /// Closes the pool.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
     /// Runs the migrations not yet applied.
     pub async fn migrate(&self) -> Result<(), sqlx::Error> {
         let mut conn = self.pool.acquire().await?;
