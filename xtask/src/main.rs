@@ -4,12 +4,11 @@
 //!   version.
 //! * `test` is the one test command: setup, then every check CI runs, in order, failing
 //!   fast.
-//! * `run` builds the release app and serves it.
+//! * `run` builds the release app and the server, and starts the whole console on the
+//!   embedded database in `data/`.
 
+mod run;
 mod setup;
-// The end-to-end tests own this server; `run` borrows it until `esim-server serve` exists.
-#[path = "../../tests/support/static_server.rs"]
-mod static_server;
 mod steps;
 mod versions;
 
@@ -18,7 +17,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use crate::setup::Toolchain;
 use crate::steps::{run_cmd, Steps};
 
 const USAGE: &str = "\
@@ -28,8 +26,9 @@ commands:
   setup                  install the tools the build and the tests need (idempotent)
   test                   setup, then formatting, clippy, native and browser tests,
                          the release build and the end-to-end tests
-  run [--listen ADDR]    setup, build the release app and serve it
-                         (default 127.0.0.1:8080)
+  run [--listen ADDR]    setup, build the release app and esim-server, and start
+                         the console on SQLite in data/ (default 127.0.0.1:8080);
+                         prints a link that signs in with a new admin token
 ";
 
 fn main() {
@@ -44,7 +43,7 @@ fn run(args: Vec<String>) -> Result<()> {
     match args.as_slice() {
         ["setup"] => setup::setup(&project_root()).map(drop),
         ["test"] => test(),
-        ["run", rest @ ..] => serve(parse_listen(rest)?),
+        ["run", rest @ ..] => run::run_console(parse_listen(rest)?),
         [] | ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
             Ok(())
@@ -138,22 +137,6 @@ fn test() -> Result<()> {
     })();
     steps.print_summary();
     result
-}
-
-fn serve(listen: SocketAddr) -> Result<()> {
-    let root = project_root();
-    let tools: Toolchain = setup::setup(&root)?;
-    run_cmd(&mut tools.trunk_build(&root))?;
-    let dist = root.join("dist");
-    let server = static_server::StaticServer::start(&dist, listen)
-        .with_context(|| format!("cannot listen on {listen}"))?;
-    println!(
-        "\nServing {} at http://{}/ (Ctrl-C to stop)",
-        dist.display(),
-        server.addr()
-    );
-    server.wait();
-    Ok(())
 }
 
 fn parse_listen(args: &[&str]) -> Result<SocketAddr> {
