@@ -16,6 +16,7 @@ on_both!(
     roles,
     hostile_input,
     directory_and_audit,
+    audit_in_the_same_transaction,
     openapi_matches_router,
 );
 
@@ -1095,6 +1096,77 @@ async fn directory_and_audit(b: Backend) {
         .ok(200)
         .clone();
     assert!(page["@odata.nextLink"].as_str().is_some());
+}
+
+async fn audit_counts(t: &TestApp) -> (i64, i64, i64, i64) {
+    (
+        t.count("SELECT COUNT(*) FROM pools").await,
+        t.count("SELECT COUNT(*) FROM codes").await,
+        t.count("SELECT COUNT(*) FROM dir_groups").await,
+        t.count("SELECT COUNT(*) FROM dir_devices").await,
+    )
+}
+
+/// An action and its audit entry are stored together or not at all: with the audit table
+/// unwritable, every audited action fails with a 500 and changes nothing.
+async fn audit_in_the_same_transaction(b: Backend) {
+    let t = TestApp::new(b).await;
+    // Nothing has been audited yet, so no connection holds a prepared audit insert.
+    sqlx::query("ALTER TABLE audit RENAME TO audit_gone")
+        .execute(&t.db.pool)
+        .await
+        .unwrap();
+    t.admin(
+        "POST",
+        POOLS,
+        Some(json!({"displayName": "P", "activationCodes": codes("smdp.example.com", 0, 3)})),
+    )
+    .await
+    .graph_error(500, "internalServerError");
+    t.raw(
+        "/api/pools/import?fileName=a.csv",
+        &t.admin,
+        "text/csv",
+        csv("smdp.example.com", 10, 3),
+    )
+    .await
+    .graph_error(500, "internalServerError");
+    t.admin("POST", "/v1.0/groups", Some(json!({"displayName": "G"})))
+        .await
+        .graph_error(500, "internalServerError");
+    t.admin("POST", "/v1.0/devices", Some(json!({"displayName": "D"})))
+        .await
+        .graph_error(500, "internalServerError");
+    assert_eq!(audit_counts(&t).await, (0, 0, 0, 0));
+
+    sqlx::query("ALTER TABLE audit_gone RENAME TO audit")
+        .execute(&t.db.pool)
+        .await
+        .unwrap();
+    let p = create_pool(&t, "P", "smdp.example.com", 0, 3).await;
+    let id = p["id"].as_str().unwrap();
+    t.admin(
+        "PATCH",
+        &format!("{POOLS}/{id}"),
+        Some(json!({"displayName": "Q"})),
+    )
+    .await
+    .ok(200);
+    let audit = t
+        .admin("GET", "/api/auditEntries", None)
+        .await
+        .ok(200)
+        .clone();
+    let mut actions: Vec<&str> = audit["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    // Ids order by millisecond only: two entries of one millisecond come in any order.
+    actions.sort_unstable();
+    assert_eq!(actions, ["pool.create", "pool.rename"]);
+    assert_eq!(audit_counts(&t).await, (1, 3, 0, 0));
 }
 
 /// Every route of the table is in the OpenAPI document and reaches a handler (not the

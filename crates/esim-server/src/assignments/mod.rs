@@ -144,16 +144,16 @@ pub async fn assign(
         ));
     }
     refresh(&mut tx).await?;
-    tx.commit().await?;
     audit::record(
-        &s.db,
+        &mut tx,
         &who,
         "pool.assign",
         "pool",
         &pool_id,
         Some(format!("{} assignment(s)", out.len())),
     )
-    .await;
+    .await?;
+    tx.commit().await?;
     Ok(Json(Collection::all(out)))
 }
 
@@ -208,7 +208,15 @@ pub async fn delete(
         return Err(ApiError::not_found("assignment", &id));
     }
     refresh(&mut tx).await?;
+    audit::record(
+        &mut tx,
+        &who,
+        "assignment.delete",
+        "pool",
+        &pool_id,
+        Some(id),
+    )
+    .await?;
     tx.commit().await?;
-    audit::record(&s.db, &who, "assignment.delete", "pool", &pool_id, Some(id)).await;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -6,21 +6,71 @@ use axum::Json;
 use esim_wire::{AuditEntry, Collection};
 
 use crate::auth::Principal;
-use crate::db::Db;
 use crate::error::{request_id, ApiResult};
 use crate::paging::Paging;
 use crate::{util, AppState};
+use sqlx::AnyConnection;
 
-/// Records one action. Failures are logged, not returned: the action itself succeeded.
+/// What the audit log says of one action; written by [`Note::write`] inside the action's
+/// own transaction, so an action is never without its entry, nor an entry without its
+/// action.
+#[derive(Debug, Clone)]
+pub struct Note<'a> {
+    /// Who.
+    pub who: &'a Principal,
+    /// Such as `pool.create`.
+    pub action: &'static str,
+    /// Such as `pool`.
+    pub target_type: &'static str,
+    /// Free text.
+    pub detail: Option<String>,
+}
+
+impl<'a> Note<'a> {
+    /// A note of `action` on a `target_type`.
+    pub fn new(
+        who: &'a Principal,
+        action: &'static str,
+        target_type: &'static str,
+        detail: Option<String>,
+    ) -> Self {
+        Note {
+            who,
+            action,
+            target_type,
+            detail,
+        }
+    }
+
+    /// Writes the entry for `target_id` on this connection (the action's transaction).
+    pub async fn write(
+        &self,
+        conn: &mut AnyConnection,
+        target_id: &str,
+    ) -> Result<(), sqlx::Error> {
+        record(
+            conn,
+            self.who,
+            self.action,
+            self.target_type,
+            target_id,
+            self.detail.clone(),
+        )
+        .await
+    }
+}
+
+/// Records one action on `conn`: call it inside the action's transaction, before the
+/// commit, so that both or neither are stored.
 pub async fn record(
-    db: &Db,
+    conn: &mut AnyConnection,
     who: &Principal,
     action: &str,
     target_type: &str,
     target_id: &str,
     detail: Option<String>,
-) {
-    let done = sqlx::query(
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
         "INSERT INTO audit (id, happened_at, actor, action, target_type, target_id, detail, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(util::new_id())
@@ -31,11 +81,9 @@ pub async fn record(
     .bind(target_id)
     .bind(detail)
     .bind(request_id())
-    .execute(&db.pool)
-    .await;
-    if let Err(e) = done {
-        tracing::error!(error = %e, action, "audit entry not written");
-    }
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 type Row = (

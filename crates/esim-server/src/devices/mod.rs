@@ -106,6 +106,7 @@ pub async fn retry(
     Extension(who): Extension<Principal>,
     Path((pool_id, id)): Path<(String, String)>,
 ) -> ApiResult<Json<DeviceState>> {
+    let mut tx = s.db.pool.begin().await?;
     let done = sqlx::query(
         "UPDATE device_states SET state = 'notEvaluated', state_details = NULL, iccid = NULL, cellular_status = NULL, modified_at = $1 \
          WHERE pool_id = $2 AND device_id = $3 AND state IN ('failed', 'error', 'removedByUser')",
@@ -113,9 +114,10 @@ pub async fn retry(
     .bind(util::now())
     .bind(&pool_id)
     .bind(&id)
-    .execute(&s.db.pool)
+    .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 0 {
+        drop(tx);
         let Json(current) = get(State(s.clone()), Path((pool_id, id))).await?;
         return Err(ApiError::Conflict(format!(
             "Only a failed or user-removed install can be retried; this device state is '{}'.",
@@ -123,13 +125,14 @@ pub async fn retry(
         )));
     }
     audit::record(
-        &s.db,
+        &mut tx,
         &who,
         "deviceState.retry",
         "pool",
         &pool_id,
         Some(id.clone()),
     )
-    .await;
+    .await?;
+    tx.commit().await?;
     get(State(s), Path((pool_id, id))).await
 }

@@ -92,22 +92,24 @@ pub async fn create_group(
         description,
         created_date_time: util::now(),
     };
+    let mut tx = s.db.pool.begin().await?;
     sqlx::query("INSERT INTO dir_groups (id, display_name, description, created_at) VALUES ($1, $2, $3, $4)")
         .bind(&g.id)
         .bind(&g.display_name)
         .bind(&g.description)
         .bind(&g.created_date_time)
-        .execute(&s.db.pool)
+        .execute(&mut *tx)
         .await?;
     audit::record(
-        &s.db,
+        &mut tx,
         &who,
         "group.create",
         "group",
         &g.id,
         Some(g.display_name.clone()),
     )
-    .await;
+    .await?;
+    tx.commit().await?;
     Ok((StatusCode::CREATED, Json(g)))
 }
 
@@ -151,8 +153,8 @@ pub async fn delete_group(
         sqlx::query(sql).bind(&id).execute(&mut *tx).await?;
     }
     refresh(&mut tx).await?;
+    audit::record(&mut tx, &who, "group.delete", "group", &id, None).await?;
     tx.commit().await?;
-    audit::record(&s.db, &who, "group.delete", "group", &id, None).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -205,16 +207,16 @@ pub async fn add_member(
         .execute(&mut *tx)
         .await?;
     refresh(&mut tx).await?;
-    tx.commit().await?;
     audit::record(
-        &s.db,
+        &mut tx,
         &who,
         "group.addMember",
         "group",
         &id,
         Some(device_id),
     )
-    .await;
+    .await?;
+    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -236,16 +238,16 @@ pub async fn remove_member(
         )));
     }
     refresh(&mut tx).await?;
-    tx.commit().await?;
     audit::record(
-        &s.db,
+        &mut tx,
         &who,
         "group.removeMember",
         "group",
         &id,
         Some(device_id),
     )
-    .await;
+    .await?;
+    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -289,6 +291,7 @@ pub async fn create_device(
         created_date_time: util::now(),
         last_sync_date_time: None,
     };
+    let mut tx = s.db.pool.begin().await?;
     sqlx::query(
         "INSERT INTO dir_devices (id, display_name, user_name, operating_system, esim_capable, retired, created_at) VALUES ($1, $2, $3, $4, $5, 0, $6)",
     )
@@ -298,17 +301,18 @@ pub async fn create_device(
     .bind(&d.operating_system)
     .bind(i64::from(d.is_esim_capable))
     .bind(&d.created_date_time)
-    .execute(&s.db.pool)
+    .execute(&mut *tx)
     .await?;
     audit::record(
-        &s.db,
+        &mut tx,
         &who,
         "device.create",
         "device",
         &d.id,
         Some(d.display_name.clone()),
     )
-    .await;
+    .await?;
+    tx.commit().await?;
     Ok((StatusCode::CREATED, Json(d)))
 }
 
@@ -335,7 +339,7 @@ async fn retire_as(
     s: AppState,
     who: Principal,
     id: String,
-    action: &str,
+    action: &'static str,
 ) -> ApiResult<Json<Device>> {
     let mut tx = s.db.pool.begin().await?;
     let done = sqlx::query("UPDATE dir_devices SET retired = 1 WHERE id = $1")
@@ -346,8 +350,8 @@ async fn retire_as(
         return Err(ApiError::not_found("device", &id));
     }
     refresh(&mut tx).await?;
+    audit::record(&mut tx, &who, action, "device", &id, None).await?;
     tx.commit().await?;
-    audit::record(&s.db, &who, action, "device", &id, None).await;
     Ok(Json(find_device(&s, &id).await?))
 }
 

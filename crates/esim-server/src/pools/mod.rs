@@ -17,10 +17,11 @@ use esim_wire::{
     PreUploadCheck, PreUploadCheckResult,
 };
 
+use crate::audit::Note;
 use crate::auth::Principal;
 use crate::error::{body_rejection, ApiError, ApiResult, GraphJson};
 use crate::paging::Paging;
-use crate::{audit, AppState};
+use crate::AppState;
 
 /// `GET /beta/deviceManagement/embeddedSIMActivationCodePools`.
 pub async fn list(
@@ -59,24 +60,18 @@ pub async fn create(
     let (smdp, codes) = validate::json_codes(&body.activation_codes, None, lang)
         .map_err(ApiError::InvalidActivationCodes)?;
     check_unknown(&s, &codes, None, lang).await?;
-    let pool = store::create(&s.db, &name, &smdp, &codes, s.config.import_pause).await?;
-    audit::record(
-        &s.db,
+    let note = Note::new(
         &who,
         "pool.create",
         "pool",
-        &pool.id,
-        Some(detail(&pool)),
-    )
-    .await;
+        Some(detail(&name, codes.len())),
+    );
+    let pool = store::create(&s.db, &name, &smdp, &codes, s.config.import_pause, &note).await?;
     Ok((StatusCode::CREATED, Json(pool)))
 }
 
-fn detail(pool: &Pool) -> String {
-    format!(
-        "{} ({} codes)",
-        pool.display_name, pool.activation_code_count
-    )
+fn detail(name: &str, codes: usize) -> String {
+    format!("{name} ({codes} codes)")
 }
 
 /// Refuses codes the server has stored already (in a pool, or delivered).
@@ -172,16 +167,13 @@ pub async fn import(
     let name = validate::name("displayName", display_name.as_deref().unwrap_or(&file))?;
     let (smdp, codes) = parse_file(body, &file, lang)?;
     check_unknown(&s, &codes, Some(&file), lang).await?;
-    let pool = store::create(&s.db, &name, &smdp, &codes, s.config.import_pause).await?;
-    audit::record(
-        &s.db,
+    let note = Note::new(
         &who,
         "pool.import",
         "pool",
-        &pool.id,
-        Some(format!("{} from {file}", detail(&pool))),
-    )
-    .await;
+        Some(format!("{} from {file}", detail(&name, codes.len()))),
+    );
+    let pool = store::create(&s.db, &name, &smdp, &codes, s.config.import_pause, &note).await?;
     Ok((StatusCode::CREATED, Json(pool)))
 }
 
@@ -212,18 +204,15 @@ pub async fn import_into(
         }]));
     }
     check_unknown(&s, &codes, Some(&file), lang).await?;
-    let pool = store::add(&s.db, &id, &codes)
-        .await?
-        .ok_or_else(|| ApiError::not_found("pool", &id))?;
-    audit::record(
-        &s.db,
+    let note = Note::new(
         &who,
         "pool.addCodes",
         "pool",
-        &id,
         Some(format!("{} codes from {file}", codes.len())),
-    )
-    .await;
+    );
+    let pool = store::add(&s.db, &id, &codes, &note)
+        .await?
+        .ok_or_else(|| ApiError::not_found("pool", &id))?;
     Ok(Json(pool))
 }
 
@@ -242,18 +231,15 @@ pub async fn add_codes(
     let (_, codes) = validate::json_codes(&body.activation_codes, Some(&pool_smdp), lang)
         .map_err(ApiError::InvalidActivationCodes)?;
     check_unknown(&s, &codes, None, lang).await?;
-    let pool = store::add(&s.db, &id, &codes)
-        .await?
-        .ok_or_else(|| ApiError::not_found("pool", &id))?;
-    audit::record(
-        &s.db,
+    let note = Note::new(
         &who,
         "pool.addCodes",
         "pool",
-        &id,
         Some(format!("{} codes", codes.len())),
-    )
-    .await;
+    );
+    let pool = store::add(&s.db, &id, &codes, &note)
+        .await?
+        .ok_or_else(|| ApiError::not_found("pool", &id))?;
     Ok(Json(pool))
 }
 
@@ -265,10 +251,10 @@ pub async fn patch(
     GraphJson(body): GraphJson<PoolPatch>,
 ) -> ApiResult<Json<Pool>> {
     let name = validate::name("displayName", &body.display_name)?;
-    let pool = store::rename(&s.db, &id, &name)
+    let note = Note::new(&who, "pool.rename", "pool", Some(name.clone()));
+    let pool = store::rename(&s.db, &id, &name, &note)
         .await?
         .ok_or_else(|| ApiError::not_found("pool", &id))?;
-    audit::record(&s.db, &who, "pool.rename", "pool", &id, Some(name)).await;
     Ok(Json(pool))
 }
 
@@ -278,10 +264,9 @@ pub async fn delete(
     Extension(who): Extension<Principal>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    if !store::delete(&s.db, &id).await? {
+    if !store::delete(&s.db, &id, &Note::new(&who, "pool.delete", "pool", None)).await? {
         return Err(ApiError::not_found("pool", &id));
     }
-    audit::record(&s.db, &who, "pool.delete", "pool", &id, None).await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -6,6 +6,7 @@ use esim_csv::{ActivationCode, SmdpAddress};
 use esim_wire::Pool;
 use sqlx::{Any, Transaction};
 
+use crate::audit::Note;
 use crate::db::Db;
 use crate::util;
 
@@ -118,6 +119,7 @@ pub async fn create(
     smdp: &SmdpAddress,
     codes: &[ActivationCode],
     pause: Option<Duration>,
+    audit: &Note<'_>,
 ) -> Result<Pool, sqlx::Error> {
     let id = util::new_id();
     let now = util::now();
@@ -140,6 +142,7 @@ pub async fn create(
         tokio::time::sleep(pause).await;
     }
     insert_codes(db, &mut tx, &id, codes).await?;
+    audit.write(&mut tx, &id).await?;
     tx.commit().await?;
     Ok(Pool {
         odata_type: Default::default(),
@@ -156,6 +159,7 @@ pub async fn add(
     db: &Db,
     pool_id: &str,
     codes: &[ActivationCode],
+    audit: &Note<'_>,
 ) -> Result<Option<Pool>, sqlx::Error> {
     let mut tx = db.pool.begin().await?;
     let row: Option<PoolRow> = sqlx::query_as(&format!(
@@ -170,26 +174,37 @@ pub async fn add(
         return Ok(None);
     };
     insert_codes(db, &mut tx, pool_id, codes).await?;
+    audit.write(&mut tx, pool_id).await?;
     tx.commit().await?;
     Ok(Some(pool(row)))
 }
 
 /// Renames a pool.
-pub async fn rename(db: &Db, id: &str, name: &str) -> Result<Option<Pool>, sqlx::Error> {
+pub async fn rename(
+    db: &Db,
+    id: &str,
+    name: &str,
+    audit: &Note<'_>,
+) -> Result<Option<Pool>, sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
     let row: Option<PoolRow> = sqlx::query_as(&format!(
         "UPDATE pools SET display_name = $1, modified_at = $2 WHERE id = $3 RETURNING {POOL_COLUMNS}"
     ))
     .bind(name)
     .bind(util::now())
     .bind(id)
-    .fetch_optional(&db.pool)
+    .fetch_optional(&mut *tx)
     .await?;
+    if row.is_some() {
+        audit.write(&mut tx, id).await?;
+    }
+    tx.commit().await?;
     Ok(row.map(pool))
 }
 
 /// Deletes a pool: its unused codes are freed, used codes are kept (without a pool), its
 /// assignments go; device states stay so the next check-in removes the profiles.
-pub async fn delete(db: &Db, id: &str) -> Result<bool, sqlx::Error> {
+pub async fn delete(db: &Db, id: &str, audit: &Note<'_>) -> Result<bool, sqlx::Error> {
     let mut tx = db.pool.begin().await?;
     let done = sqlx::query("DELETE FROM pools WHERE id = $1")
         .bind(id)
@@ -214,6 +229,7 @@ pub async fn delete(db: &Db, id: &str) -> Result<bool, sqlx::Error> {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    audit.write(&mut tx, id).await?;
     tx.commit().await?;
     Ok(true)
 }
