@@ -11,6 +11,7 @@ use support::{codes, csv, iccid, Backend, TestApp, POOLS};
 on_both!(
     pools_lifecycle,
     raw_import_and_findings,
+    import_returns_warnings,
     json_create_rules,
     distribution,
     roles,
@@ -140,6 +141,70 @@ async fn pools_lifecycle(b: Backend) {
     .graph_error(404, "notFound");
     // Unused codes of a deleted pool are free again.
     create_pool(&t, "Again", "smdp.example.com", 0, 3).await;
+}
+
+/// A raw import that succeeds returns the file's warnings beside the pool, with
+/// `smdp-pool-exists` first when another pool has the address.
+async fn import_returns_warnings(b: Backend) {
+    let t = TestApp::new(b).await;
+    let admin = t.admin.clone();
+    let codes_of = |v: &serde_json::Value| -> Vec<String> {
+        v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["code"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let first = t
+        .raw(
+            "/api/pools/import?fileName=a.csv",
+            &admin,
+            "text/csv",
+            csv("smdp.example.com", 0, 2),
+        )
+        .await
+        .ok(201)
+        .clone();
+    assert_eq!(first["warnings"], json!([]));
+    assert_eq!(first["activationCodeCount"], 2);
+    let id = first["id"].as_str().unwrap().to_owned();
+    let second = t
+        .raw(
+            "/api/pools/import?fileName=b.csv",
+            &admin,
+            "text/csv",
+            format!("{}\n\n", csv("SMDP.example.com", 10, 2)),
+        )
+        .await
+        .ok(201)
+        .clone();
+    assert_eq!(
+        codes_of(&second),
+        ["smdp-pool-exists", "trailing-blank-lines"]
+    );
+    let w = &second["warnings"][0];
+    assert_eq!(
+        (
+            w["severity"].clone(),
+            w["target"].clone(),
+            w["line"].clone()
+        ),
+        (json!("warning"), json!("b.csv"), json!(1))
+    );
+    assert!(w["message"].as_str().unwrap().contains("a.csv"), "{w}");
+    let added = t
+        .raw(
+            &format!("/api/pools/{id}/import?fileName=c.csv"),
+            &admin,
+            "text/csv",
+            format!("{}\n\n", csv("smdp.example.com", 20, 2)),
+        )
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(added["activationCodeCount"], 4);
+    assert_eq!(codes_of(&added), ["trailing-blank-lines"]);
 }
 
 async fn raw_import_and_findings(b: Backend) {

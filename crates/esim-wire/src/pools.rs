@@ -83,8 +83,21 @@ pub struct AddActivationCodes {
     pub activation_codes: Vec<ActivationCode>,
 }
 
-/// What a raw-file import returns on success: the pool.
-pub type ImportedPool = Pool;
+/// What a raw-file import returns on success: the pool (its properties at the top level,
+/// as a Graph client reads a pool) and the file's warnings, which did not block the
+/// import: the validator's warnings of the file, and `smdp-pool-exists` when another pool
+/// already has the file's SM-DP+ address. Each warning has the shape of an error detail
+/// (`code`, `message`, `target` = the file name, `severity`, `line`, `column`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportedPool {
+    /// The pool.
+    #[serde(flatten)]
+    pub pool: Pool,
+    /// The warnings, in file order (empty when there are none).
+    #[serde(default)]
+    pub warnings: Vec<crate::ErrorDetail>,
+}
 
 /// The pre-upload check: which ICCIDs are on the server already, and which pool has this
 /// SM-DP+ address.
@@ -386,6 +399,28 @@ mod tests {
 
     use super::*;
     use crate::Collection;
+
+    #[test]
+    fn imported_pool_is_a_pool_with_warnings() {
+        let v = json!({
+            "@odata.type": "#microsoft.graph.embeddedSIMActivationCodePool",
+            "id": "p1",
+            "displayName": "a.csv",
+            "createdDateTime": "2026-11-26T07:02:46.082Z",
+            "modifiedDateTime": "2026-11-26T07:02:46.082Z",
+            "activationCodeCount": 2,
+            "warnings": [{"code": "smdp-pool-exists", "message": "m", "target": "a.csv",
+                          "severity": "warning", "line": 1, "column": 1}]
+        });
+        assert_eq!(round_trip::<ImportedPool>(&v), v);
+        // A Graph client reads it as a pool; a bare pool reads as an import without warnings.
+        let p: Pool = serde_json::from_value(v.clone()).unwrap();
+        assert_eq!(p.activation_code_count, 2);
+        let mut bare = v.clone();
+        bare.as_object_mut().unwrap().remove("warnings");
+        let i: ImportedPool = serde_json::from_value(bare).unwrap();
+        assert!(i.warnings.is_empty());
+    }
 
     fn round_trip<T: Serialize + for<'de> Deserialize<'de>>(v: &Value) -> Value {
         let t: T = serde_json::from_value(v.clone()).expect("reads");

@@ -13,8 +13,8 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::Json;
 use esim_csv::{ActivationCode, Finding, Lang, Options, SmdpAddress};
 use esim_wire::{
-    AddActivationCodes, AlreadyImported, Collection, ErrorDetail, Pool, PoolCreate, PoolPatch,
-    PreUploadCheck, PreUploadCheckResult,
+    AddActivationCodes, AlreadyImported, Collection, ErrorDetail, ImportedPool, Pool, PoolCreate,
+    PoolPatch, PreUploadCheck, PreUploadCheckResult,
 };
 
 use crate::audit::Note;
@@ -138,16 +138,21 @@ fn file_query(uri: &Uri) -> ApiResult<(String, Option<String>)> {
     Ok((file, q.display_name))
 }
 
-/// Runs the validator on the bytes; 422 with every finding unless the file is valid.
+/// Runs the validator on the bytes; 422 with every finding unless the file is valid, else
+/// the codes and the findings that did not block (warnings).
 fn parse_file(
     body: Result<Bytes, BytesRejection>,
     file: &str,
     lang: Lang,
-) -> ApiResult<(SmdpAddress, Vec<ActivationCode>)> {
+) -> ApiResult<(SmdpAddress, Vec<ActivationCode>, Vec<ErrorDetail>)> {
     let bytes = body.map_err(|e| body_rejection(e.status(), e.body_text()))?;
     let (report, pool) = esim_csv::parse(&bytes, &Options::file(file));
     match pool {
-        Some(pool) if report.is_valid() => Ok((pool.smdp_address, pool.codes)),
+        Some(pool) if report.is_valid() => Ok((
+            pool.smdp_address,
+            pool.codes,
+            validate::file_details(&report, file, lang),
+        )),
         _ => Err(ApiError::InvalidActivationCodes(validate::file_details(
             &report, file, lang,
         ))),
@@ -161,12 +166,16 @@ pub async fn import(
     uri: Uri,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> ApiResult<(StatusCode, Json<Pool>)> {
+) -> ApiResult<(StatusCode, Json<ImportedPool>)> {
     let lang = validate::lang(&headers);
     let (file, display_name) = file_query(&uri)?;
     let name = validate::name("displayName", display_name.as_deref().unwrap_or(&file))?;
-    let (smdp, codes) = parse_file(body, &file, lang)?;
+    let (smdp, codes, mut warnings) = parse_file(body, &file, lang)?;
     check_unknown(&s, &codes, Some(&file), lang).await?;
+    if let Some(other) = store::by_smdp(&s.db, smdp.as_str()).await? {
+        let f = Finding::smdp_pool_exists(1, smdp.as_str(), &other.display_name);
+        warnings.insert(0, validate::file_detail(&f, &file, lang));
+    }
     let note = Note::new(
         &who,
         "pool.import",
@@ -174,7 +183,7 @@ pub async fn import(
         Some(format!("{} from {file}", detail(&name, codes.len()))),
     );
     let pool = store::create(&s.db, &name, &smdp, &codes, s.config.import_pause, &note).await?;
-    Ok((StatusCode::CREATED, Json(pool)))
+    Ok((StatusCode::CREATED, Json(ImportedPool { pool, warnings })))
 }
 
 /// `POST /api/pools/{poolId}/import?fileName=...`: adds a file's codes to a pool of the
@@ -186,13 +195,13 @@ pub async fn import_into(
     uri: Uri,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> ApiResult<Json<Pool>> {
+) -> ApiResult<Json<ImportedPool>> {
     let lang = validate::lang(&headers);
     let (file, _) = file_query(&uri)?;
     let (_, pool_smdp) = store::get(&s.db, &id)
         .await?
         .ok_or_else(|| ApiError::not_found("pool", &id))?;
-    let (smdp, codes) = parse_file(body, &file, lang)?;
+    let (smdp, codes, warnings) = parse_file(body, &file, lang)?;
     if !smdp.same_host(&pool_smdp) {
         return Err(ApiError::InvalidActivationCodes(vec![ErrorDetail {
             code: esim_csv::Code::SecondSmdp.as_str().into(),
@@ -213,7 +222,7 @@ pub async fn import_into(
     let pool = store::add(&s.db, &id, &codes, &note)
         .await?
         .ok_or_else(|| ApiError::not_found("pool", &id))?;
-    Ok(Json(pool))
+    Ok(Json(ImportedPool { pool, warnings }))
 }
 
 /// `POST .../{poolId}/addActivationCodes`: adds codes (JSON) under the same rules.
