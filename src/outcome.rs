@@ -1,103 +1,371 @@
-//! What the page shows after a check, built from an `esim_csv::Report`.
+//! What the page shows after a check, built from `esim_csv` reports: the checked files,
+//! their findings page by page, the repair and its downloads. Plain types with native
+//! tests; the components in [`crate::app`] only render them.
 
-use esim_csv::{Lang, Options, Report};
+use std::collections::BTreeSet;
+use std::sync::{Arc, OnceLock};
+
+use esim_csv::{Batch, Change, Code, Fix, Lang, Options, Part, Report, Severity, Validator};
+
+use crate::i18n::{number, t, tf, Label};
+use crate::source::LineIndex;
+
+/// The most findings a report keeps (all are counted). High enough for a broken 50 MB
+/// file to list most of them, bounded so memory stays bounded.
+pub const MAX_FINDINGS: usize = 200_000;
+/// Findings per page of the list.
+pub const PAGE_SIZE: usize = 100;
+/// Lines the validator reads between checks of the clock.
+pub const LINES_PER_FEED: usize = 4_000;
+/// Changed lines the fix preview lists (the rest are counted).
+pub const MAX_CHANGES_SHOWN: usize = 200;
 
 /// Where the checked bytes came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     /// Text pasted into the text area (no file name, so no file-name checks).
     Pasted,
-    /// A file chosen in the file input, with its name.
+    /// A file the user chose or dropped, with its name.
     File(String),
 }
 
-/// One finding as the page shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FindingRow {
-    /// The stable finding code, e.g. `iccid-length`.
-    pub code: String,
-    /// 1-based physical line, when the finding has one.
-    pub line: Option<u32>,
-    /// 1-based column, when the finding has one.
-    pub column: Option<u32>,
-    /// The message in the user's language.
-    pub message: String,
+impl Source {
+    /// The name in reports and messages to the embedding page (`-` for pasted text, as the
+    /// command line names standard input).
+    pub fn file_name(&self) -> &str {
+        match self {
+            Source::Pasted => "-",
+            Source::File(name) => name,
+        }
+    }
+
+    /// Names what was checked, e.g. `File “pool.csv”` or `Pasted text`.
+    pub fn label(&self, lang: Lang) -> String {
+        match self {
+            Source::Pasted => t(lang, Label::PastedText).to_owned(),
+            Source::File(name) => tf(lang, Label::FileNamed, &[("name", name)]),
+        }
+    }
+
+    /// The validator's options for this source.
+    pub fn options(&self) -> Options {
+        Options {
+            file_name: match self {
+                Source::Pasted => None,
+                Source::File(name) => Some(name.clone()),
+            },
+            max_findings: MAX_FINDINGS,
+            ..Options::default()
+        }
+    }
 }
 
-/// The result of one check, ready to render.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
+/// One checked file: its bytes (for the source view and the fix) and its report.
+#[derive(Debug)]
+pub struct Checked {
     pub source: Source,
-    pub valid: bool,
-    /// Number of activation-code lines, valid or not.
-    pub codes: usize,
-    pub findings: Vec<FindingRow>,
+    pub bytes: Arc<Vec<u8>>,
+    pub report: Report,
+    lines: OnceLock<LineIndex>,
 }
 
-impl Outcome {
-    /// Builds the view of a validator report.
-    pub fn from_report(source: Source, report: &Report, lang: Lang) -> Self {
-        let findings = report
-            .findings
-            .iter()
-            .map(|finding| FindingRow {
-                code: finding.code.as_str().to_owned(),
-                line: finding.line,
-                column: finding.column,
-                message: finding.message(lang),
-            })
-            .collect();
+impl Checked {
+    pub fn new(source: Source, bytes: Arc<Vec<u8>>, report: Report) -> Self {
         Self {
             source,
-            valid: report.is_valid(),
-            codes: report.codes,
-            findings,
+            bytes,
+            report,
+            lines: OnceLock::new(),
         }
     }
 
-    /// The one-word verdict the user reads first.
-    pub fn verdict(&self) -> &'static str {
-        if self.valid {
-            "Valid"
-        } else {
-            "Invalid"
-        }
+    /// Checks one input to completion.
+    pub fn check(source: Source, bytes: Arc<Vec<u8>>) -> Self {
+        let report = esim_csv::check(&bytes, &source.options());
+        Self::new(source, bytes, report)
     }
 
-    /// A machine-friendly form of the verdict, for CSS classes and `data-` attributes.
+    /// Where each line starts, built the first time the source view needs it.
+    pub fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(&self.bytes))
+    }
+
+    pub fn verdict(&self, lang: Lang) -> &'static str {
+        t(
+            lang,
+            if self.report.is_valid() {
+                Label::Valid
+            } else {
+                Label::Invalid
+            },
+        )
+    }
+
+    /// `valid` or `invalid`, for CSS classes and `data-` attributes.
     pub fn verdict_key(&self) -> &'static str {
-        if self.valid {
+        if self.report.is_valid() {
             "valid"
         } else {
             "invalid"
         }
     }
 
-    /// Names what was checked, e.g. `File "pool.csv"` or `Pasted text`.
-    pub fn source_label(&self) -> String {
+    /// One sentence for the live region.
+    pub fn summary(&self, lang: Lang) -> String {
+        tf(
+            lang,
+            Label::Summary,
+            &[
+                ("name", &self.source.label(lang)),
+                ("verdict", self.verdict(lang)),
+                ("codes", &number(lang, self.report.codes)),
+                ("errors", &number(lang, self.report.errors())),
+                ("warnings", &number(lang, self.report.warnings())),
+            ],
+        )
+    }
+
+    /// The pool name to start with: the file name without `.csv`.
+    pub fn default_pool_name(&self) -> String {
         match &self.source {
-            Source::Pasted => "Pasted text".to_owned(),
-            Source::File(name) => format!("File \u{201c}{name}\u{201d}"),
+            Source::Pasted => String::new(),
+            Source::File(name) => stem(name).to_owned(),
+        }
+    }
+
+    /// The first label of the SM-DP+ address, the other name a pool could get.
+    pub fn smdp_label(&self) -> Option<String> {
+        self.report
+            .smdp_address
+            .as_ref()
+            .map(|address| address.first_label().to_owned())
+    }
+
+    /// Each code found, with its severity and how often (all findings are counted, also
+    /// those past [`MAX_FINDINGS`]).
+    pub fn counts(&self) -> Vec<(Code, Severity, usize)> {
+        self.report
+            .counts
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(code, n)| (*code, code.severity(), *n))
+            .collect()
+    }
+
+    /// The codes of the listed findings, for the filter.
+    pub fn listed_codes(&self) -> Vec<Code> {
+        let codes: BTreeSet<&'static str> = self
+            .report
+            .findings
+            .iter()
+            .map(|f| f.code.as_str())
+            .collect();
+        codes.into_iter().filter_map(Code::from_name).collect()
+    }
+
+    /// The indices of the findings with this code (every finding for `None`).
+    pub fn filtered(&self, code: Option<Code>) -> Vec<u32> {
+        self.report
+            .findings
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| code.is_none_or(|c| f.code == c))
+            .map(|(i, _)| i as u32)
+            .collect()
+    }
+
+    /// The finding rows of one page of `indices`, messages in `lang`.
+    pub fn rows(&self, indices: &[u32], page: usize, lang: Lang) -> Vec<FindingRow> {
+        let range = page_range(indices.len(), page);
+        indices[range]
+            .iter()
+            .map(|&i| {
+                let finding = &self.report.findings[i as usize];
+                FindingRow {
+                    index: i,
+                    code: finding.code,
+                    line: finding.line,
+                    column: finding.column,
+                    message: finding.message(lang),
+                }
+            })
+            .collect()
+    }
+}
+
+/// One finding as the list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindingRow {
+    /// Its index in the report.
+    pub index: u32,
+    pub code: Code,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    pub message: String,
+}
+
+/// The number of pages for `total` findings (at least one).
+pub fn page_count(total: usize) -> usize {
+    total.div_ceil(PAGE_SIZE).max(1)
+}
+
+/// The findings on page `page` (0-based), clamped to the last page.
+pub fn page_range(total: usize, page: usize) -> std::ops::Range<usize> {
+    let page = page.min(page_count(total) - 1);
+    let start = page * PAGE_SIZE;
+    start..(start + PAGE_SIZE).min(total)
+}
+
+/// Checks several inputs together, so an ICCID repeated in a later file is found.
+pub fn check_together(inputs: Vec<(Source, Arc<Vec<u8>>)>) -> Vec<Checked> {
+    let mut batch = Batch::new();
+    inputs
+        .into_iter()
+        .map(|(source, bytes)| {
+            let report = batch.check(&bytes, &source.options());
+            Checked::new(source, bytes, report)
+        })
+        .collect()
+}
+
+/// A validation run in steps, so the page can paint and answer between them.
+#[derive(Debug)]
+pub struct Stepper {
+    source: Source,
+    bytes: Arc<Vec<u8>>,
+    validator: Option<Validator>,
+}
+
+/// What one step gave.
+#[derive(Debug)]
+pub enum Step {
+    /// Bytes read so far.
+    Reading(usize),
+    Done(Checked),
+}
+
+impl Stepper {
+    pub fn new(source: Source, bytes: Arc<Vec<u8>>) -> Self {
+        let validator = Some(Validator::new(source.options()));
+        Self {
+            source,
+            bytes,
+            validator,
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Reads up to `lines` more lines; the last step returns the checked file.
+    pub fn step(&mut self, lines: usize) -> Step {
+        let validator = self.validator.as_mut().expect("stepped after the end");
+        if validator.feed(&self.bytes, lines) {
+            let report = self.validator.take().expect("present").finish(&self.bytes);
+            Step::Done(Checked::new(
+                self.source.clone(),
+                self.bytes.clone(),
+                report,
+            ))
+        } else {
+            Step::Reading(validator.bytes_read())
         }
     }
 }
 
-/// Checks text pasted into the page. Pasted text has no file name, so the validator skips
-/// the file-extension check.
-pub fn check_pasted(text: &str) -> Outcome {
-    let report = esim_csv::check(text.as_bytes(), &Options::default());
-    Outcome::from_report(Source::Pasted, &report, Lang::En)
+/// The outcome of "fix every safe problem".
+#[derive(Debug)]
+pub struct Repair {
+    /// The repaired file.
+    pub bytes: Arc<Vec<u8>>,
+    /// The report on the repaired file.
+    pub report: Report,
+    /// Lines removed or edited.
+    pub changes: Vec<Change>,
+    /// File-wide fixes applied (byte-order mark, line breaks), without repeats.
+    pub file_wide: Vec<Fix>,
+    /// The name of the repaired file: the pool name and `.csv`.
+    pub file_name: String,
+    /// When the repaired file must be split: the parts, or the report on what blocks it.
+    pub split: Option<Result<Vec<Part>, Box<Report>>>,
 }
 
-/// Checks the bytes of a chosen file, as read, without decoding them first (the validator
-/// reports encoding problems itself).
-pub fn check_file(name: &str, bytes: &[u8]) -> Outcome {
-    let options = Options {
-        file_name: Some(name.to_owned()),
-        ..Options::default()
-    };
-    let report = esim_csv::check(bytes, &options);
-    Outcome::from_report(Source::File(name.to_owned()), &report, Lang::En)
+impl Repair {
+    /// Applies every safe fix; splits when the result has more than 1,000 codes or more
+    /// than one SM-DP+ address.
+    pub fn new(checked: &Checked, pool_name: &str) -> Self {
+        let options = checked.source.options();
+        let fixed = esim_csv::fix(&checked.bytes, &options);
+        let changes = fixed.changes(&checked.bytes);
+        let mut file_wide = Vec::new();
+        for finding in &fixed.applied {
+            if let Some(fix @ (Fix::RemoveBom | Fix::NormalizeLineEndings { .. })) = &finding.fix {
+                if !file_wide.contains(fix) {
+                    file_wide.push(fix.clone());
+                }
+            }
+        }
+        let name = pool_file_stem(pool_name, &checked.source);
+        let file_name = format!("{name}.csv");
+        let needs_split =
+            fixed.report.codes > esim_csv::MAX_CODES || fixed.report.count(Code::SecondSmdp) > 0;
+        let split = needs_split.then(|| {
+            let options = Options {
+                file_name: Some(file_name.clone()),
+                ..options.clone()
+            };
+            esim_csv::split(&checked.bytes, &options, esim_csv::MAX_CODES)
+                .map_err(|error| error.report)
+        });
+        Self {
+            bytes: Arc::new(fixed.bytes),
+            report: fixed.report,
+            changes,
+            file_wide,
+            file_name,
+            split,
+        }
+    }
+}
+
+/// The stem for downloaded files: the pool name when there is one (characters that file
+/// systems refuse replaced), else the file's own stem, else `codes`.
+pub fn pool_file_stem(pool_name: &str, source: &Source) -> String {
+    let cleaned: String = pool_name
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if !cleaned.is_empty() {
+        return stem(&cleaned).to_owned();
+    }
+    match source {
+        Source::File(name) if !stem(name).is_empty() => stem(name).to_owned(),
+        _ => "codes".to_owned(),
+    }
+}
+
+/// The report as the command line's JSON (`esim-csv check --format json`, one line).
+pub fn report_json(report: &Report, lang: Lang) -> Vec<u8> {
+    let mut json = serde_json::to_vec(&report.to_json(lang)).expect("a report serialises");
+    json.push(b'\n');
+    json
+}
+
+/// A file name without a final `.csv` (any case).
+fn stem(name: &str) -> &str {
+    let cut = name.len().saturating_sub(4);
+    match name.get(cut..) {
+        Some(ext) if ext.eq_ignore_ascii_case(".csv") => &name[..cut],
+        _ => name,
+    }
 }
 
 /// Renders an optional 1-based position; an absent one is shown as a dash.
@@ -109,48 +377,149 @@ pub fn position_label(position: Option<u32>) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn pasted_text_is_checked_without_a_file_name() {
-        let outcome = check_pasted("smdp.example.com\n8946000000000000014,ABCD-1234-XYZ\n");
-        assert_eq!(outcome.source, Source::Pasted);
-        assert_eq!(outcome.source_label(), "Pasted text");
+    const VALID: &[u8] = b"smdp.example.com\n8946000000000000014,ABCD-1234-XYZ\n";
+
+    fn file(name: &str, bytes: &[u8]) -> Checked {
+        Checked::check(Source::File(name.into()), Arc::new(bytes.to_vec()))
     }
 
     #[test]
-    fn file_outcome_names_the_file() {
-        let outcome = check_file("pool.csv", b"smdp.example.com\n");
-        assert_eq!(outcome.source, Source::File("pool.csv".to_owned()));
-        assert_eq!(outcome.source_label(), "File \u{201c}pool.csv\u{201d}");
+    fn sources_are_named_in_both_languages() {
+        assert_eq!(Source::Pasted.label(Lang::En), "Pasted text");
+        assert_eq!(Source::Pasted.label(Lang::Sv), "Inklistrad text");
+        let pool = Source::File("pool.csv".into());
+        assert_eq!(pool.label(Lang::En), "File \u{201c}pool.csv\u{201d}");
+        assert_eq!(pool.options().file_name.as_deref(), Some("pool.csv"));
+        assert_eq!(Source::Pasted.options().file_name, None);
+        assert_eq!(pool.options().max_findings, MAX_FINDINGS);
     }
 
     #[test]
-    fn verdict_follows_validity() {
-        let mut outcome = check_pasted("");
-        outcome.valid = true;
+    fn verdict_and_summary_follow_the_report() {
+        let valid = file("pool.csv", VALID);
         assert_eq!(
-            (outcome.verdict(), outcome.verdict_key()),
+            (valid.verdict(Lang::En), valid.verdict_key()),
             ("Valid", "valid")
         );
-        outcome.valid = false;
         assert_eq!(
-            (outcome.verdict(), outcome.verdict_key()),
-            ("Invalid", "invalid")
+            valid.summary(Lang::En),
+            "File \u{201c}pool.csv\u{201d}: Valid, 1 codes, 0 errors, 0 warnings."
+        );
+        let invalid = file("pool.txt", VALID);
+        assert_eq!(invalid.verdict(Lang::Sv), "Ogiltig");
+        assert_eq!(invalid.verdict_key(), "invalid");
+    }
+
+    #[test]
+    fn pool_names_come_from_the_file_or_the_smdp_address() {
+        let checked = file("UnlimitedDataSkynet.CSV", VALID);
+        assert_eq!(checked.default_pool_name(), "UnlimitedDataSkynet");
+        assert_eq!(checked.smdp_label().as_deref(), Some("smdp"));
+        assert_eq!(pool_file_stem(" a/b.csv ", &checked.source), "a_b");
+        assert_eq!(pool_file_stem("", &checked.source), "UnlimitedDataSkynet");
+        assert_eq!(pool_file_stem("", &Source::Pasted), "codes");
+    }
+
+    #[test]
+    fn files_checked_together_find_cross_file_duplicates() {
+        let checked = check_together(vec![
+            (Source::File("a.csv".into()), Arc::new(VALID.to_vec())),
+            (Source::File("b.csv".into()), Arc::new(VALID.to_vec())),
+        ]);
+        assert!(checked[0].report.is_valid());
+        assert_eq!(checked[1].report.count(Code::IccidDuplicate), 1);
+    }
+
+    #[test]
+    fn findings_are_paged_and_filtered() {
+        let mut text = String::from("smdp.example.com\n");
+        for i in 0..250 {
+            text.push_str(&format!("12345{i},ABC\n"));
+        }
+        text.push_str("8946000000000000014,abc\n");
+        let checked = file("many.csv", text.as_bytes());
+        let all = checked.filtered(None);
+        assert_eq!(all.len(), checked.report.findings.len());
+        let lengths = checked.filtered(Some(Code::IccidLength));
+        assert_eq!(lengths.len(), 250);
+        assert_eq!(page_count(250), 3);
+        assert_eq!(page_range(250, 2), 200..250);
+        assert_eq!(page_range(250, 9), 200..250, "clamped to the last page");
+        assert_eq!(page_range(0, 0), 0..0);
+        let rows = checked.rows(&lengths, 1, Lang::Sv);
+        assert_eq!(rows.len(), PAGE_SIZE);
+        assert_eq!(rows[0].line, Some(102));
+        assert_eq!(rows[0].code, Code::IccidLength);
+        assert!(rows[0].message.contains("siffror"), "{}", rows[0].message);
+        assert!(checked.listed_codes().contains(&Code::MatchingIdLowercase));
+        let counts = checked.counts();
+        assert!(counts.contains(&(Code::IccidLength, Severity::Error, 250)));
+    }
+
+    #[test]
+    fn stepping_gives_the_same_report_as_one_check() {
+        let mut text = String::from("smdp.example.com\n");
+        for i in 0..1_500u64 {
+            text.push_str(&format!("{:019},ID{i}\n", 8_946_000_000_000_000_000 + i));
+        }
+        let bytes = Arc::new(text.into_bytes());
+        let source = Source::File("big.csv".into());
+        let mut stepper = Stepper::new(source.clone(), bytes.clone());
+        let mut steps = 0;
+        let checked = loop {
+            steps += 1;
+            match stepper.step(100) {
+                Step::Reading(read) => assert!(read <= stepper.total()),
+                Step::Done(checked) => break checked,
+            }
+        };
+        assert!(steps > 10);
+        assert_eq!(checked.report, esim_csv::check(&bytes, &source.options()));
+        assert_eq!(checked.report.count(Code::TooManyCodes), 1);
+    }
+
+    #[test]
+    fn the_repair_lists_changes_and_file_wide_fixes() {
+        let bytes = b"\xEF\xBB\xBFsmdp.example.com\r\n 8946000000000000014 ,ABC\r\n\r\n";
+        let checked = file("pool.csv", bytes);
+        let repair = Repair::new(&checked, "Pool");
+        assert_eq!(repair.file_name, "Pool.csv");
+        assert!(repair.report.is_valid(), "{:?}", repair.report.findings);
+        assert_eq!(repair.file_wide, [Fix::RemoveBom]);
+        assert_eq!(repair.changes[0].line, 2);
+        assert_eq!(
+            repair.changes[0].after.as_deref(),
+            Some("8946000000000000014,ABC")
+        );
+        assert!(repair.split.is_none());
+    }
+
+    #[test]
+    fn big_or_mixed_files_are_split() {
+        let mut text = String::from("smdp.example.com\n");
+        for i in 0..1_500u64 {
+            text.push_str(&format!("{:019},ID{i}\n", 8_946_000_000_000_000_000 + i));
+        }
+        let checked = file("big.csv", text.as_bytes());
+        let repair = Repair::new(&checked, "Skynet");
+        let parts = repair.split.unwrap().unwrap();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].codes + parts[1].codes, 1_500);
+        assert!(
+            parts[0].file_name.starts_with("Skynet"),
+            "{}",
+            parts[0].file_name
         );
     }
 
     #[test]
-    fn findings_are_copied_from_the_report() {
-        let input = b"smdp.example.com\n89460000000000000,ABCD-1234-XYZ\n";
-        let report = esim_csv::check(input, &Options::default());
-        let outcome = Outcome::from_report(Source::Pasted, &report, Lang::En);
-        assert_eq!(outcome.valid, report.is_valid());
-        assert_eq!(outcome.codes, report.codes);
-        assert_eq!(outcome.findings.len(), report.findings.len());
-        for (row, finding) in outcome.findings.iter().zip(&report.findings) {
-            assert_eq!(row.code, finding.code.as_str());
-            assert_eq!((row.line, row.column), (finding.line, finding.column));
-            assert_eq!(row.message, finding.message(Lang::En));
-        }
+    fn the_json_report_is_the_command_lines() {
+        let checked = file("pool.csv", VALID);
+        let json: serde_json::Value =
+            serde_json::from_slice(&report_json(&checked.report, Lang::En)).unwrap();
+        assert_eq!(json["valid"], true);
+        assert_eq!(json["file"], "pool.csv");
+        assert_eq!(json["codes"], 1);
     }
 
     #[test]

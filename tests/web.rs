@@ -11,8 +11,8 @@ use leptos::task::tick;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{
-    DataTransfer, Element, Event, EventInit, File, HtmlElement, HtmlInputElement,
-    HtmlTextAreaElement,
+    DataTransfer, DragEvent, DragEventInit, Element, Event, EventInit, File, HtmlElement,
+    HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement,
 };
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -25,16 +25,21 @@ const VALID: &str = "smdp.example.com\n\
 async fn the_page_says_files_stay_in_the_browser() {
     let page = Page::mount();
     assert!(page.text(testid::PRIVACY).contains("never leave"));
+    assert!(page.text(testid::PRIVACY).contains("offline"));
     assert!(
         page.find(testid::RESULT).is_none(),
         "no result before a check"
     );
     let file = page.get(testid::FILE);
     assert_eq!(file.get_attribute("type").as_deref(), Some("file"));
+    assert!(file.has_attribute("multiple"));
     assert_eq!(
         file.get_attribute("accept").as_deref(),
         Some(".csv,text/csv")
     );
+    let drop = page.get(testid::DROP);
+    assert_eq!(drop.get_attribute("tabindex").as_deref(), Some("0"));
+    assert_eq!(drop.get_attribute("role").as_deref(), Some("button"));
 }
 
 #[wasm_bindgen_test]
@@ -42,13 +47,18 @@ async fn pasted_valid_text_is_valid() {
     let page = Page::mount();
     page.paste(VALID);
     page.click(testid::CHECK);
-    tick().await;
+    page.wait_for(testid::RESULT).await;
 
     assert_eq!(page.text(testid::VERDICT), "Valid");
     assert_eq!(page.text(testid::CODE_COUNT), "2");
+    assert_eq!(page.text(testid::SMDP), "smdp.example.com");
     assert_eq!(page.text(testid::SOURCE), "Pasted text");
     assert!(page.find(testid::NO_FINDINGS).is_some());
     assert!(page.find(testid::FINDINGS).is_none());
+    assert!(
+        page.text(testid::ANNOUNCE).contains("Valid"),
+        "the verdict is announced"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -56,10 +66,11 @@ async fn pasted_bad_iccid_shows_a_finding_with_its_position() {
     let page = Page::mount();
     page.paste("smdp.example.com\n894600000000014,ABCD-1234-XYZ\n");
     page.click(testid::CHECK);
-    tick().await;
+    page.wait_for(testid::RESULT).await;
 
     assert_eq!(page.text(testid::VERDICT), "Invalid");
     assert_eq!(page.text(testid::CODE_COUNT), "1");
+    assert_eq!(page.text(testid::ERROR_COUNT), "1");
     let rows = page.findings();
     assert_eq!(rows.len(), 1, "{rows:?}");
     let [code, line, column, message] = &rows[0];
@@ -68,13 +79,14 @@ async fn pasted_bad_iccid_shows_a_finding_with_its_position() {
         ("iccid-length", "2", "1")
     );
     assert!(message.contains("894600000000014"), "{message}");
+    assert_eq!(page.all(testid::COUNT_ROW).len(), 1);
 }
 
 #[wasm_bindgen_test]
 async fn a_chosen_file_is_read_as_bytes_and_checked() {
     let page = Page::mount();
     // Invalid UTF-8 on line 2: only the raw bytes can show it.
-    page.choose_file("pool.csv", b"smdp.example.com\n8946\xFF000000000000014,A\n")
+    page.choose_files(&[("pool.csv", b"smdp.example.com\n8946\xFF000000000000014,A\n")])
         .await;
     page.wait_for(testid::RESULT).await;
 
@@ -86,18 +98,208 @@ async fn a_chosen_file_is_read_as_bytes_and_checked() {
 }
 
 #[wasm_bindgen_test]
+async fn several_chosen_files_are_checked_together() {
+    let page = Page::mount();
+    page.choose_files(&[("a.csv", VALID.as_bytes()), ("b.csv", VALID.as_bytes())])
+        .await;
+    page.wait_for(testid::RESULT).await;
+    let verdicts: Vec<String> = page.texts(testid::VERDICT);
+    assert_eq!(verdicts, ["Valid", "Invalid"]);
+    assert!(page
+        .findings()
+        .iter()
+        .all(|[code, ..]| code == "iccid-duplicate"));
+}
+
+#[wasm_bindgen_test]
+async fn dropped_files_are_checked_together() {
+    let page = Page::mount();
+    let transfer = DataTransfer::new().unwrap();
+    for (name, bytes) in [("one.csv", VALID), ("two.csv", VALID)] {
+        transfer
+            .items()
+            .add_with_file(&file(name, bytes.as_bytes()))
+            .unwrap();
+    }
+    let init = DragEventInit::new();
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    init.set_data_transfer(Some(&transfer));
+    let event = DragEvent::new_with_event_init_dict("drop", &init).unwrap();
+    page.get(testid::DROP).dispatch_event(&event).unwrap();
+    page.wait_for(testid::RESULT).await;
+    assert_eq!(
+        page.texts(testid::SOURCE),
+        [
+            "File \u{201c}one.csv\u{201d}",
+            "File \u{201c}two.csv\u{201d}"
+        ]
+    );
+    assert_eq!(page.finding_codes(), ["iccid-duplicate", "iccid-duplicate"]);
+}
+
+#[wasm_bindgen_test]
+async fn the_pool_name_defaults_to_the_file_name_or_the_smdp_label() {
+    let page = Page::mount();
+    page.choose_files(&[("UnlimitedDataSkynet.csv", VALID.as_bytes())])
+        .await;
+    page.wait_for(testid::RESULT).await;
+    let name: HtmlInputElement = page.get(testid::POOL_NAME).unchecked_into();
+    assert_eq!(name.value(), "UnlimitedDataSkynet");
+    assert_eq!(page.text(testid::USE_SMDP_NAME), "Use \u{201c}smdp\u{201d}");
+    page.click(testid::USE_SMDP_NAME);
+    tick().await;
+    assert_eq!(name.value(), "smdp");
+}
+
+#[wasm_bindgen_test]
 async fn checking_again_replaces_the_result() {
     let page = Page::mount();
     page.click(testid::CHECK);
-    tick().await;
+    page.wait_for(testid::RESULT).await;
     assert_eq!(page.text(testid::VERDICT), "Invalid");
     assert_eq!(page.findings()[0][0], "file-empty");
 
     page.paste(VALID);
     page.click(testid::CHECK);
-    tick().await;
-    assert_eq!(page.text(testid::VERDICT), "Valid");
+    page.wait_for_text(testid::VERDICT, "Valid").await;
     assert!(page.findings().is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn findings_are_paged_and_filtered_by_code() {
+    let page = Page::mount();
+    let mut text = String::from("smdp.example.com\n");
+    for i in 0..250 {
+        text.push_str(&format!("12345{i},ABC\n"));
+    }
+    text.push_str("8946000000000000014,abc\n");
+    page.paste(&text);
+    page.click(testid::CHECK);
+    page.wait_for(testid::FINDINGS).await;
+
+    assert_eq!(page.findings().len(), 100);
+    assert_eq!(page.text(testid::PAGE_INFO), "Findings 1–100 of 251");
+    page.click(testid::NEXT_PAGE);
+    page.wait_for_text(testid::PAGE_INFO, "Findings 101–200 of 251")
+        .await;
+    assert_eq!(page.findings()[0][1], "102");
+    page.click(testid::NEXT_PAGE);
+    page.wait_for_text(testid::PAGE_INFO, "Findings 201–251 of 251")
+        .await;
+    assert_eq!(page.findings().len(), 51);
+
+    page.select(testid::FILTER, "matching-id-lowercase");
+    page.wait_for_text(testid::PAGE_INFO, "Findings 1–1 of 1")
+        .await;
+    assert_eq!(page.finding_codes(), ["matching-id-lowercase"]);
+    page.select(testid::FILTER, "");
+    page.wait_for_text(testid::PAGE_INFO, "Findings 1–100 of 251")
+        .await;
+}
+
+#[wasm_bindgen_test]
+async fn a_clicked_finding_shows_its_line_with_the_value_marked() {
+    let page = Page::mount();
+    // 100,000 lines; the bad one near the end.
+    let mut text = String::from("smdp.example.com\n");
+    for i in 0..99_998u64 {
+        text.push_str(&format!("{},M{i}\n", iccid(i)));
+    }
+    text.push_str("8946000000000000014,BAD ID\n");
+    page.choose_files(&[("big.csv", text.as_bytes())]).await;
+    page.wait_for(testid::FINDINGS).await;
+    let buttons = page.all(testid::SHOW_LINE);
+    let last = buttons.last().unwrap().clone();
+    assert_eq!(last.text_content().unwrap(), "100000");
+    assert_eq!(
+        last.get_attribute("aria-label").as_deref(),
+        Some("Show line 100000 in the file")
+    );
+    last.unchecked_into::<HtmlElement>().click();
+    page.wait_for(testid::SOURCE_VIEW).await;
+    sleep_ms(50).await;
+
+    assert_eq!(page.text(testid::SOURCE_HEADING), "The file at line 100000");
+    assert_eq!(page.text(testid::SOURCE_MARK), "BAD ID");
+    let lines = page.all(testid::SOURCE_LINE);
+    assert!(lines.len() < 60, "{} lines rendered", lines.len());
+    assert!(lines
+        .iter()
+        .any(|line| line.get_attribute("data-line").as_deref() == Some("100000")));
+    let view = page.get(testid::SOURCE_VIEW);
+    assert_eq!(view.get_attribute("tabindex").as_deref(), Some("0"));
+    assert!(view.scroll_top() > 0, "scrolled to the line");
+
+    // Scrolling to the top renders the first lines instead.
+    view.set_scroll_top(0);
+    view.dispatch_event(&Event::new("scroll").unwrap()).unwrap();
+    sleep_ms(50).await;
+    let first = page.all(testid::SOURCE_LINE)[0]
+        .get_attribute("data-line")
+        .unwrap();
+    assert_eq!(first, "1");
+}
+
+#[wasm_bindgen_test]
+async fn the_fix_shows_what_changed_and_checks_again() {
+    let page = Page::mount();
+    let bytes =
+        b"\xEF\xBB\xBFsmdp.example.com\n 8946000000000000014 ,ABCD\n8946000000000000022;ABCE\n\n\n";
+    page.choose_files(&[("messy.csv", bytes)]).await;
+    page.wait_for(testid::RESULT).await;
+    assert_eq!(page.text(testid::VERDICT), "Invalid");
+    page.click(testid::FIX);
+    page.wait_for(testid::FIX_PREVIEW).await;
+
+    assert_eq!(
+        page.text(testid::FIXED_VERDICT),
+        "After the fix the file is: Valid"
+    );
+    let wide = page.texts(testid::FIX_FILE_WIDE);
+    assert_eq!(wide.len(), 1, "{wide:?}");
+    assert!(wide[0].starts_with("Whole file:"), "{wide:?}");
+    let changes = page.texts(testid::FIX_CHANGE);
+    assert!(changes.len() >= 3, "{changes:?}");
+    assert!(
+        changes[0].contains("8946000000000000014,ABCD"),
+        "{changes:?}"
+    );
+    assert!(changes.iter().any(|c| c.contains("removed")), "{changes:?}");
+    assert!(page.find(testid::DOWNLOAD_FIXED).is_some());
+    assert!(page.find(testid::DOWNLOAD_PARTS).is_none());
+}
+
+#[wasm_bindgen_test]
+async fn the_language_switch_translates_labels_and_findings() {
+    let page = Page::mount();
+    page.paste("smdp.example.com\n894600000000014,ABCD-1234-XYZ\n");
+    page.click(testid::CHECK);
+    page.wait_for(testid::RESULT).await;
+    assert_eq!(page.text(testid::LANG_SWITCH), "Svenska");
+
+    page.click(testid::LANG_SWITCH);
+    page.wait_for_text(testid::VERDICT, "Ogiltig").await;
+    assert_eq!(page.text(testid::LANG_SWITCH), "English");
+    assert_eq!(page.text(testid::SOURCE), "Inklistrad text");
+    assert!(page.text(testid::PRIVACY).contains("webbläsare"));
+    let message = &page.findings()[0][3];
+    assert!(message.contains("siffror"), "{message}");
+    assert_eq!(
+        leptos::prelude::document()
+            .document_element()
+            .unwrap()
+            .get_attribute("lang")
+            .as_deref(),
+        Some("sv")
+    );
+    assert_eq!(
+        storage().get_item("esim-console.lang").unwrap().as_deref(),
+        Some("sv")
+    );
+
+    page.click(testid::LANG_SWITCH);
+    page.wait_for_text(testid::VERDICT, "Invalid").await;
 }
 
 /// The app mounted into its own element, so tests do not see each other's DOM.
@@ -107,6 +309,8 @@ struct Page {
 
 impl Page {
     fn mount() -> Self {
+        // English, whatever an earlier test chose.
+        storage().set_item("esim-console.lang", "en").unwrap();
         let document = leptos::prelude::document();
         let root = document.create_element("div").unwrap();
         document.body().unwrap().append_child(&root).unwrap();
@@ -148,12 +352,12 @@ impl Page {
         area.dispatch_event(&event).unwrap();
     }
 
-    /// Chooses a file in the file input, as the browser does after the file picker closes.
-    async fn choose_file(&self, name: &str, bytes: &[u8]) {
-        let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
-        let file = File::new_with_u8_array_sequence(&parts, name).unwrap();
+    /// Chooses files in the file input, as the browser does after the file picker closes.
+    async fn choose_files(&self, files: &[(&str, &[u8])]) {
         let transfer = DataTransfer::new().unwrap();
-        transfer.items().add_with_file(&file).unwrap();
+        for (name, bytes) in files {
+            transfer.items().add_with_file(&file(name, bytes)).unwrap();
+        }
         let input: HtmlInputElement = self.get(testid::FILE).unchecked_into();
         input.set_files(transfer.files().as_ref());
         let init = EventInit::new();
@@ -162,16 +366,61 @@ impl Page {
         input.dispatch_event(&event).unwrap();
     }
 
+    /// Selects an option and fires `change`.
+    fn select(&self, id: &str, value: &str) {
+        let select: HtmlSelectElement = self.get(id).unchecked_into();
+        select.set_value(value);
+        let init = EventInit::new();
+        init.set_bubbles(true);
+        let event = Event::new_with_event_init_dict("change", &init).unwrap();
+        select.dispatch_event(&event).unwrap();
+    }
+
+    fn all(&self, id: &str) -> Vec<Element> {
+        let nodes = self
+            .root
+            .query_selector_all(&format!("[data-testid=\"{id}\"]"))
+            .unwrap();
+        (0..nodes.length())
+            .map(|i| nodes.item(i).unwrap().unchecked_into())
+            .collect()
+    }
+
+    fn texts(&self, id: &str) -> Vec<String> {
+        self.all(id)
+            .iter()
+            .map(|e| e.text_content().unwrap_or_default().trim().to_owned())
+            .collect()
+    }
+
+    fn finding_codes(&self) -> Vec<String> {
+        self.findings().into_iter().map(|[code, ..]| code).collect()
+    }
+
+    /// Waits until the element shows exactly `expected`.
+    async fn wait_for_text(&self, id: &str, expected: &str) {
+        for _ in 0..300 {
+            if self.find(id).is_some() && self.text(id) == expected {
+                return;
+            }
+            sleep_ms(10).await;
+        }
+        panic!(
+            "[data-testid={id}] never showed {expected:?}; shows {:?}",
+            self.find(id).map(|_| self.text(id))
+        );
+    }
+
     /// Waits for an element that appears after asynchronous work (reading a file takes a
     /// few turns of the event loop, not just one `tick`).
     async fn wait_for(&self, id: &str) {
-        for _ in 0..200 {
+        for _ in 0..500 {
             if self.find(id).is_some() {
                 return;
             }
             sleep_ms(10).await;
         }
-        panic!("[data-testid={id}] did not appear within 2 s");
+        panic!("[data-testid={id}] did not appear within 5 s");
     }
 
     /// Each finding row as `[code, line, column, message]`.
@@ -198,6 +447,39 @@ impl Page {
             })
             .collect()
     }
+}
+
+/// A valid 19-digit ICCID (prefix 89, Luhn check digit), different for each `n`.
+fn iccid(n: u64) -> String {
+    let body = format!("894600{n:012}");
+    let sum: u32 = body
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 0 {
+                let d = d * 2;
+                if d > 9 {
+                    d - 9
+                } else {
+                    d
+                }
+            } else {
+                d
+            }
+        })
+        .sum();
+    format!("{body}{}", (10 - sum % 10) % 10)
+}
+
+fn file(name: &str, bytes: &[u8]) -> File {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    File::new_with_u8_array_sequence(&parts, name).unwrap()
+}
+
+fn storage() -> web_sys::Storage {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap()
 }
 
 async fn sleep_ms(ms: i32) {

@@ -1,0 +1,239 @@
+//! Every label of the page in English and Swedish.
+//!
+//! [`labels!`] expands to one `match` that returns both texts of a label side by side, so a
+//! label written in one language only does not compile; `every_label_is_translated` fails
+//! when a Swedish text is empty or equals the English one (but for [`SAME_IN_BOTH`]).
+//! Finding messages come from the validator (`Finding::message(lang)`), in the same
+//! language.
+//!
+//! Texts with `{name}` placeholders are filled with [`fill`].
+
+pub use esim_csv::Lang;
+
+/// The `localStorage` key that remembers the user's choice.
+pub const STORAGE_KEY: &str = "esim-console.lang";
+
+/// Labels that are the same word in both languages (names, formats).
+pub const SAME_IN_BOTH: &[Label] = &[Label::JsonFormat, Label::CsvFormat];
+
+macro_rules! labels {
+    ($($(#[$doc:meta])* $name:ident => $en:literal, $sv:literal;)*) => {
+        /// A text on the page.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Label {
+            $($(#[$doc])* $name,)*
+        }
+
+        impl Label {
+            /// Every label, for the translation test.
+            pub const ALL: &'static [Label] = &[$(Label::$name,)*];
+
+            /// The English and the Swedish text.
+            pub fn texts(self) -> (&'static str, &'static str) {
+                match self {
+                    $(Label::$name => ($en, $sv),)*
+                }
+            }
+        }
+    };
+}
+
+labels! {
+    Title => "Check eSIM activation codes", "Kontrollera aktiveringskoder för eSIM";
+    Privacy => "Files are checked here, in your browser, and never leave this device. Checking needs no network: it works offline.",
+        "Filerna kontrolleras här, i din webbläsare, och lämnar aldrig den här enheten. Kontrollen behöver inget nätverk: den fungerar offline.";
+    /// The language switch shows the other language's name.
+    SwitchLanguage => "Svenska", "English";
+    SwitchLanguageHint => "Visa sidan på svenska", "Show the page in English";
+    InputHeading => "Activation-code files", "Filer med aktiveringskoder";
+    DropZone => "Drop CSV files here, or press Enter to choose files",
+        "Släpp CSV-filer här, eller tryck Enter för att välja filer";
+    ChooseFiles => "Choose CSV files", "Välj CSV-filer";
+    ChooseHint => "Chosen files are checked at once; several files are checked together (an ICCID repeated in another file is found).",
+        "Valda filer kontrolleras direkt; flera filer kontrolleras tillsammans (ett ICCID som upprepas i en annan fil hittas).";
+    PasteLabel => "Or paste the text of a file", "Eller klistra in en fils text";
+    Check => "Check", "Kontrollera";
+    Checking => "Checking {name} …", "Kontrollerar {name} …";
+    Progress => "{read} of {total} MB read", "{read} av {total} MB lästa";
+    Cancel => "Cancel", "Avbryt";
+    Cancelled => "The check was cancelled.", "Kontrollen avbröts.";
+    PastedText => "Pasted text", "Inklistrad text";
+    FileNamed => "File “{name}”", "Fil ”{name}”";
+    Valid => "Valid", "Giltig";
+    Invalid => "Invalid", "Ogiltig";
+    Codes => "Activation codes", "Aktiveringskoder";
+    SmdpAddress => "SM-DP+ address", "SM-DP+-adress";
+    NoSmdpAddress => "none found", "ingen hittad";
+    Errors => "Errors", "Fel";
+    Warnings => "Warnings", "Varningar";
+    Summary => "{name}: {verdict}, {codes} codes, {errors} errors, {warnings} warnings.",
+        "{name}: {verdict}, {codes} koder, {errors} fel, {warnings} varningar.";
+    CountsCaption => "Findings by code", "Fynd per kod";
+    Code => "Code", "Kod";
+    Severity => "Severity", "Allvarlighet";
+    Count => "Count", "Antal";
+    SeverityError => "error", "fel";
+    SeverityWarning => "warning", "varning";
+    PoolName => "Pool name", "Poolnamn";
+    UseSmdpName => "Use “{label}”", "Använd ”{label}”";
+    FindingsCaption => "Findings", "Fynd";
+    Line => "Line", "Rad";
+    Column => "Column", "Kolumn";
+    Message => "Message", "Meddelande";
+    FilterLabel => "Show findings with code", "Visa fynd med koden";
+    AllCodes => "all codes", "alla koder";
+    PageInfo => "Findings {from}–{to} of {total}", "Fynd {from}–{to} av {total}";
+    Previous => "Previous page", "Föregående sida";
+    Next => "Next page", "Nästa sida";
+    Truncated => "Only the first {n} findings are listed; the counts above include every finding.",
+        "Bara de första {n} fynden listas; antalen ovan räknar alla fynd.";
+    NoFindings => "No findings.", "Inga fynd.";
+    ShowLine => "Show line {line} in the file", "Visa rad {line} i filen";
+    SourceHeading => "The file at line {line}", "Filen vid rad {line}";
+    SourceRegion => "Contents of {name}, line by line", "Innehållet i {name}, rad för rad";
+    FixAll => "Fix every safe problem", "Åtgärda alla säkra problem";
+    Fixing => "Fixing …", "Åtgärdar …";
+    FixHeading => "What the fix changed", "Vad åtgärden ändrade";
+    NothingToFix => "No safe fix applies to this file.", "Ingen säker åtgärd gäller den här filen.";
+    ChangedLines => "{n} lines changed or removed.", "{n} rader ändrade eller borttagna.";
+    MoreChanges => "… and {n} more.", "… och {n} till.";
+    Before => "Before", "Före";
+    After => "After", "Efter";
+    Removed => "removed", "borttagen";
+    FileWide => "Whole file", "Hela filen";
+    FixedVerdict => "After the fix the file is: {verdict}", "Efter åtgärden är filen: {verdict}";
+    LeftAfterFix => "{errors} errors are left for a person to correct.", "{errors} fel återstår att rätta för hand.";
+    DownloadFixed => "Download the repaired file", "Ladda ner den åtgärdade filen";
+    DownloadParts => "Download {n} split files (at most 1,000 codes and one SM-DP+ address each)",
+        "Ladda ner {n} delade filer (högst 1 000 koder och en SM-DP+-adress var)";
+    CannotSplit => "The file needs splitting, but {errors} errors must be corrected first.",
+        "Filen behöver delas, men {errors} fel måste rättas först.";
+    DownloadJson => "Download the report as JSON", "Ladda ner rapporten som JSON";
+    DownloadCsv => "Download the report as CSV", "Ladda ner rapporten som CSV";
+    JsonFormat => "JSON", "JSON";
+    CsvFormat => "CSV", "CSV";
+    TooLarge => "{name} is {size} MB; files over {max} MB are not read.",
+        "{name} är {size} MB; filer över {max} MB läses inte.";
+    BrowserError => "The browser could not read {name}: {detail}", "Webbläsaren kunde inte läsa {name}: {detail}";
+    Results => "Results", "Resultat";
+}
+
+impl Label {
+    /// The text in `lang`.
+    pub fn text(self, lang: Lang) -> &'static str {
+        let (en, sv) = self.texts();
+        match lang {
+            Lang::Sv => sv,
+            _ => en,
+        }
+    }
+}
+
+/// The text of `label` in `lang`.
+pub fn t(lang: Lang, label: Label) -> &'static str {
+    label.text(lang)
+}
+
+/// The text of `label` in `lang` with each `{name}` replaced by its value.
+pub fn tf(lang: Lang, label: Label, values: &[(&str, &str)]) -> String {
+    fill(label.text(lang), values)
+}
+
+/// Replaces each `{name}` in `template` by its value.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    let mut out = template.to_owned();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+/// The language to start with: the remembered choice, else the browser's language.
+pub fn initial(stored: Option<&str>, browser: Option<&str>) -> Lang {
+    stored.or(browser).map(Lang::from_tag).unwrap_or_default()
+}
+
+/// The other language (what the switch offers).
+pub fn other(lang: Lang) -> Lang {
+    match lang {
+        Lang::Sv => Lang::En,
+        _ => Lang::Sv,
+    }
+}
+
+/// A number the way the language writes it: `1,234,567` or `1 234 567`.
+pub fn number(lang: Lang, n: usize) -> String {
+    let digits = n.to_string();
+    let separator = match lang {
+        Lang::Sv => '\u{a0}',
+        _ => ',',
+    };
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(separator);
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_label_is_translated() {
+        for label in Label::ALL {
+            let (en, sv) = label.texts();
+            assert!(!en.trim().is_empty(), "{label:?} has no English text");
+            assert!(!sv.trim().is_empty(), "{label:?} has no Swedish text");
+            if !SAME_IN_BOTH.contains(label) {
+                assert_ne!(en, sv, "{label:?} is not translated");
+            }
+            // A placeholder in one language must be in the other.
+            let placeholders = |text: &str| {
+                let mut names: Vec<String> = text
+                    .split('{')
+                    .skip(1)
+                    .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned()))
+                    .collect();
+                names.sort();
+                names
+            };
+            assert_eq!(placeholders(en), placeholders(sv), "{label:?}");
+        }
+    }
+
+    #[test]
+    fn the_validator_speaks_both_languages() {
+        // Every finding message exists in Swedish too (the crate has its own test for each
+        // code; this one checks the console asks for the right language).
+        let report = esim_csv::check(b"smdp.example.com\n123,abc\n", &Default::default());
+        for finding in &report.findings {
+            assert_ne!(finding.message(Lang::En), finding.message(Lang::Sv));
+        }
+    }
+
+    #[test]
+    fn language_comes_from_the_choice_then_the_browser() {
+        assert_eq!(initial(None, Some("sv-SE")), Lang::Sv);
+        assert_eq!(initial(None, Some("en-GB")), Lang::En);
+        assert_eq!(initial(Some("en"), Some("sv-SE")), Lang::En);
+        assert_eq!(initial(Some("sv"), None), Lang::Sv);
+        assert_eq!(initial(None, None), Lang::En);
+        assert_eq!(other(Lang::En), Lang::Sv);
+        assert_eq!(other(Lang::Sv), Lang::En);
+    }
+
+    #[test]
+    fn placeholders_are_filled() {
+        assert_eq!(
+            tf(Lang::Sv, Label::ShowLine, &[("line", "7")]),
+            "Visa rad 7 i filen"
+        );
+        assert_eq!(number(Lang::En, 1_234_567), "1,234,567");
+        assert_eq!(number(Lang::Sv, 1000), "1\u{a0}000");
+        assert_eq!(number(Lang::En, 999), "999");
+    }
+}
