@@ -399,7 +399,7 @@ async fn fleet(db: &Db, n: usize) -> anyhow::Result<Vec<(String, String)>> {
         }
         q.execute(&mut *tx).await?;
     }
-    crate::assignments::refresh(&mut tx).await?;
+    crate::assignments::refresh(&mut tx, crate::assignments::Scope::All).await?;
     tx.commit().await?;
     Ok(devices)
 }

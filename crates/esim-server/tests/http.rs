@@ -14,6 +14,7 @@ on_both!(
     import_returns_warnings,
     json_create_rules,
     distribution,
+    scoped_targeting,
     roles,
     hostile_input,
     directory_and_audit,
@@ -460,6 +461,107 @@ async fn setup_fleet(t: &TestApp, devices: usize) -> (String, Vec<String>) {
         ids.push(d);
     }
     (g, ids)
+}
+
+/// The targeting refresh after a change looks at one pool (assignments) or one device
+/// (membership, retirement); the states of the others stay as they were, and the changed
+/// ones follow the rule, exclusions included.
+async fn scoped_targeting(b: Backend) {
+    let t = TestApp::new(b).await;
+    let (g, dev) = setup_fleet(&t, 2).await;
+    let h = t
+        .admin(
+            "POST",
+            "/v1.0/groups",
+            Some(json!({"displayName": "Excluded"})),
+        )
+        .await
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let a = create_pool(&t, "A", "a.example.com", 0, 2).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let p = create_pool(&t, "B", "b.example.com", 10, 2).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let include = |g: &str| json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": g}});
+    let exclude = |g: &str| json!({"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": g}});
+    t.admin(
+        "POST",
+        &format!("{POOLS}/{a}/assign"),
+        Some(json!({"assignments": [include(&g), exclude(&h)]})),
+    )
+    .await
+    .ok(200);
+    t.admin(
+        "POST",
+        &format!("{POOLS}/{p}/assign"),
+        Some(json!({"assignments": [include(&g)]})),
+    )
+    .await
+    .ok(200);
+    let states = |t: &TestApp| {
+        let pool = t.db.pool.clone();
+        async move {
+            let mut rows: Vec<(String, String, String)> = sqlx::query_as(
+                "SELECT pool_id, device_id, state FROM device_states ORDER BY pool_id, device_id",
+            )
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+            rows.sort();
+            rows
+        }
+    };
+    let mut want = vec![
+        (a.clone(), dev[0].clone(), "notEvaluated".to_owned()),
+        (a.clone(), dev[1].clone(), "notEvaluated".to_owned()),
+        (p.clone(), dev[0].clone(), "notEvaluated".to_owned()),
+        (p.clone(), dev[1].clone(), "notEvaluated".to_owned()),
+    ];
+    want.sort();
+    assert_eq!(states(&t).await, want);
+    // dev[1] joins the group excluded from A: it loses A only.
+    t.admin(
+        "POST",
+        &format!("/v1.0/groups/{h}/members/$ref"),
+        Some(json!({"@odata.id": dev[1].clone()})),
+    )
+    .await
+    .ok(204);
+    want.retain(|(pool, d, _)| !(pool == &a && d == &dev[1]));
+    assert_eq!(states(&t).await, want);
+    // B's assignments go: B's states go, A's stay.
+    t.admin(
+        "POST",
+        &format!("{POOLS}/{p}/assign"),
+        Some(json!({"assignments": []})),
+    )
+    .await
+    .ok(200);
+    want.retain(|(pool, _, _)| pool != &p);
+    assert_eq!(states(&t).await, want);
+    // dev[1] leaves the excluded group: A targets it again.
+    t.admin(
+        "DELETE",
+        &format!("/v1.0/groups/{h}/members/{}/$ref", dev[1]),
+        None,
+    )
+    .await
+    .ok(204);
+    want.push((a.clone(), dev[1].clone(), "notEvaluated".to_owned()));
+    want.sort();
+    assert_eq!(states(&t).await, want);
+    // dev[0] retired: its A state goes, dev[1]'s stays.
+    t.admin("POST", &format!("/v1.0/devices/{}/retire", dev[0]), None)
+        .await
+        .ok(200);
+    want.retain(|(_, d, _)| d != &dev[0]);
+    assert_eq!(states(&t).await, want);
 }
 
 async fn distribution(b: Backend) {

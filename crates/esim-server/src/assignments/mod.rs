@@ -23,37 +23,87 @@ pub fn targeted_sql(pool: &str, dev: &str) -> String {
     )
 }
 
+/// Which device states a [`refresh`] reconsiders: those that a change can have moved.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    /// Every pool and device (a group deleted: its members are gone by then).
+    All,
+    /// One pool's states (its assignments changed).
+    Pool(&'a str),
+    /// One device's states (its memberships or its retirement changed).
+    Device(&'a str),
+}
+
+impl Scope<'_> {
+    /// The SQL condition on these pool and device column expressions, with its parameter
+    /// as `$n`; `TRUE` for [`Scope::All`].
+    fn condition(&self, pool: &str, device: &str, n: usize) -> String {
+        match self {
+            Scope::All => "1 = 1".into(),
+            Scope::Pool(_) => format!("{pool} = ${n}"),
+            Scope::Device(_) => format!("{device} = ${n}"),
+        }
+    }
+
+    fn value(&self) -> Option<&str> {
+        match *self {
+            Scope::All => None,
+            Scope::Pool(v) | Scope::Device(v) => Some(v),
+        }
+    }
+}
+
 /// Brings device states in line with the assignments and groups: a newly targeted device
 /// gets `notEvaluated` (also after a removal: it will get a new code), and a
 /// `notEvaluated` device that is no longer targeted loses its state. Devices holding a code
-/// keep their state until their next check-in removes the profile.
-pub async fn refresh(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+/// keep their state until their next check-in removes the profile. Only the states of
+/// `scope` are reconsidered, so a change to one pool or one device costs the size of that
+/// pool or device, not of every assignment.
+pub async fn refresh(conn: &mut AnyConnection, scope: Scope<'_>) -> Result<(), sqlx::Error> {
     let now = util::now();
-    sqlx::query(&format!(
+    let insert_sql = format!(
         "INSERT INTO device_states (pool_id, device_id, state, created_at, modified_at) \
          SELECT DISTINCT a.pool_id, m.device_id, 'notEvaluated', $1, $1 FROM assignments a \
          JOIN dir_members m ON m.group_id = a.group_id JOIN dir_devices d ON d.id = m.device_id \
-         WHERE a.is_exclusion = 0 AND d.retired = 0 AND {} \
+         WHERE a.is_exclusion = 0 AND d.retired = 0 AND {} AND {} \
          ON CONFLICT (pool_id, device_id) DO NOTHING",
+        scope.condition("a.pool_id", "m.device_id", 2),
         targeted_sql("a.pool_id", "m.device_id")
-    ))
-    .bind(&now)
+    );
+    let q = sqlx::query(&insert_sql);
+    let q = q.bind(&now);
+    match scope.value() {
+        Some(v) => q.bind(v),
+        None => q,
+    }
     .execute(&mut *conn)
     .await?;
-    sqlx::query(&format!(
+    let revive_sql = format!(
         "UPDATE device_states SET state = 'notEvaluated', state_details = NULL, iccid = NULL, cellular_status = NULL, modified_at = $1 \
-         WHERE state = 'deleted' AND EXISTS (SELECT 1 FROM dir_devices d WHERE d.id = device_states.device_id AND d.retired = 0) \
+         WHERE state = 'deleted' AND {} AND EXISTS (SELECT 1 FROM dir_devices d WHERE d.id = device_states.device_id AND d.retired = 0) \
          AND EXISTS (SELECT 1 FROM pools p WHERE p.id = device_states.pool_id) AND {}",
+        scope.condition("device_states.pool_id", "device_states.device_id", 2),
         targeted_sql("device_states.pool_id", "device_states.device_id")
-    ))
-    .bind(&now)
+    );
+    let q = sqlx::query(&revive_sql);
+    let q = q.bind(&now);
+    match scope.value() {
+        Some(v) => q.bind(v),
+        None => q,
+    }
     .execute(&mut *conn)
     .await?;
-    sqlx::query(&format!(
-        "DELETE FROM device_states WHERE state = 'notEvaluated' AND NOT ({} \
+    let drop_sql = format!(
+        "DELETE FROM device_states WHERE state = 'notEvaluated' AND {} AND NOT ({} \
          AND EXISTS (SELECT 1 FROM dir_devices d WHERE d.id = device_states.device_id AND d.retired = 0))",
+        scope.condition("device_states.pool_id", "device_states.device_id", 1),
         targeted_sql("device_states.pool_id", "device_states.device_id")
-    ))
+    );
+    let q = sqlx::query(&drop_sql);
+    match scope.value() {
+        Some(v) => q.bind(v),
+        None => q,
+    }
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -143,7 +193,7 @@ pub async fn assign(
             i64::from(a.target.is_exclusion()),
         ));
     }
-    refresh(&mut tx).await?;
+    refresh(&mut tx, Scope::Pool(&pool_id)).await?;
     audit::record(
         &mut tx,
         &who,
@@ -207,7 +257,7 @@ pub async fn delete(
     if done.rows_affected() == 0 {
         return Err(ApiError::not_found("assignment", &id));
     }
-    refresh(&mut tx).await?;
+    refresh(&mut tx, Scope::Pool(&pool_id)).await?;
     audit::record(
         &mut tx,
         &who,

@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::Json;
 use esim_wire::{Collection, Device, DeviceCreate, Group, GroupCreate, MemberRef};
 
-use crate::assignments::refresh;
+use crate::assignments::{refresh, Scope};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, GraphJson};
 use crate::paging::Paging;
@@ -152,7 +152,7 @@ pub async fn delete_group(
     ] {
         sqlx::query(sql).bind(&id).execute(&mut *tx).await?;
     }
-    refresh(&mut tx).await?;
+    refresh(&mut tx, Scope::All).await?;
     audit::record(&mut tx, &who, "group.delete", "group", &id, None).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
@@ -206,7 +206,7 @@ pub async fn add_member(
         .bind(&device_id)
         .execute(&mut *tx)
         .await?;
-    refresh(&mut tx).await?;
+    refresh(&mut tx, Scope::Device(&device_id)).await?;
     audit::record(
         &mut tx,
         &who,
@@ -237,7 +237,7 @@ pub async fn remove_member(
             "The device '{device_id}' is not a member of the group '{id}'."
         )));
     }
-    refresh(&mut tx).await?;
+    refresh(&mut tx, Scope::Device(&device_id)).await?;
     audit::record(
         &mut tx,
         &who,
@@ -349,7 +349,7 @@ async fn retire_as(
     if done.rows_affected() == 0 {
         return Err(ApiError::not_found("device", &id));
     }
-    refresh(&mut tx).await?;
+    refresh(&mut tx, Scope::Device(&id)).await?;
     audit::record(&mut tx, &who, action, "device", &id, None).await?;
     tx.commit().await?;
     Ok(Json(find_device(&s, &id).await?))
