@@ -233,6 +233,15 @@ pub fn all() -> Vec<Route> {
             get(directory::get_group),
         ),
         r(
+            M::PATCH,
+            "/v1.0/groups/{groupId}",
+            Admin,
+            "directory",
+            200,
+            "Rename a group or change its description",
+            patch(directory::patch_group),
+        ),
+        r(
             M::DELETE,
             "/v1.0/groups/{groupId}",
             Admin,
@@ -294,6 +303,15 @@ pub fn all() -> Vec<Route> {
             200,
             "Get a device",
             get(directory::get_device),
+        ),
+        r(
+            M::DELETE,
+            "/v1.0/devices/{deviceId}",
+            Admin,
+            "directory",
+            204,
+            "Delete a device (memberships, pending states and its tokens go)",
+            delete(directory::delete_device),
         ),
         r(
             M::POST,

@@ -1229,6 +1229,92 @@ async fn directory_and_audit(b: Backend) {
     t.admin("GET", "/v1.0/devices/nope", None)
         .await
         .graph_error(404, "notFound");
+    // Editing a group.
+    let edited = t
+        .admin(
+            "PATCH",
+            &format!("/v1.0/groups/{g}"),
+            Some(json!({"description": "Field phones"})),
+        )
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(
+        (edited["displayName"].clone(), edited["description"].clone()),
+        (json!("Fleet"), json!("Field phones"))
+    );
+    let edited = t
+        .admin(
+            "PATCH",
+            &format!("/v1.0/groups/{g}"),
+            Some(json!({"displayName": "Fleet 2"})),
+        )
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(
+        (edited["displayName"].clone(), edited["description"].clone()),
+        (json!("Fleet 2"), json!("Field phones"))
+    );
+    for body in [
+        json!({}),
+        json!({"displayName": "<b>x</b>"}),
+        json!({"id": "x"}),
+    ] {
+        t.admin("PATCH", &format!("/v1.0/groups/{g}"), Some(body))
+            .await
+            .graph_error(400, "badRequest");
+    }
+    t.admin(
+        "PATCH",
+        "/v1.0/groups/nope",
+        Some(json!({"displayName": "x"})),
+    )
+    .await
+    .graph_error(404, "notFound");
+    let reader = t.reader.clone();
+    t.call(
+        "PATCH",
+        &format!("/v1.0/groups/{g}"),
+        Some(&reader),
+        Some(json!({"displayName": "x"})),
+    )
+    .await
+    .graph_error(403, "forbidden");
+    // Deleting a device: its memberships go and its device token stops working.
+    let (_, dev_token) = create_token(&t.db, Role::Device, Some(&dev[2]), None)
+        .await
+        .unwrap();
+    t.call(
+        "POST",
+        &format!("/api/mdm/devices/{}/checkIn", dev[2]),
+        Some(&dev_token),
+        None,
+    )
+    .await
+    .ok(200);
+    t.admin("DELETE", &format!("/v1.0/devices/{}", dev[2]), None)
+        .await
+        .ok(204);
+    t.admin("DELETE", &format!("/v1.0/devices/{}", dev[2]), None)
+        .await
+        .graph_error(404, "notFound");
+    t.admin("GET", &format!("/v1.0/devices/{}", dev[2]), None)
+        .await
+        .graph_error(404, "notFound");
+    t.call(
+        "POST",
+        &format!("/api/mdm/devices/{}/checkIn", dev[2]),
+        Some(&dev_token),
+        None,
+    )
+    .await
+    .graph_error(401, "unauthenticated");
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM dir_members").await,
+        2,
+        "the deleted device left its group"
+    );
     t.admin("DELETE", &format!("/v1.0/groups/{g}"), None)
         .await
         .ok(204);
@@ -1250,6 +1336,8 @@ async fn directory_and_audit(b: Backend) {
     assert_eq!(actions.first(), Some(&"group.create"));
     assert!(
         actions.contains(&"device.wipe")
+            && actions.contains(&"device.delete")
+            && actions.contains(&"group.update")
             && actions.contains(&"group.delete")
             && actions.contains(&"group.addMember")
     );

@@ -17,7 +17,7 @@ mod mdm;
 mod odata;
 mod pools;
 
-pub use directory::{Device, DeviceCreate, Group, GroupCreate, MemberRef};
+pub use directory::{Device, DeviceCreate, Group, GroupCreate, GroupPatch, MemberRef};
 pub use error::{ErrorBody, ErrorDetail, GraphError, InnerError};
 pub use mdm::{
     Action, ActionKind, AuditEntry, CellularStatusReport, CheckInResponse, Outcome, OutcomeReport,

@@ -4,7 +4,7 @@
 use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::Json;
-use esim_wire::{Collection, Device, DeviceCreate, Group, GroupCreate, MemberRef};
+use esim_wire::{Collection, Device, DeviceCreate, Group, GroupCreate, GroupPatch, MemberRef};
 
 use crate::assignments::{refresh, Scope};
 use crate::auth::Principal;
@@ -130,6 +130,46 @@ pub async fn get_group(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Group>> {
     Ok(Json(find_group(&s, &id).await?))
+}
+
+/// `PATCH /v1.0/groups/{groupId}`: renames it or changes its description.
+pub async fn patch_group(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(id): Path<String>,
+    GraphJson(body): GraphJson<GroupPatch>,
+) -> ApiResult<Json<Group>> {
+    if body.display_name.is_none() && body.description.is_none() {
+        return Err(ApiError::BadRequest(
+            "Give a new displayName, a new description, or both.".into(),
+        ));
+    }
+    let name = optional_name("displayName", &body.display_name)?;
+    let description = optional_name("description", &body.description)?;
+    let mut tx = s.db.pool.begin().await?;
+    let row: Option<GroupRow> = sqlx::query_as(
+        "UPDATE dir_groups SET display_name = COALESCE($1, display_name), description = COALESCE($2, description) \
+         WHERE id = $3 RETURNING id, display_name, description, created_at",
+    )
+    .bind(&name)
+    .bind(&description)
+    .bind(&id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let g = row
+        .map(group)
+        .ok_or_else(|| ApiError::not_found("group", &id))?;
+    audit::record(
+        &mut tx,
+        &who,
+        "group.update",
+        "group",
+        &id,
+        Some(g.display_name.clone()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(g))
 }
 
 /// `DELETE /v1.0/groups/{groupId}`: its members and the assignments that target it go.
@@ -353,6 +393,39 @@ async fn retire_as(
     audit::record(&mut tx, &who, action, "device", &id, None).await?;
     tx.commit().await?;
     Ok(Json(find_device(&s, &id).await?))
+}
+
+/// `DELETE /v1.0/devices/{deviceId}`: the device leaves the directory - its memberships,
+/// its states without a code, and its device tokens (revoked) go. States of delivered
+/// codes stay as history and their codes stay used; the device never checks in again, so
+/// retire or wipe it first when its profiles must be removed.
+pub async fn delete_device(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let mut tx = s.db.pool.begin().await?;
+    let done = sqlx::query("DELETE FROM dir_devices WHERE id = $1")
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::not_found("device", &id));
+    }
+    for sql in [
+        "DELETE FROM dir_members WHERE device_id = $1",
+        "DELETE FROM device_states WHERE device_id = $1 AND state = 'notEvaluated'",
+    ] {
+        sqlx::query(sql).bind(&id).execute(&mut *tx).await?;
+    }
+    sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE device_id = $2 AND revoked_at IS NULL")
+        .bind(util::now())
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, &who, "device.delete", "device", &id, None).await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST /v1.0/devices/{deviceId}/retire`: its profiles go at its next check-in.
