@@ -6,6 +6,7 @@
 //! few direct browser calls. Elements that tests drive carry `data-testid`
 //! attributes, listed in [`app::testid`].
 
+pub mod api;
 pub mod app;
 pub mod browser;
 pub mod embed;

@@ -1,0 +1,80 @@
+//! The console's API client against recorded Microsoft Graph responses
+//! (`tests/data/graph/`): what the console shows when its base URL is Graph's.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+use esim_console::api::{decode, ApiError, Backend, Client, Resource};
+use esim_wire::{Collection, DeviceState, DeviceStateKind, Pool, StateLabel};
+
+fn recorded(name: &str) -> String {
+    let path = format!("{}/tests/data/graph/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+const JSON: Option<&str> = Some("application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8");
+
+#[test]
+fn a_graph_base_url_is_graph_and_lacks_the_project_routes() {
+    let c = Client::new("https://graph.microsoft.com", "token");
+    assert_eq!(c.backend(), Backend::Graph);
+    assert!(!c.backend().has_project_routes());
+    assert_eq!(
+        c.url(&Resource::Pools),
+        "https://graph.microsoft.com/beta/deviceManagement/embeddedSIMActivationCodePools"
+    );
+}
+
+#[test]
+fn pools_list_decodes_and_keeps_the_next_link_unchanged() {
+    let page: Collection<Pool> = decode(200, JSON, &recorded("pools-list.json")).unwrap();
+    assert_eq!(page.value.len(), 1);
+    let pool = &page.value[0];
+    assert_eq!(pool.id, "ec308741-8741-ec30-4187-30ec418730ec");
+    assert_eq!(pool.display_name, "Display Name value");
+    assert_eq!(pool.activation_code_count, 3);
+    assert_eq!(
+        page.next_link.as_deref(),
+        Some("https://graph.microsoft.com/beta/deviceManagement/embeddedSIMActivationCodePools?$skiptoken=X2lkPTE")
+    );
+}
+
+#[test]
+fn device_states_decode_with_the_brief_labels() {
+    let page: Collection<DeviceState> =
+        decode(200, JSON, &recorded("device-states-list.json")).unwrap();
+    let states: Vec<(DeviceStateKind, StateLabel)> = page
+        .value
+        .iter()
+        .map(|s| (s.state, s.state.label()))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            (DeviceStateKind::Failed, StateLabel::Failed),
+            (DeviceStateKind::RemovedByUser, StateLabel::Removed),
+        ]
+    );
+    // Graph has no ICCID or cellular status on a device state.
+    assert!(page
+        .value
+        .iter()
+        .all(|s| s.iccid.is_none() && s.cellular_status.is_none()));
+    assert_eq!(page.value[1].last_sync_date_time, None);
+}
+
+#[test]
+fn graph_errors_become_typed_errors_with_the_request_id() {
+    let body = recorded("error-forbidden.json");
+    assert_eq!(
+        decode::<Pool>(403, JSON, &body),
+        Err(ApiError::Forbidden(
+            "Application is not authorized to perform this operation.".into()
+        ))
+    );
+    let e = decode::<Pool>(400, JSON, &body).unwrap_err();
+    assert_eq!(e.request_id(), Some("c2a0b1f2-3d4e-4f50-8a9b-0c1d2e3f4a5b"));
+    assert_eq!(
+        decode::<Pool>(401, JSON, &body),
+        Err(ApiError::Unauthorized)
+    );
+}
