@@ -576,6 +576,13 @@ fn command_line(cmd: &str, args: &[&str]) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".into())
+}
+
 fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -593,6 +600,7 @@ pub async fn run(o: BenchOptions) -> anyhow::Result<()> {
     if o.imports == 0 || o.devices == 0 || o.connections == 0 {
         bail!("--imports, --devices and --connections must be at least 1");
     }
+    let load_before = load_average();
     let pg = o.postgres.as_deref();
     let only = o.only.as_deref();
     if !matches!(only, None | Some("imports" | "checkins")) {
@@ -649,7 +657,8 @@ pub async fn run(o: BenchOptions) -> anyhow::Result<()> {
     );
     let _ = writeln!(
         md,
-        "* The machine is shared: other jobs may run at the same time, so compare ratios more than absolute figures.\n"
+        "* Load average (1 min) at the start: {load_before}, at the end: {}. The machine is shared: other jobs may run at the same time, so compare ratios more than absolute figures.\n",
+        load_average()
     );
 
     if !imports.is_empty() {
