@@ -387,6 +387,15 @@ pub fn all() -> Vec<Route> {
         ),
         r(
             M::GET,
+            "/embed.json",
+            Public,
+            "health",
+            200,
+            "The origins allowed to embed the console (its --frame-ancestor list), read by the app's embedded mode",
+            get(embed_config),
+        ),
+        r(
+            M::GET,
             "/openapi.json",
             Public,
             "health",
@@ -409,6 +418,20 @@ pub fn router(state: AppState) -> Router {
         router = router.route(&route.path, handler);
     }
     router.with_state(state)
+}
+
+/// `{"allowedOrigins": [...]}`: the origins of `--frame-ancestor` (CSP keywords such as
+/// `'self'` left out). The embedded app posts its verdicts only to these; serving the list
+/// from the server's own configuration keeps the two allow-lists one.
+async fn embed_config(State(s): State<AppState>) -> impl IntoResponse {
+    let origins: Vec<&str> = s
+        .config
+        .frame_ancestors
+        .iter()
+        .map(String::as_str)
+        .filter(|o| o.starts_with("https://") || o.starts_with("http://"))
+        .collect();
+    Json(serde_json::json!({ "allowedOrigins": origins }))
 }
 
 async fn live() -> impl IntoResponse {

@@ -1498,6 +1498,11 @@ async fn cors_frames_and_static_files() {
         r.headers["content-security-policy"],
         "frame-ancestors 'none'"
     );
+    let embed = t.call("GET", "/embed.json", None, None).await;
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&embed.text).unwrap(),
+        serde_json::json!({"allowedOrigins": []})
+    );
     let pre = axum::http::Request::builder()
         .method("OPTIONS")
         .uri(POOLS)
@@ -1523,6 +1528,12 @@ async fn cors_frames_and_static_files() {
         ..Config::default()
     };
     let t = TestApp::with_config(Backend::Sqlite, config).await;
+    let embed = t.call("GET", "/embed.json", None, None).await;
+    assert_eq!(embed.status, 200);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&embed.text).unwrap(),
+        serde_json::json!({"allowedOrigins": ["https://portal.example.com"]})
+    );
     let r = t.call("GET", "/", None, None).await;
     assert_eq!(r.status, 200);
     assert!(r.text.contains("console"));
