@@ -6,7 +6,9 @@
 //!   fast.
 //! * `run` builds the release app and the server, and starts the whole console on the
 //!   embedded database in `data/`.
+//! * `bench` measures the validator and the console and writes `bench/RESULTS.md`.
 
+mod bench;
 mod run;
 mod setup;
 mod steps;
@@ -29,6 +31,9 @@ commands:
   run [--listen ADDR]    setup, build the release app and esim-server, and start
                          the console on SQLite in data/ (default 127.0.0.1:8080);
                          prints a link that signs in with a new admin token
+  bench [--codes N] [--reps R] [--runs K] [--no-server]
+                         setup, then the benchmarks (wasm vs JS vs native, the console,
+                         sizes, the server's if it has them); writes bench/RESULTS.md
 ";
 
 fn main() {
@@ -44,6 +49,7 @@ fn run(args: Vec<String>) -> Result<()> {
         ["setup"] => setup::setup(&project_root()).map(drop),
         ["test"] => test(),
         ["run", rest @ ..] => run::run_console(parse_listen(rest)?),
+        ["bench", rest @ ..] => bench::bench(&project_root(), &bench::BenchArgs::parse(rest)?),
         [] | ["help" | "--help" | "-h"] => {
             print!("{USAGE}");
             Ok(())
@@ -89,7 +95,8 @@ fn test() -> Result<()> {
             ]),
         )?;
         // What ships to the browser: the app with its tests, and the validator's library
-        // (its own tests use native-only crates such as proptest).
+        // (its own tests use native-only crates such as proptest); and the bench's wasm
+        // library (its binary is the native driver of `cargo xtask bench`).
         steps.run("clippy (wasm32)", || {
             let deny = ["--", "-D", "warnings"];
             run_cmd(
@@ -103,6 +110,19 @@ fn test() -> Result<()> {
                 tools
                     .cargo(&root)
                     .args(["clippy", "--target", wasm, "--package", "esim-csv", "--lib"])
+                    .args(deny),
+            )?;
+            run_cmd(
+                tools
+                    .cargo(&root)
+                    .args([
+                        "clippy",
+                        "--target",
+                        wasm,
+                        "--package",
+                        "esim-bench",
+                        "--lib",
+                    ])
                     .args(deny),
             )
         })?;

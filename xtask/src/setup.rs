@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 use crate::steps::{output, run_cmd};
-use crate::versions::{Pinned, TRUNK};
+use crate::versions::{Pinned, PAPAPARSE, TRUNK};
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
@@ -24,6 +24,8 @@ pub struct Toolchain {
     path: OsString,
     chromedriver: PathBuf,
     cargo: OsString,
+    /// The npm package directory of Papa Parse (for `cargo xtask bench`).
+    pub papaparse: PathBuf,
 }
 
 impl Toolchain {
@@ -76,6 +78,7 @@ pub fn setup(root: &Path) -> Result<Toolchain> {
     trunk(&cargo, &path)?;
     wasm_bindgen_cli(&cargo, &path, &pinned.wasm_bindgen)?;
     binaryen(&path, &binaryen_bin, &pinned.binaryen)?;
+    let papaparse = papaparse(&path, &tools_dir)?;
 
     let chromedriver = find_program("chromedriver", &path).context("chromedriver not found")?;
     check_browser_versions(&path);
@@ -83,6 +86,7 @@ pub fn setup(root: &Path) -> Result<Toolchain> {
         path,
         chromedriver,
         cargo,
+        papaparse,
     })
 }
 
@@ -235,6 +239,37 @@ fn binaryen(path: &OsString, bin: &Path, version: &str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Papa Parse from npm into the per-user cache (the JS baseline of `cargo xtask bench`;
+/// copied next to the bench page, never committed).
+fn papaparse(path: &OsString, tools_dir: &Path) -> Result<PathBuf> {
+    let prefix = tools_dir.join(format!("papaparse-{PAPAPARSE}"));
+    let package = prefix.join("node_modules").join("papaparse");
+    let wanted = format!("\"version\": \"{PAPAPARSE}\"");
+    let probe = || {
+        package.join("papaparse.min.js").is_file()
+            && std::fs::read_to_string(package.join("package.json"))
+                .is_ok_and(|text| text.contains(&wanted))
+    };
+    if probe() {
+        ok(&format!("papaparse {PAPAPARSE} ({})", package.display()));
+        return Ok(package);
+    }
+    install(&format!("papaparse {PAPAPARSE} (npm)"), || {
+        std::fs::create_dir_all(&prefix)?;
+        run_cmd(
+            Command::new("npm")
+                .env("PATH", path)
+                .args(["install", "--no-audit", "--no-fund", "--prefix"])
+                .arg(&prefix)
+                .arg(format!("papaparse@{PAPAPARSE}")),
+        )
+    })?;
+    if !probe() {
+        bail!("{} is not papaparse {PAPAPARSE}", package.display());
+    }
+    Ok(package)
 }
 
 /// Warns when Chromium and ChromeDriver have different major versions (WebDriver refuses).

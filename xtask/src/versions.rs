@@ -9,6 +9,10 @@ use anyhow::{bail, Context, Result};
 /// newest release that builds on stable Rust 1.95 (0.22 needs a newer rustc).
 pub const TRUNK: &str = "0.21.14";
 
+/// Papa Parse, the JavaScript CSV parser `cargo xtask bench` compares the validator with
+/// (from npm, into the per-user tool cache).
+pub const PAPAPARSE: &str = "5.7.1";
+
 /// The versions read from the repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pinned {

@@ -1,0 +1,481 @@
+//! Headless Chromium through ChromeDriver: the bench page, and the real console in `dist/`.
+//!
+//! The same ideas as the end-to-end harness (`tests/support/`): ChromeDriver on a free
+//! port, Chromium with the flags this machine needs and a private profile, a static
+//! server, polling instead of sleeping.
+
+use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{json, Value};
+
+use super::static_server::StaticServer;
+use super::{median, NativeBench, CONSOLE_BIG_CODES};
+
+const POLL: Duration = Duration::from_millis(100);
+
+/// One round: the page's times of each contender, and the native validator's right after.
+#[derive(Debug, Clone)]
+pub struct Round {
+    pub page: Value,
+    pub native_validate_ms: f64,
+}
+
+/// Opens the bench page in a fresh browser, alternates its rounds with native ones, and
+/// returns what the page reports (`window.__benchFinish()`) and every round's times.
+pub async fn bench_page(
+    web: &Path,
+    codes: usize,
+    reps: usize,
+    native: &mut NativeBench,
+) -> Result<(Value, Vec<Round>)> {
+    for needed in ["index.html", "papaparse.min.js", "pkg/esim_bench.js"] {
+        if !web.join(needed).is_file() {
+            bail!(
+                "{} is missing (cargo xtask bench stages it)",
+                web.join(needed).display()
+            );
+        }
+    }
+    let server = StaticServer::start(web, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))?;
+    let session = Session::start().await?;
+    let outcome = async {
+        let url = format!("{}index.html?driven&codes={codes}", server.url());
+        session.client.goto(&url).await?;
+        let mut printed = 0;
+        let deadline = Instant::now() + Duration::from_secs(10 * 60);
+        loop {
+            let state = page_state(&session, &mut printed).await?;
+            if let Some(error) = state["error"].as_str() {
+                bail!("the bench page failed: {error}");
+            }
+            if state["ready"] == json!(true) {
+                break;
+            }
+            if Instant::now() > deadline {
+                bail!("the bench page was not ready in 10 minutes");
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        let mut rounds = Vec::new();
+        for _ in 0..reps.max(1) {
+            let page = session
+                .client
+                .execute("return window.__benchRound();", vec![])
+                .await
+                .context("a round in the page")?;
+            let (native_validate_ms, _) = native.round();
+            page_state(&session, &mut printed).await?;
+            println!("  native: validate {native_validate_ms:.0} ms");
+            rounds.push(Round {
+                page,
+                native_validate_ms,
+            });
+        }
+        let results = session
+            .client
+            .execute("return window.__benchFinish();", vec![])
+            .await
+            .context("the page's 1,000-code file and medians")?;
+        page_state(&session, &mut printed).await?;
+        Ok((results, rounds))
+    }
+    .await;
+    session.close().await;
+    outcome
+}
+
+/// The page's state; prints its log lines not printed yet.
+async fn page_state(session: &Session, printed: &mut usize) -> Result<Value> {
+    let state = session
+        .client
+        .execute(
+            "const b = window.__bench; \
+             return b ? { ready: b.ready, done: b.done, error: b.error, log: b.log } : {};",
+            vec![],
+        )
+        .await?;
+    if let Some(log) = state["log"].as_array() {
+        for line in &log[(*printed).min(log.len())..] {
+            println!("  page: {}", line.as_str().unwrap_or_default());
+        }
+        *printed = log.len();
+    }
+    Ok(state)
+}
+
+/// The console's figures.
+#[derive(Debug, Clone)]
+pub struct Console {
+    /// 1,000 codes: change event to the frame after the verdict appeared, per page load.
+    pub small_painted_ms: Vec<f64>,
+    /// 1,000 codes: change event to the verdict in the DOM.
+    pub small_seen_ms: Vec<f64>,
+    pub small_verdict: String,
+    pub big: Result<BigRun, String>,
+}
+
+impl Console {
+    pub fn small_median_ms(&self) -> f64 {
+        median(&self.small_painted_ms)
+    }
+}
+
+/// The console on the 50 MB file.
+#[derive(Debug, Clone)]
+pub struct BigRun {
+    pub bytes: usize,
+    pub codes: usize,
+    pub painted_ms: f64,
+    pub verdict: String,
+    pub code_count: String,
+    /// `performance.memory` after the verdict (needs `--enable-precise-memory-info`).
+    pub js_heap_used: Option<u64>,
+    pub js_heap_total: Option<u64>,
+    /// The renderer process's resident memory before the file and its peak (VmHWM), KiB.
+    pub renderer_rss_before_kib: Option<u64>,
+    pub renderer_peak_kib: Option<u64>,
+    /// A progress bar seen while it ran (`<progress>` or `[role=progressbar]`).
+    pub progress_seen: bool,
+}
+
+/// Loads the console several times, chooses the 1,000-code file in its file input each time
+/// and measures in the page; then the 50 MB file in a fresh browser.
+pub async fn console(dist: &Path) -> Result<Console> {
+    if !dist.join("index.html").is_file() {
+        bail!(
+            "{} has no index.html (trunk build --release)",
+            dist.display()
+        );
+    }
+    let server = StaticServer::start(dist, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))?;
+    let url = server.url();
+
+    let session = Session::start().await?;
+    let small = async {
+        let path = session.dir.join("codes-1000.csv");
+        std::fs::write(&path, esim_bench::generate(1000))?;
+        let mut painted = Vec::new();
+        let mut seen = Vec::new();
+        let mut verdict = String::new();
+        for _ in 0..9 {
+            let drop = choose_file(&session, &url, &path, Duration::from_secs(30)).await?;
+            painted.push(drop.painted_ms);
+            seen.push(drop.seen_ms);
+            verdict = drop.verdict;
+        }
+        println!(
+            "  1,000 codes: change to painted verdict {:.1} ms (median of {}; {verdict:?})",
+            median(&painted),
+            painted.len()
+        );
+        anyhow::Ok((painted, seen, verdict))
+    }
+    .await;
+    session.close().await;
+    let (small_painted_ms, small_seen_ms, small_verdict) = small?;
+
+    let big = big_file(&url).await.map_err(|e| format!("{e:#}"));
+    match &big {
+        Ok(run) => println!(
+            "  {} bytes: {:.0} ms to the painted verdict, renderer peak {:?} KiB",
+            run.bytes, run.painted_ms, run.renderer_peak_kib
+        ),
+        Err(error) => println!("  the 50 MB file: {error}"),
+    }
+    Ok(Console {
+        small_painted_ms,
+        small_seen_ms,
+        small_verdict,
+        big,
+    })
+}
+
+async fn big_file(url: &str) -> Result<BigRun> {
+    let session = Session::start().await?;
+    let outcome = async {
+        let path = session.dir.join("codes-50mb.csv");
+        let bytes = esim_bench::generate(CONSOLE_BIG_CODES);
+        std::fs::write(&path, &bytes)?;
+        let drop = choose_file(&session, url, &path, Duration::from_secs(600)).await?;
+        let memory = session
+            .client
+            .execute(
+                "const m = performance.memory; \
+                 return m ? [m.usedJSHeapSize, m.totalJSHeapSize] : null;",
+                vec![],
+            )
+            .await?;
+        let code_count = session
+            .client
+            .execute(
+                "const e = document.querySelector('[data-testid=\"code-count\"]'); \
+                 return e ? e.textContent.trim() : '';",
+                vec![],
+            )
+            .await?;
+        let peak = renderer_memory(&session.profile());
+        anyhow::Ok(BigRun {
+            bytes: bytes.len(),
+            codes: CONSOLE_BIG_CODES,
+            painted_ms: drop.painted_ms,
+            verdict: drop.verdict,
+            code_count: code_count.as_str().unwrap_or_default().to_owned(),
+            js_heap_used: memory[0].as_u64(),
+            js_heap_total: memory[1].as_u64(),
+            renderer_rss_before_kib: drop.rss_before_kib,
+            renderer_peak_kib: peak.map(|(hwm, _)| hwm),
+            progress_seen: drop.progress_seen,
+        })
+    }
+    .await;
+    session.close().await;
+    outcome
+}
+
+struct Dropped {
+    painted_ms: f64,
+    seen_ms: f64,
+    verdict: String,
+    rss_before_kib: Option<u64>,
+    progress_seen: bool,
+}
+
+/// Measures in the page, from the file input's change event (a capturing listener, so it
+/// runs before the app's) to the first animation frame after a non-empty verdict is in the
+/// DOM (a MutationObserver). The page is loaded fresh each time.
+const OBSERVE: &str = r#"
+window.__drop = { start: null, seen: null, painted: null, verdict: null, progress: false };
+document.addEventListener("change", (event) => {
+  if (event.target && event.target.type === "file" && window.__drop.start === null) {
+    window.__drop.start = performance.now();
+  }
+}, true);
+new MutationObserver(() => {
+  const d = window.__drop;
+  if (d.start === null || d.seen !== null) return;
+  if (document.querySelector('progress, [role="progressbar"]')) d.progress = true;
+  const v = document.querySelector('[data-testid="verdict"]');
+  if (v && v.textContent.trim() !== "") {
+    d.seen = performance.now();
+    d.verdict = v.textContent.trim();
+    requestAnimationFrame(() => { d.painted = performance.now(); });
+  }
+}).observe(document.body, { childList: true, subtree: true, characterData: true });
+"#;
+
+async fn choose_file(session: &Session, url: &str, path: &Path, wait: Duration) -> Result<Dropped> {
+    session.client.goto(url).await?;
+    let input = session
+        .client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .every(POLL)
+        .for_element(Locator::Css("[data-testid=\"csv-file\"]"))
+        .await
+        .context("the console's file input never appeared")?;
+    session.client.execute(OBSERVE, vec![]).await?;
+    let rss_before_kib = renderer_memory(&session.profile()).map(|(_, rss)| rss);
+    input
+        .send_keys(path.to_str().context("a UTF-8 path")?)
+        .await
+        .context("choose the file")?;
+    let deadline = Instant::now() + wait;
+    loop {
+        let d = session
+            .client
+            .execute(
+                "const d = window.__drop; return d && d.painted !== null ? d : null;",
+                vec![],
+            )
+            .await?;
+        if !d.is_null() {
+            let at = |key: &str| d[key].as_f64().unwrap_or(f64::NAN);
+            return Ok(Dropped {
+                painted_ms: at("painted") - at("start"),
+                seen_ms: at("seen") - at("start"),
+                verdict: d["verdict"].as_str().unwrap_or_default().to_owned(),
+                rss_before_kib,
+                progress_seen: d["progress"] == json!(true),
+            });
+        }
+        if Instant::now() > deadline {
+            bail!("no verdict within {} s", wait.as_secs());
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
+/// The largest renderer of this profile's browser: (peak resident KiB, resident KiB now).
+fn renderer_memory(profile: &Path) -> Option<(u64, u64)> {
+    let marker = format!("--user-data-dir={}", profile.display());
+    let mut procs = Vec::new(); // (pid, ppid, cmdline)
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
+            .unwrap_or(0);
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        procs.push((
+            pid,
+            ppid,
+            String::from_utf8_lossy(&cmdline).replace('\0', " "),
+        ));
+    }
+    let browser = procs
+        .iter()
+        .find(|(_, _, cmd)| cmd.contains(&marker) && !cmd.contains("--type="))?
+        .0;
+    let descends = |mut pid: u32| {
+        for _ in 0..16 {
+            if pid == browser {
+                return true;
+            }
+            match procs.iter().find(|(p, _, _)| *p == pid) {
+                Some((_, parent, _)) => pid = *parent,
+                None => return false,
+            }
+        }
+        false
+    };
+    procs
+        .iter()
+        .filter(|(pid, _, cmd)| cmd.contains("--type=renderer") && descends(*pid))
+        .filter_map(|(pid, _, _)| {
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+            let field = |name: &str| {
+                status
+                    .lines()
+                    .find(|l| l.starts_with(name))?
+                    .split_whitespace()
+                    .nth(1)?
+                    .parse::<u64>()
+                    .ok()
+            };
+            Some((field("VmHWM:")?, field("VmRSS:")?))
+        })
+        .max()
+}
+
+/// `chromium --version`, if it runs.
+pub fn chromium_version() -> Option<String> {
+    let program = std::env::var_os("CHROME_BIN").unwrap_or_else(|| "chromium".into());
+    let out = Command::new(program).arg("--version").output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    Some(text.lines().next()?.trim().to_owned())
+}
+
+/// One ChromeDriver and one Chromium with a private profile.
+struct Session {
+    client: Client,
+    driver: Driver,
+    dir: PathBuf,
+}
+
+impl Session {
+    async fn start() -> Result<Self> {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "esim-bench-{}-{}",
+            std::process::id(),
+            COUNT.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir)?;
+        let port = free_port()?;
+        let program = std::env::var_os("CHROMEDRIVER").unwrap_or_else(|| "chromedriver".into());
+        let driver = Command::new(&program)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map(Driver)
+            .with_context(|| format!("cannot start {program:?} (set CHROMEDRIVER)"))?;
+        let mut chrome = json!({
+            "args": [
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                // Unrounded performance.memory figures.
+                "--enable-precise-memory-info",
+                format!("--user-data-dir={}", dir.join("profile").display()),
+            ]
+        });
+        if let Some(binary) = std::env::var_os("CHROME_BIN") {
+            chrome["binary"] = json!(binary.to_string_lossy());
+        }
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("goog:chromeOptions".into(), chrome);
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let client = loop {
+            let attempt = ClientBuilder::new(HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await;
+            match attempt {
+                Ok(client) => break client,
+                Err(error) if Instant::now() > deadline => {
+                    bail!("no WebDriver session from chromedriver at {url}: {error}")
+                }
+                Err(_) => tokio::time::sleep(POLL).await,
+            }
+        };
+        // A long-running page script must not time out the polling calls.
+        client
+            .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+                Some(Duration::from_secs(600)),
+                Some(Duration::from_secs(120)),
+                Some(Duration::ZERO),
+            ))
+            .await?;
+        Ok(Self {
+            client,
+            driver,
+            dir,
+        })
+    }
+
+    fn profile(&self) -> PathBuf {
+        self.dir.join("profile")
+    }
+
+    async fn close(self) {
+        let _ = self.client.close().await;
+        drop(self.driver);
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Kills ChromeDriver when dropped.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
+        .local_addr()?
+        .port())
+}

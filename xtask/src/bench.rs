@@ -1,0 +1,307 @@
+//! `cargo xtask bench`: the measurements of issue 3 ("Measured, not timed in tests"), written
+//! to `bench/RESULTS.md`.
+//!
+//! 1. builds `crates/esim-bench` for wasm (`--release`), runs `wasm-bindgen --target web`
+//!    and `wasm-opt -O3`, builds its native binary from the same sources, and stages
+//!    `bench/web/` with the module and Papa Parse in `target/bench-web/`;
+//! 2. `trunk build --release` (the console as it ships, in `dist/`);
+//! 3. `esim-server bench` when the server has that command (into a scratch file, whose
+//!    figures go into the results file);
+//! 4. `esim-bench run`: the native figures, the bench page and the console in headless
+//!    Chromium, the shipped sizes, and the results file.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+use crate::setup::{self, Toolchain};
+use crate::steps::{output, run_cmd, Steps};
+
+const WASM: &str = "wasm32-unknown-unknown";
+
+/// What `cargo xtask bench` was asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BenchArgs {
+    pub codes: Option<String>,
+    pub reps: Option<String>,
+    pub runs: Option<String>,
+    pub server: bool,
+}
+
+impl BenchArgs {
+    pub fn parse(args: &[&str]) -> Result<Self> {
+        let mut parsed = BenchArgs {
+            codes: None,
+            reps: None,
+            runs: None,
+            server: true,
+        };
+        let mut it = args.iter();
+        while let Some(arg) = it.next() {
+            match *arg {
+                "--codes" => parsed.codes = Some(number(it.next(), "--codes")?),
+                "--reps" => parsed.reps = Some(number(it.next(), "--reps")?),
+                "--runs" => parsed.runs = Some(number(it.next(), "--runs")?),
+                "--no-server" => parsed.server = false,
+                _ => bail!("unknown argument for bench: {arg:?}"),
+            }
+        }
+        Ok(parsed)
+    }
+}
+
+fn number(value: Option<&&str>, flag: &str) -> Result<String> {
+    let value = value.with_context(|| format!("{flag} needs a number"))?;
+    value
+        .replace('_', "")
+        .parse::<u64>()
+        .with_context(|| format!("{flag} wants a number, got {value:?}"))
+        .map(|n| n.to_string())
+}
+
+pub fn bench(root: &Path, args: &BenchArgs) -> Result<()> {
+    let mut steps = Steps::new();
+    let result = (|| {
+        let tools = steps.run("setup", || setup::setup(root))?;
+        let web = root.join("target").join("bench-web");
+        // The wasm module and the native binary must be built from the same sources (the
+        // validator may be edited while this runs): build both, and again if they moved.
+        let driver = steps.run(
+            "bench builds (wasm, wasm-bindgen, wasm-opt -O3, native)",
+            || {
+                for _ in 0..3 {
+                    let before = fingerprint(root);
+                    build_wasm(&tools, root, &web)?;
+                    run_cmd(tools.cargo(root).args([
+                        "build",
+                        "--release",
+                        "--package",
+                        "esim-bench",
+                        "--bin",
+                        "esim-bench",
+                    ]))?;
+                    if fingerprint(root) == before {
+                        return Ok(target_dir(root).join("release").join("esim-bench"));
+                    }
+                    println!("  the sources changed during the build: building again");
+                }
+                bail!("the validator's sources kept changing during the build")
+            },
+        )?;
+        steps.run("stage bench/web", || stage(&tools, root, &web))?;
+        let mut notes = Vec::new();
+        if let Err(error) = steps.cmd("release build (trunk)", &mut tools.trunk_build(root)) {
+            // Someone else's half-finished change: measure what dist/ holds, and say so.
+            println!("  {error:#}");
+            notes.push(
+                "`trunk build --release` failed: the console figures are of the dist/ \
+                 already there"
+                    .to_owned(),
+            );
+        }
+        if let Some(dirty) = dirty_files(root) {
+            notes.push(format!("uncommitted changes built in: {dirty}"));
+        }
+
+        // A scratch file: bench/server.md belongs to the server's engineer; its figures from
+        // this run are copied into bench/RESULTS.md.
+        let server_md = web.join("server.md");
+        if server_md.exists() {
+            std::fs::remove_file(&server_md)?;
+        }
+        let server_status = if !args.server {
+            "not run (--no-server)".to_owned()
+        } else if !server_has_bench(root) {
+            "not available (esim-server has no `bench` command)".to_owned()
+        } else {
+            let run = steps.cmd(
+                "server bench (esim-server bench)",
+                tools
+                    .cargo(root)
+                    .args(["run", "--release", "--package", "esim-server", "--"])
+                    .args(["bench", "--out"])
+                    .arg(&server_md),
+            );
+            match run {
+                Ok(()) => "ran in this run".to_owned(),
+                Err(error) => format!("failed in this run: {}", first_line(&error)),
+            }
+        };
+
+        let mut command = tools.command(&driver, root);
+        command
+            .arg("run")
+            .arg("--web")
+            .arg(&web)
+            .arg("--dist")
+            .arg(root.join("dist"))
+            .arg("--out")
+            .arg(root.join("bench").join("RESULTS.md"))
+            .arg("--server-status")
+            .arg(&server_status);
+        if server_md.is_file() {
+            command.arg("--server-md").arg(&server_md);
+        }
+        if let Some(codes) = &args.codes {
+            command.args(["--codes", codes]);
+        }
+        if let Some(reps) = &args.reps {
+            command.args(["--reps", reps]);
+        }
+        if let Some(runs) = &args.runs {
+            command.args(["--runs", runs]);
+        }
+        for note in &notes {
+            command.arg("--note").arg(note);
+        }
+        steps.cmd(
+            "measure (native, bench page, console, sizes) and write bench/RESULTS.md",
+            &mut command,
+        )
+    })();
+    steps.print_summary();
+    result
+}
+
+fn build_wasm(tools: &Toolchain, root: &Path, web: &Path) -> Result<()> {
+    run_cmd(tools.cargo(root).args([
+        "build",
+        "--release",
+        "--target",
+        WASM,
+        "--package",
+        "esim-bench",
+        "--lib",
+    ]))?;
+    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let module = target_dir
+        .join(WASM)
+        .join("release")
+        .join("esim_bench.wasm");
+    let pkg = web.join("pkg");
+    if pkg.exists() {
+        std::fs::remove_dir_all(&pkg)?;
+    }
+    std::fs::create_dir_all(&pkg)?;
+    run_cmd(
+        tools
+            .command("wasm-bindgen", root)
+            .args(["--target", "web", "--out-dir"])
+            .arg(&pkg)
+            .arg(&module),
+    )?;
+    let bg = pkg.join("esim_bench_bg.wasm");
+    run_cmd(
+        tools
+            .command("wasm-opt", root)
+            .arg("-O3")
+            .arg(&bg)
+            .arg("-o")
+            .arg(&bg),
+    )
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+/// A hash of the Rust sources the bench builds (the validator and the bench crate).
+fn fingerprint(root: &Path) -> u64 {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    fn walk(dir: &Path, hasher: &mut DefaultHasher) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+        paths.sort();
+        for path in paths {
+            if path.is_dir() {
+                walk(&path, hasher);
+            } else if path.extension().is_some_and(|e| e == "rs" || e == "toml") {
+                path.hash(hasher);
+                std::fs::read(&path).unwrap_or_default().hash(hasher);
+            }
+        }
+    }
+    let mut hasher = DefaultHasher::new();
+    for krate in ["esim-csv", "esim-bench"] {
+        let dir = root.join("crates").join(krate);
+        walk(&dir.join("src"), &mut hasher);
+        std::fs::read(dir.join("Cargo.toml"))
+            .unwrap_or_default()
+            .hash(&mut hasher);
+    }
+    hasher.finish()
+}
+
+/// Copies the page and Papa Parse next to the built module.
+fn stage(tools: &Toolchain, root: &Path, web: &Path) -> Result<()> {
+    let page = root.join("bench").join("web");
+    for entry in std::fs::read_dir(&page).with_context(|| format!("{}", page.display()))? {
+        let entry = entry?;
+        if entry.file_type()?.is_file() {
+            std::fs::copy(entry.path(), web.join(entry.file_name()))?;
+        }
+    }
+    let papa = tools.papaparse.join("papaparse.min.js");
+    std::fs::copy(&papa, web.join("papaparse.min.js"))
+        .with_context(|| format!("copy {}", papa.display()))?;
+    println!("  staged {}", web.display());
+    Ok(())
+}
+
+/// True when `esim-server` has a `bench` command (another engineer adds it).
+fn server_has_bench(root: &Path) -> bool {
+    let main = root
+        .join("crates")
+        .join("esim-server")
+        .join("src")
+        .join("main.rs");
+    std::fs::read_to_string(main).is_ok_and(|text| text.contains("esim-server bench"))
+}
+
+/// Modified tracked files under the code that is measured, for the results file's notes.
+fn dirty_files(root: &Path) -> Option<String> {
+    let status = output(
+        Command::new("git")
+            .current_dir(root)
+            .args(["status", "--porcelain", "--untracked-files=no", "--"])
+            .args(["crates/esim-csv", "crates/esim-bench", "src", "bench/web"]),
+    )?;
+    let files: Vec<&str> = status
+        .lines()
+        .filter_map(|l| l.get(3..))
+        .map(str::trim)
+        .collect();
+    (!files.is_empty()).then(|| files.join(", "))
+}
+
+fn first_line(error: &anyhow::Error) -> String {
+    format!("{error:#}")
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_bench_arguments() {
+        let args = BenchArgs::parse(&["--codes", "100_000", "--reps", "3", "--no-server"]).unwrap();
+        assert_eq!(args.codes.as_deref(), Some("100000"));
+        assert_eq!(args.runs, None);
+        assert_eq!(args.reps.as_deref(), Some("3"));
+        assert!(!args.server);
+        assert!(BenchArgs::parse(&[]).unwrap().server);
+        assert!(BenchArgs::parse(&["--codes", "many"]).is_err());
+        assert!(BenchArgs::parse(&["--fast"]).is_err());
+    }
+}
