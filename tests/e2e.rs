@@ -7,6 +7,9 @@
 
 mod support;
 
+use std::path::Path;
+use std::time::Duration;
+
 use esim_console::app::testid;
 use support::run;
 
@@ -79,4 +82,223 @@ async fn pasted_text_with_a_short_iccid_shows_where() {
         assert!(message.contains("894600000000014"), "{message}");
     })
     .await;
+}
+
+#[tokio::test]
+async fn the_empty_page_and_its_swedish_version_are_accessible() {
+    run(|page| async move {
+        page.assert_accessible("empty").await;
+        page.click(testid::LANG_SWITCH).await;
+        page.wait_for_text(testid::LANG_SWITCH, "English").await;
+        assert!(page.text(testid::PRIVACY).await.contains("lämnar aldrig"));
+        page.assert_accessible("empty, Swedish").await;
+        // The choice is remembered.
+        page.client.refresh().await.expect("reload");
+        page.wait_for_text(testid::LANG_SWITCH, "English").await;
+        page.click(testid::LANG_SWITCH).await;
+        page.wait_for_text(testid::LANG_SWITCH, "Svenska").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn several_files_chosen_at_once_are_checked_together() {
+    run(|page| async move {
+        let second = "smdp.example.com\n\
+                      8946000000000000014,ABCD-1234-XYZ\n\
+                      8946000000000000030,ABCD-1236-XYZ\n";
+        page.upload_many(&[("a.csv", VALID.as_bytes()), ("b.csv", second.as_bytes())])
+            .await;
+        page.wait_for_text(testid::SOURCE, "File \u{201c}a.csv\u{201d}")
+            .await;
+        assert_eq!(
+            page.texts(testid::SOURCE).await,
+            ["File \u{201c}a.csv\u{201d}", "File \u{201c}b.csv\u{201d}"]
+        );
+        assert_eq!(page.texts(testid::VERDICT).await, ["Valid", "Invalid"]);
+        let findings = page.findings().await;
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0][0], "iccid-duplicate");
+        assert_eq!(findings[0][1], "2");
+        assert!(findings[0][3].contains("a.csv"), "{findings:?}");
+        page.assert_accessible("results").await;
+
+        // The finding's line in the source view, the duplicate marked.
+        page.click(testid::SHOW_LINE).await;
+        page.wait_for_text(testid::SOURCE_MARK, "8946000000000000014")
+            .await;
+        assert_eq!(
+            page.text(testid::SOURCE_HEADING).await,
+            "The file at line 2"
+        );
+        page.assert_accessible("source view").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_fixed_file_and_the_reports_download() {
+    run(|page| async move {
+        let messy = "\u{feff}smdp.example.com\r\n 8946000000000000014 ,ABCD-1234-XYZ\r\n\
+                     8946000000000000022;ABCD-1235-XYZ\r\n\r\n\r\n";
+        page.upload("Skynet.csv", messy.as_bytes()).await;
+        page.wait_for_text(testid::VERDICT, "Invalid").await;
+        page.click(testid::DOWNLOAD_JSON).await;
+        let json: serde_json::Value =
+            serde_json::from_slice(&page.download("Skynet-report.json").await).unwrap();
+        assert_eq!(json["file"], "Skynet.csv");
+        assert_eq!(json["valid"], false);
+        assert_eq!(json["smdpAddress"], "smdp.example.com");
+        assert!(json["findings"].as_array().unwrap().len() >= 3, "{json}");
+        page.click(testid::DOWNLOAD_CSV).await;
+        let csv = String::from_utf8(page.download("Skynet-report.csv").await).unwrap();
+        assert!(
+            csv.starts_with("file,line,column,severity,code,message\r\n"),
+            "{csv}"
+        );
+        assert!(csv.contains(",whitespace,"), "{csv}");
+
+        page.click(testid::FIX).await;
+        page.element(testid::FIX_PREVIEW).await;
+        assert_eq!(
+            page.text(testid::FIXED_VERDICT).await,
+            "After the fix the file is: Valid"
+        );
+        let changes = page.texts(testid::FIX_CHANGE).await;
+        assert!(changes.len() >= 3, "{changes:?}");
+        page.assert_accessible("fix preview").await;
+        page.click(testid::DOWNLOAD_FIXED).await;
+        let fixed = page.download("Skynet.csv").await;
+        assert_eq!(
+            String::from_utf8(fixed).unwrap(),
+            "smdp.example.com\r\n8946000000000000014,ABCD-1234-XYZ\r\n\
+             8946000000000000022,ABCD-1235-XYZ\r\n"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_file_of_1500_codes_downloads_as_split_files() {
+    run(|page| async move {
+        let mut text = String::from("smdp.example.com\n");
+        for i in 0..1_500 {
+            text.push_str(&format!("{},ID-{i:06}\n", iccid(i)));
+        }
+        page.upload("Big.csv", text.as_bytes()).await;
+        page.wait_for_text(testid::VERDICT, "Invalid").await;
+        assert_eq!(page.finding_codes().await, ["too-many-codes"]);
+        // The pool name becomes the SM-DP+ label; the parts take it.
+        page.click(testid::USE_SMDP_NAME).await;
+        page.click(testid::FIX).await;
+        page.element(testid::DOWNLOAD_PARTS).await;
+        page.click(testid::DOWNLOAD_PARTS).await;
+        let first = String::from_utf8(page.download("smdp-01.csv").await).unwrap();
+        let second = String::from_utf8(page.download("smdp-02.csv").await).unwrap();
+        assert_eq!(first.lines().count(), 1_001);
+        assert_eq!(second.lines().count(), 501);
+        assert!(second.starts_with("smdp.example.com\n"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_file_the_browser_refuses_shows_a_read_error() {
+    run(|page| async move {
+        // Sparse: 300 MB on paper, nothing on disk; refused before it is read.
+        let path = page.scratch().join("huge.csv");
+        std::fs::File::create(&path)
+            .and_then(|file| file.set_len(300 * 1024 * 1024))
+            .expect("create a sparse file");
+        page.upload_path(&path).await;
+        page.wait_for_text(
+            testid::READ_ERROR,
+            "huge.csv is 300 MB; files over 256 MB are not read.",
+        )
+        .await;
+        page.assert_accessible("read error").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_50_mb_file_loads_with_progress_and_the_page_stays_responsive() {
+    run(|page| async move {
+        let path = page.scratch().join("export.csv");
+        let bytes = big_file(&path);
+        assert!(bytes > 50_000_000, "{bytes} bytes");
+        page.upload_path(&path).await;
+        page.element_within(testid::PROGRESS, Duration::from_secs(30))
+            .await;
+        // A click while the check runs is handled: the progress label turns Swedish.
+        page.click(testid::LANG_SWITCH).await;
+        page.wait_for_text_containing(testid::PROGRESS, "Kontrollerar", Duration::from_secs(5))
+            .await;
+        page.element_within(testid::VERDICT, Duration::from_secs(120))
+            .await;
+        assert_eq!(page.text(testid::VERDICT).await, "Ogiltig");
+        assert_eq!(page.finding_codes().await, ["too-many-codes"]);
+        // WebDriver reads the no-break spaces of Swedish numbers as spaces.
+        assert_eq!(
+            page.text(testid::CODE_COUNT).await.replace('\u{a0}', " "),
+            "1 100 000"
+        );
+        assert!(!page.exists(testid::PROGRESS).await);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_long_check_can_be_cancelled() {
+    run(|page| async move {
+        let path = page.scratch().join("export.csv");
+        big_file(&path);
+        page.upload_path(&path).await;
+        page.element_within(testid::PROGRESS, Duration::from_secs(30))
+            .await;
+        page.click(testid::CANCEL).await;
+        page.element(testid::CANCELLED).await;
+        assert!(!page.exists(testid::PROGRESS).await);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert!(
+            !page.exists(testid::RESULT).await,
+            "no verdict after cancel"
+        );
+        assert_eq!(
+            page.text(testid::ANNOUNCE).await,
+            "The check was cancelled."
+        );
+    })
+    .await;
+}
+
+/// Writes a file of 1,100,000 real, valid code lines (about 51 MB) and returns its size.
+fn big_file(path: &Path) -> usize {
+    let mut text = String::with_capacity(52_000_000);
+    text.push_str("smdp.example.com\n");
+    for i in 0..1_100_000u64 {
+        text.push_str(&iccid(i));
+        text.push_str(&format!(",K2J8-4QX7-{i:07}-ZR5T-9A\n"));
+    }
+    std::fs::write(path, &text).expect("write the big file");
+    text.len()
+}
+
+/// A valid 19-digit ICCID (prefix 89, Luhn check digit), different for each `n`.
+fn iccid(n: u64) -> String {
+    let body = format!("894600{n:012}");
+    let sum: u32 = body
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            match (i % 2 == 0, d * 2) {
+                (true, double) if double > 9 => double - 9,
+                (true, double) => double,
+                (false, _) => d,
+            }
+        })
+        .sum();
+    format!("{body}{}", (10 - sum % 10) % 10)
 }

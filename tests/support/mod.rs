@@ -119,6 +119,159 @@ impl Page {
             .expect("choose the file");
     }
 
+    /// Chooses several files at once in the `multiple` file input (paths separated by line
+    /// breaks, as ChromeDriver expects).
+    pub async fn upload_many(&self, files: &[(&str, &[u8])]) {
+        std::fs::create_dir_all(&self.files).expect("create the upload directory");
+        let mut paths = Vec::new();
+        for (name, contents) in files {
+            let path = self.files.join(name);
+            std::fs::write(&path, contents).expect("write the upload");
+            paths.push(path.to_str().expect("a UTF-8 temp path").to_owned());
+        }
+        let input = self.element(testid::FILE).await;
+        input
+            .send_keys(&paths.join("\n"))
+            .await
+            .expect("choose the files");
+    }
+
+    /// Chooses a file already on disk (e.g. a big generated one).
+    pub async fn upload_path(&self, path: &Path) {
+        let input = self.element(testid::FILE).await;
+        input
+            .send_keys(path.to_str().expect("a UTF-8 temp path"))
+            .await
+            .expect("choose the file");
+    }
+
+    /// A directory for files a test generates, removed with the session.
+    pub fn scratch(&self) -> PathBuf {
+        std::fs::create_dir_all(&self.files).expect("create the upload directory");
+        self.files.clone()
+    }
+
+    /// True when an element with this `data-testid` exists now (no waiting).
+    pub async fn exists(&self, id: &str) -> bool {
+        self.client.find(Locator::Css(&selector(id))).await.is_ok()
+    }
+
+    /// The visible text of every element with this `data-testid`.
+    pub async fn texts(&self, id: &str) -> Vec<String> {
+        let mut texts = Vec::new();
+        for element in self
+            .client
+            .find_all(Locator::Css(&selector(id)))
+            .await
+            .expect("find elements")
+        {
+            texts.push(element.text().await.unwrap_or_default().trim().to_owned());
+        }
+        texts
+    }
+
+    /// Waits until the element with this `data-testid` shows text containing `part`.
+    pub async fn wait_for_text_containing(&self, id: &str, part: &str, wait: Duration) {
+        let deadline = Instant::now() + wait;
+        let mut seen = None;
+        while Instant::now() < deadline {
+            if let Ok(element) = self.client.find(Locator::Css(&selector(id))).await {
+                if let Ok(text) = element.text().await {
+                    if text.contains(part) {
+                        return;
+                    }
+                    seen = Some(text);
+                }
+            }
+            tokio::time::sleep(POLL).await;
+        }
+        panic!("[data-testid={id}] never showed {part:?}; last seen {seen:?}");
+    }
+
+    /// Waits for the element with this `data-testid`, up to `wait`.
+    pub async fn element_within(&self, id: &str, wait: Duration) -> Element {
+        self.client
+            .wait()
+            .at_most(wait)
+            .every(POLL)
+            .for_element(Locator::Css(&selector(id)))
+            .await
+            .unwrap_or_else(|error| panic!("no element [data-testid={id}]: {error}"))
+    }
+
+    /// Chromium's download directory (set through its preferences), next to `files`.
+    pub fn downloads(&self) -> PathBuf {
+        self.files
+            .parent()
+            .expect("files lives in the session directory")
+            .join("downloads")
+    }
+
+    /// Waits until Chromium has finished downloading `name` and returns its bytes.
+    pub async fn download(&self, name: &str) -> Vec<u8> {
+        let downloads = self.downloads();
+        let path = downloads.join(name);
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
+            let partial = downloads.join(format!("{name}.crdownload"));
+            if path.is_file() && !partial.exists() {
+                if let Ok(bytes) = std::fs::read(&path) {
+                    return bytes;
+                }
+            }
+            tokio::time::sleep(POLL).await;
+        }
+        let present: Vec<String> = std::fs::read_dir(&downloads)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        panic!("{name} was not downloaded; the download directory holds {present:?}");
+    }
+
+    /// Runs axe-core on the page as it is and fails on any serious or critical violation.
+    /// `state` names the screen in the failure message.
+    pub async fn assert_accessible(&self, state: &str) {
+        let script = axe_script();
+        let loaded = self
+            .client
+            .execute("return typeof window.axe !== 'undefined';", vec![])
+            .await
+            .expect("probe axe");
+        if loaded != json!(true) {
+            self.client
+                .execute(
+                    "const s = document.createElement('script'); s.textContent = arguments[0]; \
+                     document.head.appendChild(s); return typeof window.axe;",
+                    vec![json!(script)],
+                )
+                .await
+                .expect("inject axe-core");
+        }
+        let violations = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document, { resultTypes: ['violations'] })
+                   .then(r => done(r.violations
+                       .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                       .map(v => ({ id: v.id, impact: v.impact, help: v.help,
+                                    nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ')) }))))
+                   .catch(e => done([{ id: 'axe-error', help: String(e) }]));",
+                vec![],
+            )
+            .await
+            .expect("run axe-core");
+        assert_eq!(
+            violations,
+            json!([]),
+            "axe-core: serious or critical violations on the {state} screen"
+        );
+    }
+
     /// Types text into the text area (line breaks included).
     pub async fn paste(&self, text: &str) {
         let area = self.element(testid::TEXT).await;
@@ -161,6 +314,19 @@ impl Page {
     }
 }
 
+/// axe-core's `axe.min.js`: `AXE_CORE_JS` (set by `cargo xtask test`), read once.
+fn axe_script() -> &'static str {
+    static SCRIPT: OnceLock<String> = OnceLock::new();
+    SCRIPT.get_or_init(|| {
+        let path = std::env::var_os("AXE_CORE_JS").expect(
+            "AXE_CORE_JS is not set: run `cargo xtask setup` (it installs axe-core from npm) \
+             and set AXE_CORE_JS to its axe.min.js, or run `cargo xtask test`",
+        );
+        std::fs::read_to_string(&path)
+            .unwrap_or_else(|error| panic!("cannot read {}: {error}", Path::new(&path).display()))
+    })
+}
+
 fn selector(id: &str) -> String {
     format!("[data-testid=\"{id}\"]")
 }
@@ -197,6 +363,7 @@ impl Session {
             COUNT.fetch_add(1, Ordering::Relaxed)
         ));
         std::fs::create_dir_all(&dir).expect("create the session directory");
+        std::fs::create_dir_all(dir.join("downloads")).expect("create the download directory");
 
         let port = free_port();
         let program = std::env::var_os("CHROMEDRIVER").unwrap_or_else(|| "chromedriver".into());
@@ -226,6 +393,14 @@ impl Session {
                 "--disable-sync",
                 format!("--user-data-dir={}", dir.join("profile").display()),
             ]
+        });
+        // Downloads go to the session's directory without asking, several in a row too.
+        chrome["prefs"] = json!({
+            "download.default_directory": dir.join("downloads").display().to_string(),
+            "download.prompt_for_download": false,
+            "download.directory_upgrade": true,
+            "profile.default_content_setting_values.automatic_downloads": 1,
+            "safebrowsing.enabled": false,
         });
         if let Some(binary) = std::env::var_os("CHROME_BIN") {
             chrome["binary"] = json!(binary.to_string_lossy());

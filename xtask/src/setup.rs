@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 use crate::steps::{output, run_cmd};
-use crate::versions::{Pinned, PAPAPARSE, TRUNK};
+use crate::versions::{Pinned, AXE_CORE, PAPAPARSE, TRUNK};
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
@@ -24,6 +24,8 @@ pub struct Toolchain {
     path: OsString,
     chromedriver: PathBuf,
     cargo: OsString,
+    /// `axe.min.js` of axe-core, which the end-to-end tests inject (`AXE_CORE_JS`).
+    axe_core: PathBuf,
     /// The npm package directory of Papa Parse (for `cargo xtask bench`).
     pub papaparse: PathBuf,
 }
@@ -36,6 +38,7 @@ impl Toolchain {
             .current_dir(root)
             .env("PATH", &self.path)
             .env("CHROMEDRIVER", &self.chromedriver)
+            .env("AXE_CORE_JS", &self.axe_core)
             // Trunk's update check needs a server this machine cannot reach.
             .env("TRUNK_SKIP_VERSION_CHECK", "true");
         command
@@ -79,6 +82,7 @@ pub fn setup(root: &Path) -> Result<Toolchain> {
     wasm_bindgen_cli(&cargo, &path, &pinned.wasm_bindgen)?;
     binaryen(&path, &binaryen_bin, &pinned.binaryen)?;
     let papaparse = papaparse(&path, &tools_dir)?;
+    let axe_core = axe_core(&path, &tools_dir)?;
 
     let chromedriver = find_program("chromedriver", &path).context("chromedriver not found")?;
     check_browser_versions(&path);
@@ -86,6 +90,7 @@ pub fn setup(root: &Path) -> Result<Toolchain> {
         path,
         chromedriver,
         cargo,
+        axe_core,
         papaparse,
     })
 }
@@ -270,6 +275,38 @@ fn papaparse(path: &OsString, tools_dir: &Path) -> Result<PathBuf> {
         bail!("{} is not papaparse {PAPAPARSE}", package.display());
     }
     Ok(package)
+}
+
+/// axe-core from npm into the per-user cache: the end-to-end tests inject its `axe.min.js`
+/// into the page and fail on serious or critical accessibility violations.
+fn axe_core(path: &OsString, tools_dir: &Path) -> Result<PathBuf> {
+    let prefix = tools_dir.join(format!("axe-core-{AXE_CORE}"));
+    let package = prefix.join("node_modules").join("axe-core");
+    let script = package.join("axe.min.js");
+    let wanted = format!("\"version\": \"{AXE_CORE}\"");
+    let probe = || {
+        script.is_file()
+            && std::fs::read_to_string(package.join("package.json"))
+                .is_ok_and(|text| text.contains(&wanted))
+    };
+    if probe() {
+        ok(&format!("axe-core {AXE_CORE} ({})", script.display()));
+        return Ok(script);
+    }
+    install(&format!("axe-core {AXE_CORE} (npm)"), || {
+        std::fs::create_dir_all(&prefix)?;
+        run_cmd(
+            Command::new("npm")
+                .env("PATH", path)
+                .args(["install", "--no-audit", "--no-fund", "--prefix"])
+                .arg(&prefix)
+                .arg(format!("axe-core@{AXE_CORE}")),
+        )
+    })?;
+    if !probe() {
+        bail!("{} is not axe-core {AXE_CORE}", package.display());
+    }
+    Ok(script)
 }
 
 /// Warns when Chromium and ChromeDriver have different major versions (WebDriver refuses).

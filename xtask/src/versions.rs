@@ -13,6 +13,10 @@ pub const TRUNK: &str = "0.21.14";
 /// (from npm, into the per-user tool cache).
 pub const PAPAPARSE: &str = "5.7.1";
 
+/// axe-core, the accessibility checker the end-to-end tests inject into the page (from
+/// npm, into the per-user tool cache).
+pub const AXE_CORE: &str = "4.10.3";
+
 /// The versions read from the repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pinned {
