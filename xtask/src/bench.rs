@@ -8,7 +8,7 @@
 //! 3. `esim-server bench` when the server has that command (into a scratch file, whose
 //!    figures go into the results file);
 //! 4. `esim-bench run`: the native figures, the bench page and the console in headless
-//!    Chromium, the shipped sizes, and the results file.
+//!    Chromium, the shipped sizes, instruction counts under callgrind, and the results file.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -21,6 +21,7 @@ const USAGE: &str = "\
 usage:
   esim-bench native [--codes N] [--reps R] [--small-samples S]
   esim-bench run --web DIR --dist DIR --out FILE [--codes N] [--reps R] [--runs K]
+                 [--callgrind-codes N (0: no callgrind)]
                  [--server-md FILE] [--server-status TEXT] [--note TEXT]...
 ";
 
@@ -89,6 +90,11 @@ fn run(flags: &Flags, codes: usize, reps: usize) -> Result<()> {
             .block_on(browser::console(&dist))
             .map_err(|e| format!("{e:#}")),
     );
+    let callgrind_codes = flags.num("callgrind-codes", 100_000)?;
+    if callgrind_codes > 0 {
+        println!("==> instruction counts: native, {callgrind_codes} codes, under callgrind");
+        results.callgrind = Some(callgrind(callgrind_codes).map_err(|e| format!("{e:#}")));
+    }
     results.server_status = flags.get("server-status").map(str::to_owned);
     results.server_md = flags.get("server-md").map(PathBuf::from);
     results.chromium = browser::chromium_version();
@@ -334,5 +340,110 @@ impl Flags {
                 .parse()
                 .with_context(|| format!("--{name} wants a number, got {v:?}")),
         }
+    }
+}
+
+/// Instruction counts of the native bench under callgrind: a figure that the machine's load
+/// does not move, for following the validator's optimisation.
+#[derive(Debug, Clone)]
+pub struct Callgrind {
+    pub codes: usize,
+    /// Calls of each function (a warm-up and one timed round).
+    pub calls: usize,
+    pub validate: u64,
+    pub parse_only: u64,
+    /// The functions with the most instructions of their own: (instructions, name).
+    pub top: Vec<(u64, String)>,
+}
+
+/// Runs `esim-bench native` under `valgrind --tool=callgrind`, if valgrind is there.
+pub fn callgrind(codes: usize) -> Result<Callgrind> {
+    let exe = std::env::current_exe()?;
+    let out = std::env::temp_dir().join(format!("esim-bench-{}.callgrind", std::process::id()));
+    let status = std::process::Command::new("valgrind")
+        .args(["--tool=callgrind", "--quiet"])
+        .arg(format!("--callgrind-out-file={}", out.display()))
+        .arg(&exe)
+        .args(["native", "--reps", "1", "--small-samples", "0", "--codes"])
+        .arg(codes.to_string())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .context("cannot run valgrind (apt-get install valgrind)")?;
+    if !status.success() {
+        bail!("valgrind exited with {status}");
+    }
+    let annotate = |inclusive: bool| -> Result<Vec<(u64, String)>> {
+        let output = std::process::Command::new("callgrind_annotate")
+            .arg(format!(
+                "--inclusive={}",
+                if inclusive { "yes" } else { "no" }
+            ))
+            .arg(&out)
+            .output()
+            .context("cannot run callgrind_annotate")?;
+        Ok(String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(parse_annotate_line)
+            .collect())
+    };
+    let inclusive = annotate(true)?;
+    let own = annotate(false)?;
+    let _ = std::fs::remove_file(&out);
+    let find = |name: &str| {
+        inclusive
+            .iter()
+            .find(|(_, f)| f == name)
+            .map(|(n, _)| *n)
+            .with_context(|| format!("{name} is not in the callgrind profile"))
+    };
+    Ok(Callgrind {
+        codes,
+        calls: 2,
+        validate: find("esim_bench::validate")?,
+        parse_only: find("esim_bench::csv_parse_only")?,
+        top: own.into_iter().take(14).collect(),
+    })
+}
+
+/// `1,234 (5.6%)  file:function [object]` -> (1234, function).
+fn parse_annotate_line(line: &str) -> Option<(u64, String)> {
+    let (count, rest) = line.trim_start().split_once(" (")?;
+    let count: u64 = count.replace(',', "").parse().ok()?;
+    let (_, rest) = rest.split_once(")  ")?;
+    let location = rest.split(" [").next()?.trim();
+    let (_, function) = location.split_once(':')?;
+    (!function.is_empty()).then(|| (count, function.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_callgrind_annotate_lines() {
+        assert_eq!(
+            parse_annotate_line(
+                "1,311,456,054 (74.13%)  ???:esim_bench::validate [/x/target/release/esim-bench]"
+            ),
+            Some((1_311_456_054, "esim_bench::validate".into()))
+        );
+        assert_eq!(
+            parse_annotate_line(
+                "  420,587 ( 0.02%)  ./string/memcmp.S:__memcmp_avx2 [/lib/libc.so.6]"
+            ),
+            Some((420_587, "__memcmp_avx2".into()))
+        );
+        assert_eq!(parse_annotate_line("Ir"), None);
+        assert_eq!(
+            parse_annotate_line("1,769,216,452 (100.0%)  PROGRAM TOTALS"),
+            None
+        );
+    }
+
+    #[test]
+    fn medians() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert!(median(&[]).is_nan());
     }
 }

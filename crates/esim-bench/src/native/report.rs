@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::browser::{Console, Round};
 use super::sizes::Size;
-use super::{median, Native};
+use super::{median, Callgrind, Native};
 
 /// The brotli budget of the console's wasm + JS + CSS.
 const BROTLI_BUDGET: usize = 300 * 1024;
@@ -28,6 +28,7 @@ pub struct Results {
     pub reps: usize,
     pub native: Option<Native>,
     pub ratios: Vec<RunRatios>,
+    pub callgrind: Option<Result<Callgrind, String>>,
     pub sizes: Result<Vec<Size>, String>,
     pub page: Option<Result<Value, String>>,
     pub console: Option<Result<Console, String>>,
@@ -78,6 +79,7 @@ impl Results {
             reps,
             native: None,
             ratios: Vec::new(),
+            callgrind: None,
             sizes: Err("not measured".into()),
             page: None,
             console: None,
@@ -110,6 +112,7 @@ impl Results {
         self.goals(w);
         self.throughput(w);
         self.small(w);
+        self.instructions(w);
         self.console_section(w);
         self.sizes_section(w);
         self.sanity(w);
@@ -407,6 +410,53 @@ impl Results {
                     t.answer
                 );
             }
+        }
+        w.push('\n');
+    }
+
+    fn instructions(&self, w: &mut String) {
+        let _ = writeln!(
+            w,
+            "## Where the validator's time goes (native, callgrind)\n"
+        );
+        let cg = match &self.callgrind {
+            Some(Ok(cg)) => cg,
+            Some(Err(error)) => {
+                let _ = writeln!(w, "Not measured: `{}`\n", one_line(error));
+                return;
+            }
+            None => {
+                let _ = writeln!(w, "Not measured.\n");
+                return;
+            }
+        };
+        let lines = (cg.calls * (cg.codes + 1)) as f64;
+        let _ = writeln!(
+            w,
+            "Instructions counted by `valgrind --tool=callgrind` on `esim-bench native --codes \
+             {} --reps 1` (each function called {} times): a figure the machine's load does \
+             not move. Instructions are not time: the validator also runs at a lower rate \
+             per cycle (branches, hash-table cache misses), so its time ratio to parse-only \
+             is larger than its instruction ratio.\n\n\
+             | | instructions per line | vs parse only |\n|---|---:|---:|\n\
+             | `esim_csv::check` | {:.0} | {:.2}x |\n\
+             | `csv` crate, parse only | {:.0} | 1.00x |\n\n\
+             The functions with the most instructions of their own (the whole program: the \
+             `csv` and `csv_core` rows are the parse-only contender, `generate` makes the \
+             file):\n\n| function | instructions | per line |\n|---|---:|---:|",
+            group(cg.codes),
+            cg.calls,
+            cg.validate as f64 / lines,
+            cg.validate as f64 / cg.parse_only as f64,
+            cg.parse_only as f64 / lines,
+        );
+        for (count, function) in &cg.top {
+            let _ = writeln!(
+                w,
+                "| `{function}` | {} | {:.0} |",
+                group(*count as usize),
+                *count as f64 / lines
+            );
         }
         w.push('\n');
     }
