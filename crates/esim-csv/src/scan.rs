@@ -216,20 +216,31 @@ fn quoted_field<'a>(line: &'a str, start: usize, open: usize, seps: Seps) -> Opt
     })
 }
 
+/// Printable ASCII other than space, `"`, `,` and `;`: the bytes of a plain value.
+static PLAIN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = b'!';
+    while c <= b'~' {
+        table[c as usize] = !matches!(c, b'"' | b',' | b';');
+        c += 1;
+    }
+    table
+};
+
 /// The common case, recognised without the general splitter: two values of printable
 /// ASCII other than quotes and separators, separated by one comma, with no white space.
 /// Fills `out` exactly as [`split`] would and returns true; otherwise leaves `out` alone.
 pub(crate) fn plain_pair<'a>(line: &'a str, out: &mut Vec<Field<'a>>) -> bool {
     let b = line.as_bytes();
-    let mut comma = None;
-    for (i, &c) in b.iter().enumerate() {
-        match c {
-            b',' if comma.is_none() => comma = Some(i),
-            b'!' | b'#'..=b'+' | b'-'..=b':' | b'<'..=b'~' => {}
-            _ => return false,
-        }
+    // Exactly one comma, found with the fast byte search, and plain bytes around it.
+    let Some(comma) = b.iter().position(|&c| c == b',') else {
+        return false;
+    };
+    if !b[..comma].iter().all(|&c| PLAIN[usize::from(c)])
+        || !b[comma + 1..].iter().all(|&c| PLAIN[usize::from(c)])
+    {
+        return false;
     }
-    let Some(comma) = comma else { return false };
     out.clear();
     for raw in [0..comma, comma + 1..b.len()] {
         out.push(Field {
