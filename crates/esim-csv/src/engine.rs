@@ -233,13 +233,8 @@ impl Validator {
         }
     }
 
-    pub(crate) fn run(
-        input: &[u8],
-        options: &Options,
-        earlier: Option<Arc<Seen>>,
-        collect: bool,
-    ) -> Outcome {
-        Validator::with(options.clone(), earlier, collect).finish_outcome(input)
+    pub(crate) fn run(input: &[u8], options: &Options, collect: bool) -> Outcome {
+        Validator::with(options.clone(), None, collect).finish_outcome(input)
     }
 
     /// How many bytes of the input have been read.

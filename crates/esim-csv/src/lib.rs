@@ -116,7 +116,7 @@ pub struct Pool {
 
 /// Checks one file and returns every finding.
 pub fn check(input: &[u8], options: &Options) -> Report {
-    engine::Validator::run(input, options, None, false).report
+    engine::Validator::run(input, options, false).report
 }
 
 /// Checks one file and, when it has no errors, returns its codes as a [`Pool`].
@@ -124,7 +124,7 @@ pub fn check(input: &[u8], options: &Options) -> Report {
 /// Warnings do not withhold the pool (the server reads values, not bytes); the report
 /// still lists them.
 pub fn parse(input: &[u8], options: &Options) -> (Report, Option<Pool>) {
-    let out = engine::Validator::run(input, options, None, true);
+    let out = engine::Validator::run(input, options, true);
     (out.report, out.pool)
 }
 
@@ -143,10 +143,24 @@ impl Batch {
 
     /// Checks the next file of the batch.
     pub fn check(&mut self, input: &[u8], options: &Options) -> Report {
-        // The ICCIDs of this file are handed back only to a validator that knows earlier
+        let validator = self.validator(options.clone());
+        self.finish(validator, input)
+    }
+
+    /// A validator for the next file of the batch, to [`feed`](Validator::feed) in steps;
+    /// hand it back to [`Batch::finish`], which records the file's ICCIDs for the files
+    /// after it. Validators of one batch are finished one at a time, in order.
+    pub fn validator(&self, options: Options) -> Validator {
+        // The ICCIDs of a file are handed back only to a validator that knows earlier
         // files (so a lone `check` does not pay for the list).
-        let out = engine::Validator::run(input, options, Some(self.seen.clone()), false);
-        let name: Arc<str> = Arc::from(options.file_name.as_deref().unwrap_or("-"));
+        Validator::with(options, Some(self.seen.clone()), false)
+    }
+
+    /// Reads what is left of `input` (the bytes the validator was fed), returns the report,
+    /// and records the file's ICCIDs.
+    pub fn finish(&mut self, validator: Validator, input: &[u8]) -> Report {
+        let out = validator.finish_outcome(input);
+        let name: Arc<str> = Arc::from(out.report.file.as_deref().unwrap_or("-"));
         // The validator is gone, so this is the only reference and nothing is copied.
         let seen = Arc::make_mut(&mut self.seen);
         for (key, line) in out.iccids {

@@ -156,3 +156,31 @@ fn feeding_line_by_line_gives_the_same_report() {
         }
     }
 }
+
+#[test]
+fn a_batch_fed_in_steps_gives_the_same_reports_as_checked_at_once() {
+    let files: Vec<(String, Vec<u8>)> = corpus_files()
+        .into_iter()
+        .map(|p| {
+            let name = p.file_name().unwrap().to_str().unwrap().to_owned();
+            (name, fs::read(&p).unwrap())
+        })
+        .collect();
+    let mut at_once = esim_csv::Batch::new();
+    let mut stepped = esim_csv::Batch::new();
+    let mut cross_file = 0;
+    for (name, bytes) in &files {
+        let expected = at_once.check(bytes, &Options::file(name));
+        let mut v = stepped.validator(Options::file(name));
+        while !v.feed(bytes, 3) {}
+        let report = stepped.finish(v, bytes);
+        assert_eq!(report, expected, "{name}");
+        cross_file += report
+            .findings
+            .iter()
+            .filter(|f| f.detail.other_file.is_some())
+            .count();
+    }
+    // The corpus repeats ICCIDs across files, so the batch must have found some.
+    assert!(cross_file > 0);
+}
