@@ -179,20 +179,27 @@ impl Session {
     /// duplicates), yielding to the page between steps.
     async fn check(self, generation: u64, inputs: Vec<(Source, Arc<Vec<u8>>)>) {
         let mut checked = Vec::new();
-        if inputs.len() == 1 {
-            let (source, bytes) = inputs.into_iter().next().expect("one input");
+        // One file is checked alone; several as one batch, so an ICCID repeated in a later
+        // file is found. Either way in steps, with a turn for the page between them.
+        let mut batch = (inputs.len() > 1).then(Batch::new);
+        let total: usize = inputs.iter().map(|(_, bytes)| bytes.len()).sum();
+        let mut done_bytes = 0;
+        for (source, bytes) in inputs {
             let name = source.file_name().to_owned();
-            let mut stepper = Stepper::new(source, bytes);
-            let total = stepper.total();
+            let size = bytes.len();
+            let mut stepper = match &batch {
+                Some(batch) => Stepper::in_batch(batch, source, bytes),
+                None => Stepper::new(source, bytes),
+            };
             loop {
                 let start = browser::now_ms();
                 let done = loop {
-                    match stepper.step(LINES_PER_FEED) {
+                    match stepper.step_in(LINES_PER_FEED, batch.as_mut()) {
                         Step::Done(done) => break Some(done),
                         Step::Reading(read) if browser::now_ms() - start > STEP_MS => {
                             self.running.set(Some(Running {
                                 name: name.clone(),
-                                read,
+                                read: done_bytes + read,
                                 total,
                             }));
                             break None;
@@ -209,27 +216,7 @@ impl Session {
                     return;
                 }
             }
-        } else {
-            // `Batch` checks each file to completion; the page gets a turn between files.
-            let total = inputs.iter().map(|(_, bytes)| bytes.len()).sum();
-            let mut read = 0;
-            let mut batch = Batch::new();
-            for (source, bytes) in inputs {
-                if total > PROGRESS_FROM_BYTES {
-                    self.running.set(Some(Running {
-                        name: source.file_name().to_owned(),
-                        read,
-                        total,
-                    }));
-                }
-                browser::yield_now().await;
-                if !self.current(generation) {
-                    return;
-                }
-                read += bytes.len();
-                let report = batch.check(&bytes, &source.options());
-                checked.push(Checked::new(source, bytes, report));
-            }
+            done_bytes += size;
         }
         if let Some(embed) = self.embed.get_value() {
             for file in &checked {

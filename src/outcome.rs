@@ -246,11 +246,21 @@ pub enum Step {
 
 impl Stepper {
     pub fn new(source: Source, bytes: Arc<Vec<u8>>) -> Self {
-        let validator = Some(Validator::new(source.options()));
+        let validator = Validator::new(source.options());
+        Self::with(source, bytes, validator)
+    }
+
+    /// A stepper for the next file of `batch` (finish it with [`Stepper::step_in`]).
+    pub fn in_batch(batch: &Batch, source: Source, bytes: Arc<Vec<u8>>) -> Self {
+        let validator = batch.validator(source.options());
+        Self::with(source, bytes, validator)
+    }
+
+    fn with(source: Source, bytes: Arc<Vec<u8>>, validator: Validator) -> Self {
         Self {
             source,
             bytes,
-            validator,
+            validator: Some(validator),
         }
     }
 
@@ -260,9 +270,19 @@ impl Stepper {
 
     /// Reads up to `lines` more lines; the last step returns the checked file.
     pub fn step(&mut self, lines: usize) -> Step {
+        self.step_in(lines, None)
+    }
+
+    /// [`Stepper::step`] for a file of `batch`: the last step records the file's ICCIDs in
+    /// it, so later files find them repeated.
+    pub fn step_in(&mut self, lines: usize, batch: Option<&mut Batch>) -> Step {
         let validator = self.validator.as_mut().expect("stepped after the end");
         if validator.feed(&self.bytes, lines) {
-            let report = self.validator.take().expect("present").finish(&self.bytes);
+            let validator = self.validator.take().expect("present");
+            let report = match batch {
+                Some(batch) => batch.finish(validator, &self.bytes),
+                None => validator.finish(&self.bytes),
+            };
             Step::Done(Checked::new(
                 self.source.clone(),
                 self.bytes.clone(),
