@@ -184,3 +184,46 @@ fn a_batch_fed_in_steps_gives_the_same_reports_as_checked_at_once() {
     // The corpus repeats ICCIDs across files, so the batch must have found some.
     assert!(cross_file > 0);
 }
+
+/// The `csv` crate as an oracle: every file this crate finds clean (no finding at all)
+/// reads, record for record, as the same SM-DP+ address and (ICCID, Matching ID) pairs with
+/// the `csv` crate. (Files with warnings may differ on purpose: a white-space line after the
+/// last code is a record to the `csv` crate and `trailing-blank-lines` here.)
+#[test]
+fn valid_files_read_the_same_with_the_csv_crate() {
+    let mut compared = 0;
+    for path in corpus_files() {
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let bytes = fs::read(&path).unwrap();
+        let (report, pool) = esim_csv::parse(&bytes, &Options::file(name));
+        let Some(pool) = pool.filter(|_| report.findings.is_empty()) else {
+            continue;
+        };
+        let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(body);
+        let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(records[0].len(), 1, "{name}");
+        assert_eq!(&records[0][0], pool.smdp_address.as_str(), "{name}");
+        let pairs: Vec<(String, String)> = records[1..]
+            .iter()
+            .map(|r| (r[0].to_owned(), r[1].to_owned()))
+            .collect();
+        let ours: Vec<(String, String)> = pool
+            .codes
+            .iter()
+            .map(|c| {
+                (
+                    c.integrated_circuit_card_identifier.to_string(),
+                    c.matching_identifier.to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(ours, pairs, "{name}");
+        assert_eq!(report.codes, pairs.len(), "{name}");
+        compared += 1;
+    }
+    assert!(compared >= 4, "only {compared} clean corpus files");
+}
