@@ -11,7 +11,7 @@ use hashbrown::HashTable;
 
 use crate::code::Code;
 use crate::report::{Edit, Finding, Fix, LineEnding, Report};
-use crate::scan::{self, column, is_blank, is_ws, split, Field, Lines, Seps};
+use crate::scan::{self, column, is_empty_row, is_ws, split, Field, Lines, Seps};
 use crate::values::{host_span, iccid_key, is_fqdn, is_scientific, luhn_valid, SmdpAddress};
 use crate::{ActivationCode, Iccid, MatchingId, Options, Pool, MAX_CODES};
 
@@ -38,6 +38,12 @@ const HEADER_WORDS: &[&str] = &[
     "activationcode",
     "activationcodes",
     "eid",
+    // Swedish exports.
+    "smdpadress",
+    "smdpplusadress",
+    "smdpserveradress",
+    "aktiveringskod",
+    "aktiveringskoder",
 ];
 
 /// A small, fast hasher for integer and short string keys (the Fx hash of rustc). The
@@ -303,7 +309,7 @@ impl Validator {
                     continue;
                 }
             };
-            if is_blank(text) {
+            if is_empty_row(text) {
                 self.blanks.push(ln);
                 continue;
             }
@@ -595,15 +601,20 @@ impl Validator {
     ) {
         self.codes += 1;
         let mut sep = b',';
+        // Replacing the separators with commas is a safe fix unless the line has commas of
+        // its own (a decimal comma of a European spreadsheet: `8,946E+18;ABC`).
+        let mut delimiter_fixable = true;
         if !scan::plain_pair(text, fields) {
             let core = text.trim_end_matches(|c| matches!(c, ',' | ';' | '\t') || is_ws(c));
-            if !scan::has_sep(core, b',') {
+            let comma = scan::has_sep(core, b',');
+            if !comma || decimal_commas_only(core) {
                 if scan::has_sep(core, b';') {
                     sep = b';';
                 } else if scan::has_sep(core, b'\t') {
                     sep = b'\t';
                 }
             }
+            delimiter_fixable = !core.contains(',');
             split(text, Seps::One(sep), fields);
         }
 
@@ -611,12 +622,13 @@ impl Validator {
             let seps = fields[..fields.len() - 1]
                 .iter()
                 .map(|f| (f.raw.end..f.raw.end + 1, ","));
-            self.emit(
-                Finding::new(Code::Delimiter)
-                    .at_line(ln)
-                    .extra(if sep == b';' { ";" } else { "\t" })
-                    .with_fix(edit(text, ln, seps)),
-            );
+            let mut finding = Finding::new(Code::Delimiter)
+                .at_line(ln)
+                .extra(if sep == b';' { ";" } else { "\t" });
+            if delimiter_fixable {
+                finding = finding.with_fix(edit(text, ln, seps));
+            }
+            self.emit(finding);
             Structural::Delimiter
         } else if fields.len() > 2 && fields[2..].iter().all(|f| f.value.is_empty()) {
             self.emit(
@@ -987,6 +999,16 @@ fn raw_len(text: &str, f: &Field<'_>) -> usize {
             text[f.value_start..close].trim_end_matches(is_ws).len()
         }
     }
+}
+
+/// True when every comma of the line stands between two digits: decimal commas, as a
+/// European spreadsheet writes numbers, not separators.
+fn decimal_commas_only(line: &str) -> bool {
+    let b = line.as_bytes();
+    b.iter().enumerate().all(|(i, &c)| {
+        c != b','
+            || (i > 0 && b[i - 1].is_ascii_digit() && b.get(i + 1).is_some_and(u8::is_ascii_digit))
+    })
 }
 
 fn has_csv_extension(name: &str) -> bool {

@@ -82,8 +82,8 @@ pub(crate) fn message(f: &Finding, lang: Lang) -> String {
         ),
         Code::BlankLine => t(
             lang,
-            "This line is blank; remove it (blank lines are not allowed between codes).".into(),
-            "Raden är tom; ta bort den (tomma rader är inte tillåtna mellan koderna).".into(),
+            "This line is blank (or only separators, an empty spreadsheet row); remove it: blank lines are not allowed between codes.".into(),
+            "Raden är tom (eller bara avgränsare, en tom rad i kalkylarket); ta bort den: tomma rader är inte tillåtna mellan koderna.".into(),
         ),
         Code::TrailingBlankLines => t(
             lang,

@@ -80,9 +80,10 @@ pub(crate) fn is_ws(c: char) -> bool {
     c.is_whitespace() || matches!(c, '\u{200B}' | '\u{FEFF}')
 }
 
-/// True when the text is empty or only white space.
-pub(crate) fn is_blank(s: &str) -> bool {
-    s.chars().all(is_ws)
+/// True when the line holds no value: white space and separators only (an empty
+/// spreadsheet row exported as `;;` or `,,`). Such a line is a blank line.
+pub(crate) fn is_empty_row(s: &str) -> bool {
+    s.chars().all(|c| is_ws(c) || matches!(c, ',' | ';'))
 }
 
 /// One value of a line.

@@ -5,7 +5,7 @@ use std::fmt;
 use crate::code::Code;
 use crate::fix::{fix, line_ending_of};
 use crate::report::Report;
-use crate::scan::{is_blank, Lines};
+use crate::scan::{is_empty_row, Lines};
 use crate::{check, Options, SmdpAddress};
 
 /// One file of a split.
@@ -76,7 +76,7 @@ pub fn split(input: &[u8], options: &Options, max: usize) -> Result<Vec<Part>, S
     for (i, raw) in Lines::new(&fixed.bytes).enumerate() {
         let ln = u32::try_from(i + 1).unwrap_or(u32::MAX);
         let text = std::str::from_utf8(raw.bytes).unwrap_or_default();
-        if is_blank(text) {
+        if is_empty_row(text) {
             continue;
         }
         if i == 0 || second.contains(&ln) {
