@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use crate::report::{Edit, Finding, Fix, LineEnding, Report};
 use crate::scan::Lines;
-use crate::{check, Options};
+use crate::Options;
 
 /// The most rounds of fixing; each round removes what the last one uncovered (a `;` line
 /// becomes a `,` line with a trailing comma, which the next round removes).
@@ -88,38 +88,118 @@ fn strip_bom(index: usize, bytes: &[u8]) -> &[u8] {
 /// Fixes never change an ICCID's digits or a Matching ID's characters and never choose
 /// between two conflicting lines.
 pub fn fix(input: &[u8], options: &Options) -> Fixed {
-    let all = Options {
-        max_findings: usize::MAX,
-        ..options.clone()
-    };
-    let mut bytes = input.to_vec();
-    let mut applied = Vec::new();
-    let mut origin: Vec<u32> =
-        (1..=u32::try_from(Lines::new(input).count()).unwrap_or(u32::MAX)).collect();
-    for _ in 0..MAX_ROUNDS {
-        let report = check(&bytes, &all);
+    Fixer::new(input, options).finish()
+}
+
+/// A repair in progress: [`fix()`] in steps, so the browser can give the page a turn
+/// between them on a big file. Each round checks the file (fed a few lines at a time) and
+/// applies the fixes found in one pass.
+///
+/// ```
+/// use esim_csv::{Fixer, Options};
+///
+/// let mut fixer = Fixer::new(b"smdp.example.com\n8946000000000000014;ABC\n", &Options::default());
+/// while !fixer.step(1) {}
+/// let fixed = fixer.finish();
+/// assert_eq!(fixed.bytes, b"smdp.example.com\n8946000000000000014,ABC\n");
+/// ```
+#[derive(Debug)]
+pub struct Fixer {
+    options: Options,
+    all: Options,
+    bytes: Vec<u8>,
+    applied: Vec<Finding>,
+    origin: Vec<u32>,
+    rounds: usize,
+    validator: Option<crate::Validator>,
+    /// The check of `bytes` as they are now, once no fix is left.
+    last: Option<Report>,
+}
+
+impl Fixer {
+    /// A repair of `input` (copied).
+    pub fn new(input: &[u8], options: &Options) -> Fixer {
+        let lines = u32::try_from(Lines::new(input).count()).unwrap_or(u32::MAX);
+        Fixer {
+            options: options.clone(),
+            all: Options {
+                max_findings: usize::MAX,
+                ..options.clone()
+            },
+            bytes: input.to_vec(),
+            applied: Vec::new(),
+            origin: (1..=lines).collect(),
+            rounds: 0,
+            validator: None,
+            last: None,
+        }
+    }
+
+    /// Bytes of the current round's file checked so far, and that file's length.
+    pub fn progress(&self) -> (usize, usize) {
+        let read = self
+            .validator
+            .as_ref()
+            .map_or(0, crate::Validator::bytes_read);
+        (read, self.bytes.len())
+    }
+
+    /// Checks up to `max_lines` more lines, applying the round's fixes when its check is
+    /// complete. Returns true when nothing is left to fix.
+    pub fn step(&mut self, max_lines: usize) -> bool {
+        if self.last.is_some() {
+            return true;
+        }
+        let all = &self.all;
+        let validator = self
+            .validator
+            .get_or_insert_with(|| crate::Validator::new(all.clone()));
+        if !validator.feed(&self.bytes, max_lines) {
+            return false;
+        }
+        let report = self
+            .validator
+            .take()
+            .expect("fed above")
+            .finish(&self.bytes);
         let fixes: Vec<&Finding> = report
             .findings
             .iter()
             .filter(|f| f.fix.as_ref().is_some_and(Fix::is_edit))
             .collect();
-        if fixes.is_empty() {
-            break;
+        if fixes.is_empty() || self.rounds == MAX_ROUNDS {
+            self.last = Some(report);
+            return true;
         }
-        let (next, kept) = apply_tracked(&bytes, fixes.iter().filter_map(|f| f.fix.as_ref()));
-        if next == bytes {
-            break;
+        let (next, kept) = apply_tracked(&self.bytes, fixes.iter().filter_map(|f| f.fix.as_ref()));
+        if next == self.bytes {
+            self.last = Some(report);
+            return true;
         }
-        origin = kept.iter().map(|l| origin[*l as usize - 1]).collect();
-        bytes = next;
-        applied.extend(fixes.into_iter().cloned());
+        self.origin = kept.iter().map(|l| self.origin[*l as usize - 1]).collect();
+        self.bytes = next;
+        self.applied.extend(fixes.into_iter().cloned());
+        self.rounds += 1;
+        false
     }
-    let report = check(&bytes, options);
-    Fixed {
-        bytes,
-        applied,
-        report,
-        origin,
+
+    /// Finishes the repair and returns it, with the report under the caller's options.
+    pub fn finish(mut self) -> Fixed {
+        while !self.step(usize::MAX) {}
+        let mut report = self.last.take().expect("set by the last step");
+        // The last round's check saw every finding; keep the first ones as `check` would.
+        let max = self.options.max_findings;
+        if report.findings.len() > max {
+            report.findings.truncate(max);
+            report.truncated = true;
+        }
+        report.deny_warnings = self.options.deny_warnings;
+        Fixed {
+            bytes: self.bytes,
+            applied: self.applied,
+            report,
+            origin: self.origin,
+        }
     }
 }
 

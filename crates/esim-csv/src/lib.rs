@@ -55,11 +55,11 @@ use std::sync::Arc;
 
 pub use code::{Code, Severity};
 pub use engine::Validator;
-pub use fix::{apply_fixes, fix, Change, Fixed};
+pub use fix::{apply_fixes, fix, Change, Fixed, Fixer};
 pub use report::{
     neutralise, Detail, Edit, Finding, Fix, JsonFinding, JsonReport, Lang, LineEnding, Report,
 };
-pub use split::{split, Part, SplitError};
+pub use split::{split, split_fixed, Part, SplitError};
 pub use values::{
     ActivationCode, Iccid, IccidError, MatchingId, MatchingIdError, SmdpAddress, SmdpError,
     MAX_MATCHING_ID_LEN,

@@ -3,10 +3,10 @@
 use std::fmt;
 
 use crate::code::Code;
-use crate::fix::{fix, line_ending_of};
+use crate::fix::{fix, line_ending_of, Fixed};
 use crate::report::Report;
 use crate::scan::{is_empty_row, Lines};
-use crate::{check, Options, SmdpAddress};
+use crate::{Options, SmdpAddress};
 
 /// One file of a split.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,13 +45,15 @@ impl std::error::Error for SplitError {}
 /// address join the earlier ones) and into files of at most `max` codes. Each part is a
 /// valid file. Fails when errors remain that splitting cannot remove.
 pub fn split(input: &[u8], options: &Options, max: usize) -> Result<Vec<Part>, SplitError> {
+    split_fixed(&fix(input, options), options, max)
+}
+
+/// [`split()`] of a file already repaired by [`fix()`] (or a [`Fixer`](crate::Fixer)), so a
+/// caller that shows the repair does not run it twice.
+pub fn split_fixed(fixed: &Fixed, options: &Options, max: usize) -> Result<Vec<Part>, SplitError> {
     let max = max.clamp(1, crate::MAX_CODES);
-    let fixed = fix(input, options);
-    let all = Options {
-        max_findings: usize::MAX,
-        ..options.clone()
-    };
-    let report = check(&fixed.bytes, &all);
+    let report = &fixed.report;
+    // The counts cover every finding, also those a limited report leaves out.
     let blocking = report.counts.iter().any(|(code, n)| {
         *n > 0
             && code.severity() == crate::Severity::Error
@@ -59,40 +61,32 @@ pub fn split(input: &[u8], options: &Options, max: usize) -> Result<Vec<Part>, S
     });
     if blocking {
         return Err(SplitError {
-            report: Box::new(fixed.report),
+            report: Box::new(report.clone()),
         });
     }
-    let ending = line_ending_of(&report).as_bytes();
+    let ending = line_ending_of(report).as_bytes();
 
-    // Group code lines by host, in order of first appearance.
+    // Group code lines by host, in order of first appearance. After the repair, line 1 is
+    // the SM-DP+ line and every later line holding one host name is a second one.
     let mut groups: Vec<(SmdpAddress, Vec<&[u8]>)> = Vec::new();
     let mut current = 0;
-    let second: std::collections::HashSet<u32> = report
-        .findings
-        .iter()
-        .filter(|f| f.code == Code::SecondSmdp)
-        .filter_map(|f| f.line)
-        .collect();
     for (i, raw) in Lines::new(&fixed.bytes).enumerate() {
-        let ln = u32::try_from(i + 1).unwrap_or(u32::MAX);
         let text = std::str::from_utf8(raw.bytes).unwrap_or_default();
         if is_empty_row(text) {
             continue;
         }
-        if i == 0 || second.contains(&ln) {
-            let host = if i == 0 {
-                Some(text.to_owned())
-            } else {
-                crate::engine::second_smdp_host(text)
-            };
-            let host = host.unwrap_or_default();
-            let host = host.as_str();
-            let Ok(address) = SmdpAddress::parse(host) else {
+        let host = if i == 0 {
+            Some(text.to_owned())
+        } else {
+            crate::engine::second_smdp_host(text)
+        };
+        if let Some(host) = host {
+            let Ok(address) = SmdpAddress::parse(&host) else {
                 return Err(SplitError {
-                    report: Box::new(report),
+                    report: Box::new(report.clone()),
                 });
             };
-            current = match groups.iter().position(|(a, _)| a.same_host(host)) {
+            current = match groups.iter().position(|(a, _)| a.same_host(&host)) {
                 Some(i) => i,
                 None => {
                     groups.push((address, Vec::new()));

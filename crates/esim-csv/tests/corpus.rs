@@ -227,3 +227,25 @@ fn valid_files_read_the_same_with_the_csv_crate() {
     }
     assert!(compared >= 4, "only {compared} clean corpus files");
 }
+
+#[test]
+fn a_fix_in_steps_gives_the_same_repair() {
+    for path in corpus_files() {
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let bytes = fs::read(&path).unwrap();
+        let options = Options::file(name);
+        let at_once = fix(&bytes, &options);
+        let mut fixer = esim_csv::Fixer::new(&bytes, &options);
+        while !fixer.step(2) {
+            let (read, total) = fixer.progress();
+            assert!(read <= total, "{name}");
+        }
+        let stepped = fixer.finish();
+        assert_eq!(stepped.bytes, at_once.bytes, "{name}");
+        assert_eq!(stepped.report, at_once.report, "{name}");
+        assert_eq!(stepped.origin, at_once.origin, "{name}");
+        assert_eq!(stepped.applied, at_once.applied, "{name}");
+        // The report equals a fresh check of the repaired file.
+        assert_eq!(stepped.report, check(&stepped.bytes, &options), "{name}");
+    }
+}
