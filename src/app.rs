@@ -961,10 +961,23 @@ fn FixPanel(checked: Arc<Checked>, pool_name: RwSignal<String>) -> impl IntoView
         let checked = checked.clone();
         fixing.set(true);
         spawn_local(async move {
-            // Lets "Fixing …" paint before the work (seconds on a big file) starts.
+            // Lets "Fixing …" paint before the work starts; then the repair runs in steps
+            // (seconds on a big file), giving the page a turn between them.
             browser::yield_now().await;
             browser::sleep_ms(16).await;
-            let done = Repair::new(&checked, &pool_name.get_untracked());
+            let mut fixer = esim_csv::Fixer::new(&checked.bytes, &checked.source.options());
+            loop {
+                let start = browser::now_ms();
+                let mut done = false;
+                while !done && browser::now_ms() - start < STEP_MS {
+                    done = fixer.step(LINES_PER_FEED);
+                }
+                if done {
+                    break;
+                }
+                browser::yield_now().await;
+            }
+            let done = Repair::from_fixed(&checked, &pool_name.get_untracked(), fixer.finish());
             repair.set(Some(Arc::new(done)));
             fixing.set(false);
         });

@@ -315,8 +315,14 @@ impl Repair {
     /// Applies every safe fix; splits when the result has more than 1,000 codes or more
     /// than one SM-DP+ address.
     pub fn new(checked: &Checked, pool_name: &str) -> Self {
+        let fixed = esim_csv::fix(&checked.bytes, &checked.source.options());
+        Self::from_fixed(checked, pool_name, fixed)
+    }
+
+    /// The repair of `checked`, from a fix already made (in steps, with an
+    /// [`esim_csv::Fixer`] started with `checked.source.options()`).
+    pub fn from_fixed(checked: &Checked, pool_name: &str, fixed: esim_csv::Fixed) -> Self {
         let options = checked.source.options();
-        let fixed = esim_csv::fix(&checked.bytes, &options);
         let changes = fixed.changes(&checked.bytes);
         let mut file_wide = Vec::new();
         for finding in &fixed.applied {
@@ -335,7 +341,7 @@ impl Repair {
                 file_name: Some(file_name.clone()),
                 ..options.clone()
             };
-            esim_csv::split(&checked.bytes, &options, esim_csv::MAX_CODES)
+            esim_csv::split_fixed(&fixed, &options, esim_csv::MAX_CODES)
                 .map_err(|error| error.report)
         });
         Self {
