@@ -247,66 +247,59 @@ fn binaryen(path: &OsString, bin: &Path, version: &str) -> Result<()> {
 }
 
 /// Papa Parse from npm into the per-user cache (the JS baseline of `cargo xtask bench`;
-/// copied next to the bench page, never committed).
+/// copied next to the bench page, never committed). Returns the package directory.
 fn papaparse(path: &OsString, tools_dir: &Path) -> Result<PathBuf> {
-    let prefix = tools_dir.join(format!("papaparse-{PAPAPARSE}"));
-    let package = prefix.join("node_modules").join("papaparse");
-    let wanted = format!("\"version\": \"{PAPAPARSE}\"");
-    let probe = || {
-        package.join("papaparse.min.js").is_file()
-            && std::fs::read_to_string(package.join("package.json"))
-                .is_ok_and(|text| text.contains(&wanted))
-    };
-    if probe() {
-        ok(&format!("papaparse {PAPAPARSE} ({})", package.display()));
-        return Ok(package);
-    }
-    install(&format!("papaparse {PAPAPARSE} (npm)"), || {
-        std::fs::create_dir_all(&prefix)?;
-        run_cmd(
-            Command::new("npm")
-                .env("PATH", path)
-                .args(["install", "--no-audit", "--no-fund", "--prefix"])
-                .arg(&prefix)
-                .arg(format!("papaparse@{PAPAPARSE}")),
-        )
-    })?;
-    if !probe() {
-        bail!("{} is not papaparse {PAPAPARSE}", package.display());
-    }
+    let package = npm_package(path, tools_dir, "papaparse", PAPAPARSE, "papaparse.min.js")?;
     Ok(package)
 }
 
 /// axe-core from npm into the per-user cache: the end-to-end tests inject its `axe.min.js`
-/// into the page and fail on serious or critical accessibility violations.
+/// into the page and fail on serious or critical accessibility violations. Returns the
+/// script.
 fn axe_core(path: &OsString, tools_dir: &Path) -> Result<PathBuf> {
-    let prefix = tools_dir.join(format!("axe-core-{AXE_CORE}"));
-    let package = prefix.join("node_modules").join("axe-core");
-    let script = package.join("axe.min.js");
-    let wanted = format!("\"version\": \"{AXE_CORE}\"");
+    let package = npm_package(path, tools_dir, "axe-core", AXE_CORE, "axe.min.js")?;
+    Ok(package.join("axe.min.js"))
+}
+
+/// An npm package at exactly `version` in `tools_dir/<name>-<version>`, installed with
+/// `npm install --prefix` when missing (never `-g`, which writes into `/usr`). `file` is a
+/// file of the package that must exist. Returns the package directory.
+fn npm_package(
+    path: &OsString,
+    tools_dir: &Path,
+    name: &str,
+    version: &str,
+    file: &str,
+) -> Result<PathBuf> {
+    let prefix = tools_dir.join(format!("{name}-{version}"));
+    let package = prefix.join("node_modules").join(name);
+    let wanted = format!("\"version\": \"{version}\"");
     let probe = || {
-        script.is_file()
+        package.join(file).is_file()
             && std::fs::read_to_string(package.join("package.json"))
                 .is_ok_and(|text| text.contains(&wanted))
     };
     if probe() {
-        ok(&format!("axe-core {AXE_CORE} ({})", script.display()));
-        return Ok(script);
+        ok(&format!(
+            "{name} {version} ({})",
+            package.join(file).display()
+        ));
+        return Ok(package);
     }
-    install(&format!("axe-core {AXE_CORE} (npm)"), || {
+    install(&format!("{name} {version} (npm)"), || {
         std::fs::create_dir_all(&prefix)?;
         run_cmd(
             Command::new("npm")
                 .env("PATH", path)
                 .args(["install", "--no-audit", "--no-fund", "--prefix"])
                 .arg(&prefix)
-                .arg(format!("axe-core@{AXE_CORE}")),
+                .arg(format!("{name}@{version}")),
         )
     })?;
     if !probe() {
-        bail!("{} is not axe-core {AXE_CORE}", package.display());
+        bail!("{} is not {name} {version}", package.display());
     }
-    Ok(script)
+    Ok(package)
 }
 
 /// Warns when Chromium and ChromeDriver have different major versions (WebDriver refuses).
