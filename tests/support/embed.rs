@@ -62,24 +62,7 @@ where
         Host::Other => &origins.other_host,
     };
     let url = format!("{host}index.html?console={}", origins.console);
-    let session = Session::start().await;
-    let page = Page {
-        client: session.client.clone(),
-        files: session.dir.join("files"),
-    };
-    let outcome = tokio::spawn(async move {
-        page.client.goto(&url).await.expect("open the host page");
-        page.element(host::FRAME).await;
-        test(page).await;
-    })
-    .await;
-    session.close().await;
-    if let Err(error) = outcome {
-        match error.try_into_panic() {
-            Ok(panic) => std::panic::resume_unwind(panic),
-            Err(error) => panic!("test task failed: {error}"),
-        }
-    }
+    super::run_at(url, host::FRAME, test).await;
 }
 
 /// The servers, started once per test binary.

@@ -38,17 +38,26 @@ where
     F: FnOnce(Page) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let url = server().url();
+    // The text area appears once the wasm module has loaded and the app has mounted; a
+    // broken release build (e.g. a bad wasm-opt) leaves the page blank.
+    run_at(server().url(), testid::TEXT, test).await;
+}
+
+/// Opens `url` in a fresh headless Chromium, waits for the element `ready`, and runs `test`.
+/// A panic inside `test` fails the test after the browser is closed.
+pub async fn run_at<F, Fut>(url: String, ready: &'static str, test: F)
+where
+    F: FnOnce(Page) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let session = Session::start().await;
     let page = Page {
         client: session.client.clone(),
         files: session.dir.join("files"),
     };
     let outcome = tokio::spawn(async move {
-        page.client.goto(&url).await.expect("open the app");
-        // The text area appears once the wasm module has loaded and the app has mounted;
-        // a broken release build (e.g. a bad wasm-opt) leaves the page blank.
-        page.element(testid::TEXT).await;
+        page.client.goto(&url).await.expect("open the page");
+        page.element(ready).await;
         test(page).await;
     })
     .await;
