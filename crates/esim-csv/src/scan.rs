@@ -48,7 +48,7 @@ impl<'a> Iterator for Lines<'a> {
         if rest.is_empty() {
             return None;
         }
-        match rest.iter().position(|b| *b == b'\n' || *b == b'\r') {
+        match memchr::memchr2(b'\n', b'\r', rest) {
             None => {
                 self.pos = self.input.len();
                 Some(RawLine {
