@@ -78,3 +78,31 @@ fn graph_errors_become_typed_errors_with_the_request_id() {
         Err(ApiError::Unauthorized)
     );
 }
+
+/// Graph's documented `assign` response targets `deviceAndAppManagementAssignmentTarget`,
+/// a type this project never writes: reading it must not fail.
+#[test]
+fn assignments_with_targets_we_never_write_are_read() {
+    use esim_wire::{AssignmentRead, AssignmentTarget, ReadTarget};
+    let page: Collection<AssignmentRead> =
+        decode(200, JSON, &recorded("assign-response.json")).unwrap();
+    let targets: Vec<&ReadTarget> = page.value.iter().map(|a| &a.target).collect();
+    assert_eq!(
+        targets,
+        [
+            &ReadTarget::Other {
+                odata_type: "microsoft.graph.deviceAndAppManagementAssignmentTarget".into()
+            },
+            &ReadTarget::Group(AssignmentTarget::ExclusionGroup {
+                group_id: "b2a1c3d4-0000-4000-8000-000000000001".into()
+            }),
+        ]
+    );
+    // What this server accepts stays strict.
+    assert!(decode::<Collection<esim_wire::Assignment>>(
+        200,
+        JSON,
+        &recorded("assign-response.json")
+    )
+    .is_err());
+}

@@ -24,9 +24,9 @@ pub use mdm::{
 };
 pub use odata::{Collection, ODataTypeError};
 pub use pools::{
-    ActivationCode, AddActivationCodes, AlreadyImported, AssignRequest, Assignment,
+    ActivationCode, AddActivationCodes, AlreadyImported, AssignRequest, Assignment, AssignmentRead,
     AssignmentTarget, DeviceState, DeviceStateKind, ImportedPool, Pool, PoolCreate, PoolPatch,
-    PreUploadCheck, PreUploadCheckResult, StateLabel,
+    PreUploadCheck, PreUploadCheckResult, ReadTarget, StateLabel,
 };
 
 /// The `@odata.type` markers, one per Graph entity this API reads or writes.

@@ -252,6 +252,62 @@ impl<'de> Deserialize<'de> for AssignmentTarget {
     }
 }
 
+/// An assignment as a client reads it from any Graph-shaped API. Graph pools may carry
+/// targets this project never writes (all devices, all licensed users, a filter); reading
+/// them must not fail, so such a target is kept as [`ReadTarget::Other`] for the console to
+/// show as "not editable here". [`Assignment`] is what is written, and what this server
+/// accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AssignmentRead {
+    /// The assignment's id.
+    #[serde(default)]
+    pub id: String,
+    /// What it targets.
+    pub target: ReadTarget,
+}
+
+/// The target of an [`AssignmentRead`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadTarget {
+    /// A device group, included or excluded.
+    Group(AssignmentTarget),
+    /// Another kind of target, named by its `@odata.type`.
+    Other {
+        /// The `@odata.type` as read.
+        odata_type: String,
+    },
+}
+
+impl<'de> Deserialize<'de> for ReadTarget {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Raw {
+            #[serde(rename = "@odata.type", default)]
+            odata_type: String,
+            #[serde(rename = "groupId")]
+            group_id: Option<String>,
+        }
+        let raw = Raw::deserialize(d)?;
+        let exclusion = match bare(&raw.odata_type) {
+            t if t == bare(AssignmentTarget::GROUP) => false,
+            t if t == bare(AssignmentTarget::EXCLUSION_GROUP) => true,
+            _ => {
+                return Ok(ReadTarget::Other {
+                    odata_type: raw.odata_type,
+                })
+            }
+        };
+        let group_id = raw
+            .group_id
+            .ok_or_else(|| de::Error::missing_field("groupId"))?;
+        Ok(ReadTarget::Group(if exclusion {
+            AssignmentTarget::ExclusionGroup { group_id }
+        } else {
+            AssignmentTarget::Group { group_id }
+        }))
+    }
+}
+
 /// `embeddedSIMDeviceState`, with this server's `iccid` and `cellularStatus` extras (Graph
 /// clients ignore them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
