@@ -684,7 +684,11 @@ impl Validator {
                 .value(v)
         };
         // Digits only is the common case; scientific notation always has a non-digit.
-        if let Some(c) = v.chars().find(|c| !c.is_ascii_digit()) {
+        if let Some(c) = v
+            .bytes()
+            .position(|b| !b.is_ascii_digit())
+            .and_then(|at| v[at..].chars().next())
+        {
             if is_scientific(v) {
                 self.emit(at(Code::IccidScientific));
             } else {
@@ -725,9 +729,16 @@ impl Validator {
             }
             return false;
         }
+        // One pass over the bytes: the first character outside `A-Z a-z 0-9 -` (a byte
+        // outside it starts one), and whether there are lower-case letters.
+        let mut lower = false;
         let bad = v
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'));
+            .bytes()
+            .position(|b| {
+                lower |= b.is_ascii_lowercase();
+                !(b.is_ascii_alphanumeric() || b == b'-')
+            })
+            .and_then(|at| v[at..].chars().next());
         if let Some(c) = bad {
             self.emit(at(Code::MatchingIdFormat).extra(&c.to_string()));
         }
@@ -744,7 +755,7 @@ impl Validator {
         if bad.is_some() || long {
             return false;
         }
-        if v.bytes().any(|b| b.is_ascii_lowercase()) {
+        if lower {
             self.emit(at(Code::MatchingIdLowercase));
         }
         if let Some(smdp) = &self.smdp {

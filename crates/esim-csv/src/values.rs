@@ -306,25 +306,28 @@ pub(crate) fn is_scientific(value: &str) -> bool {
 
 /// Luhn over ASCII digits: the last digit checks the ones before it.
 pub(crate) fn luhn_valid(digits: &[u8]) -> bool {
+    // A doubled digit's digit sum, by table.
+    const DOUBLED: [u32; 10] = [0, 2, 4, 6, 8, 1, 3, 5, 7, 9];
     let mut sum = 0u32;
-    for (i, d) in digits.iter().rev().enumerate() {
-        let mut v = u32::from(d - b'0');
-        if i % 2 == 1 {
-            v *= 2;
-            if v > 9 {
-                v -= 9;
-            }
-        }
-        sum += v;
+    let mut double = false;
+    for d in digits.iter().rev() {
+        let v = usize::from(d - b'0');
+        sum += if double { DOUBLED[v] } else { v as u32 };
+        double = !double;
     }
     sum % 10 == 0
 }
 
 /// Packs 19 or 20 ASCII digits and their count into one integer.
 pub(crate) fn iccid_key(digits: &[u8]) -> u128 {
-    let n = digits
+    // Up to 19 digits fit a u64 (cheaper than u128 arithmetic); a 20th is added after.
+    let (head, tail) = digits.split_at(digits.len().min(19));
+    let head = head
         .iter()
-        .fold(0u128, |acc, d| acc * 10 + u128::from(d - b'0'));
+        .fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0'));
+    let n = tail
+        .iter()
+        .fold(u128::from(head), |acc, d| acc * 10 + u128::from(d - b'0'));
     (n << 8) | digits.len() as u128
 }
 
