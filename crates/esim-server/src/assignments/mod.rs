@@ -13,7 +13,7 @@ use sqlx::AnyConnection;
 use crate::auth::Principal;
 use crate::db::placeholders;
 use crate::error::{ApiError, ApiResult, GraphJson};
-use crate::{audit, util, AppState};
+use crate::{audit, pools, util, AppState};
 
 /// True (as SQL) when device `dev` is targeted by pool `pool` (column expressions).
 pub fn targeted_sql(pool: &str, dev: &str) -> String {
@@ -51,6 +51,23 @@ impl Scope<'_> {
             Scope::Pool(v) | Scope::Device(v) => Some(v),
         }
     }
+
+    /// Runs `sql` with `now` (when given) as `$1`, then the scope's value, if any.
+    async fn execute(
+        &self,
+        conn: &mut AnyConnection,
+        sql: &str,
+        now: Option<&str>,
+    ) -> Result<(), sqlx::Error> {
+        let mut q = sqlx::query(sql);
+        if let Some(now) = now {
+            q = q.bind(now);
+        }
+        if let Some(v) = self.value() {
+            q = q.bind(v);
+        }
+        q.execute(conn).await.map(drop)
+    }
 }
 
 /// Brings device states in line with the assignments and groups: a newly targeted device
@@ -70,14 +87,7 @@ pub async fn refresh(conn: &mut AnyConnection, scope: Scope<'_>) -> Result<(), s
         scope.condition("a.pool_id", "m.device_id", 2),
         targeted_sql("a.pool_id", "m.device_id")
     );
-    let q = sqlx::query(&insert_sql);
-    let q = q.bind(&now);
-    match scope.value() {
-        Some(v) => q.bind(v),
-        None => q,
-    }
-    .execute(&mut *conn)
-    .await?;
+    scope.execute(&mut *conn, &insert_sql, Some(&now)).await?;
     let revive_sql = format!(
         "UPDATE device_states SET state = 'notEvaluated', state_details = NULL, iccid = NULL, cellular_status = NULL, modified_at = $1 \
          WHERE state = 'deleted' AND {} AND EXISTS (SELECT 1 FROM dir_devices d WHERE d.id = device_states.device_id AND d.retired = 0) \
@@ -85,27 +95,14 @@ pub async fn refresh(conn: &mut AnyConnection, scope: Scope<'_>) -> Result<(), s
         scope.condition("device_states.pool_id", "device_states.device_id", 2),
         targeted_sql("device_states.pool_id", "device_states.device_id")
     );
-    let q = sqlx::query(&revive_sql);
-    let q = q.bind(&now);
-    match scope.value() {
-        Some(v) => q.bind(v),
-        None => q,
-    }
-    .execute(&mut *conn)
-    .await?;
+    scope.execute(&mut *conn, &revive_sql, Some(&now)).await?;
     let drop_sql = format!(
         "DELETE FROM device_states WHERE state = 'notEvaluated' AND {} AND NOT ({} \
          AND EXISTS (SELECT 1 FROM dir_devices d WHERE d.id = device_states.device_id AND d.retired = 0))",
         scope.condition("device_states.pool_id", "device_states.device_id", 1),
         targeted_sql("device_states.pool_id", "device_states.device_id")
     );
-    let q = sqlx::query(&drop_sql);
-    match scope.value() {
-        Some(v) => q.bind(v),
-        None => q,
-    }
-    .execute(&mut *conn)
-    .await?;
+    scope.execute(&mut *conn, &drop_sql, None).await?;
     Ok(())
 }
 
@@ -121,16 +118,6 @@ fn assignment(id: String, group_id: String, exclusion: i64) -> Assignment {
     }
 }
 
-async fn pool_exists(s: &AppState, id: &str) -> ApiResult<()> {
-    let found: Option<(String,)> = sqlx::query_as("SELECT id FROM pools WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&s.db.pool)
-        .await?;
-    found
-        .map(|_| ())
-        .ok_or_else(|| ApiError::not_found("pool", id))
-}
-
 /// `POST .../{poolId}/assign`: replaces the set.
 pub async fn assign(
     State(s): State<AppState>,
@@ -138,7 +125,7 @@ pub async fn assign(
     Path(pool_id): Path<String>,
     GraphJson(body): GraphJson<AssignRequest>,
 ) -> ApiResult<Json<Collection<Assignment>>> {
-    pool_exists(&s, &pool_id).await?;
+    pools::ensure_exists(&s, &pool_id).await?;
     let mut seen = HashSet::new();
     for a in &body.assignments {
         if !seen.insert(a.target.group_id()) {
@@ -212,7 +199,7 @@ pub async fn list(
     State(s): State<AppState>,
     Path(pool_id): Path<String>,
 ) -> ApiResult<Json<Collection<Assignment>>> {
-    pool_exists(&s, &pool_id).await?;
+    pools::ensure_exists(&s, &pool_id).await?;
     let rows: Vec<(String, String, i64)> = sqlx::query_as(
         "SELECT id, group_id, is_exclusion FROM assignments WHERE pool_id = $1 ORDER BY id",
     )

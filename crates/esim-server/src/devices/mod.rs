@@ -45,16 +45,6 @@ fn state(r: Row) -> DeviceState {
     }
 }
 
-async fn pool_exists(s: &AppState, id: &str) -> ApiResult<()> {
-    let found: Option<(String,)> = sqlx::query_as("SELECT id FROM pools WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&s.db.pool)
-        .await?;
-    found
-        .map(|_| ())
-        .ok_or_else(|| ApiError::not_found("pool", id))
-}
-
 /// `GET .../{poolId}/deviceStates` (paged by device id).
 pub async fn list(
     State(s): State<AppState>,
@@ -63,7 +53,7 @@ pub async fn list(
     headers: HeaderMap,
 ) -> ApiResult<Json<Collection<DeviceState>>> {
     let paging = Paging::from_uri(&uri, &s.config)?;
-    pool_exists(&s, &pool_id).await?;
+    crate::pools::ensure_exists(&s, &pool_id).await?;
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} {FROM} WHERE ds.pool_id = $1 AND ds.device_id > $2 ORDER BY ds.device_id LIMIT $3"
     ))

@@ -313,3 +313,14 @@ pub async fn check(
         smdp_pool,
     }))
 }
+
+/// 404 unless the pool exists (for the routes under a pool: assignments, device states).
+pub(crate) async fn ensure_exists(s: &AppState, id: &str) -> ApiResult<()> {
+    let found: Option<(String,)> = sqlx::query_as("SELECT id FROM pools WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&s.db.pool)
+        .await?;
+    found
+        .map(|_| ())
+        .ok_or_else(|| ApiError::not_found("pool", id))
+}
