@@ -1,5 +1,6 @@
 //! Small helpers: time stamps, ids and tokens.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
@@ -57,16 +58,28 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// A new id in GUID form whose first 48 bits are the time in milliseconds, so ids sort in
-/// creation order (keyset paging uses that), and whose other 80 bits are random.
+/// A new id in GUID form: 48 bits of time in milliseconds and a 16-bit sequence, so ids
+/// sort in creation order (keyset paging uses that), then 64 random bits.
 pub fn new_id() -> String {
     let ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default()
         .as_millis() as u64;
+    // The milliseconds and a sequence number within them (48 + 16 bits), never going back
+    // in this process: ids made one after another sort in that order, also within one
+    // millisecond (paging and "first" rely on it). Other processes' ids stay unique by the
+    // random part.
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let stamp = ms << 16;
+    let prev = LAST
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| {
+            Some(stamp.max(last + 1))
+        })
+        .unwrap_or(0);
+    let stamp = stamp.max(prev + 1);
     let mut b = [0u8; 16];
-    b[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
-    b[6..].copy_from_slice(&random::<10>());
+    b[..8].copy_from_slice(&stamp.to_be_bytes());
+    b[8..].copy_from_slice(&random::<8>());
     let h = hex(&b);
     format!(
         "{}-{}-{}-{}-{}",
@@ -112,5 +125,20 @@ mod tests {
             token_hash("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+}
+
+#[cfg(test)]
+mod id_tests {
+    use super::new_id;
+
+    #[test]
+    fn ids_made_in_a_row_sort_in_that_order() {
+        let ids: Vec<String> = (0..10_000).map(|_| new_id()).collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted);
+        sorted.dedup();
+        assert_eq!(sorted.len(), ids.len());
     }
 }
