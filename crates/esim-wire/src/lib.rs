@@ -25,8 +25,8 @@ pub use mdm::{
 pub use odata::{Collection, ODataTypeError};
 pub use pools::{
     ActivationCode, AddActivationCodes, AlreadyImported, AssignRequest, Assignment, AssignmentRead,
-    AssignmentTarget, DeviceState, DeviceStateKind, ImportedPool, Pool, PoolCreate, PoolPatch,
-    PreUploadCheck, PreUploadCheckResult, ReadTarget, StateLabel,
+    AssignmentTarget, DeviceState, DeviceStateKind, ImportedPool, Pool, PoolCreate, PoolExtras,
+    PoolPatch, PreUploadCheck, PreUploadCheckResult, ReadTarget, StateLabel, StateSummary,
 };
 
 /// The `@odata.type` markers, one per Graph entity this API reads or writes.

@@ -27,6 +27,83 @@ pub struct Pool {
     pub modified_date_time: String,
     /// How many codes the pool holds (Int32 in Graph).
     pub activation_code_count: i32,
+    /// What this server adds to a pool it returns (Graph clients ignore it; Graph sends
+    /// none of it, so a console reading Graph shows these as unknown).
+    #[serde(flatten, default)]
+    pub extras: PoolExtras,
+}
+
+/// This server's extra properties on a pool: what the console's pools list shows beside
+/// Graph's fields. Every one is optional on the wire.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PoolExtras {
+    /// The SM-DP+ address of the pool's codes (the file's first line).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smdp_plus_server_address: Option<String>,
+    /// How many of the codes were delivered to a device (codes are single-use).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used_activation_code_count: Option<i32>,
+    /// How many groups the pool is assigned to (include).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub included_group_count: Option<i32>,
+    /// How many groups are excluded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub excluded_group_count: Option<i32>,
+    /// The pool's device states counted by the console's labels.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_state_summary: Option<StateSummary>,
+}
+
+/// Device states counted by [`StateLabel`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StateSummary {
+    /// `notEvaluated`.
+    #[serde(default)]
+    pub not_synced: u32,
+    /// `installing`.
+    #[serde(default)]
+    pub pending: u32,
+    /// `installed`.
+    #[serde(default)]
+    pub active: u32,
+    /// `failed`, `error`.
+    #[serde(default)]
+    pub failed: u32,
+    /// `deleting`, `deleted`, `removedByUser`.
+    #[serde(default)]
+    pub removed: u32,
+}
+
+impl StateSummary {
+    /// The count for one label.
+    pub fn get(&self, label: StateLabel) -> u32 {
+        match label {
+            StateLabel::NotSynced => self.not_synced,
+            StateLabel::Pending => self.pending,
+            StateLabel::Active => self.active,
+            StateLabel::Failed => self.failed,
+            StateLabel::Removed => self.removed,
+        }
+    }
+
+    /// Counts one more device with this label.
+    pub fn add(&mut self, label: StateLabel, n: u32) {
+        let slot = match label {
+            StateLabel::NotSynced => &mut self.not_synced,
+            StateLabel::Pending => &mut self.pending,
+            StateLabel::Active => &mut self.active,
+            StateLabel::Failed => &mut self.failed,
+            StateLabel::Removed => &mut self.removed,
+        };
+        *slot += n;
+    }
+
+    /// Every device counted.
+    pub fn total(&self) -> u32 {
+        self.not_synced + self.pending + self.active + self.failed + self.removed
+    }
 }
 
 /// One activation code as sent (`embeddedSIMActivationCode`).
@@ -385,6 +462,15 @@ pub enum StateLabel {
 }
 
 impl StateLabel {
+    /// Every label, in the order the console shows them.
+    pub const ALL: &'static [StateLabel] = &[
+        StateLabel::NotSynced,
+        StateLabel::Pending,
+        StateLabel::Active,
+        StateLabel::Failed,
+        StateLabel::Removed,
+    ];
+
     /// The English label.
     pub fn text(self) -> &'static str {
         match self {

@@ -27,6 +27,7 @@ pub fn pool(r: PoolRow) -> Pool {
         created_date_time: r.2,
         modified_date_time: r.3,
         activation_code_count: i32::try_from(r.4).unwrap_or(i32::MAX),
+        extras: Default::default(),
     }
 }
 
@@ -151,6 +152,7 @@ pub async fn create(
         created_date_time: now.clone(),
         modified_date_time: now,
         activation_code_count: codes.len() as i32,
+        extras: Default::default(),
     })
 }
 
