@@ -11,6 +11,9 @@ use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 
 use crate::browser;
+use crate::console::route::Route;
+use crate::console::upload::UploadPanel;
+use crate::console::{Console, Nav, RouteView};
 use crate::embed::Embed;
 use crate::file::{read_bytes, ReadError};
 use crate::i18n::{self, number, t, tf, Label};
@@ -75,7 +78,7 @@ pub mod testid {
 }
 
 /// An element id no other element on the page has (several files show the same views).
-fn unique_id(prefix: &str) -> String {
+pub fn unique_id(prefix: &str) -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static NEXT: AtomicU64 = AtomicU64::new(0);
     format!("{prefix}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
@@ -260,33 +263,20 @@ pub fn App() -> impl IntoView {
             embed.set_lang(lang);
         }
     });
-    let text = RwSignal::new(String::new());
-    let file_input = NodeRef::<html::Input>::new();
-    let dragging = RwSignal::new(false);
-    let tr = move |label| t(lang.get(), label);
-
-    let choose = move |ev: leptos::ev::Event| {
-        let input = event_target::<HtmlInputElement>(&ev);
-        let files = input.files().map(file_list).unwrap_or_default();
-        // Cleared so that choosing the same file again (after editing it) checks it again.
-        input.set_value("");
-        session.open_files(files);
-    };
-    let open_picker = move || {
-        if let Some(input) = file_input.get_untracked() {
-            input.click();
-        }
-    };
     let switch_language = move |_| {
         let next = i18n::other(lang.get_untracked());
         browser::store(i18n::STORAGE_KEY, next.tag());
         lang.set(next);
     };
+    let tr = move |label| t(lang.get(), label);
+    let console = Console::start(lang);
+    provide_context(console);
 
     let header = chrome.then(|| {
         view! {
             <header class="page-header">
-                <h1>{move || tr(Label::Title)}</h1>
+                <p class="brand">{move || tr(Label::Brand)}</p>
+                <Nav />
                 <button
                     type="button"
                     class="secondary lang-switch"
@@ -300,10 +290,51 @@ pub fn App() -> impl IntoView {
             </header>
         }
     });
+    // The embedded validator is only the validator, whatever the fragment says.
+    let route = move || {
+        if chrome {
+            console.route.get()
+        } else {
+            Route::Check
+        }
+    };
+    view! {
+        <div class="page" class:embedded=!chrome>
+            {header}
+            <main>
+                {move || match route() {
+                    Route::Check => view! { <CheckPage session chrome /> }.into_any(),
+                    _ => view! { <RouteView /> }.into_any(),
+                }}
+            </main>
+        </div>
+    }
+}
+
+/// The validator: files in, verdicts out (needs no server).
+#[component]
+fn CheckPage(session: Session, chrome: bool) -> impl IntoView {
+    let lang = session.lang;
+    let tr = move |label| t(lang.get(), label);
+    let text = RwSignal::new(String::new());
+    let file_input = NodeRef::<html::Input>::new();
+    let dragging = RwSignal::new(false);
+
+    let choose = move |ev: leptos::ev::Event| {
+        let input = event_target::<HtmlInputElement>(&ev);
+        let files = input.files().map(file_list).unwrap_or_default();
+        // Cleared so that choosing the same file again (after editing it) checks it again.
+        input.set_value("");
+        session.open_files(files);
+    };
+    let open_picker = move || {
+        if let Some(input) = file_input.get_untracked() {
+            input.click();
+        }
+    };
 
     view! {
-        <main class="page" class:embedded=!chrome>
-            {header}
+        {chrome.then(|| view! { <h1>{move || tr(Label::Title)}</h1> })}
             <p class="privacy" data-testid=testid::PRIVACY>{move || tr(Label::Privacy)}</p>
             <section class="input" aria-labelledby="input-heading">
                 <h2 id="input-heading">{move || tr(Label::InputHeading)}</h2>
@@ -411,7 +442,6 @@ pub fn App() -> impl IntoView {
                     />
                 </section>
             </Show>
-        </main>
     }
 }
 
@@ -636,6 +666,14 @@ fn FileResult(id: u64, checked: Arc<Checked>) -> impl IntoView {
                     {move || tr(Label::DownloadCsv)}
                 </button>
             </div>
+            {checked.report.is_valid().then(|| view! {
+                <UploadPanel
+                    bytes=checked.bytes.clone()
+                    file_name=checked.source.file_name().to_owned()
+                    options=checked.source.options()
+                    pool_name
+                />
+            })}
             <FixPanel checked=checked.clone() pool_name />
             {findings}
             {source_view}
@@ -957,6 +995,7 @@ fn FixPanel(checked: Arc<Checked>, pool_name: RwSignal<String>) -> impl IntoView
     let tr = move |label| t(lang.get(), label);
     let repair = RwSignal::new(None::<Arc<Repair>>);
     let fixing = RwSignal::new(false);
+    let options = checked.source.options();
     let start = move |_| {
         let checked = checked.clone();
         fixing.set(true);
@@ -1004,13 +1043,17 @@ fn FixPanel(checked: Arc<Checked>, pool_name: RwSignal<String>) -> impl IntoView
                         }
                     })
             }}
-            {move || repair.get().map(|repair| view! { <RepairView repair /> })}
+            {move || repair.get().map(|repair| view! { <RepairView repair options=options.clone() pool_name /> })}
         </div>
     }
 }
 
 #[component]
-fn RepairView(repair: Arc<Repair>) -> impl IntoView {
+fn RepairView(
+    repair: Arc<Repair>,
+    options: esim_csv::Options,
+    pool_name: RwSignal<String>,
+) -> impl IntoView {
     let lang = use_lang();
     let tr = move |label| t(lang.get(), label);
     let nothing = repair.changes.is_empty() && repair.file_wide.is_empty();
@@ -1091,6 +1134,17 @@ fn RepairView(repair: Arc<Repair>) -> impl IntoView {
             )
         }
     };
+    // A repaired file that is valid and needs no split can go to the server as it is.
+    let upload = (valid && repair.split.is_none()).then(|| {
+        view! {
+            <UploadPanel
+                bytes=repair.bytes.clone()
+                file_name=repair.file_name.clone()
+                options=options.clone()
+                pool_name
+            />
+        }
+    });
     let heading = unique_id("repair-heading");
     let labelled_by = heading.clone();
     view! {
@@ -1144,6 +1198,7 @@ fn RepairView(repair: Arc<Repair>) -> impl IntoView {
                 </button>
                 {split}
             </div>
+            {upload}
         </section>
     }
 }

@@ -102,3 +102,82 @@ pub async fn sleep_ms(ms: i32) {
     });
     let _ = JsFuture::from(promise).await;
 }
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok().flatten()
+}
+
+/// A value from the tab's `sessionStorage` (gone when the tab closes).
+pub fn session_stored(key: &str) -> Option<String> {
+    session_storage()?.get_item(key).ok().flatten()
+}
+
+/// Keeps a value in the tab's `sessionStorage`; `None` removes it.
+pub fn session_store(key: &str, value: Option<&str>) {
+    if let Some(storage) = session_storage() {
+        let _ = match value {
+            Some(value) => storage.set_item(key, value),
+            None => storage.remove_item(key),
+        };
+    }
+}
+
+/// The page's fragment (`location.hash`, with its `#`).
+pub fn location_hash() -> String {
+    web_sys::window()
+        .and_then(|window| window.location().hash().ok())
+        .unwrap_or_default()
+}
+
+/// The page's origin (`http://host:port`, or `null` for a file).
+pub fn location_origin() -> String {
+    web_sys::window()
+        .and_then(|window| window.location().origin().ok())
+        .unwrap_or_default()
+}
+
+/// Goes to a fragment as a new history entry (fires `hashchange`).
+pub fn set_location_hash(hash: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_hash(hash);
+    }
+}
+
+/// Replaces the fragment without a history entry and without `hashchange` (used to take
+/// the token out of the address bar).
+pub fn replace_location_hash(hash: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let location = window.location();
+    let path = location.pathname().unwrap_or_default();
+    let search = location.search().unwrap_or_default();
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(
+            &JsValue::NULL,
+            "",
+            Some(&format!("{path}{search}{hash}")),
+        );
+    }
+}
+
+/// Calls `f` with the new fragment on every `hashchange` (for the page's lifetime).
+pub fn on_hash_change(f: impl Fn(String) + 'static) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let callback = Closure::<dyn Fn()>::new(move || f(location_hash()));
+    let _ =
+        window.add_event_listener_with_callback("hashchange", callback.as_ref().unchecked_ref());
+    callback.forget();
+}
+
+/// Moves keyboard focus to the element with this id (after a view change, for screen
+/// readers and keyboard users).
+pub fn focus_id(id: &str) {
+    if let Some(element) = leptos::prelude::document().get_element_by_id(id) {
+        if let Ok(element) = element.dyn_into::<web_sys::HtmlElement>() {
+            let _ = element.focus();
+        }
+    }
+}

@@ -16,22 +16,41 @@ pub const STORAGE_KEY: &str = "esim-console.lang";
 /// Labels that are the same word in both languages (names, formats).
 pub const SAME_IN_BOTH: &[Label] = &[Label::JsonFormat, Label::CsvFormat];
 
+/// A text on the page in both languages (the page's labels and the console's).
+pub trait Text: Copy {
+    /// The English and the Swedish text.
+    fn texts(self) -> (&'static str, &'static str);
+
+    /// The text in `lang`.
+    fn text(self, lang: Lang) -> &'static str {
+        let (en, sv) = self.texts();
+        match lang {
+            Lang::Sv => sv,
+            _ => en,
+        }
+    }
+}
+
+/// Defines an enum of labels, each with its English and Swedish text side by side, so a
+/// label written in one language only does not compile.
+#[macro_export]
 macro_rules! labels {
-    ($($(#[$doc:meta])* $name:ident => $en:literal, $sv:literal;)*) => {
-        /// A text on the page.
+    ($(#[$enum_doc:meta])* $enum:ident { $($(#[$doc:meta])* $name:ident => $en:literal, $sv:literal;)* }) => {
+        $(#[$enum_doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum Label {
+        pub enum $enum {
             $($(#[$doc])* $name,)*
         }
 
-        impl Label {
+        impl $enum {
             /// Every label, for the translation test.
-            pub const ALL: &'static [Label] = &[$(Label::$name,)*];
+            pub const ALL: &'static [$enum] = &[$($enum::$name,)*];
+        }
 
-            /// The English and the Swedish text.
-            pub fn texts(self) -> (&'static str, &'static str) {
+        impl $crate::i18n::Text for $enum {
+            fn texts(self) -> (&'static str, &'static str) {
                 match self {
-                    $(Label::$name => ($en, $sv),)*
+                    $($enum::$name => ($en, $sv),)*
                 }
             }
         }
@@ -39,7 +58,10 @@ macro_rules! labels {
 }
 
 labels! {
+    /// A text on the validator page.
+    Label {
     Title => "Check eSIM activation codes", "Kontrollera aktiveringskoder för eSIM";
+    Brand => "eSIM pool console", "eSIM-poolkonsol";
     Privacy => "Files are checked here, in your browser, and never leave this device. Checking needs no network: it works offline.",
         "Filerna kontrolleras här, i din webbläsare, och lämnar aldrig den här enheten. Kontrollen behöver inget nätverk: den fungerar offline.";
     /// The language switch shows the other language's name.
@@ -116,27 +138,42 @@ labels! {
         "{name} är {size} MB; filer över {max} MB läses inte.";
     BrowserError => "The browser could not read {name}: {detail}", "Webbläsaren kunde inte läsa {name}: {detail}";
     Results => "Results", "Resultat";
-}
-
-impl Label {
-    /// The text in `lang`.
-    pub fn text(self, lang: Lang) -> &'static str {
-        let (en, sv) = self.texts();
-        match lang {
-            Lang::Sv => sv,
-            _ => en,
-        }
     }
 }
 
 /// The text of `label` in `lang`.
-pub fn t(lang: Lang, label: Label) -> &'static str {
+pub fn t(lang: Lang, label: impl Text) -> &'static str {
     label.text(lang)
 }
 
 /// The text of `label` in `lang` with each `{name}` replaced by its value.
-pub fn tf(lang: Lang, label: Label, values: &[(&str, &str)]) -> String {
+pub fn tf(lang: Lang, label: impl Text, values: &[(&str, &str)]) -> String {
     fill(label.text(lang), values)
+}
+
+/// Fails when a label has no text in one language, the same text in both (but for
+/// `same_in_both`), or a placeholder in one language only. Each list of labels calls it
+/// from its own test.
+pub fn assert_translated<L: Text + std::fmt::Debug + PartialEq>(all: &[L], same_in_both: &[L]) {
+    for label in all {
+        let (en, sv) = label.texts();
+        assert!(!en.trim().is_empty(), "{label:?} has no English text");
+        assert!(!sv.trim().is_empty(), "{label:?} has no Swedish text");
+        if !same_in_both.contains(label) {
+            assert_ne!(en, sv, "{label:?} is not translated");
+        }
+        // A placeholder in one language must be in the other.
+        let placeholders = |text: &str| {
+            let mut names: Vec<String> = text
+                .split('{')
+                .skip(1)
+                .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned()))
+                .collect();
+            names.sort();
+            names
+        };
+        assert_eq!(placeholders(en), placeholders(sv), "{label:?}");
+    }
 }
 
 /// Replaces each `{name}` in `template` by its value.
@@ -184,25 +221,7 @@ mod tests {
 
     #[test]
     fn every_label_is_translated() {
-        for label in Label::ALL {
-            let (en, sv) = label.texts();
-            assert!(!en.trim().is_empty(), "{label:?} has no English text");
-            assert!(!sv.trim().is_empty(), "{label:?} has no Swedish text");
-            if !SAME_IN_BOTH.contains(label) {
-                assert_ne!(en, sv, "{label:?} is not translated");
-            }
-            // A placeholder in one language must be in the other.
-            let placeholders = |text: &str| {
-                let mut names: Vec<String> = text
-                    .split('{')
-                    .skip(1)
-                    .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned()))
-                    .collect();
-                names.sort();
-                names
-            };
-            assert_eq!(placeholders(en), placeholders(sv), "{label:?}");
-        }
+        assert_translated(Label::ALL, SAME_IN_BOTH);
     }
 
     #[test]

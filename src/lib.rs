@@ -9,6 +9,7 @@
 pub mod api;
 pub mod app;
 pub mod browser;
+pub mod console;
 pub mod embed;
 pub mod file;
 pub mod i18n;

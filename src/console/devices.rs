@@ -1,0 +1,297 @@
+//! The per-device table of a pool: Device name, User, ICCID, Activation status, Cellular
+//! status, Last check-in (the brief's columns); sort, filter by status, search, export.
+//!
+//! Every page of the API's `@odata.nextLink` is read (a 10,000-device pool is 100 pages of
+//! 100 rows); the table renders only the rows in view, so it scrolls and filters smoothly
+//! however many there are.
+
+use std::ops::Range;
+
+use esim_wire::{DeviceState, StateLabel};
+
+use super::chart::state_text;
+use super::labels::Label as L;
+use crate::i18n::{Lang, Text};
+
+/// One row of the table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// The device state's id.
+    pub id: String,
+    /// Device name.
+    pub device: String,
+    /// User.
+    pub user: String,
+    /// ICCID (this server's `iccid`, else Graph's UICC id).
+    pub iccid: String,
+    /// Activation status.
+    pub state: StateLabel,
+    /// The state's detail (why it failed, how it was removed).
+    pub details: String,
+    /// Cellular status (from the operator; this server only).
+    pub cellular: String,
+    /// Last check-in (RFC 3339).
+    pub last_sync: String,
+}
+
+impl Row {
+    /// A row from the API's device state.
+    pub fn from_state(s: &DeviceState) -> Row {
+        Row {
+            id: s.id.clone(),
+            device: s.device_name.clone().unwrap_or_default(),
+            user: s.user_name.clone().unwrap_or_default(),
+            iccid: s
+                .iccid
+                .clone()
+                .or_else(|| s.universal_integrated_circuit_card_identifier.clone())
+                .unwrap_or_default(),
+            state: s.state.label(),
+            details: s.state_details.clone().unwrap_or_default(),
+            cellular: s.cellular_status.clone().unwrap_or_default(),
+            last_sync: s.last_sync_date_time.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// A column to sort by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    /// Device name.
+    Device,
+    /// User.
+    User,
+    /// ICCID.
+    Iccid,
+    /// Activation status (in the chart's order).
+    State,
+    /// Cellular status.
+    Cellular,
+    /// Last check-in.
+    LastSync,
+}
+
+impl Column {
+    /// Every column, in the table's order.
+    pub const ALL: [Column; 6] = [
+        Column::Device,
+        Column::User,
+        Column::Iccid,
+        Column::State,
+        Column::Cellular,
+        Column::LastSync,
+    ];
+
+    /// The column's heading.
+    pub fn label(self) -> L {
+        match self {
+            Column::Device => L::ColDevice,
+            Column::User => L::ColUser,
+            Column::Iccid => L::ColIccid,
+            Column::State => L::ColState,
+            Column::Cellular => L::ColCellular,
+            Column::LastSync => L::ColLastSync,
+        }
+    }
+}
+
+/// What the table shows: a filter, a search and an order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    /// Only this status (all when `None`).
+    pub state: Option<StateLabel>,
+    /// Only rows with this text (case-insensitive) in name, user, ICCID or cellular status.
+    pub search: String,
+    /// The order.
+    pub sort: Column,
+    /// Descending.
+    pub descending: bool,
+}
+
+impl Default for Query {
+    fn default() -> Self {
+        Query {
+            state: None,
+            search: String::new(),
+            sort: Column::Device,
+            descending: false,
+        }
+    }
+}
+
+fn state_rank(label: StateLabel) -> usize {
+    StateLabel::ALL
+        .iter()
+        .position(|l| *l == label)
+        .unwrap_or(0)
+}
+
+/// The indexes of the rows the query shows, in its order (stable: equal rows keep the
+/// API's order).
+pub fn select(rows: &[Row], query: &Query) -> Vec<usize> {
+    let needle = query.search.trim().to_lowercase();
+    let mut shown: Vec<usize> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, row)| query.state.is_none_or(|state| row.state == state))
+        .filter(|(_, row)| {
+            needle.is_empty()
+                || [&row.device, &row.user, &row.iccid, &row.cellular]
+                    .iter()
+                    .any(|field| field.to_lowercase().contains(&needle))
+        })
+        .map(|(i, _)| i)
+        .collect();
+    shown.sort_by(|&a, &b| {
+        let (a, b) = (&rows[a], &rows[b]);
+        let order = match query.sort {
+            Column::Device => a.device.to_lowercase().cmp(&b.device.to_lowercase()),
+            Column::User => a.user.to_lowercase().cmp(&b.user.to_lowercase()),
+            Column::Iccid => a.iccid.cmp(&b.iccid),
+            Column::State => state_rank(a.state).cmp(&state_rank(b.state)),
+            Column::Cellular => a.cellular.cmp(&b.cellular),
+            Column::LastSync => a.last_sync.cmp(&b.last_sync),
+        };
+        if query.descending {
+            order.reverse()
+        } else {
+            order
+        }
+    });
+    shown
+}
+
+/// The rows as CSV in the table's order, with the table's headings; cells a spreadsheet
+/// would run as a formula (`=`, `+`, `-`, `@`) are neutralised with a leading `'`.
+pub fn to_csv(rows: &[Row], shown: &[usize], lang: Lang) -> Vec<u8> {
+    let mut out = Vec::new();
+    {
+        let mut w = csv_writer(&mut out);
+        let mut headings: Vec<&str> = Column::ALL.iter().map(|c| c.label().text(lang)).collect();
+        headings.insert(4, L::ColDetails.text(lang));
+        let _ = w.write_record(&headings);
+        for &i in shown {
+            let row = &rows[i];
+            let cells = [
+                row.device.as_str(),
+                row.user.as_str(),
+                row.iccid.as_str(),
+                state_text(lang, row.state),
+                row.details.as_str(),
+                row.cellular.as_str(),
+                row.last_sync.as_str(),
+            ];
+            let _ = w.write_record(cells.iter().map(|c| esim_csv::neutralise(c).into_owned()));
+        }
+        let _ = w.flush();
+    }
+    out
+}
+
+fn csv_writer(out: &mut Vec<u8>) -> csv::Writer<&mut Vec<u8>> {
+    csv::WriterBuilder::new().from_writer(out)
+}
+
+/// A row's height in pixels (fixed, so the rows in view follow from the scroll position).
+pub const ROW_HEIGHT: f64 = 36.0;
+/// The scroll area's height in pixels.
+pub const VIEW_HEIGHT: f64 = 432.0;
+/// Rows rendered above and below the visible ones.
+pub const OVERSCAN: usize = 8;
+
+/// The rows (positions in the shown list) to render at a scroll position.
+pub fn window(total: usize, scroll_top: f64) -> Range<usize> {
+    let first = ((scroll_top.max(0.0) / ROW_HEIGHT) as usize).min(total);
+    let visible = (VIEW_HEIGHT / ROW_HEIGHT).ceil() as usize + 1;
+    first.saturating_sub(OVERSCAN)..(first + visible + OVERSCAN).min(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, device: &str, state: StateLabel, cellular: &str) -> Row {
+        Row {
+            id: id.into(),
+            device: device.into(),
+            user: format!("user of {device}"),
+            iccid: format!("8946{id}"),
+            state,
+            details: String::new(),
+            cellular: cellular.into(),
+            last_sync: format!("2026-11-2{id}T10:00:00Z"),
+        }
+    }
+
+    fn rows() -> Vec<Row> {
+        vec![
+            row("1", "beta", StateLabel::Active, "Active"),
+            row("2", "Alpha", StateLabel::Failed, "=HYPERLINK(\"x\")"),
+            row("3", "gamma", StateLabel::Pending, ""),
+        ]
+    }
+
+    #[test]
+    fn filter_search_and_sort() {
+        let rows = rows();
+        assert_eq!(select(&rows, &Query::default()), [1, 0, 2]);
+        let failed = Query {
+            state: Some(StateLabel::Failed),
+            ..Query::default()
+        };
+        assert_eq!(select(&rows, &failed), [1]);
+        let search = Query {
+            search: " GAM ".into(),
+            ..Query::default()
+        };
+        assert_eq!(select(&rows, &search), [2]);
+        let by_iccid = Query {
+            search: "89463".into(),
+            ..Query::default()
+        };
+        assert_eq!(select(&rows, &by_iccid), [2]);
+        let by_state = Query {
+            sort: Column::State,
+            ..Query::default()
+        };
+        assert_eq!(select(&rows, &by_state), [2, 0, 1]);
+        let newest = Query {
+            sort: Column::LastSync,
+            descending: true,
+            ..Query::default()
+        };
+        assert_eq!(select(&rows, &newest), [2, 1, 0]);
+    }
+
+    #[test]
+    fn export_neutralises_formulas_and_keeps_the_order() {
+        let rows = rows();
+        let shown = select(&rows, &Query::default());
+        let csv = String::from_utf8(to_csv(&rows, &shown, Lang::En)).unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(
+            lines[0],
+            "Device name,User,ICCID,Activation status,Detail,Cellular status,Last check-in"
+        );
+        assert!(lines[1].starts_with("Alpha,"), "{}", lines[1]);
+        assert!(
+            lines[1].contains("\"'=HYPERLINK(\"\"x\"\")\""),
+            "{}",
+            lines[1]
+        );
+        assert!(lines[2].contains(",Active,"));
+        let sv = String::from_utf8(to_csv(&rows, &shown, Lang::Sv)).unwrap();
+        assert!(sv.starts_with("Enhetsnamn,Användare,ICCID,Aktiveringsstatus"));
+    }
+
+    #[test]
+    fn only_rows_in_view_are_rendered() {
+        assert_eq!(window(0, 0.0), 0..0);
+        let w = window(10_000, 0.0);
+        assert_eq!(w.start, 0);
+        assert!(w.len() < 40);
+        let w = window(10_000, 5_000.0 * ROW_HEIGHT);
+        assert!(w.contains(&5_000) && w.contains(&5_010) && w.len() < 40);
+        assert_eq!(window(10, 1e9), 2..10);
+    }
+}

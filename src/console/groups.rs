@@ -1,0 +1,361 @@
+//! Device groups and their devices (the directory routes): the brief's step 2, "create a
+//! device group", done from the console.
+
+use esim_wire::{Device, DeviceCreate, Group, GroupCreate, MemberRef};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::labels::Label as L;
+use super::route::Route;
+use super::{testid, use_console, when, ErrorView, Loading};
+use crate::api::{http, ApiError, Resource};
+use crate::i18n::fill;
+
+#[component]
+pub fn GroupsPage() -> impl IntoView {
+    let console = use_console();
+    let version = RwSignal::new(0u32);
+    let name = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let groups = LocalResource::new(move || {
+        version.track();
+        let client = console.client.get();
+        async move {
+            match client {
+                Some(client) => http::all_pages::<Group>(&client, &Resource::Groups).await,
+                None => Err(ApiError::Unauthorized),
+            }
+        }
+    });
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let display_name = name.get_untracked().trim().to_owned();
+        let Some(client) = console.client.get_untracked() else {
+            return;
+        };
+        if display_name.is_empty() {
+            return;
+        }
+        spawn_local(async move {
+            let body = GroupCreate {
+                display_name,
+                description: None,
+            };
+            let result: Result<Group, _> =
+                http::send_json(&client, "POST", &Resource::Groups, &body).await;
+            match result {
+                Ok(_) => {
+                    error.set(None);
+                    name.set(String::new());
+                    version.update(|v| *v += 1);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <section class="groups" aria-labelledby="groups-heading">
+            <h1 id="groups-heading">{move || console.tr(L::GroupsTitle)}</h1>
+            <p>{move || console.tr(L::GroupsIntro)}</p>
+            <form class="row toolbar" on:submit=create>
+                <div class="field">
+                    <label for="new-group-name">{move || console.tr(L::NewGroupName)}</label>
+                    <input
+                        id="new-group-name"
+                        type="text"
+                        required
+                        data-testid=testid::NEW_GROUP_NAME
+                        prop:value=move || name.get()
+                        on:input=move |ev| name.set(event_target_value(&ev))
+                    />
+                </div>
+                <button type="submit" data-testid=testid::CREATE_GROUP>{move || console.tr(L::CreateGroup)}</button>
+            </form>
+            {move || error.get().map(|error| view! { <ErrorView error /> })}
+            {move || match groups.get() {
+                None => view! { <Loading /> }.into_any(),
+                Some(Err(error)) => view! { <ErrorView error /> }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! { <p class="notice">{console.tr(L::NoGroups)}</p> }.into_any(),
+                Some(Ok(list)) => view! {
+                    <table class="data">
+                        <caption class="visually-hidden">{console.tr(L::GroupsTitle)}</caption>
+                        <thead>
+                            <tr>
+                                <th scope="col">{move || console.tr(L::Name)}</th>
+                                <th scope="col">{move || console.tr(L::Description)}</th>
+                                <th scope="col">{move || console.tr(L::Created)}</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {list
+                                .into_iter()
+                                .map(|g| {
+                                    let href = Route::Group { id: g.id.clone() }.href();
+                                    view! {
+                                        <tr data-testid=testid::GROUP_ROW data-group-id=g.id.clone()>
+                                            <th scope="row"><a href=href data-testid=testid::GROUP_LINK>{g.display_name.clone()}</a></th>
+                                            <td>{g.description.clone().unwrap_or_default()}</td>
+                                            <td>{when(&g.created_date_time)}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                }
+                .into_any(),
+            }}
+        </section>
+    }
+}
+
+/// What the group page has read.
+#[derive(Debug, Clone)]
+struct Directory {
+    group: Group,
+    members: Vec<Device>,
+    devices: Vec<Device>,
+}
+
+#[component]
+pub fn GroupPage(id: String) -> impl IntoView {
+    let console = use_console();
+    let version = RwSignal::new(0u32);
+    let error = RwSignal::new(None::<ApiError>);
+    let device_name = RwSignal::new(String::new());
+    let device_user = RwSignal::new(String::new());
+    let pick = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let load_id = id.clone();
+    let directory = LocalResource::new(move || {
+        version.track();
+        let client = console.client.get();
+        let id = load_id.clone();
+        async move {
+            let client = client.ok_or(ApiError::Unauthorized)?;
+            let group = http::get::<Group>(&client, &Resource::Group(&id)).await?;
+            let members = http::all_pages::<Device>(&client, &Resource::Members(&id)).await?;
+            let devices = http::all_pages::<Device>(&client, &Resource::Devices).await?;
+            Ok::<_, ApiError>(Directory {
+                group,
+                members,
+                devices,
+            })
+        }
+    });
+    // Adds a device to this group by reference, as Graph does.
+    let add_member = {
+        let id = id.clone();
+        move |device_id: String| {
+            let Some(client) = console.client.get_untracked() else {
+                return;
+            };
+            let id = id.clone();
+            busy.set(true);
+            spawn_local(async move {
+                let reference = MemberRef {
+                    odata_id: format!("{}/v1.0/devices/{}", client.base(), device_id),
+                };
+                let result: Result<serde_json::Value, _> =
+                    http::send_json(&client, "POST", &Resource::MemberRefs(&id), &reference).await;
+                busy.set(false);
+                match result {
+                    Ok(_) => {
+                        error.set(None);
+                        pick.set(String::new());
+                        version.update(|v| *v += 1);
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        }
+    };
+    let add_picked = {
+        let add_member = add_member.clone();
+        move |_| {
+            let device = pick.get_untracked();
+            if !device.is_empty() {
+                add_member(device);
+            }
+        }
+    };
+    let create_device = {
+        let add_member = add_member.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let Some(client) = console.client.get_untracked() else {
+                return;
+            };
+            let display_name = device_name.get_untracked().trim().to_owned();
+            if display_name.is_empty() {
+                return;
+            }
+            let user = device_user.get_untracked().trim().to_owned();
+            let add_member = add_member.clone();
+            busy.set(true);
+            spawn_local(async move {
+                let body = DeviceCreate {
+                    display_name,
+                    user_name: (!user.is_empty()).then_some(user),
+                    operating_system: None,
+                    is_esim_capable: true,
+                };
+                let result: Result<Device, _> =
+                    http::send_json(&client, "POST", &Resource::Devices, &body).await;
+                busy.set(false);
+                match result {
+                    Ok(device) => {
+                        device_name.set(String::new());
+                        device_user.set(String::new());
+                        add_member(device.id);
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        }
+    };
+    let remove_member = move |group: String, device: String| {
+        let Some(client) = console.client.get_untracked() else {
+            return;
+        };
+        busy.set(true);
+        spawn_local(async move {
+            let result = http::delete(&client, &Resource::MemberRef(&group, &device)).await;
+            busy.set(false);
+            match result {
+                Ok(()) => version.update(|v| *v += 1),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <section class="group" aria-labelledby="group-heading">
+            <p class="crumbs"><a href=Route::Groups.href()>{move || console.tr(L::NavGroups)}</a></p>
+            <h1 id="group-heading">
+                {move || match directory.get() {
+                    Some(Ok(d)) => d.group.display_name,
+                    _ => console.tr(L::GroupTitle).to_owned(),
+                }}
+            </h1>
+            {move || error.get().map(|error| view! { <ErrorView error /> })}
+            {move || match directory.get() {
+                None => view! { <Loading /> }.into_any(),
+                Some(Err(error)) => view! { <ErrorView error /> }.into_any(),
+                Some(Ok(d)) => {
+                    let group_id = d.group.id.clone();
+                    let candidates: Vec<Device> = d
+                        .devices
+                        .iter()
+                        .filter(|device| !d.members.iter().any(|m| m.id == device.id))
+                        .cloned()
+                        .collect();
+                    let members = d
+                        .members
+                        .iter()
+                        .map(|m| {
+                            let group = group_id.clone();
+                            let device = m.id.clone();
+                            let name = m.display_name.clone();
+                            view! {
+                                <tr data-testid=testid::MEMBER_ROW data-device-id=m.id.clone()>
+                                    <th scope="row">{m.display_name.clone()}</th>
+                                    <td>{m.user_name.clone().unwrap_or_default()}</td>
+                                    <td>{m.operating_system.clone().unwrap_or_default()}</td>
+                                    <td>{m.last_sync_date_time.as_deref().map(when).unwrap_or_default()}</td>
+                                    <td>
+                                        <button
+                                            type="button"
+                                            class="secondary"
+                                            data-testid=testid::REMOVE_MEMBER
+                                            aria-label=fill(console.tr(L::RemoveFromGroup), &[("name", &name)])
+                                            disabled=move || busy.get()
+                                            on:click=move |_| remove_member(group.clone(), device.clone())
+                                        >
+                                            {console.tr(L::Remove)}
+                                        </button>
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view();
+                    view! {
+                        <h2>{console.tr(L::Members)}</h2>
+                        {if d.members.is_empty() {
+                            view! { <p class="notice">{console.tr(L::NoMembers)}</p> }.into_any()
+                        } else {
+                            view! {
+                                <table class="data">
+                                    <caption class="visually-hidden">{console.tr(L::Members)}</caption>
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">{console.tr(L::ColDevice)}</th>
+                                            <th scope="col">{console.tr(L::ColUser)}</th>
+                                            <th scope="col">{console.tr(L::OperatingSystem)}</th>
+                                            <th scope="col">{console.tr(L::ColLastSync)}</th>
+                                            <th scope="col">{console.tr(L::Actions)}</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>{members}</tbody>
+                                </table>
+                            }
+                            .into_any()
+                        }}
+                        <h2>{console.tr(L::AddDevices)}</h2>
+                        <div class="row toolbar">
+                            <div class="field">
+                                <label for="device-pick">{console.tr(L::ExistingDevice)}</label>
+                                <select
+                                    id="device-pick"
+                                    data-testid=testid::DEVICE_PICK
+                                    on:change=move |ev| pick.set(event_target_value(&ev))
+                                >
+                                    <option value="">{console.tr(L::ChooseDevice)}</option>
+                                    {candidates
+                                        .into_iter()
+                                        .map(|device| {
+                                            let text = match &device.user_name {
+                                                Some(user) => format!("{} ({user})", device.display_name),
+                                                None => device.display_name.clone(),
+                                            };
+                                            view! { <option value=device.id.clone()>{text}</option> }
+                                        })
+                                        .collect_view()}
+                                </select>
+                            </div>
+                            <button type="button" class="secondary" data-testid=testid::ADD_MEMBER disabled=move || busy.get() on:click=add_picked.clone()>
+                                {console.tr(L::AddToGroup)}
+                            </button>
+                        </div>
+                    }
+                    .into_any()
+                }
+            }}
+            <form class="row toolbar" on:submit=create_device>
+                <div class="field">
+                    <label for="new-device-name">{move || console.tr(L::NewDeviceName)}</label>
+                    <input
+                        id="new-device-name"
+                        type="text"
+                        required
+                        data-testid=testid::NEW_DEVICE_NAME
+                        prop:value=move || device_name.get()
+                        on:input=move |ev| device_name.set(event_target_value(&ev))
+                    />
+                </div>
+                <div class="field">
+                    <label for="new-device-user">{move || console.tr(L::NewDeviceUser)}</label>
+                    <input
+                        id="new-device-user"
+                        type="text"
+                        data-testid=testid::NEW_DEVICE_USER
+                        prop:value=move || device_user.get()
+                        on:input=move |ev| device_user.set(event_target_value(&ev))
+                    />
+                </div>
+                <button type="submit" data-testid=testid::CREATE_DEVICE disabled=move || busy.get()>
+                    {move || console.tr(L::CreateDevice)}
+                </button>
+            </form>
+        </section>
+    }
+}

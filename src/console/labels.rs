@@ -1,0 +1,169 @@
+//! Every text of the console's views in English and Swedish (the validator page's are in
+//! [`crate::i18n`]). State names follow the brief (the Swedish Intune article).
+
+crate::labels! {
+    /// A text of the console's views.
+    Label {
+    NavLabel => "Console", "Konsol";
+    NavCheck => "Check files", "Kontrollera filer";
+    NavPools => "Pools", "Pooler";
+    NavGroups => "Device groups", "Enhetsgrupper";
+    NavSettings => "Settings", "Inställningar";
+    SignedInTo => "Signed in to {base} ({backend})", "Inloggad på {base} ({backend})";
+    SignedOut => "Not signed in", "Inte inloggad";
+    BackendServer => "eSIM pool server", "eSIM-poolserver";
+    BackendGraph => "Microsoft Graph", "Microsoft Graph";
+    Loading => "Loading …", "Läser in …";
+    StillLoading => "(still loading)", "(läser fortfarande in)";
+    NotFound => "There is no such page.", "Sidan finns inte.";
+    SignInNeeded => "This page reads the server: sign in first. The link that `cargo xtask run` prints signs you in; or enter the server and a token in Settings.",
+        "Den här sidan läser från servern: logga in först. Länken som `cargo xtask run` skriver ut loggar in dig; eller ange server och token under Inställningar.";
+    OpenSettings => "Open the settings", "Öppna inställningarna";
+    RequestId => "(request id {id})", "(begärans id {id})";
+    ErrUnreachable => "The server at {base} cannot be reached. Check the address in Settings and that the server is running.",
+        "Servern på {base} går inte att nå. Kontrollera adressen under Inställningar och att servern är igång.";
+    ErrUnauthorized => "The server did not accept the token: it is wrong, expired or revoked. Sign in again with a new token (esim-server token create --role admin).",
+        "Servern godtog inte token: den är fel, har gått ut eller har återkallats. Logga in igen med en ny token (esim-server token create --role admin).";
+    ErrForbidden => "Your token may not do this: {detail}", "Din token får inte göra detta: {detail}";
+    ErrNotFound => "It is not on the server (any more).", "Det finns inte (längre) på servern.";
+    ErrRejected => "The server refused: {detail}", "Servern vägrade: {detail}";
+    ErrServer => "The server failed ({status}). Try again; if it keeps failing, give the request id to whoever runs the server.",
+        "Servern fick ett fel ({status}). Försök igen; om felet kvarstår, ge begärans id till den som driver servern.";
+    ErrUnexpected => "The server answered something this console does not understand ({status}: {detail}). Is the address in Settings an eSIM pool server or Microsoft Graph?",
+        "Servern svarade något som konsolen inte förstår ({status}: {detail}). Är adressen under Inställningar en eSIM-poolserver eller Microsoft Graph?";
+    SettingsTitle => "Settings", "Inställningar";
+    SettingsIntro => "The server this console talks to and the token it signs in with. The token is kept in this tab only (session storage) and never in the address bar.",
+        "Servern som konsolen pratar med och den token den loggar in med. Token sparas bara i den här fliken (sessionslagring) och aldrig i adressfältet.";
+    BaseUrl => "Server address (API base URL)", "Serveradress (API:ets bas-URL)";
+    BaseUrlHint => "Default: the server that served this page. For Microsoft Graph: https://graph.microsoft.com",
+        "Standard: servern som levererade sidan. För Microsoft Graph: https://graph.microsoft.com";
+    BaseNotHttp => "The address must start with http:// or https:// and name a host.", "Adressen måste börja med http:// eller https:// och ange en värd.";
+    Token => "Bearer token", "Bearer-token";
+    TokenHint => "Leave empty to keep the current token.", "Lämna tomt för att behålla nuvarande token.";
+    TokenNeeded => "Enter a token.", "Ange en token.";
+    SaveAndTest => "Save and test", "Spara och testa";
+    SignOut => "Sign out", "Logga ut";
+    ConnectionWorks => "Connected: the server accepted the token.", "Ansluten: servern godtog token.";
+    GraphHeading => "Microsoft Graph", "Microsoft Graph";
+    GraphNote => "With Graph's address and a Graph token, pools, assignments and device status work the same. Only this project's server can check ICCIDs before an upload, add codes to an existing pool, and run the fleet simulator.",
+        "Med Graphs adress och en Graph-token fungerar pooler, tilldelningar och enhetsstatus likadant. Bara projektets egen server kan kontrollera ICCID före uppladdning, lägga till koder i en befintlig pool och köra flottsimulatorn.";
+    PoolsTitle => "eSIM cellular pools", "eSIM-mobilabonnemangspooler";
+    PoolsIntro => "Each pool holds one operator's activation codes. To add a pool, check its file first:",
+        "Varje pool innehåller en operatörs aktiveringskoder. Kontrollera filen först för att lägga till en pool:";
+    NoPools => "No pools yet. Check a file and upload it.", "Inga pooler ännu. Kontrollera en fil och ladda upp den.";
+    Name => "Name", "Namn";
+    CodesUsed => "Codes used / total", "Använda koder / totalt";
+    Groups => "Groups", "Grupper";
+    GroupCounts => "{included} included, {excluded} excluded", "{included} inkluderade, {excluded} exkluderade";
+    Status => "Status", "Status för enheter";
+    Created => "Created", "Skapad";
+    Actions => "Actions", "Åtgärder";
+    Unknown => "unknown", "okänt";
+    NoDevicesYet => "no devices yet", "inga enheter ännu";
+    Rename => "Rename", "Byt namn";
+    NewName => "New name", "Nytt namn";
+    Save => "Save", "Spara";
+    CancelAction => "Cancel", "Avbryt";
+    Delete => "Delete", "Ta bort";
+    ConfirmDelete => "Delete this pool? Devices lose its profiles at their next check-in; its codes stay used.",
+        "Ta bort poolen? Enheterna förlorar dess profiler vid nästa incheckning; koderna förblir använda.";
+    ConfirmDeleteLabel => "Confirm deletion", "Bekräfta borttagning";
+    PoolTitle => "Pool", "Pool";
+    PoolSections => "Pool", "Poolens delar";
+    TabOverview => "Overview", "Översikt";
+    TabDevices => "Device status", "Enhetsstatus";
+    TabAssignments => "Assignments", "Tilldelningar";
+    CodesLeft => "Codes left", "Koder kvar";
+    LeftOfTotal => "{left} of {total}", "{left} av {total}";
+    TotalOnly => "{total} in all (the number used is not known)", "{total} totalt (antalet använda är okänt)";
+    ChartTitle => "Devices by activation status", "Enheter per aktiveringsstatus";
+    ChartCaption => "Each bar is labelled with its status and count; the chart refreshes while the page is open.",
+        "Varje stapel har sin status och sitt antal utskrivna; diagrammet uppdateras medan sidan är öppen.";
+    ChartTableCaption => "The chart's numbers", "Diagrammets siffror";
+    RefreshNote => "Refreshed every 3 seconds.", "Uppdateras var tredje sekund.";
+    Devices => "Devices", "Enheter";
+    StateNotSynced => "Device not synced", "Enheten är inte synkroniserad";
+    StatePending => "Activation pending", "Aktivering väntar";
+    StateActive => "Active", "Aktiv";
+    StateFailed => "Activation failed", "Aktiveringen misslyckades";
+    StateRemoved => "Removed", "Borttagen";
+    ColDevice => "Device name", "Enhetsnamn";
+    ColUser => "User", "Användare";
+    ColIccid => "ICCID", "ICCID";
+    ColState => "Activation status", "Aktiveringsstatus";
+    ColDetails => "Detail", "Detalj";
+    ColCellular => "Cellular status", "Mobilstatus";
+    ColLastSync => "Last check-in", "Senaste incheckning";
+    FilterByState => "Show status", "Visa status";
+    AllStates => "All", "Alla";
+    Search => "Search name, user, ICCID", "Sök namn, användare, ICCID";
+    ExportCsv => "Export to CSV", "Exportera till CSV";
+    Refresh => "Refresh", "Uppdatera";
+    DeviceCount => "{n} of {total} devices", "{n} av {total} enheter";
+    NoUsers => "Pools are assigned to device groups only: an eSIM belongs to a device, not to a user, so users cannot be targeted.",
+        "Pooler tilldelas bara enhetsgrupper: ett eSIM hör till en enhet, inte till en användare, så användare kan inte väljas.";
+    OtherTargets => "{n} assignments target something other than a device group; saving replaces them.",
+        "{n} tilldelningar gäller något annat än en enhetsgrupp; när du sparar ersätts de.";
+    Included => "Included groups", "Inkluderade grupper";
+    Excluded => "Excluded groups", "Exkluderade grupper";
+    GroupToAdd => "Group", "Grupp";
+    ChooseGroup => "Choose a group", "Välj en grupp";
+    AssignMode => "Include or exclude", "Inkludera eller exkludera";
+    Include => "Include", "Inkludera";
+    Exclude => "Exclude", "Exkludera";
+    Add => "Add", "Lägg till";
+    Remove => "Remove", "Ta bort";
+    RemoveNamed => "Remove {name}", "Ta bort {name}";
+    ManageGroups => "Create or change device groups", "Skapa eller ändra enhetsgrupper";
+    SaveAssignments => "Save assignments", "Spara tilldelningar";
+    Saved => "Saved. Devices get or lose codes at their next check-in.", "Sparat. Enheterna får eller förlorar koder vid nästa incheckning.";
+    GroupsTitle => "Device groups", "Enhetsgrupper";
+    GroupsIntro => "Pools are assigned to device groups. Create a group, then add its devices.",
+        "Pooler tilldelas enhetsgrupper. Skapa en grupp och lägg sedan till dess enheter.";
+    NewGroupName => "New group's name", "Den nya gruppens namn";
+    CreateGroup => "Create group", "Skapa grupp";
+    NoGroups => "No device groups yet.", "Inga enhetsgrupper ännu.";
+    Description => "Description", "Beskrivning";
+    GroupTitle => "Device group", "Enhetsgrupp";
+    Members => "Devices in the group", "Enheter i gruppen";
+    NoMembers => "The group has no devices.", "Gruppen har inga enheter.";
+    OperatingSystem => "Operating system", "Operativsystem";
+    RemoveFromGroup => "Remove {name} from the group", "Ta bort {name} från gruppen";
+    AddDevices => "Add devices", "Lägg till enheter";
+    ExistingDevice => "An existing device", "En befintlig enhet";
+    ChooseDevice => "Choose a device", "Välj en enhet";
+    AddToGroup => "Add to the group", "Lägg till i gruppen";
+    NewDeviceName => "New device's name", "Den nya enhetens namn";
+    NewDeviceUser => "Its user", "Dess användare";
+    CreateDevice => "Create the device in this group", "Skapa enheten i den här gruppen";
+    UploadAsPool => "Upload {n} codes as a pool", "Ladda upp {n} koder som en pool";
+    UploadNeedsSignIn => "To upload this file as a pool, sign in to a server.", "Logga in på en server för att ladda upp filen som en pool.";
+    GraphNoPrecheck => "Microsoft Graph cannot say which codes it already has: the file is uploaded without that check.",
+        "Microsoft Graph kan inte säga vilka koder den redan har: filen laddas upp utan den kontrollen.";
+    Prechecking => "Checking the codes against the server …", "Kontrollerar koderna mot servern …";
+    Uploading => "Uploading {n} codes …", "Laddar upp {n} koder …";
+    ServerRejected => "The server rejected the file: {detail}", "Servern avvisade filen: {detail}";
+    PrecheckBlocked => "Nothing was uploaded: some codes are on the server already.", "Inget laddades upp: några koder finns redan på servern.";
+    PrecheckWarn => "A pool for this operator exists already.", "Det finns redan en pool för den här operatören.";
+    AddToPool => "Add these codes to “{name}”", "Lägg till koderna i ”{name}”";
+    UploadAnyway => "Create a second pool anyway", "Skapa en andra pool ändå";
+    }
+}
+
+/// Labels that are the same words in both languages (names).
+pub const SAME_IN_BOTH: &[Label] = &[
+    Label::ColIccid,
+    Label::BackendGraph,
+    Label::GraphHeading,
+    Label::PoolTitle,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_console_label_is_translated() {
+        crate::i18n::assert_translated(Label::ALL, SAME_IN_BOTH);
+    }
+}

@@ -1,0 +1,659 @@
+//! A pool's page: the overview chart, the device table and the assignments.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use esim_wire::{
+    AssignRequest, Assignment, AssignmentRead, AssignmentTarget, Collection, DeviceState, Group,
+    Pool, ReadTarget, StateLabel, StateSummary,
+};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::chart::{state_from_key, state_key, state_text, StateChart};
+use super::devices::{self, Column, Query, Row};
+use super::labels::Label as L;
+use super::route::{PoolTab, Route};
+use super::{num, testid, use_console, when, ErrorView, Loading};
+use crate::api::{http, ApiError, Client, Resource};
+use crate::browser;
+use crate::i18n::fill;
+
+/// How often the overview re-reads the pool while it is open.
+const REFRESH: Duration = Duration::from_secs(3);
+
+/// Cleared when the view goes away, so its background loops stop.
+fn alive_flag() -> Arc<AtomicBool> {
+    let alive = Arc::new(AtomicBool::new(true));
+    let flag = alive.clone();
+    on_cleanup(move || flag.store(false, Ordering::Relaxed));
+    alive
+}
+
+/// Every device state of a pool, a page at a time; `progress` gets the rows read so far.
+async fn all_states(
+    client: &Client,
+    pool: &str,
+    alive: &AtomicBool,
+    mut progress: impl FnMut(&[DeviceState]),
+) -> Result<Vec<DeviceState>, ApiError> {
+    let mut items = Vec::new();
+    let mut next: Option<String> = None;
+    for _ in 0..http::MAX_PAGES {
+        let page: Collection<DeviceState> =
+            http::page(client, &Resource::DeviceStates(pool), next.as_deref()).await?;
+        items.extend(page.value);
+        if !alive.load(Ordering::Relaxed) {
+            break;
+        }
+        progress(&items);
+        match page.next_link {
+            Some(link) => next = Some(link),
+            None => break,
+        }
+    }
+    Ok(items)
+}
+
+fn summarise(states: &[DeviceState]) -> StateSummary {
+    let mut summary = StateSummary::default();
+    for state in states {
+        summary.add(state.state.label(), 1);
+    }
+    summary
+}
+
+#[component]
+pub fn PoolPage(id: String, tab: PoolTab) -> impl IntoView {
+    let console = use_console();
+    let pool = RwSignal::new(None::<Result<Pool, ApiError>>);
+    let alive = alive_flag();
+    let load = {
+        let id = id.clone();
+        let alive = alive.clone();
+        move || {
+            let Some(client) = console.client.get_untracked() else {
+                return;
+            };
+            let id = id.clone();
+            let alive = alive.clone();
+            spawn_local(async move {
+                let result = http::get::<Pool>(&client, &Resource::Pool(&id)).await;
+                if alive.load(Ordering::Relaxed) {
+                    pool.set(Some(result));
+                }
+            });
+        }
+    };
+    load();
+    let refresh = load.clone();
+    if let Ok(handle) = set_interval_with_handle(refresh, REFRESH) {
+        on_cleanup(move || handle.clear());
+    }
+    let tabs = PoolTab::ALL
+        .into_iter()
+        .map(|t| {
+            let href = Route::Pool { id: id.clone(), tab: t }.href();
+            let label = match t {
+                PoolTab::Overview => L::TabOverview,
+                PoolTab::Devices => L::TabDevices,
+                PoolTab::Assignments => L::TabAssignments,
+            };
+            view! {
+                <li>
+                    <a href=href data-testid=testid::POOL_TAB aria-current=(t == tab).then_some("page")>
+                        {move || console.tr(label)}
+                    </a>
+                </li>
+            }
+        })
+        .collect_view();
+    let body = {
+        let id = id.clone();
+        match tab {
+            PoolTab::Overview => view! { <Overview id pool /> }.into_any(),
+            PoolTab::Devices => view! { <DeviceTable id /> }.into_any(),
+            PoolTab::Assignments => view! { <Assignments id /> }.into_any(),
+        }
+    };
+    view! {
+        <section class="pool" aria-labelledby="pool-heading">
+            <p class="crumbs"><a href=Route::Pools.href()>{move || console.tr(L::NavPools)}</a></p>
+            <h1 id="pool-heading" data-testid=testid::POOL_TITLE>
+                {move || match pool.get() {
+                    Some(Ok(p)) => p.display_name,
+                    _ => console.tr(L::PoolTitle).to_owned(),
+                }}
+            </h1>
+            {move || match pool.get() {
+                Some(Err(error)) => Some(view! { <ErrorView error /> }),
+                _ => None,
+            }}
+            <nav class="tabs" aria-label=move || console.tr(L::PoolSections)>
+                <ul>{tabs}</ul>
+            </nav>
+            {body}
+        </section>
+    }
+}
+
+#[component]
+fn Overview(id: String, pool: RwSignal<Option<Result<Pool, ApiError>>>) -> impl IntoView {
+    let console = use_console();
+    let lang = console.lang;
+    let alive = alive_flag();
+    // Graph sends no summary: count the device states instead (re-read every refresh).
+    let counted = RwSignal::new(None::<StateSummary>);
+    let needs_counting =
+        move || pool.with(|p| matches!(p, Some(Ok(p)) if p.extras.device_state_summary.is_none()));
+    Effect::new(move |_| {
+        pool.track();
+        if !needs_counting() {
+            return;
+        }
+        let Some(client) = console.client.get_untracked() else {
+            return;
+        };
+        let id = id.clone();
+        let alive = alive.clone();
+        spawn_local(async move {
+            if let Ok(states) = all_states(&client, &id, &alive, |_| {}).await {
+                if alive.load(Ordering::Relaxed) {
+                    counted.set(Some(summarise(&states)));
+                }
+            }
+        });
+    });
+    let summary = Signal::derive(move || {
+        pool.with(|p| match p {
+            Some(Ok(p)) => p.extras.device_state_summary,
+            _ => None,
+        })
+        .or_else(|| counted.get())
+        .unwrap_or_default()
+    });
+    view! {
+        <div class="overview">
+            {move || match pool.get() {
+                None => view! { <Loading /> }.into_any(),
+                Some(Err(_)) => ().into_any(),
+                Some(Ok(p)) => {
+                    let total = p.activation_code_count;
+                    let left = p.extras.used_activation_code_count.map(|used| total - used);
+                    let smdp = p.extras.smdp_plus_server_address.clone();
+                    view! {
+                        <dl class="facts">
+                            <div>
+                                <dt>{console.tr(L::CodesLeft)}</dt>
+                                <dd data-testid=testid::CODES_LEFT>
+                                    {match left {
+                                        Some(left) => fill(console.tr(L::LeftOfTotal), &[("left", &num(lang.get(), left)), ("total", &num(lang.get(), total))]),
+                                        None => fill(console.tr(L::TotalOnly), &[("total", &num(lang.get(), total))]),
+                                    }}
+                                </dd>
+                            </div>
+                            {smdp.map(|smdp| view! {
+                                <div>
+                                    <dt>{crate::i18n::t(lang.get(), crate::i18n::Label::SmdpAddress)}</dt>
+                                    <dd>{smdp}</dd>
+                                </div>
+                            })}
+                            <div>
+                                <dt>{console.tr(L::Created)}</dt>
+                                <dd>{when(&p.created_date_time)}</dd>
+                            </div>
+                        </dl>
+                    }
+                    .into_any()
+                }
+            }}
+            <h2>{move || console.tr(L::ChartTitle)}</h2>
+            <StateChart summary />
+            <table class="data chart-table">
+                <caption>{move || console.tr(L::ChartTableCaption)}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{move || console.tr(L::ColState)}</th>
+                        <th scope="col">{move || console.tr(L::Devices)}</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {StateLabel::ALL
+                        .iter()
+                        .map(|label| {
+                            let label = *label;
+                            view! {
+                                <tr>
+                                    <th scope="row">{move || state_text(lang.get(), label)}</th>
+                                    <td class="number">{move || num(lang.get(), summary.get().get(label))}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+            <p class="hint">{move || console.tr(L::RefreshNote)}</p>
+        </div>
+    }
+}
+
+#[component]
+fn DeviceTable(id: String) -> impl IntoView {
+    let console = use_console();
+    let lang = console.lang;
+    let rows = RwSignal::new(Arc::new(Vec::<Row>::new()));
+    let loading = RwSignal::new(true);
+    let error = RwSignal::new(None::<ApiError>);
+    let query = RwSignal::new(Query::default());
+    let scroll_top = RwSignal::new(0.0f64);
+    let alive = alive_flag();
+    let reload = {
+        let id = id.clone();
+        move || {
+            let Some(client) = console.client.get_untracked() else {
+                return;
+            };
+            let id = id.clone();
+            let alive = alive.clone();
+            loading.set(true);
+            spawn_local(async move {
+                let result = all_states(&client, &id, &alive, |read| {
+                    rows.set(Arc::new(read.iter().map(Row::from_state).collect()));
+                })
+                .await;
+                if !alive.load(Ordering::Relaxed) {
+                    return;
+                }
+                loading.set(false);
+                match result {
+                    Ok(states) => {
+                        error.set(None);
+                        rows.set(Arc::new(states.iter().map(Row::from_state).collect()));
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        }
+    };
+    reload();
+    let shown = Memo::new(move |_| {
+        let rows = rows.get();
+        query.with(|q| devices::select(&rows, q))
+    });
+    let export = move |_| {
+        let bytes = rows.with_untracked(|rows| {
+            shown.with_untracked(|shown| devices::to_csv(rows, shown, lang.get_untracked()))
+        });
+        if let Err(e) = browser::download("device-status.csv", &bytes, "text/csv") {
+            web_sys::console::error_2(&"download failed".into(), &e);
+        }
+    };
+    let sort_by = move |column: Column| {
+        query.update(|q| {
+            if q.sort == column {
+                q.descending = !q.descending;
+            } else {
+                q.sort = column;
+                q.descending = false;
+            }
+        });
+    };
+    let headings = Column::ALL
+        .into_iter()
+        .map(|column| {
+            let sorted = move || query.with(|q| q.sort == column);
+            view! {
+                <th
+                    scope="col"
+                    aria-sort=move || {
+                        query.with(|q| match (q.sort == column, q.descending) {
+                            (false, _) => "none",
+                            (true, false) => "ascending",
+                            (true, true) => "descending",
+                        })
+                    }
+                >
+                    <button type="button" class="sort" data-testid=testid::SORT data-column=format!("{column:?}") on:click=move |_| sort_by(column)>
+                        {move || console.tr(column.label())}
+                        <span aria-hidden="true">
+                            {move || if !sorted() { "" } else if query.with(|q| q.descending) { " ▼" } else { " ▲" }}
+                        </span>
+                    </button>
+                </th>
+            }
+        })
+        .collect_view();
+    let body = move || {
+        let rows = rows.get();
+        let shown = shown.get();
+        let range = devices::window(shown.len(), scroll_top.get());
+        let above = range.start as f64 * devices::ROW_HEIGHT;
+        let below = (shown.len() - range.end) as f64 * devices::ROW_HEIGHT;
+        let lang = lang.get();
+        let visible = shown[range.clone()]
+            .iter()
+            .enumerate()
+            .map(|(offset, &i)| {
+                let row = &rows[i];
+                let state = row.state;
+                let detail = (!row.details.is_empty()).then(|| view! { <span class="detail">{row.details.clone()}</span> });
+                view! {
+                    <tr
+                        data-testid=testid::DEVICE_ROW
+                        data-device-id=row.id.clone()
+                        data-state=state_key(state)
+                        aria-rowindex=(range.start + offset + 2).to_string()
+                    >
+                        <th scope="row">{row.device.clone()}</th>
+                        <td>{row.user.clone()}</td>
+                        <td><code>{row.iccid.clone()}</code></td>
+                        <td class=format!("state state-{}", state_key(state))>{state_text(lang, state)} {detail}</td>
+                        <td>{row.cellular.clone()}</td>
+                        <td>{super::when(&row.last_sync)}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <tr class="spacer" aria-hidden="true" style=format!("height:{above}px")></tr>
+            {visible}
+            <tr class="spacer" aria-hidden="true" style=format!("height:{below}px")></tr>
+        }
+    };
+    let options = StateLabel::ALL
+        .iter()
+        .map(|label| {
+            let label = *label;
+            view! { <option value=state_key(label)>{move || state_text(lang.get(), label)}</option> }
+        })
+        .collect_view();
+    view! {
+        <div class="devices">
+            <div class="row toolbar">
+                <div class="field">
+                    <label for="state-filter">{move || console.tr(L::FilterByState)}</label>
+                    <select
+                        id="state-filter"
+                        data-testid=testid::STATE_FILTER
+                        on:change=move |ev| {
+                            let value = event_target_value(&ev);
+                            query.update(|q| q.state = state_from_key(&value));
+                        }
+                    >
+                        <option value="">{move || console.tr(L::AllStates)}</option>
+                        {options}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="device-search">{move || console.tr(L::Search)}</label>
+                    <input
+                        id="device-search"
+                        type="search"
+                        data-testid=testid::DEVICE_SEARCH
+                        on:input=move |ev| {
+                            let value = event_target_value(&ev);
+                            query.update(|q| q.search = value);
+                        }
+                    />
+                </div>
+                <button type="button" class="secondary" data-testid=testid::EXPORT_CSV on:click=export>
+                    {move || console.tr(L::ExportCsv)}
+                </button>
+                <button type="button" class="secondary" on:click=move |_| reload()>
+                    {move || console.tr(L::Refresh)}
+                </button>
+            </div>
+            <p role="status" data-testid=testid::DEVICE_COUNT>
+                {move || {
+                    let n = shown.with(Vec::len);
+                    let total = rows.with(|r| r.len());
+                    let mut text = fill(console.tr(L::DeviceCount), &[("n", &num(lang.get(), n)), ("total", &num(lang.get(), total))]);
+                    if loading.get() {
+                        text.push(' ');
+                        text.push_str(console.tr(L::StillLoading));
+                    }
+                    text
+                }}
+            </p>
+            {move || error.get().map(|error| view! { <ErrorView error /> })}
+            <div
+                class="table-scroll"
+                tabindex="0"
+                role="region"
+                aria-label=move || console.tr(L::TabDevices)
+                style=format!("height:{}px", devices::VIEW_HEIGHT)
+                on:scroll=move |ev| {
+                    let target = event_target::<web_sys::Element>(&ev);
+                    scroll_top.set(f64::from(target.scroll_top()));
+                }
+            >
+                <table class="data devices-table" data-testid=testid::DEVICE_TABLE aria-rowcount=move || (shown.with(Vec::len) + 1).to_string()>
+                    <thead>
+                        <tr aria-rowindex="1">{headings}</tr>
+                    </thead>
+                    <tbody>{body}</tbody>
+                </table>
+            </div>
+        </div>
+    }
+}
+
+/// One group in the assignment editor.
+#[derive(Debug, Clone, PartialEq)]
+struct Target {
+    group_id: String,
+    exclude: bool,
+}
+
+#[component]
+fn Assignments(id: String) -> impl IntoView {
+    let console = use_console();
+    let targets = RwSignal::new(Vec::<Target>::new());
+    let other = RwSignal::new(0usize);
+    let groups = RwSignal::new(Vec::<Group>::new());
+    let loaded = RwSignal::new(None::<Result<(), ApiError>>);
+    let saved = RwSignal::new(None::<Result<(), ApiError>>);
+    let pick = RwSignal::new(String::new());
+    let exclude = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let alive = alive_flag();
+    {
+        let id = id.clone();
+        if let Some(client) = console.client.get_untracked() {
+            spawn_local(async move {
+                let list =
+                    http::all_pages::<AssignmentRead>(&client, &Resource::Assignments(&id)).await;
+                let all_groups = http::all_pages::<Group>(&client, &Resource::Groups).await;
+                if !alive.load(Ordering::Relaxed) {
+                    return;
+                }
+                match (list, all_groups) {
+                    (Ok(list), Ok(all_groups)) => {
+                        let mut kept = Vec::new();
+                        let mut others = 0;
+                        for a in list {
+                            match a.target {
+                                ReadTarget::Group(AssignmentTarget::Group { group_id }) => kept
+                                    .push(Target {
+                                        group_id,
+                                        exclude: false,
+                                    }),
+                                ReadTarget::Group(AssignmentTarget::ExclusionGroup {
+                                    group_id,
+                                }) => kept.push(Target {
+                                    group_id,
+                                    exclude: true,
+                                }),
+                                _ => others += 1,
+                            }
+                        }
+                        targets.set(kept);
+                        other.set(others);
+                        groups.set(all_groups);
+                        loaded.set(Some(Ok(())));
+                    }
+                    (Err(e), _) | (_, Err(e)) => loaded.set(Some(Err(e))),
+                }
+            });
+        }
+    }
+    let name_of = move |group_id: &str| {
+        groups.with(|gs| {
+            gs.iter()
+                .find(|g| g.id == group_id)
+                .map_or_else(|| group_id.to_owned(), |g| g.display_name.clone())
+        })
+    };
+    let add = move |_| {
+        let group_id = pick.get_untracked();
+        if group_id.is_empty() {
+            return;
+        }
+        let exclude = exclude.get_untracked();
+        targets.update(|ts| {
+            ts.retain(|t| t.group_id != group_id);
+            ts.push(Target { group_id, exclude });
+        });
+        pick.set(String::new());
+        saved.set(None);
+    };
+    let save = move |_| {
+        let Some(client) = console.client.get_untracked() else {
+            return;
+        };
+        let request = AssignRequest {
+            assignments: targets
+                .get_untracked()
+                .into_iter()
+                .map(|t| Assignment {
+                    odata_type: Default::default(),
+                    id: String::new(),
+                    target: if t.exclude {
+                        AssignmentTarget::ExclusionGroup {
+                            group_id: t.group_id,
+                        }
+                    } else {
+                        AssignmentTarget::Group {
+                            group_id: t.group_id,
+                        }
+                    },
+                })
+                .collect(),
+        };
+        let id = id.clone();
+        busy.set(true);
+        spawn_local(async move {
+            let result: Result<serde_json::Value, _> =
+                http::send_json(&client, "POST", &Resource::Assign(&id), &request).await;
+            busy.set(false);
+            saved.set(Some(result.map(|_| ())));
+        });
+    };
+    let list = move |exclude: bool| {
+        let testid = if exclude {
+            testid::EXCLUDED
+        } else {
+            testid::INCLUDED
+        };
+        view! {
+            <ul class="targets" data-testid=testid>
+                {move || {
+                    targets
+                        .get()
+                        .into_iter()
+                        .filter(|t| t.exclude == exclude)
+                        .map(|t| {
+                            let name = name_of(&t.group_id);
+                            let shown = name.clone();
+                            let group_id = t.group_id.clone();
+                            view! {
+                                <li data-group-id=t.group_id.clone()>
+                                    <span>{shown}</span>
+                                    <button
+                                        type="button"
+                                        class="secondary"
+                                        data-testid=testid::REMOVE_ASSIGNMENT
+                                        aria-label=move || fill(console.tr(L::RemoveNamed), &[("name", &name)])
+                                        on:click=move |_| {
+                                            targets.update(|ts| ts.retain(|x| x.group_id != group_id));
+                                            saved.set(None);
+                                        }
+                                    >
+                                        {move || console.tr(L::Remove)}
+                                    </button>
+                                </li>
+                            }
+                        })
+                        .collect_view()
+                }}
+            </ul>
+        }
+    };
+    view! {
+        <div class="assignments">
+            <p class="notice" data-testid=testid::NO_USERS>{move || console.tr(L::NoUsers)}</p>
+            {move || match loaded.get() {
+                None => view! { <Loading /> }.into_any(),
+                Some(Err(error)) => view! { <ErrorView error /> }.into_any(),
+                Some(Ok(())) => ().into_any(),
+            }}
+            {move || (other.get() > 0).then(|| view! { <p class="notice">{fill(console.tr(L::OtherTargets), &[("n", &other.get().to_string())])}</p> })}
+            <div class="columns">
+                <section aria-labelledby="included-heading">
+                    <h2 id="included-heading">{move || console.tr(L::Included)}</h2>
+                    {list(false)}
+                </section>
+                <section aria-labelledby="excluded-heading">
+                    <h2 id="excluded-heading">{move || console.tr(L::Excluded)}</h2>
+                    {list(true)}
+                </section>
+            </div>
+            <div class="row toolbar">
+                <div class="field">
+                    <label for="assign-group">{move || console.tr(L::GroupToAdd)}</label>
+                    <select
+                        id="assign-group"
+                        data-testid=testid::ASSIGN_GROUP
+                        prop:value=move || pick.get()
+                        on:change=move |ev| pick.set(event_target_value(&ev))
+                    >
+                        <option value="">{move || console.tr(L::ChooseGroup)}</option>
+                        {move || {
+                            groups
+                                .get()
+                                .into_iter()
+                                .map(|g| view! { <option value=g.id.clone()>{g.display_name.clone()}</option> })
+                                .collect_view()
+                        }}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="assign-mode">{move || console.tr(L::AssignMode)}</label>
+                    <select
+                        id="assign-mode"
+                        data-testid=testid::ASSIGN_MODE
+                        on:change=move |ev| exclude.set(event_target_value(&ev) == "exclude")
+                    >
+                        <option value="include">{move || console.tr(L::Include)}</option>
+                        <option value="exclude">{move || console.tr(L::Exclude)}</option>
+                    </select>
+                </div>
+                <button type="button" class="secondary" data-testid=testid::ADD_ASSIGNMENT on:click=add>
+                    {move || console.tr(L::Add)}
+                </button>
+            </div>
+            <p class="hint">
+                <a href=Route::Groups.href()>{move || console.tr(L::ManageGroups)}</a>
+            </p>
+            <button type="button" data-testid=testid::SAVE_ASSIGNMENTS disabled=move || busy.get() on:click=save>
+                {move || console.tr(L::SaveAssignments)}
+            </button>
+            {move || match saved.get() {
+                Some(Ok(())) => Some(view! { <p class="ok" role="status" data-testid=testid::SAVED>{console.tr(L::Saved)}</p> }.into_any()),
+                Some(Err(error)) => Some(view! { <ErrorView error /> }.into_any()),
+                None => None,
+            }}
+        </div>
+    }
+}

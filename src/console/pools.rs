@@ -1,0 +1,252 @@
+//! The pools list: name, SM-DP+ address, codes used / total, groups, status, created;
+//! rename and delete (with confirmation).
+
+use esim_wire::{Pool, PoolPatch, StateLabel, StateSummary};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::labels::Label as L;
+use super::route::{PoolTab, Route};
+use super::{num, testid, use_console, when, ErrorView, Loading};
+use crate::api::{http, ApiError, Resource};
+use crate::i18n::{fill, Lang, Text};
+
+/// "2 Active, 1 Activation pending" (the labels with a count, in the chart's order).
+pub fn summary_text(lang: Lang, summary: &StateSummary) -> String {
+    let parts: Vec<String> = StateLabel::ALL
+        .iter()
+        .filter(|label| summary.get(**label) > 0)
+        .map(|label| {
+            format!(
+                "{} {}",
+                num(lang, summary.get(*label)),
+                super::chart::state_text(lang, *label)
+            )
+        })
+        .collect();
+    if parts.is_empty() {
+        L::NoDevicesYet.text(lang).to_owned()
+    } else {
+        parts.join(", ")
+    }
+}
+
+#[component]
+pub fn PoolsPage() -> impl IntoView {
+    let console = use_console();
+    let version = RwSignal::new(0u32);
+    let pools = LocalResource::new(move || {
+        version.track();
+        let client = console.client.get();
+        async move {
+            match client {
+                Some(client) => http::all_pages::<Pool>(&client, &Resource::Pools).await,
+                None => Err(ApiError::Unauthorized),
+            }
+        }
+    });
+    view! {
+        <section class="pools" aria-labelledby="pools-heading">
+            <h1 id="pools-heading">{move || console.tr(L::PoolsTitle)}</h1>
+            <p>
+                {move || console.tr(L::PoolsIntro)} " "
+                <a href=Route::Check.href()>{move || console.tr(L::NavCheck)}</a>
+            </p>
+            {move || match pools.get() {
+                None => view! { <Loading /> }.into_any(),
+                Some(Err(error)) => view! { <ErrorView error /> }.into_any(),
+                Some(Ok(list)) if list.is_empty() => view! {
+                    <p class="notice" data-testid=testid::NO_POOLS>{console.tr(L::NoPools)}</p>
+                }
+                .into_any(),
+                Some(Ok(list)) => view! { <PoolsTable list version /> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn PoolsTable(list: Vec<Pool>, version: RwSignal<u32>) -> impl IntoView {
+    let console = use_console();
+    let rows = list
+        .into_iter()
+        .map(|pool| view! { <PoolRow pool version /> })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="data">
+                <caption class="visually-hidden">{move || console.tr(L::PoolsTitle)}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{move || console.tr(L::Name)}</th>
+                        <th scope="col">{move || crate::i18n::t(console.lang.get(), crate::i18n::Label::SmdpAddress)}</th>
+                        <th scope="col">{move || console.tr(L::CodesUsed)}</th>
+                        <th scope="col">{move || console.tr(L::Groups)}</th>
+                        <th scope="col">{move || console.tr(L::Status)}</th>
+                        <th scope="col">{move || console.tr(L::Created)}</th>
+                        <th scope="col">{move || console.tr(L::Actions)}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn PoolRow(pool: Pool, version: RwSignal<u32>) -> impl IntoView {
+    let console = use_console();
+    let lang = console.lang;
+    let name = RwSignal::new(pool.display_name.clone());
+    let editing = RwSignal::new(false);
+    let confirming = RwSignal::new(false);
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let id = pool.id.clone();
+    let href = Route::Pool {
+        id: id.clone(),
+        tab: PoolTab::Overview,
+    }
+    .href();
+    let extras = pool.extras.clone();
+    let total = pool.activation_code_count;
+    let unknown = move || console.tr(L::Unknown).to_owned();
+    let smdp = extras.smdp_plus_server_address.clone();
+    let used = extras.used_activation_code_count;
+    let groups = match (extras.included_group_count, extras.excluded_group_count) {
+        (Some(i), Some(e)) => Some((i, e)),
+        _ => None,
+    };
+    let summary = extras.device_state_summary;
+    let rename_id = id.clone();
+    let save_name = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(client) = console.client.get_untracked() else {
+            return;
+        };
+        let id = rename_id.clone();
+        let patch = PoolPatch {
+            odata_type: Default::default(),
+            display_name: name.get_untracked().trim().to_owned(),
+        };
+        busy.set(true);
+        spawn_local(async move {
+            let result: Result<Pool, _> =
+                http::send_json(&client, "PATCH", &Resource::Pool(&id), &patch).await;
+            busy.set(false);
+            match result {
+                Ok(_) => {
+                    error.set(None);
+                    editing.set(false);
+                    version.update(|v| *v += 1);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let delete_id = id.clone();
+    let delete = move |_| {
+        let Some(client) = console.client.get_untracked() else {
+            return;
+        };
+        let id = delete_id.clone();
+        busy.set(true);
+        spawn_local(async move {
+            let result = http::delete(&client, &Resource::Pool(&id)).await;
+            busy.set(false);
+            match result {
+                Ok(()) => version.update(|v| *v += 1),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let input_id = format!("rename-{id}");
+    let shown_name = pool.display_name.clone();
+    view! {
+        <tr data-testid=testid::POOL_ROW data-pool-id=id.clone()>
+            <th scope="row">
+                {move || {
+                    if editing.get() {
+                        let input_id = input_id.clone();
+                        view! {
+                            <form class="row" on:submit=save_name.clone()>
+                                <label class="visually-hidden" for=input_id.clone()>{console.tr(L::NewName)}</label>
+                                <input
+                                    id=input_id
+                                    type="text"
+                                    required
+                                    data-testid=testid::RENAME_INPUT
+                                    prop:value=move || name.get()
+                                    on:input=move |ev| name.set(event_target_value(&ev))
+                                />
+                                <button type="submit" data-testid=testid::RENAME_SAVE disabled=move || busy.get()>
+                                    {console.tr(L::Save)}
+                                </button>
+                                <button type="button" class="secondary" on:click=move |_| editing.set(false)>
+                                    {console.tr(L::CancelAction)}
+                                </button>
+                            </form>
+                        }
+                        .into_any()
+                    } else {
+                        view! {
+                            <a href=href.clone() data-testid=testid::POOL_LINK>{shown_name.clone()}</a>
+                        }
+                        .into_any()
+                    }
+                }}
+            </th>
+            <td data-testid=testid::POOL_SMDP>{smdp.clone().unwrap_or_else(unknown)}</td>
+            <td class="number" data-testid=testid::POOL_USED>
+                {move || match used {
+                    Some(used) => format!("{} / {}", num(lang.get(), used), num(lang.get(), total)),
+                    None => format!("? / {}", num(lang.get(), total)),
+                }}
+            </td>
+            <td data-testid=testid::POOL_GROUPS>
+                {move || match groups {
+                    Some((i, e)) => fill(console.tr(L::GroupCounts), &[("included", &num(lang.get(), i)), ("excluded", &num(lang.get(), e))]),
+                    None => unknown(),
+                }}
+            </td>
+            <td data-testid=testid::POOL_STATUS>
+                {move || summary.map_or_else(unknown, |s| summary_text(lang.get(), &s))}
+            </td>
+            <td>{when(&pool.created_date_time)}</td>
+            <td class="actions">
+                <button
+                    type="button"
+                    class="secondary"
+                    data-testid=testid::RENAME
+                    on:click=move |_| editing.set(true)
+                >
+                    {move || console.tr(L::Rename)}
+                </button>
+                {move || {
+                    if confirming.get() {
+                        view! {
+                            <span class="confirm" role="group" aria-label=console.tr(L::ConfirmDeleteLabel)>
+                                <span>{console.tr(L::ConfirmDelete)}</span>
+                                <button type="button" class="danger" data-testid=testid::CONFIRM_DELETE on:click=delete.clone() disabled=move || busy.get()>
+                                    {console.tr(L::Delete)}
+                                </button>
+                                <button type="button" class="secondary" data-testid=testid::CANCEL_DELETE on:click=move |_| confirming.set(false)>
+                                    {console.tr(L::CancelAction)}
+                                </button>
+                            </span>
+                        }
+                        .into_any()
+                    } else {
+                        view! {
+                            <button type="button" class="secondary" data-testid=testid::DELETE on:click=move |_| confirming.set(true)>
+                                {console.tr(L::Delete)}
+                            </button>
+                        }
+                        .into_any()
+                    }
+                }}
+                {move || error.get().map(|error| view! { <ErrorView error /> })}
+            </td>
+        </tr>
+    }
+}

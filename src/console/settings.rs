@@ -1,0 +1,158 @@
+//! Settings: which server the console talks to and with which token.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::connection::{self, backend_label};
+use super::labels::Label as L;
+use super::{testid, use_console, ErrorView};
+use crate::api::{http, Client, Resource};
+use crate::browser;
+
+/// What the last "Save and test" found.
+#[derive(Debug, Clone)]
+enum Status {
+    Idle,
+    Testing,
+    Ok,
+    Failed(crate::api::ApiError),
+}
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let console = use_console();
+    let current = console.client.get_untracked();
+    let base = RwSignal::new(
+        current
+            .as_ref()
+            .map(|c| c.base().to_owned())
+            .or_else(|| connection::default_base(&browser::location_origin()))
+            .unwrap_or_default(),
+    );
+    let token = RwSignal::new(String::new());
+    let base_error = RwSignal::new(None::<L>);
+    let status = RwSignal::new(Status::Idle);
+
+    let test = move |client: Client| {
+        status.set(Status::Testing);
+        spawn_local(async move {
+            let result: Result<esim_wire::Collection<esim_wire::Pool>, _> =
+                http::page(&client, &Resource::Pools, None).await;
+            status.set(match result {
+                Ok(_) => Status::Ok,
+                Err(error) => Status::Failed(error),
+            });
+        });
+    };
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let parsed = match connection::parse_base(&base.get_untracked()) {
+            Ok(parsed) => parsed,
+            Err(label) => {
+                base_error.set(Some(label));
+                return;
+            }
+        };
+        base_error.set(None);
+        let typed = token.get_untracked();
+        let token = if typed.trim().is_empty() {
+            console
+                .client
+                .get_untracked()
+                .map(|c| c.token().to_owned())
+                .unwrap_or_default()
+        } else {
+            typed
+        };
+        if token.trim().is_empty() {
+            base_error.set(Some(L::TokenNeeded));
+            return;
+        }
+        let client = Client::new(&parsed, &token);
+        console.sign_in(client.clone());
+        test(client);
+    };
+
+    view! {
+        <section class="settings" aria-labelledby="settings-heading">
+            <h1 id="settings-heading">{move || console.tr(L::SettingsTitle)}</h1>
+            <p>{move || console.tr(L::SettingsIntro)}</p>
+            <form class="stack" on:submit=save>
+                <div class="field">
+                    <label for="base-url">{move || console.tr(L::BaseUrl)}</label>
+                    <input
+                        id="base-url"
+                        type="url"
+                        autocomplete="url"
+                        aria-describedby="base-hint"
+                        data-testid=testid::BASE_URL
+                        prop:value=move || base.get()
+                        on:input=move |ev| base.set(event_target_value(&ev))
+                    />
+                    <p class="hint" id="base-hint">{move || console.tr(L::BaseUrlHint)}</p>
+                </div>
+                <div class="field">
+                    <label for="token">{move || console.tr(L::Token)}</label>
+                    <input
+                        id="token"
+                        type="password"
+                        autocomplete="off"
+                        aria-describedby="token-hint"
+                        data-testid=testid::TOKEN
+                        prop:value=move || token.get()
+                        on:input=move |ev| token.set(event_target_value(&ev))
+                    />
+                    <p class="hint" id="token-hint">{move || console.tr(L::TokenHint)}</p>
+                </div>
+                {move || {
+                    base_error
+                        .get()
+                        .map(|label| view! { <p class="field-error" role="alert">{move || console.tr(label)}</p> })
+                }}
+                <div class="row">
+                    <button type="submit" data-testid=testid::SAVE_CONNECTION>
+                        {move || console.tr(L::SaveAndTest)}
+                    </button>
+                    <button
+                        type="button"
+                        class="secondary"
+                        data-testid=testid::SIGN_OUT
+                        disabled=move || console.client.with(Option::is_none)
+                        on:click=move |_| {
+                            console.sign_out();
+                            status.set(Status::Idle);
+                        }
+                    >
+                        {move || console.tr(L::SignOut)}
+                    </button>
+                </div>
+            </form>
+            <div data-testid=testid::CONNECTION_STATUS>
+                {move || match status.get() {
+                    Status::Idle => {
+                        match console.client.get() {
+                            Some(client) => view! {
+                                <p>
+                                    {crate::i18n::fill(
+                                        console.tr(L::SignedInTo),
+                                        &[("base", client.base()), ("backend", console.tr(backend_label(client.backend())))],
+                                    )}
+                                </p>
+                            }
+                            .into_any(),
+                            None => view! { <p>{console.tr(L::SignedOut)}</p> }.into_any(),
+                        }
+                    }
+                    Status::Testing => view! { <super::Loading /> }.into_any(),
+                    Status::Ok => view! {
+                        <p class="ok" role="status">{console.tr(L::ConnectionWorks)}</p>
+                    }
+                    .into_any(),
+                    Status::Failed(error) => view! { <ErrorView error /> }.into_any(),
+                }}
+            </div>
+            <h2>{move || console.tr(L::GraphHeading)}</h2>
+            <p>{move || console.tr(L::GraphNote)}</p>
+        </section>
+    }
+}
