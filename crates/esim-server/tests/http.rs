@@ -20,6 +20,7 @@ on_both!(
     directory_and_audit,
     audit_in_the_same_transaction,
     openapi_matches_router,
+    pool_extras,
 );
 
 async fn create_pool(t: &TestApp, name: &str, smdp: &str, from: u64, n: u64) -> Value {
@@ -432,6 +433,166 @@ async fn json_create_rules(b: Backend) {
         .await;
     assert_eq!(ok.ok(201)["activationCodeCount"], 1000);
     assert_eq!(t.count("SELECT COUNT(*) FROM pools").await, 1);
+}
+
+/// This server's extras on every pool it returns: the SM-DP+ address, the used codes, the
+/// included and excluded groups, and the device states counted by the console's labels.
+async fn pool_extras(b: Backend) {
+    let t = TestApp::new(b).await;
+    let p = create_pool(&t, "Extras", "SMDP.Example.com", 0, 6).await;
+    let pool = p["id"].as_str().unwrap().to_owned();
+    let zero = json!({"notSynced": 0, "pending": 0, "active": 0, "failed": 0, "removed": 0});
+    assert_eq!(p["smdpPlusServerAddress"], "smdp.example.com");
+    assert_eq!(p["usedActivationCodeCount"], 0);
+    assert_eq!(p["includedGroupCount"], 0);
+    assert_eq!(p["excludedGroupCount"], 0);
+    assert_eq!(p["deviceStateSummary"], zero);
+    let other = create_pool(&t, "Other", "other.example.com", 100, 2).await;
+    let (g, dev) = setup_fleet(&t, 6).await;
+    let group = |name: &str| {
+        let t = &t;
+        let name = name.to_owned();
+        async move {
+            t.admin("POST", "/v1.0/groups", Some(json!({"displayName": name})))
+                .await
+                .ok(201)["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let (empty, ex) = (group("Empty").await, group("Excluded").await);
+    t.admin(
+        "POST",
+        &format!("/v1.0/groups/{ex}/members/$ref"),
+        Some(json!({"@odata.id": dev[3]})),
+    )
+    .await
+    .ok(204);
+    t.admin("POST", &format!("{POOLS}/{pool}/assign"), Some(json!({"assignments": [
+        {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": g}},
+        {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": empty}},
+        {"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": ex}}
+    ]})))
+    .await
+    .ok(200);
+    // dev0 installs, dev1 fails, dev2 stays pending, dev3 is excluded, dev4 never checks
+    // in, dev5 installs and then leaves the group (removed).
+    let mut iccid = Vec::new();
+    for (i, d) in dev.iter().enumerate() {
+        if i == 4 {
+            iccid.push(None);
+            continue;
+        }
+        let r = t
+            .admin("POST", &format!("/api/mdm/devices/{d}/checkIn"), None)
+            .await
+            .ok(200)
+            .clone();
+        iccid.push(r["actions"][0]["iccid"].as_str().map(str::to_owned));
+    }
+    let report = |i: usize, outcome: &str| {
+        let (t, d, pool) = (&t, dev[i].clone(), pool.clone());
+        let body = json!({"poolId": pool, "iccid": iccid[i].clone().unwrap(), "outcome": outcome});
+        async move {
+            t.admin("POST", &format!("/api/mdm/devices/{d}/outcome"), Some(body))
+                .await
+                .ok(204);
+        }
+    };
+    report(0, "installed").await;
+    report(1, "failed").await;
+    report(5, "installed").await;
+    t.admin(
+        "DELETE",
+        &format!("/v1.0/groups/{g}/members/{}/$ref", dev[5]),
+        None,
+    )
+    .await
+    .ok(204);
+    let removal = t
+        .admin(
+            "POST",
+            &format!("/api/mdm/devices/{}/checkIn", dev[5]),
+            None,
+        )
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(removal["actions"][0]["action"], "remove");
+    report(5, "removed").await;
+    let want = json!({"notSynced": 1, "pending": 1, "active": 1, "failed": 1, "removed": 1});
+    let check = |p: &Value, codes: i64| {
+        assert_eq!(p["id"], pool.as_str(), "{p}");
+        assert_eq!(p["activationCodeCount"], codes, "{p}");
+        assert_eq!(p["smdpPlusServerAddress"], "smdp.example.com", "{p}");
+        assert_eq!(p["usedActivationCodeCount"], 4, "{p}");
+        assert_eq!(p["includedGroupCount"], 2, "{p}");
+        assert_eq!(p["excludedGroupCount"], 1, "{p}");
+        assert_eq!(p["deviceStateSummary"], want, "{p}");
+    };
+    // Get, list (both pools on one page, and one pool a page), rename, add codes, and the
+    // pre-upload check's pool.
+    check(
+        t.admin("GET", &format!("{POOLS}/{pool}"), None)
+            .await
+            .ok(200),
+        6,
+    );
+    let list = t.admin("GET", POOLS, None).await.ok(200).clone();
+    check(&list["value"][0], 6);
+    let o = &list["value"][1];
+    assert_eq!(o["id"], other["id"]);
+    assert_eq!(o["smdpPlusServerAddress"], "other.example.com");
+    assert_eq!(o["usedActivationCodeCount"], 0);
+    assert_eq!(o["includedGroupCount"], 0);
+    assert_eq!(o["excludedGroupCount"], 0);
+    assert_eq!(o["deviceStateSummary"], zero);
+    check(
+        &t.admin("GET", &format!("{POOLS}?$top=1"), None)
+            .await
+            .ok(200)["value"][0],
+        6,
+    );
+    check(
+        t.admin(
+            "PATCH",
+            &format!("{POOLS}/{pool}"),
+            Some(json!({"displayName": "Renamed"})),
+        )
+        .await
+        .ok(200),
+        6,
+    );
+    check(
+        t.admin(
+            "POST",
+            &format!("{POOLS}/{pool}/addActivationCodes"),
+            Some(json!({"activationCodes": codes("smdp.example.com", 50, 1)})),
+        )
+        .await
+        .ok(200),
+        7,
+    );
+    check(
+        &t.admin(
+            "POST",
+            "/api/pools/check",
+            Some(json!({"iccids": [], "smdpPlusServerAddress": "smdp.example.com"})),
+        )
+        .await
+        .ok(200)["smdpPool"],
+        7,
+    );
+    let imported = t
+        .raw(
+            &format!("/api/pools/{pool}/import?fileName=more.csv"),
+            &t.admin.clone(),
+            "text/csv",
+            csv("smdp.example.com", 60, 1),
+        )
+        .await;
+    check(imported.ok(200), 8);
 }
 
 async fn setup_fleet(t: &TestApp, devices: usize) -> (String, Vec<String>) {

@@ -1,10 +1,11 @@
 //! The pools' SQL. An import is one transaction: the pool and all its codes, or nothing.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use esim_csv::{ActivationCode, SmdpAddress};
-use esim_wire::Pool;
-use sqlx::{Any, Transaction};
+use esim_wire::{DeviceStateKind, Pool, PoolExtras, StateLabel, StateSummary};
+use sqlx::{Any, Executor, Transaction};
 
 use crate::audit::Note;
 use crate::db::Db;
@@ -13,45 +14,149 @@ use crate::util;
 /// Rows per multi-row `INSERT` (6 values each, well under both databases' limits).
 const CHUNK: usize = 500;
 
-type PoolRow = (String, String, String, String, i64);
+/// A pool with its extras: `id, display_name, created_at, modified_at, code_count,
+/// smdp_address`, then the used codes, the included and excluded groups, and the device
+/// states per [`StateLabel::ALL`] (in that order).
+type PoolRow = (
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+);
 
-/// The columns of a pool, in [`PoolRow`] order.
-pub const POOL_COLUMNS: &str = "id, display_name, created_at, modified_at, code_count";
+fn count(n: i64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
 
-/// A row as the wire's pool.
-pub fn pool(r: PoolRow) -> Pool {
+/// A row as the wire's pool, with this server's extras.
+fn pool(r: PoolRow) -> Pool {
+    let mut summary = StateSummary::default();
+    for (label, n) in StateLabel::ALL.iter().zip([r.9, r.10, r.11, r.12, r.13]) {
+        summary.add(*label, u32::try_from(n).unwrap_or(u32::MAX));
+    }
     Pool {
         odata_type: Default::default(),
         id: r.0,
         display_name: r.1,
         created_date_time: r.2,
         modified_date_time: r.3,
-        activation_code_count: i32::try_from(r.4).unwrap_or(i32::MAX),
-        extras: Default::default(),
+        activation_code_count: count(r.4),
+        extras: PoolExtras {
+            smdp_plus_server_address: Some(r.5),
+            used_activation_code_count: Some(count(r.6)),
+            included_group_count: Some(count(r.7)),
+            excluded_group_count: Some(count(r.8)),
+            device_state_summary: Some(summary),
+        },
     }
 }
 
-/// One page of pools in id (creation) order.
+/// The extras of a pool that has just been created: nothing used, assigned or targeted.
+fn new_extras(smdp: &str) -> PoolExtras {
+    PoolExtras {
+        smdp_plus_server_address: Some(smdp.to_owned()),
+        used_activation_code_count: Some(0),
+        included_group_count: Some(0),
+        excluded_group_count: Some(0),
+        device_state_summary: Some(StateSummary::default()),
+    }
+}
+
+/// The states of one label, as an SQL list of literals (`'deleting', 'deleted', ...`),
+/// from [`DeviceStateKind::label`], so the database counts exactly what the console shows.
+fn states_of(label: StateLabel) -> String {
+    DeviceStateKind::ALL
+        .iter()
+        .filter(|k| k.label() == label)
+        .map(|k| format!("'{}'", k.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The query of pools with their extras, for the pools that `{where}` selects (ordered by
+/// id, at most `{limit}`): one statement per page, whatever its size. The pools of the
+/// page are chosen first (`page`); the used codes, assignments and device states are
+/// counted only for them, each table grouped once by pool over its `pool_id` index, and
+/// joined back. No query per pool.
+fn select_sql(filter: &str, limit: &str) -> String {
+    static LABELS: OnceLock<String> = OnceLock::new();
+    let labels = LABELS.get_or_init(|| {
+        StateLabel::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                format!(
+                    "SUM(CASE WHEN state IN ({}) THEN 1 ELSE 0 END) AS s{i}",
+                    states_of(*l)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    });
+    let label_columns: String = (0..StateLabel::ALL.len())
+        .map(|i| format!(", CAST(COALESCE(s.s{i}, 0) AS BIGINT)"))
+        .collect();
+    format!(
+        "WITH page AS (SELECT id, display_name, created_at, modified_at, code_count, smdp_address \
+           FROM pools WHERE {filter} ORDER BY id LIMIT {limit}) \
+         SELECT page.id, page.display_name, page.created_at, page.modified_at, page.code_count, page.smdp_address, \
+           CAST(COALESCE(u.n, 0) AS BIGINT), CAST(COALESCE(a.inc, 0) AS BIGINT), CAST(COALESCE(a.exc, 0) AS BIGINT){label_columns} \
+         FROM page \
+         LEFT JOIN (SELECT pool_id, COUNT(*) AS n FROM codes \
+           WHERE used = 1 AND pool_id IN (SELECT id FROM page) GROUP BY pool_id) u ON u.pool_id = page.id \
+         LEFT JOIN (SELECT pool_id, SUM(CASE WHEN is_exclusion = 0 THEN 1 ELSE 0 END) AS inc, \
+           SUM(CASE WHEN is_exclusion = 0 THEN 0 ELSE 1 END) AS exc FROM assignments \
+           WHERE pool_id IN (SELECT id FROM page) GROUP BY pool_id) a ON a.pool_id = page.id \
+         LEFT JOIN (SELECT pool_id, {labels} FROM device_states \
+           WHERE pool_id IN (SELECT id FROM page) GROUP BY pool_id) s ON s.pool_id = page.id \
+         ORDER BY page.id"
+    )
+}
+
+/// One pool by id, with its extras, through any executor (the pool or a transaction).
+async fn select_one<'e>(
+    ex: impl Executor<'e, Database = Any>,
+    id: &str,
+) -> Result<Option<Pool>, sqlx::Error> {
+    static SQL: OnceLock<String> = OnceLock::new();
+    let sql = SQL.get_or_init(|| select_sql("id = $1", "1"));
+    let row: Option<PoolRow> = sqlx::query_as(sql).bind(id).fetch_optional(ex).await?;
+    Ok(row.map(pool))
+}
+
+/// One page of pools in id (creation) order, with their extras (one statement).
 pub async fn list(db: &Db, after: &str, limit: i64) -> Result<Vec<Pool>, sqlx::Error> {
-    let rows: Vec<PoolRow> = sqlx::query_as(&format!(
-        "SELECT {POOL_COLUMNS} FROM pools WHERE id > $1 ORDER BY id LIMIT $2"
-    ))
-    .bind(after)
-    .bind(limit)
-    .fetch_all(&db.pool)
-    .await?;
+    static SQL: OnceLock<String> = OnceLock::new();
+    let sql = SQL.get_or_init(|| select_sql("id > $1", "$2"));
+    let rows: Vec<PoolRow> = sqlx::query_as(sql)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await?;
     Ok(rows.into_iter().map(pool).collect())
 }
 
 /// A pool and its SM-DP+ address.
 pub async fn get(db: &Db, id: &str) -> Result<Option<(Pool, String)>, sqlx::Error> {
-    let row: Option<(String, String, String, String, i64, String)> = sqlx::query_as(&format!(
-        "SELECT {POOL_COLUMNS}, smdp_address FROM pools WHERE id = $1"
-    ))
-    .bind(id)
-    .fetch_optional(&db.pool)
-    .await?;
-    Ok(row.map(|r| (pool((r.0, r.1, r.2, r.3, r.4)), r.5)))
+    let pool = select_one(&db.pool, id).await?;
+    Ok(pool.map(|p| {
+        let smdp = p
+            .extras
+            .smdp_plus_server_address
+            .clone()
+            .unwrap_or_default();
+        (p, smdp)
+    }))
 }
 
 /// An ICCID the server knows: `(iccid, pool id, pool name, used)`.
@@ -78,12 +183,12 @@ pub async fn known_iccids(db: &Db, iccids: &[&str]) -> Result<Vec<Known>, sqlx::
 
 /// The pool that uses this SM-DP+ address, if any.
 pub async fn by_smdp(db: &Db, smdp: &str) -> Result<Option<Pool>, sqlx::Error> {
-    let row: Option<PoolRow> = sqlx::query_as(&format!(
-        "SELECT {POOL_COLUMNS} FROM pools WHERE smdp_address = $1 ORDER BY id LIMIT 1"
-    ))
-    .bind(smdp.to_ascii_lowercase())
-    .fetch_optional(&db.pool)
-    .await?;
+    static SQL: OnceLock<String> = OnceLock::new();
+    let sql = SQL.get_or_init(|| select_sql("smdp_address = $1", "1"));
+    let row: Option<PoolRow> = sqlx::query_as(sql)
+        .bind(smdp.to_ascii_lowercase())
+        .fetch_optional(&db.pool)
+        .await?;
     Ok(row.map(pool))
 }
 
@@ -124,13 +229,14 @@ pub async fn create(
 ) -> Result<Pool, sqlx::Error> {
     let id = util::new_id();
     let now = util::now();
+    let smdp = smdp.as_str().to_ascii_lowercase();
     let mut tx = db.pool.begin().await?;
     sqlx::query(
         "INSERT INTO pools (id, display_name, smdp_address, code_count, created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $5)",
     )
     .bind(&id)
     .bind(name)
-    .bind(smdp.as_str().to_ascii_lowercase())
+    .bind(&smdp)
     .bind(codes.len() as i64)
     .bind(&now)
     .execute(&mut *tx)
@@ -152,7 +258,7 @@ pub async fn create(
         created_date_time: now.clone(),
         modified_date_time: now,
         activation_code_count: codes.len() as i32,
-        extras: Default::default(),
+        extras: new_extras(&smdp),
     })
 }
 
@@ -164,21 +270,22 @@ pub async fn add(
     audit: &Note<'_>,
 ) -> Result<Option<Pool>, sqlx::Error> {
     let mut tx = db.pool.begin().await?;
-    let row: Option<PoolRow> = sqlx::query_as(&format!(
-        "UPDATE pools SET code_count = code_count + $1, modified_at = $2 WHERE id = $3 RETURNING {POOL_COLUMNS}"
-    ))
+    let done = sqlx::query(
+        "UPDATE pools SET code_count = code_count + $1, modified_at = $2 WHERE id = $3",
+    )
     .bind(codes.len() as i64)
     .bind(util::now())
     .bind(pool_id)
-    .fetch_optional(&mut *tx)
+    .execute(&mut *tx)
     .await?;
-    let Some(row) = row else {
+    if done.rows_affected() == 0 {
         return Ok(None);
-    };
+    }
     insert_codes(db, &mut tx, pool_id, codes).await?;
     audit.write(&mut tx, pool_id).await?;
+    let pool = select_one(&mut *tx, pool_id).await?;
     tx.commit().await?;
-    Ok(Some(pool(row)))
+    Ok(pool)
 }
 
 /// Renames a pool.
@@ -189,19 +296,19 @@ pub async fn rename(
     audit: &Note<'_>,
 ) -> Result<Option<Pool>, sqlx::Error> {
     let mut tx = db.pool.begin().await?;
-    let row: Option<PoolRow> = sqlx::query_as(&format!(
-        "UPDATE pools SET display_name = $1, modified_at = $2 WHERE id = $3 RETURNING {POOL_COLUMNS}"
-    ))
-    .bind(name)
-    .bind(util::now())
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if row.is_some() {
-        audit.write(&mut tx, id).await?;
+    let done = sqlx::query("UPDATE pools SET display_name = $1, modified_at = $2 WHERE id = $3")
+        .bind(name)
+        .bind(util::now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Ok(None);
     }
+    audit.write(&mut tx, id).await?;
+    let pool = select_one(&mut *tx, id).await?;
     tx.commit().await?;
-    Ok(row.map(pool))
+    Ok(pool)
 }
 
 /// Deletes a pool: its unused codes are freed, used codes are kept (without a pool), its
