@@ -16,7 +16,7 @@ use fantoccini::Locator;
 use serde_json::{json, Value};
 
 use super::static_server::StaticServer;
-use super::{selector, Page, Session, POLL, WAIT};
+use super::{selector, Page, POLL, WAIT};
 
 /// The three origins of the embedding tests.
 #[derive(Debug)]

@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod embed;
+pub mod server;
 pub mod static_server;
 
 use std::future::Future;
