@@ -6,13 +6,11 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 use std::sync::Arc;
 
-use hashbrown::hash_table::Entry;
-use hashbrown::HashTable;
-
 use crate::code::Code;
+use crate::dups::{self, CodeRec};
 use crate::report::{Edit, Finding, Fix, LineEnding, Report};
 use crate::scan::{self, column, is_empty_row, is_ws, split, Field, Lines, Seps};
-use crate::values::{host_span, iccid_key, is_fqdn, is_scientific, luhn_valid, SmdpAddress};
+use crate::values::{host_span, is_fqdn, is_scientific, luhn_valid, SmdpAddress};
 use crate::{ActivationCode, Iccid, MatchingId, Options, Pool, MAX_CODES};
 
 /// ICCIDs seen in earlier files of one check: key -> (file, line).
@@ -124,40 +122,6 @@ impl Span {
     }
 }
 
-/// A well-formed ICCID seen on an earlier line, with its Matching ID and whether that
-/// line was a plain pair (no extra values), which an exact duplicate must be too.
-#[derive(Debug, Clone, Copy)]
-struct IccidEntry {
-    /// The digits as a number (so comparing never reads the input: no cache miss).
-    key: u128,
-    line: u32,
-    mid: Span,
-    pair: bool,
-}
-
-/// A well-formed Matching ID seen on an earlier line (whose ICCID was new, so any later
-/// line with this Matching ID has another ICCID).
-#[derive(Debug, Clone, Copy)]
-struct MidEntry {
-    line: u32,
-    mid: Span,
-}
-
-fn hash_bytes(bytes: &[u8]) -> u64 {
-    let mut h = FxHasher::default();
-    h.write(bytes);
-    h.finish()
-}
-
-/// Mixes an ICCID key into a hash whose every bit depends on every digit (the splitmix64
-/// finaliser), so sequential ICCIDs spread over the table.
-fn hash_key(key: u128) -> u64 {
-    let mut x = (key as u64) ^ ((key >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
-
 /// A validation in progress. [`check`](crate::check) runs one to the end; the browser feeds
 /// a big file a few thousand lines at a time, yielding between calls, so the page never
 /// freezes and can show progress and cancel.
@@ -183,10 +147,9 @@ pub struct Validator {
     smdp: Option<SmdpLine>,
     smdp_missing_at: Option<u32>,
     codes: usize,
-    /// Well-formed ICCIDs: first line, its Matching ID, and whether that line was a plain
-    /// pair (no extra values), which an exact duplicate must be too.
-    iccids: HashTable<IccidEntry>,
-    mids: HashTable<MidEntry>,
+    /// The code lines with a well-formed ICCID, in file order: duplicates are found when
+    /// the whole file is read (see [`dups`]).
+    records: Vec<CodeRec>,
     collected: Option<Vec<(Iccid, MatchingId)>>,
     // Reading position.
     started: bool,
@@ -224,8 +187,7 @@ impl Validator {
             smdp: None,
             smdp_missing_at: None,
             codes: 0,
-            iccids: HashTable::new(),
-            mids: HashTable::new(),
+            records: Vec::new(),
             collected: collect.then(Vec::new),
             started: false,
             done: false,
@@ -352,12 +314,8 @@ impl Validator {
                     .with_fix(Fix::RemoveBom),
             );
         }
-        // Code lines are about 40 bytes; sizing the sets up front avoids rehashing.
-        let expected = (input.len() / 40).min(1 << 20);
-        self.iccids.reserve(expected, |e| hash_key(e.key));
-        self.mids.reserve(expected, |e| {
-            hash_bytes(e.mid.bytes(input).unwrap_or_default())
-        });
+        // Code lines are about 40 bytes; sizing the list up front avoids copying it.
+        self.records.reserve((input.len() / 40).min(1 << 20));
     }
 
     fn emit(&mut self, f: Finding) {
@@ -600,23 +558,7 @@ impl Validator {
         fields: &mut Vec<Field<'a>>,
     ) {
         self.codes += 1;
-        let mut sep = b',';
-        // Replacing the separators with commas is a safe fix unless the line has commas of
-        // its own (a decimal comma of a European spreadsheet: `8,946E+18;ABC`).
-        let mut delimiter_fixable = true;
-        if !scan::plain_pair(text, fields) {
-            let core = text.trim_end_matches(|c| matches!(c, ',' | ';' | '\t') || is_ws(c));
-            let comma = scan::has_sep(core, b',');
-            if !comma || decimal_commas_only(core) {
-                if scan::has_sep(core, b';') {
-                    sep = b';';
-                } else if scan::has_sep(core, b'\t') {
-                    sep = b'\t';
-                }
-            }
-            delimiter_fixable = !core.contains(',');
-            split(text, Seps::One(sep), fields);
-        }
+        let (sep, delimiter_fixable) = code_fields(text, fields);
 
         let structural = if sep != b',' {
             let seps = fields[..fields.len() - 1]
@@ -657,8 +599,27 @@ impl Validator {
             Some(f) => self.matching_id(text, ln, f, &structural),
             None => false,
         };
-        if let (Some(key), true) = (iccid, mid) {
-            self.duplicates(input, text, ln, key, fields);
+        let Some((key, tag)) = iccid else {
+            return;
+        };
+        let mut rec = CodeRec {
+            key,
+            tag,
+            start: text_offset(input, text),
+            line: ln,
+            mid: 0,
+            fp: 0,
+            mid_len: 0,
+        };
+        if mid {
+            let value = fields[1].value.as_bytes();
+            let span = span_of(input, &fields[1].value);
+            // A well-formed Matching ID has at most 255 bytes.
+            if let (true, Ok(len)) = (span != NO_SPAN, u8::try_from(value.len())) {
+                rec.mid = span.start;
+                rec.mid_len = len;
+                rec.fp = dups::fingerprint(value);
+            }
             if matches!(structural, Structural::None) {
                 if let Some(codes) = &mut self.collected {
                     if let (Ok(i), Ok(m)) = (
@@ -669,13 +630,12 @@ impl Validator {
                     }
                 }
             }
-        } else if let Some(key) = iccid {
-            self.iccid_seen(input, text, ln, key, fields);
         }
+        self.records.push(rec);
     }
 
     /// The ICCID checks; returns the key of a well-formed ICCID.
-    fn iccid(&mut self, text: &str, ln: u32, f: &Field<'_>) -> Option<u128> {
+    fn iccid(&mut self, text: &str, ln: u32, f: &Field<'_>) -> Option<(u64, u8)> {
         let v: &str = &f.value;
         // The column is counted only for a finding (it scans the line).
         let at = |code| {
@@ -715,7 +675,7 @@ impl Validator {
                 .unwrap_or(0);
             self.emit(at(Code::IccidChecksum).extra(&expected.to_string()));
         }
-        Some(iccid_key(digits))
+        Some(dups::iccid_parts(digits))
     }
 
     /// The Matching ID checks; returns true for a well-formed Matching ID.
@@ -771,92 +731,71 @@ impl Validator {
         true
     }
 
-    fn duplicates(&mut self, input: &[u8], text: &str, ln: u32, key: u128, fields: &[Field<'_>]) {
-        if !self.iccid_seen(input, text, ln, key, fields) {
-            return;
+    /// The duplicate findings, found once every line is read: counted, and the first ones
+    /// (as many as a report keeps) returned in order. Also the file's ICCIDs with their
+    /// first line, when a batch asks for them.
+    fn duplicates(&mut self, input: &[u8]) -> (Vec<Finding>, Vec<(u128, u32)>) {
+        let recs = std::mem::take(&mut self.records);
+        let iccid_dups = dups::iccid_repeats(&recs);
+        let mut repeated = vec![false; if iccid_dups.is_empty() { 0 } else { recs.len() }];
+        for &(later, _) in &iccid_dups {
+            repeated[later] = true;
         }
-        let f1 = &fields[1];
-        let span = span_of(input, &f1.value);
-        if span == NO_SPAN {
-            return;
-        }
-        let bytes = f1.value.as_bytes();
-        let entry = self.mids.entry(
-            hash_bytes(bytes),
-            |e| e.mid.bytes(input) == Some(bytes),
-            |e| hash_bytes(e.mid.bytes(input).unwrap_or_default()),
-        );
-        let first = match entry {
-            Entry::Occupied(o) => o.get().line,
-            Entry::Vacant(v) => {
-                v.insert(MidEntry {
-                    line: ln,
-                    mid: span,
-                });
-                return;
-            }
-        };
-        self.emit(
-            Finding::new(Code::MatchingIdDuplicate)
-                .at(ln, column(text, f1.value_start))
-                .value(&f1.value)
-                .other_line(first),
-        );
-    }
+        let is_new = |i: usize| !repeated.get(i).copied().unwrap_or(false);
+        let mid_dups = dups::mid_repeats(&recs, input, is_new);
 
-    /// Records a well-formed ICCID; reports it when seen before. Returns true when it is
-    /// new (so the Matching ID is checked for duplicates too).
-    fn iccid_seen(
-        &mut self,
-        input: &[u8],
-        text: &str,
-        ln: u32,
-        key: u128,
-        fields: &[Field<'_>],
-    ) -> bool {
-        let f0 = &fields[0];
-        let mid = fields.get(1).map_or(NO_SPAN, |f| span_of(input, &f.value));
-        let pair = fields.len() >= 2 && fields[2..].iter().all(|f| f.value.is_empty());
-        let entry = self
-            .iccids
-            .entry(hash_key(key), |e| e.key == key, |e| hash_key(e.key));
-        let first = match entry {
-            Entry::Occupied(o) => *o.get(),
-            Entry::Vacant(v) => {
-                v.insert(IccidEntry {
-                    key,
-                    line: ln,
-                    mid,
-                    pair,
-                });
-                if let Some((file, first)) = self.earlier.as_ref().and_then(|seen| seen.get(&key)) {
-                    let (file, first) = (file.clone(), *first);
-                    self.emit(
-                        Finding::new(Code::IccidDuplicate)
-                            .at(ln, column(text, f0.value_start))
-                            .value(&f0.value)
-                            .other_line(first)
-                            .other_file(&file),
-                    );
+        // In the order a line-by-line check finds them: by line, the ICCID first.
+        let mut late: Vec<(usize, Late)> = iccid_dups
+            .iter()
+            .map(|&(later, first)| (later, Late::Iccid(first)))
+            .collect();
+        if let Some(seen) = self.earlier.as_ref().filter(|seen| !seen.is_empty()) {
+            for (i, r) in recs.iter().enumerate() {
+                if is_new(i) {
+                    if let Some((file, first)) = seen.get(&r.wide_key()) {
+                        late.push((i, Late::Earlier(file.clone(), *first)));
+                    }
                 }
-                return true;
             }
-        };
-        let same_mid = mid.bytes(input).is_some() && mid.bytes(input) == first.mid.bytes(input);
-        let mut f = Finding::new(Code::IccidDuplicate)
-            .at(ln, column(text, f0.value_start))
-            .value(&f0.value)
-            .other_line(first.line);
-        if pair && first.pair && same_mid {
-            f = f.with_fix(Fix::RemoveLine { line: ln });
         }
-        self.emit(f);
-        false
+        late.extend(
+            mid_dups
+                .iter()
+                .map(|&(later, first)| (later, Late::Mid(first))),
+        );
+        late.sort_by_key(|(i, kind)| (*i, matches!(kind, Late::Mid(_))));
+
+        let keep = self.options.max_findings;
+        // Those beyond the limit are counted and not kept, as in a report.
+        self.truncated |= late.len() > keep;
+        let mut found = Vec::with_capacity(late.len().min(keep));
+        let mut fields = Vec::new();
+        for (n, (i, kind)) in late.into_iter().enumerate() {
+            let code = match kind {
+                Late::Mid(_) => Code::MatchingIdDuplicate,
+                _ => Code::IccidDuplicate,
+            };
+            *self.counts.entry(code).or_default() += 1;
+            if n < keep {
+                found.push(late_finding(input, &recs, i, kind, &mut fields));
+            }
+        }
+        let iccids = if self.earlier.is_some() {
+            recs.iter()
+                .enumerate()
+                .filter(|(i, _)| is_new(*i))
+                .map(|(_, r)| (r.wide_key(), r.line))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        (found, iccids)
     }
 
     pub(crate) fn finish_outcome(mut self, input: &[u8]) -> Outcome {
         while !self.feed(input, usize::MAX) {}
         let line_ending = self.end();
+        let (late, iccids) = self.duplicates(input);
         let empty = self.counts.contains_key(&Code::FileEmpty)
             || self.counts.contains_key(&Code::FileEncoding) && self.smdp.is_none();
         if !empty {
@@ -876,7 +815,7 @@ impl Validator {
         let mut findings = std::mem::take(&mut self.file_level);
         self.findings
             .sort_by_key(|f| (f.line.unwrap_or(0), f.column.unwrap_or(0)));
-        findings.append(&mut self.findings);
+        findings.extend(merge(std::mem::take(&mut self.findings), late));
         let mut truncated = self.truncated;
         if findings.len() > self.options.max_findings {
             findings.truncate(self.options.max_findings);
@@ -911,17 +850,134 @@ impl Validator {
             }),
             _ => None,
         };
-        let iccids = if self.earlier.is_some() {
-            self.iccids.iter().map(|e| (e.key, e.line)).collect()
-        } else {
-            Vec::new()
-        };
         Outcome {
             report,
             pool,
             iccids,
         }
     }
+}
+
+/// A duplicate found at the end, of the record it is attached to.
+enum Late {
+    /// The ICCID of this record's first line.
+    Iccid(usize),
+    /// An ICCID of an earlier file: its name and line.
+    Earlier(Arc<str>, u32),
+    /// The Matching ID of this record's first line.
+    Mid(usize),
+}
+
+/// The finding of a duplicate, its line read again for positions and values.
+fn late_finding<'a>(
+    input: &'a [u8],
+    recs: &[CodeRec],
+    i: usize,
+    kind: Late,
+    fields: &mut Vec<Field<'a>>,
+) -> Finding {
+    let rec = &recs[i];
+    let ln = rec.line;
+    match kind {
+        Late::Mid(first) => {
+            let text = line_text(input, rec);
+            let value = std::str::from_utf8(rec.mid_bytes(input)).unwrap_or_default();
+            Finding::new(Code::MatchingIdDuplicate)
+                .at(ln, column(text, rec.mid as usize - rec.start))
+                .value(value)
+                .other_line(recs[first].line)
+        }
+        Late::Earlier(file, first) => {
+            let text = line_text(input, rec);
+            code_fields(text, fields);
+            let f0 = &fields[0];
+            Finding::new(Code::IccidDuplicate)
+                .at(ln, column(text, f0.value_start))
+                .value(&f0.value)
+                .other_line(first)
+                .other_file(&file)
+        }
+        Late::Iccid(first) => {
+            // An exact duplicate (both lines plain pairs, the same Matching ID) is removable.
+            code_fields(line_text(input, &recs[first]), fields);
+            let (first_pair, first_mid) = pair_and_mid(input, fields);
+            let text = line_text(input, rec);
+            code_fields(text, fields);
+            let (pair, mid) = pair_and_mid(input, fields);
+            let same_mid = mid.bytes(input).is_some() && mid.bytes(input) == first_mid.bytes(input);
+            let f0 = &fields[0];
+            let f = Finding::new(Code::IccidDuplicate)
+                .at(ln, column(text, f0.value_start))
+                .value(&f0.value)
+                .other_line(recs[first].line);
+            if pair && first_pair && same_mid {
+                f.with_fix(Fix::RemoveLine { line: ln })
+            } else {
+                f
+            }
+        }
+    }
+}
+
+/// Whether a code line is a plain pair (no extra values), and where its second value is.
+fn pair_and_mid(input: &[u8], fields: &[Field<'_>]) -> (bool, Span) {
+    let pair = fields.len() >= 2 && fields[2..].iter().all(|f| f.value.is_empty());
+    let mid = fields.get(1).map_or(NO_SPAN, |f| span_of(input, &f.value));
+    (pair, mid)
+}
+
+/// The text of a recorded code line (valid UTF-8 when it was read).
+fn line_text<'a>(input: &'a [u8], rec: &CodeRec) -> &'a str {
+    let rest = &input[rec.start..];
+    let end = memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
+    std::str::from_utf8(&rest[..end]).unwrap_or_default()
+}
+
+/// The byte offset of `text`, a slice of `input`, in it.
+fn text_offset(input: &[u8], text: &str) -> usize {
+    (text.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize)
+}
+
+/// `a` and `b`, both in order of position, merged; at equal positions `a` first (the
+/// duplicate findings in `b` come last of their line's checks).
+fn merge(a: Vec<Finding>, b: Vec<Finding>) -> Vec<Finding> {
+    if b.is_empty() {
+        return a;
+    }
+    let key = |f: &Finding| (f.line.unwrap_or(0), f.column.unwrap_or(0));
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let mut b = b.into_iter().peekable();
+    for f in a {
+        while let Some(x) = b.next_if(|x| key(x) < key(&f)) {
+            out.push(x);
+        }
+        out.push(f);
+    }
+    out.extend(b);
+    out
+}
+
+/// The values of a code line: at commas, unless it is `;`- or tab-separated (then that
+/// separator, and whether replacing it with commas is a safe fix).
+fn code_fields<'a>(text: &'a str, fields: &mut Vec<Field<'a>>) -> (u8, bool) {
+    let mut sep = b',';
+    // Replacing the separators with commas is a safe fix unless the line has commas of
+    // its own (a decimal comma of a European spreadsheet: `8,946E+18;ABC`).
+    let mut delimiter_fixable = true;
+    if !scan::plain_pair(text, fields) {
+        let core = text.trim_end_matches(|c| matches!(c, ',' | ';' | '\t') || is_ws(c));
+        let comma = scan::has_sep(core, b',');
+        if !comma || decimal_commas_only(core) {
+            if scan::has_sep(core, b';') {
+                sep = b';';
+            } else if scan::has_sep(core, b'\t') {
+                sep = b'\t';
+            }
+        }
+        delimiter_fixable = !core.contains(',');
+        split(text, Seps::One(sep), fields);
+    }
+    (sep, delimiter_fixable)
 }
 
 /// Where a value is in the input, when it is a slice of it (an unescaped quoted value is

@@ -43,6 +43,7 @@
 //! ```
 
 mod code;
+mod dups;
 mod engine;
 mod fix;
 mod messages;
