@@ -20,6 +20,11 @@ const USAGE: &str = "usage:
   esim-server token revoke ID [--database URL]
   esim-server simulate --url URL --token TOKEN [--devices 100] [--failure-rate 0.1]
                        [--leave-rate 0] [--rounds 3] [--pool POOL_ID] [--concurrency 16]
+      creates a group of --devices devices (assigned to --pool when given; --rounds 0:
+      create them and stop) and checks them in for --rounds rounds
+  esim-server simulate --url URL --token TOKEN --group GROUP_ID [--failure-rate 0.1]
+                       [--rounds 3] [--concurrency 16]
+      checks in the members of an existing group (creates and assigns nothing)
   esim-server bench [--out bench/server.md] [--postgres postgres://postgres@127.0.0.1:5432/postgres | none]
                     [--imports 200] [--devices 5000] [--seconds 5] [--connections 64]
                     [--only imports|checkins] [--server-exe PATH]
@@ -126,17 +131,30 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         ["simulate"] => {
+            let group = args.get("group").map(str::to_owned);
+            if group.is_some() {
+                for flag in ["devices", "pool", "leave-rate"] {
+                    if args.get(flag).is_some() {
+                        bail!("--group checks in an existing group's members: it takes no --{flag}\n{USAGE}");
+                    }
+                }
+            }
             let o = SimOptions {
                 url: args.get("url").context("--url is required")?.to_owned(),
                 token: args.get("token").context("--token is required")?.to_owned(),
                 devices: args.num("devices", 100)?,
+                group,
                 failure_rate: args.num("failure-rate", 0.1)?,
                 leave_rate: args.num("leave-rate", 0.0)?,
                 rounds: args.num("rounds", 3)?,
                 pool: args.get("pool").map(str::to_owned),
                 concurrency: args.num("concurrency", 16)?,
             };
-            sim::run(o).await.map(|_| ())
+            let counts = sim::run(o).await?.counts();
+            if counts.errors > 0 {
+                bail!("{} check-ins met an error (see above)", counts.errors);
+            }
+            Ok(())
         }
         ["bench"] => {
             let postgres = args

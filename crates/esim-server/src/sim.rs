@@ -1,6 +1,13 @@
 //! The fleet simulator: creates a group and N devices, assigns the group to a pool, and
 //! makes the devices check in over HTTP like real devices - installing, failing at a
 //! rate, leaving the group - so the status views have moving data and load can be made.
+//! With `group`, it checks in the members of an existing group instead (made in the
+//! console, say), creating and assigning nothing.
+//!
+//! Every device acts on what its check-in answers, like a real one: an `install` is
+//! reported `installed` (then a cellular status) or `failed`, a `remove` (a device no
+//! longer targeted) is reported `removed`, which moves its state from `deleting` to
+//! `deleted`.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -19,8 +26,10 @@ pub struct SimOptions {
     pub url: String,
     /// An admin token.
     pub token: String,
-    /// How many devices.
+    /// How many devices to create (not with `group`).
     pub devices: usize,
+    /// An existing group whose members check in (nothing is created or assigned).
+    pub group: Option<String>,
     /// The share of installs that fail (0-1).
     pub failure_rate: f64,
     /// The share of devices that leave the group after the first round (0-1).
@@ -34,6 +43,21 @@ pub struct SimOptions {
 }
 
 /// What happened, counted.
+#[derive(Debug, Default, Clone)]
+pub struct SimCounts {
+    /// Check-ins made.
+    pub check_ins: usize,
+    /// Installs reported as done.
+    pub installed: usize,
+    /// Installs reported as failed.
+    pub failed: usize,
+    /// Removals done.
+    pub removed: usize,
+    /// Requests that did not succeed.
+    pub errors: usize,
+}
+
+/// What happened, counted while it happens.
 #[derive(Debug, Default)]
 pub struct SimReport {
     /// Check-ins made.
@@ -96,6 +120,19 @@ impl Api {
     }
 }
 
+impl SimReport {
+    /// The counts so far.
+    pub fn counts(&self) -> SimCounts {
+        SimCounts {
+            check_ins: self.check_ins.load(Ordering::Relaxed),
+            installed: self.installed.load(Ordering::Relaxed),
+            failed: self.failed.load(Ordering::Relaxed),
+            removed: self.removed.load(Ordering::Relaxed),
+            errors: self.errors.load(Ordering::Relaxed),
+        }
+    }
+}
+
 fn chance(rate: f64) -> bool {
     let r = (crate::util::random_i64() as u64 >> 11) as f64 / (1u64 << 53) as f64;
     r < rate
@@ -104,6 +141,92 @@ fn chance(rate: f64) -> bool {
 /// Runs the simulation and prints a summary line per round.
 pub async fn run(o: SimOptions) -> anyhow::Result<Arc<SimReport>> {
     let api = Api::new(&o.url, &o.token);
+    let (group_id, devices) = match &o.group {
+        Some(group) => {
+            let devices = members(&api, group).await?;
+            println!("group {group} has {} devices", devices.len());
+            (group.clone(), devices)
+        }
+        None => create_fleet(&api, &o).await?,
+    };
+    let report = Arc::new(SimReport::default());
+    let devices = Arc::new(devices);
+    for round in 0..o.rounds {
+        if round == 1 && o.leave_rate > 0.0 {
+            for d in devices.iter().filter(|_| chance(o.leave_rate)) {
+                let _ = api
+                    .call(
+                        "DELETE",
+                        &format!("/v1.0/groups/{group_id}/members/{d}/$ref"),
+                        None,
+                    )
+                    .await?;
+            }
+        }
+        let before = report.counts();
+        let next = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..o.concurrency.max(1) {
+            let (api, devices, next, report) =
+                (api.clone(), devices.clone(), next.clone(), report.clone());
+            let rate = o.failure_rate;
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(d) = devices.get(i) else { break };
+                    if let Err(e) = check_in(&api, d, rate, &report).await {
+                        report.errors.fetch_add(1, Ordering::Relaxed);
+                        eprintln!("device {d}: {e:#}");
+                    }
+                }
+            }));
+        }
+        for t in tasks {
+            t.await?;
+        }
+        let now = report.counts();
+        println!(
+            "round {}/{}: check-ins {}, installed {}, failed {}, removed {}, errors {}",
+            round + 1,
+            o.rounds,
+            now.check_ins - before.check_ins,
+            now.installed - before.installed,
+            now.failed - before.failed,
+            now.removed - before.removed,
+            now.errors - before.errors
+        );
+    }
+    Ok(report)
+}
+
+/// The ids of a group's members (every page).
+async fn members(api: &Api, group: &str) -> anyhow::Result<Vec<String>> {
+    let mut ids = Vec::new();
+    let mut path = format!("/v1.0/groups/{group}/members?$top=1000");
+    loop {
+        let (st, page) = api.call("GET", &path, None).await?;
+        anyhow::ensure!(st == 200, "listing the group's members failed: {st} {page}");
+        for d in page["value"].as_array().into_iter().flatten() {
+            if let Some(id) = d["id"].as_str() {
+                ids.push(id.to_owned());
+            }
+        }
+        match page["@odata.nextLink"].as_str() {
+            Some(next) => {
+                let uri: axum::http::Uri = next.parse()?;
+                path = uri
+                    .path_and_query()
+                    .map(|p| p.as_str().to_owned())
+                    .unwrap_or_default();
+            }
+            None => return Ok(ids),
+        }
+    }
+}
+
+/// Creates a group of `o.devices` devices and assigns it to `o.pool` (when given, beside
+/// the pool's other assignments); the group's id and the devices.
+async fn create_fleet(api: &Api, o: &SimOptions) -> anyhow::Result<(String, Vec<String>)> {
     let (st, group) = api
         .call("POST", "/v1.0/groups", Some(json!({"displayName": format!("Simulated fleet {}", crate::util::now().replace(':', "."))})))
         .await?;
@@ -144,50 +267,7 @@ pub async fn run(o: SimOptions) -> anyhow::Result<Arc<SimReport>> {
         anyhow::ensure!(st == 200, "assigning failed: {st} {e}");
     }
     println!("group {group_id} with {} devices", devices.len());
-    let report = Arc::new(SimReport::default());
-    let devices = Arc::new(devices);
-    for round in 0..o.rounds {
-        if round == 1 && o.leave_rate > 0.0 {
-            for d in devices.iter().filter(|_| chance(o.leave_rate)) {
-                let _ = api
-                    .call(
-                        "DELETE",
-                        &format!("/v1.0/groups/{group_id}/members/{d}/$ref"),
-                        None,
-                    )
-                    .await?;
-            }
-        }
-        let next = Arc::new(AtomicUsize::new(0));
-        let mut tasks = Vec::new();
-        for _ in 0..o.concurrency.max(1) {
-            let (api, devices, next, report) =
-                (api.clone(), devices.clone(), next.clone(), report.clone());
-            let rate = o.failure_rate;
-            tasks.push(tokio::spawn(async move {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(d) = devices.get(i) else { break };
-                    if check_in(&api, d, rate, &report).await.is_err() {
-                        report.errors.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-            }));
-        }
-        for t in tasks {
-            t.await?;
-        }
-        println!(
-            "round {}: check-ins {}, installed {}, failed {}, removed {}, errors {}",
-            round + 1,
-            report.check_ins.load(Ordering::Relaxed),
-            report.installed.load(Ordering::Relaxed),
-            report.failed.load(Ordering::Relaxed),
-            report.removed.load(Ordering::Relaxed),
-            report.errors.load(Ordering::Relaxed)
-        );
-    }
-    Ok(report)
+    Ok((group_id, devices))
 }
 
 async fn check_in(

@@ -313,7 +313,10 @@ async fn simulator_moves_device_states() {
     );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("round 2:") && text.contains("errors 0"),
+        text.contains("round 2/2:")
+            && !text
+                .lines()
+                .any(|l| !l.ends_with("errors 0") && l.starts_with("round")),
         "{text}"
     );
     let (_, states) = api
@@ -330,4 +333,171 @@ async fn simulator_moves_device_states() {
         states.iter().all(|s| s["state"] != "notEvaluated"),
         "every device checked in"
     );
+    // Every device that left the group had its profile removed (reported: deleted).
+    let removed: usize = text
+        .lines()
+        .filter_map(|l| {
+            l.split("removed ")
+                .nth(1)?
+                .split(',')
+                .next()?
+                .parse::<usize>()
+                .ok()
+        })
+        .sum();
+    let deleted = states.iter().filter(|s| s["state"] == "deleted").count();
+    assert_eq!(removed, deleted, "{text}");
+    assert!(states.iter().all(|s| s["state"] != "deleting"), "{text}");
+}
+
+/// Runs `esim-server simulate` with these arguments; its standard output, after checking
+/// that it succeeded.
+fn simulate(server: &Server, token: &str, args: &[&str]) -> String {
+    let out = Command::new(BIN)
+        .args(["simulate", "--url", &server.url, "--token", token])
+        .args(args)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
+/// The end-to-end flow of the console: `simulate --devices N --rounds 0` only creates a
+/// group of devices; the pool is assigned (as in the console); `simulate --group` checks
+/// the members in, creating and assigning nothing; a device excluded later has its profile
+/// removed at its next check-in (`deleting`, reported, `deleted`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simulator_checks_in_an_existing_group() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let token = admin_token(&db.url);
+    let server = Server::start(&db.url, &[]);
+    let api = Api::new(&server.url, &token);
+    let (st, pool) = api
+        .call("POST", POOLS, Some(json!({"displayName": "Sim", "activationCodes": support::codes("smdp.example.com", 0, 10)})))
+        .await
+        .unwrap();
+    assert_eq!(st, 201);
+    let pool = pool["id"].as_str().unwrap().to_owned();
+    let text = simulate(&server, &token, &["--devices", "5", "--rounds", "0"]);
+    let group = text
+        .lines()
+        .find_map(|l| l.strip_prefix("group ")?.strip_suffix(" with 5 devices"))
+        .unwrap_or_else(|| panic!("{text}"))
+        .to_owned();
+    assert!(!text.contains("round"), "{text}");
+    assert_eq!(
+        count(&db.url, "SELECT COUNT(*) FROM device_states").await,
+        0
+    );
+    let assign = |groups: Vec<(String, bool)>| {
+        let (api, pool) = (api.clone(), pool.clone());
+        async move {
+            let list: Vec<_> = groups
+                .iter()
+                .map(|(g, ex)| {
+                    let t = if *ex { "exclusionGroupAssignmentTarget" } else { "groupAssignmentTarget" };
+                    json!({"target": {"@odata.type": format!("#microsoft.graph.{t}"), "groupId": g}})
+                })
+                .collect();
+            let (st, e) = api
+                .call(
+                    "POST",
+                    &format!("{POOLS}/{pool}/assign"),
+                    Some(json!({"assignments": list})),
+                )
+                .await
+                .unwrap();
+            assert_eq!(st, 200, "{e}");
+        }
+    };
+    assign(vec![(group.clone(), false)]).await;
+    let states = || {
+        let (api, pool) = (api.clone(), pool.clone());
+        async move {
+            let (st, s) = api
+                .call("GET", &format!("{POOLS}/{pool}/deviceStates"), None)
+                .await
+                .unwrap();
+            assert_eq!(st, 200);
+            let mut states: Vec<(String, String)> = s["value"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| {
+                    (
+                        s["id"].as_str().unwrap().to_owned(),
+                        s["state"].as_str().unwrap().to_owned(),
+                    )
+                })
+                .collect();
+            states.sort();
+            states
+        }
+    };
+    assert!(states().await.iter().all(|(_, s)| s == "notEvaluated"));
+    let args = ["--group", &group, "--rounds", "2", "--failure-rate", "0"];
+    let text = simulate(&server, &token, &args);
+    assert!(
+        text.contains(&format!("group {group} has 5 devices")),
+        "{text}"
+    );
+    assert!(
+        text.contains("round 1/2: check-ins 5, installed 5, failed 0, removed 0, errors 0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("round 2/2: check-ins 5, installed 0, failed 0, removed 0, errors 0"),
+        "{text}"
+    );
+    let after = states().await;
+    assert_eq!(after.len(), 5);
+    assert!(after.iter().all(|(_, s)| s == "installed"), "{after:?}");
+    // Nothing was created or assigned by the simulator in group mode.
+    assert_eq!(count(&db.url, "SELECT COUNT(*) FROM dir_groups").await, 1);
+    assert_eq!(count(&db.url, "SELECT COUNT(*) FROM dir_devices").await, 5);
+    assert_eq!(count(&db.url, "SELECT COUNT(*) FROM assignments").await, 1);
+    // Two members are excluded: their next check-in removes the profile.
+    let (_, out) = api
+        .call("POST", "/v1.0/groups", Some(json!({"displayName": "Out"})))
+        .await
+        .unwrap();
+    let out = out["id"].as_str().unwrap().to_owned();
+    for (d, _) in &after[..2] {
+        let (st, _) = api
+            .call(
+                "POST",
+                &format!("/v1.0/groups/{out}/members/$ref"),
+                Some(json!({"@odata.id": d})),
+            )
+            .await
+            .unwrap();
+        assert_eq!(st, 204);
+    }
+    assign(vec![(group.clone(), false), (out, true)]).await;
+    let args = ["--group", &group, "--rounds", "1", "--failure-rate", "0"];
+    let text = simulate(&server, &token, &args);
+    assert!(
+        text.contains("round 1/1: check-ins 5, installed 0, failed 0, removed 2, errors 0"),
+        "{text}"
+    );
+    let last = states().await;
+    let deleted: Vec<_> = last.iter().filter(|(_, s)| s == "deleted").collect();
+    assert_eq!(deleted.len(), 2, "{last:?}");
+    assert!(deleted
+        .iter()
+        .all(|(d, _)| after[..2].iter().any(|(a, _)| a == d)));
+    assert_eq!(last.iter().filter(|(_, s)| s == "installed").count(), 3);
+    // --group refuses what would create or assign.
+    let out = Command::new(BIN)
+        .args(["simulate", "--url", &server.url, "--token", &token])
+        .args(["--group", &group, "--pool", &pool])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("takes no --pool"));
 }
