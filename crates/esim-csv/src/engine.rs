@@ -9,9 +9,20 @@ use std::sync::Arc;
 use crate::code::Code;
 use crate::dups::{self, CodeRec};
 use crate::report::{Edit, Finding, Fix, LineEnding, Report};
-use crate::scan::{self, column, is_empty_row, is_ws, split, Field, Lines, Seps};
+use crate::scan::{self, column, is_empty_row, is_ws, split, Field, Seps};
 use crate::values::{host_span, is_fqdn, is_scientific, luhn_valid, SmdpAddress};
 use crate::{ActivationCode, Iccid, MatchingId, Options, Pool, MAX_CODES};
+
+/// The bytes of a Matching ID that [`Validator::plain_code_line`] reads: `A-Z 0-9 -`.
+static PLAIN_MID: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = matches!(c as u8, b'A'..=b'Z' | b'0'..=b'9' | b'-');
+        c += 1;
+    }
+    table
+};
 
 /// ICCIDs seen in earlier files of one check: key -> (file, line).
 pub(crate) type Seen = HashMap<u128, (Arc<str>, u32), BuildHasherDefault<FxHasher>>;
@@ -150,6 +161,8 @@ pub struct Validator {
     /// The code lines with a well-formed ICCID, in file order: duplicates are found when
     /// the whole file is read (see [`dups`]).
     records: Vec<CodeRec>,
+    /// See [`Validator::plain_mid_max`].
+    plain_mid_max: usize,
     collected: Option<Vec<(Iccid, MatchingId)>>,
     // Reading position.
     started: bool,
@@ -188,6 +201,7 @@ impl Validator {
             smdp_missing_at: None,
             codes: 0,
             records: Vec::new(),
+            plain_mid_max: 0,
             collected: collect.then(Vec::new),
             started: false,
             done: false,
@@ -226,65 +240,187 @@ impl Validator {
             return true;
         }
         let mut fields = Vec::new();
-        let mut lines = Lines::new(&input[self.pos..]);
-        for _ in 0..max_lines {
-            let Some(raw) = lines.next() else {
-                self.done = true;
-                break;
-            };
-            let start = self.pos;
-            self.pos += raw.len();
-            let i = self.line_index;
-            self.line_index += 1;
-            let ln = u32::try_from(i + 1).unwrap_or(u32::MAX);
-            match raw.ending {
-                Some(LineEnding::Crlf) => self.endings[0] += 1,
-                Some(LineEnding::Lf) => self.endings[1] += 1,
-                Some(LineEnding::Cr) => self.endings[2] += 1,
-                None => {}
+        let mut left = max_lines;
+        while left > 0 && self.pos < input.len() {
+            left -= 1;
+            if !self.plain_code_line(input) {
+                self.any_line(input, &mut fields);
+                self.plain_mid_max = self.plain_mid_max();
             }
-            let skip = if i == 0 && self.bom { 3 } else { 0 };
-            let bytes = &input[start + skip..start + raw.bytes.len()];
-            let text = match std::str::from_utf8(bytes) {
-                Ok(text) => text,
-                Err(err) => {
-                    self.nonblank = true;
-                    let from = self.findings.len();
-                    self.flush_blanks();
-                    let at = err.valid_up_to();
-                    self.emit(
-                        Finding::new(Code::FileEncoding)
-                            .at(ln, u32::try_from(at + 1).unwrap_or(u32::MAX))
-                            .extra(&format!("{:02X}", bytes[at])),
-                    );
-                    if self.smdp.is_none() && self.smdp_missing_at.is_none() {
-                        self.smdp = Some(SmdpLine {
-                            section: (ln, String::new()),
-                            host: String::new(),
-                            address: None,
-                            flagged: true,
-                        });
-                    } else {
-                        self.codes += 1;
-                    }
-                    self.settle(from);
-                    continue;
-                }
-            };
-            if is_empty_row(text) {
-                self.blanks.push(ln);
-                continue;
-            }
-            self.nonblank = true;
-            let from = self.findings.len();
-            self.flush_blanks();
-            self.line(input, text, ln, &mut fields);
-            self.settle(from);
         }
-        if lines.is_empty() {
+        if self.pos >= input.len() {
             self.done = true;
         }
         self.done
+    }
+
+    /// Reads the next line, whatever it holds.
+    fn any_line<'a>(&mut self, input: &'a [u8], fields: &mut Vec<Field<'a>>) {
+        let raw = scan::line_at(&input[self.pos..]);
+        let start = self.pos;
+        self.pos += raw.len();
+        let i = self.line_index;
+        self.line_index += 1;
+        let ln = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        match raw.ending {
+            Some(LineEnding::Crlf) => self.endings[0] += 1,
+            Some(LineEnding::Lf) => self.endings[1] += 1,
+            Some(LineEnding::Cr) => self.endings[2] += 1,
+            None => {}
+        }
+        let skip = if i == 0 && self.bom { 3 } else { 0 };
+        let bytes = &input[start + skip..start + raw.bytes.len()];
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(err) => {
+                self.nonblank = true;
+                let from = self.findings.len();
+                self.flush_blanks();
+                let at = err.valid_up_to();
+                self.emit(
+                    Finding::new(Code::FileEncoding)
+                        .at(ln, u32::try_from(at + 1).unwrap_or(u32::MAX))
+                        .extra(&format!("{:02X}", bytes[at])),
+                );
+                if self.smdp.is_none() && self.smdp_missing_at.is_none() {
+                    self.smdp = Some(SmdpLine {
+                        section: (ln, String::new()),
+                        host: String::new(),
+                        address: None,
+                        flagged: true,
+                    });
+                } else {
+                    self.codes += 1;
+                }
+                self.settle(from);
+                return;
+            }
+        };
+        if is_empty_row(text) {
+            self.blanks.push(ln);
+            return;
+        }
+        self.nonblank = true;
+        let from = self.findings.len();
+        self.flush_blanks();
+        self.line(input, text, ln, fields);
+        self.settle(from);
+    }
+
+    /// The longest Matching ID [`plain_code_line`](Self::plain_code_line) may read: 0 before
+    /// the SM-DP+ line is known; else 255, or less when a longer one would make the
+    /// activation code too long.
+    fn plain_mid_max(&self) -> usize {
+        match &self.smdp {
+            _ if !self.blanks.is_empty() => 0,
+            Some(smdp) if !smdp.host.is_empty() => {
+                (crate::values::MAX_MATCHING_ID_LEN - 3).saturating_sub(smdp.host.len())
+            }
+            Some(_) => crate::values::MAX_MATCHING_ID_LEN,
+            None if self.smdp_missing_at.is_some() => crate::values::MAX_MATCHING_ID_LEN,
+            None => 0,
+        }
+    }
+
+    /// Reads the next line when it is the common case, a clean code line: an ICCID of 19
+    /// or 20 digits starting with `89` and ending in its Luhn digit, a comma, and a
+    /// Matching ID of `A-Z 0-9 -` short enough, up to the line break. One pass over its
+    /// bytes; such a line has no finding but duplicates (found at the end), which is what
+    /// the general path finds on it. Returns false, having read nothing, for any other line.
+    #[inline]
+    fn plain_code_line(&mut self, input: &[u8]) -> bool {
+        let max_mid = self.plain_mid_max;
+        let start = self.pos;
+        let b = &input[start..];
+        let Some(head) = b.get(..20) else {
+            return false;
+        };
+        // The first 19 digits: value, and Luhn sums of the digits at even and odd places,
+        // plain and doubled (a doubled digit's digit sum is 2d - 9 when d >= 5).
+        let mut key = 0u64;
+        let mut bad = 0u8;
+        let mut plain = [0u32; 2];
+        let mut doubled = [0u32; 2];
+        for (j, &c) in head[..19].iter().enumerate() {
+            let d = c.wrapping_sub(b'0');
+            bad |= u8::from(d > 9);
+            key = key.wrapping_mul(10).wrapping_add(u64::from(d));
+            let d = u32::from(d);
+            plain[j & 1] += d;
+            doubled[j & 1] += 2 * d - if d >= 5 { 9 } else { 0 };
+        }
+        if bad != 0 || head[0] != b'8' || head[1] != b'9' {
+            return false;
+        }
+        // The check digit is the last: for 19 digits the odd places are doubled, for 20
+        // the even ones.
+        let (tag, luhn, comma) = match head[19] {
+            b',' => (0, plain[0] + doubled[1], 19),
+            c @ b'0'..=b'9' => (
+                c - b'0' + 1,
+                doubled[0] + plain[1] + u32::from(c - b'0'),
+                20,
+            ),
+            _ => return false,
+        };
+        if luhn % 10 != 0 || (comma == 20 && b.get(20) != Some(&b',')) {
+            return false;
+        }
+        let mid_start = comma + 1;
+        let mut end = mid_start;
+        while end < b.len() && PLAIN_MID[usize::from(b[end])] {
+            end += 1;
+        }
+        let mid_len = end - mid_start;
+        if mid_len == 0 || mid_len > max_mid {
+            return false;
+        }
+        let (ending, len) = match b.get(end) {
+            None => (None, end),
+            Some(b'\n' | b'\r') => {
+                let e = scan::ending_at(b, end);
+                (Some(e), end + e.as_bytes().len())
+            }
+            Some(_) => return false,
+        };
+        // The Matching ID's span must fit 32 bits, as on the general path.
+        let Ok(mid_at) = u32::try_from(start + mid_start) else {
+            return false;
+        };
+        if u32::try_from(start + end).is_err() {
+            return false;
+        }
+        let mid = &b[mid_start..end];
+        if let Some(codes) = &mut self.collected {
+            let text = |v: &[u8]| std::str::from_utf8(v).unwrap_or_default().to_owned();
+            if let (Ok(i), Ok(m)) = (
+                Iccid::parse(&text(&b[..comma])),
+                MatchingId::parse(&text(mid)),
+            ) {
+                codes.push((i, m));
+            }
+        }
+        let ln = u32::try_from(self.line_index + 1).unwrap_or(u32::MAX);
+        self.line_index += 1;
+        self.pos += len;
+        match ending {
+            Some(LineEnding::Crlf) => self.endings[0] += 1,
+            Some(LineEnding::Lf) => self.endings[1] += 1,
+            Some(LineEnding::Cr) => self.endings[2] += 1,
+            None => {}
+        }
+        self.nonblank = true;
+        self.codes += 1;
+        self.records.push(CodeRec {
+            key,
+            start,
+            line: ln,
+            mid: mid_at,
+            fp: dups::fingerprint(mid),
+            tag,
+            mid_len: mid_len as u8,
+        });
+        true
     }
 
     /// Reads what is left and returns the report.

@@ -27,13 +27,6 @@ impl RawLine<'_> {
     }
 }
 
-impl Lines<'_> {
-    /// True when no line is left.
-    pub fn is_empty(&self) -> bool {
-        self.pos >= self.input.len()
-    }
-}
-
 impl<'a> Lines<'a> {
     pub fn new(input: &'a [u8]) -> Self {
         Lines { input, pos: 0 }
@@ -48,29 +41,35 @@ impl<'a> Iterator for Lines<'a> {
         if rest.is_empty() {
             return None;
         }
-        match memchr::memchr2(b'\n', b'\r', rest) {
-            None => {
-                self.pos = self.input.len();
-                Some(RawLine {
-                    bytes: rest,
-                    ending: None,
-                })
-            }
-            Some(i) => {
-                let (ending, len) = if rest[i] == b'\n' {
-                    (LineEnding::Lf, 1)
-                } else if rest.get(i + 1) == Some(&b'\n') {
-                    (LineEnding::Crlf, 2)
-                } else {
-                    (LineEnding::Cr, 1)
-                };
-                self.pos += i + len;
-                Some(RawLine {
-                    bytes: &rest[..i],
-                    ending: Some(ending),
-                })
-            }
-        }
+        let line = line_at(rest);
+        self.pos += line.len();
+        Some(line)
+    }
+}
+
+/// The line at the start of `rest`.
+pub(crate) fn line_at(rest: &[u8]) -> RawLine<'_> {
+    match memchr::memchr2(b'\n', b'\r', rest) {
+        None => RawLine {
+            bytes: rest,
+            ending: None,
+        },
+        Some(i) => RawLine {
+            bytes: &rest[..i],
+            ending: Some(ending_at(rest, i)),
+        },
+    }
+}
+
+/// The line break at `rest[i]`, a CR or LF.
+#[inline]
+pub(crate) fn ending_at(rest: &[u8], i: usize) -> LineEnding {
+    if rest[i] == b'\n' {
+        LineEnding::Lf
+    } else if rest.get(i + 1) == Some(&b'\n') {
+        LineEnding::Crlf
+    } else {
+        LineEnding::Cr
     }
 }
 
