@@ -69,22 +69,36 @@ fn mix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-/// A 32-bit fingerprint of a Matching ID (equal bytes, equal fingerprints).
+/// A 32-bit fingerprint of a Matching ID (equal bytes, equal fingerprints): its bytes
+/// eight at a time (the last ones padded with zeros) through [`fold`], then [`finish`].
 #[inline]
 pub(crate) fn fingerprint(bytes: &[u8]) -> u32 {
-    let mut h = bytes.len() as u64;
+    let mut h = 0;
     let mut chunks = bytes.chunks_exact(8);
     for c in &mut chunks {
-        let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
-        h = (h ^ w).wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(29);
+        h = fold(h, u64::from_le_bytes(c.try_into().expect("8 bytes")));
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
         let mut last = [0u8; 8];
         last[..rest.len()].copy_from_slice(rest);
-        h = (h ^ u64::from_le_bytes(last)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        h = fold(h, u64::from_le_bytes(last));
     }
-    (mix(h) >> 32) as u32
+    finish(h, bytes.len())
+}
+
+/// One step of [`fingerprint`]: eight bytes (little-endian) into the state.
+#[inline]
+pub(crate) fn fold(h: u64, word: u64) -> u64 {
+    (h ^ word)
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .rotate_left(29)
+}
+
+/// The last step of [`fingerprint`].
+#[inline]
+pub(crate) fn finish(h: u64, len: usize) -> u32 {
+    (mix(h ^ len as u64) >> 32) as u32
 }
 
 /// The fingerprint of an ICCID.

@@ -13,17 +13,6 @@ use crate::scan::{self, column, is_empty_row, is_ws, split, Field, Seps};
 use crate::values::{host_span, is_fqdn, is_scientific, luhn_valid, SmdpAddress};
 use crate::{ActivationCode, Iccid, MatchingId, Options, Pool, MAX_CODES};
 
-/// The bytes of a Matching ID that [`Validator::plain_code_line`] reads: `A-Z 0-9 -`.
-static PLAIN_MID: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut c = 0;
-    while c < 256 {
-        table[c] = matches!(c as u8, b'A'..=b'Z' | b'0'..=b'9' | b'-');
-        c += 1;
-    }
-    table
-};
-
 /// ICCIDs seen in earlier files of one check: key -> (file, line).
 pub(crate) type Seen = HashMap<u128, (Arc<str>, u32), BuildHasherDefault<FxHasher>>;
 
@@ -332,44 +321,47 @@ impl Validator {
         let max_mid = self.plain_mid_max;
         let start = self.pos;
         let b = &input[start..];
-        let Some(head) = b.get(..20) else {
+        // Twenty-four bytes: the ICCID, the comma, a few bytes of the Matching ID (a
+        // shorter line, the last of a file at most, takes the general path).
+        let Some(head) = b.get(..24) else {
             return false;
         };
-        // The first 19 digits: value, and Luhn sums of the digits at even and odd places,
-        // plain and doubled (a doubled digit's digit sum is 2d - 9 when d >= 5).
-        let mut key = 0u64;
-        let mut bad = 0u8;
-        let mut plain = [0u32; 2];
-        let mut doubled = [0u32; 2];
-        for (j, &c) in head[..19].iter().enumerate() {
-            let d = c.wrapping_sub(b'0');
-            bad |= u8::from(d > 9);
-            key = key.wrapping_mul(10).wrapping_add(u64::from(d));
-            let d = u32::from(d);
-            plain[j & 1] += d;
-            doubled[j & 1] += 2 * d - if d >= 5 { 9 } else { 0 };
-        }
-        if bad != 0 || head[0] != b'8' || head[1] != b'9' {
+        let head: &[u8; 24] = head.try_into().expect("24 bytes");
+        if head[..2] != *b"89" {
             return false;
         }
-        // The check digit is the last: for 19 digits the odd places are doubled, for 20
-        // the even ones.
+        let Some((key, luhn19, luhn20)) = scan::digits19(head) else {
+            return false;
+        };
         let (tag, luhn, comma) = match head[19] {
-            b',' => (0, plain[0] + doubled[1], 19),
-            c @ b'0'..=b'9' => (
-                c - b'0' + 1,
-                doubled[0] + plain[1] + u32::from(c - b'0'),
-                20,
-            ),
+            b',' => (0, luhn19, 19),
+            c @ b'0'..=b'9' if head[20] == b',' => (c - b'0' + 1, luhn20 + u32::from(c - b'0'), 20),
             _ => return false,
         };
-        if luhn % 10 != 0 || (comma == 20 && b.get(20) != Some(&b',')) {
+        if luhn % 10 != 0 {
             return false;
         }
+        // The Matching ID, eight bytes at a time, and its fingerprint on the way.
         let mid_start = comma + 1;
         let mut end = mid_start;
-        while end < b.len() && PLAIN_MID[usize::from(b[end])] {
-            end += 1;
+        let mut h = 0;
+        loop {
+            if end + 8 > b.len() || end - mid_start > max_mid {
+                return false;
+            }
+            let w = scan::word(b, end);
+            let other = scan::not_mid_bytes(w);
+            if other == 0 {
+                h = dups::fold(h, w);
+                end += 8;
+                continue;
+            }
+            let n = (other.trailing_zeros() / 8) as usize;
+            if n > 0 {
+                h = dups::fold(h, w & ((1u64 << (8 * n)) - 1));
+            }
+            end += n;
+            break;
         }
         let mid_len = end - mid_start;
         if mid_len == 0 || mid_len > max_mid {
@@ -391,6 +383,8 @@ impl Validator {
             return false;
         }
         let mid = &b[mid_start..end];
+        let fp = dups::finish(h, mid_len);
+        debug_assert_eq!(fp, dups::fingerprint(mid));
         if let Some(codes) = &mut self.collected {
             let text = |v: &[u8]| std::str::from_utf8(v).unwrap_or_default().to_owned();
             if let (Ok(i), Ok(m)) = (
@@ -416,7 +410,7 @@ impl Validator {
             start,
             line: ln,
             mid: mid_at,
-            fp: dups::fingerprint(mid),
+            fp,
             tag,
             mid_len: mid_len as u8,
         });

@@ -254,6 +254,79 @@ pub(crate) fn plain_pair<'a>(line: &'a str, out: &mut Vec<Field<'a>>) -> bool {
     true
 }
 
+// Eight bytes at a time in a `u64` (the first byte lowest), for the clean code lines.
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+const EVEN: u64 = 0x00FF_00FF_00FF_00FF;
+
+/// Eight bytes of `b` from `at`, the first lowest.
+#[inline]
+pub(crate) fn word(b: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
+}
+
+/// True when all eight bytes are ASCII digits.
+#[inline]
+fn all_digits(w: u64) -> bool {
+    const HI_NIBBLES: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    (w & HI_NIBBLES) == 0x3030_3030_3030_3030
+        && (w.wrapping_add(0x0606_0606_0606_0606) & HI_NIBBLES) == 0x3030_3030_3030_3030
+}
+
+/// Eight digit values (0-9, the first lowest) as one number.
+#[inline]
+fn parse8(v: u64) -> u64 {
+    let v = (v.wrapping_mul(10) + (v >> 8)) & EVEN;
+    let v = (v.wrapping_mul(100) + (v >> 16)) & 0x0000_FFFF_0000_FFFF;
+    (v.wrapping_mul(10_000) + (v >> 32)) & 0xFFFF_FFFF
+}
+
+/// The sum of the four even bytes of `x` (each at most 63).
+#[inline]
+fn sum_even(x: u64) -> u32 {
+    ((x & EVEN).wrapping_mul(0x0001_0001_0001_0001) >> 48) as u32
+}
+
+/// The first 19 bytes of `head` when they are ASCII digits: their value, the Luhn sum of
+/// the 19 digits (the last one the check digit), and the Luhn sum of the 19 as the first
+/// of 20 digits (the 20th not added).
+#[inline]
+pub(crate) fn digits19(head: &[u8; 24]) -> Option<(u64, u32, u32)> {
+    let w0 = word(head, 0);
+    let w1 = word(head, 8);
+    // Digits 16-18, the rest filled with `0`, which adds nothing to the sums.
+    let w2 = (word(head, 16) & 0x00FF_FFFF) | 0x3030_3030_3000_0000;
+    if !(all_digits(w0) && all_digits(w1) && all_digits(w2)) {
+        return None;
+    }
+    let zeros = ONES * u64::from(b'0');
+    let (v0, v1, v2) = (w0 - zeros, w1 - zeros, w2 - zeros);
+    let last3 = (v2 & 0xFF) * 100 + ((v2 >> 8) & 0xFF) * 10 + ((v2 >> 16) & 0xFF);
+    let key = parse8(v0) * 100_000_000_000 + parse8(v1) * 1000 + last3;
+    // Luhn: a doubled digit adds 2d, less 9 when d >= 5. Digit i sits in byte i % 8, so
+    // even bytes hold the digits at even places.
+    let five = |v: u64| ((v + ONES * 0x7B) & HIGH) >> 7;
+    let sum = v0 + v1 + v2;
+    let fives = five(v0) + five(v1) + five(v2);
+    let (even, odd) = (sum_even(sum), sum_even(sum >> 8));
+    let (even5, odd5) = (sum_even(fives), sum_even(fives >> 8));
+    // 19 digits: the odd places are doubled; as the first 19 of 20, the even ones.
+    Some((key, even + 2 * odd - 9 * odd5, 2 * even - 9 * even5 + odd))
+}
+
+/// The high bit of every byte of `w` that is not `A-Z`, `0-9` or `-`.
+#[inline]
+pub(crate) fn not_mid_bytes(w: u64) -> u64 {
+    let x = w & !HIGH;
+    // Bit 7 of a byte of `x + (0x80 - lo)` says byte >= lo; of `x + (0x7F - hi)`, byte > hi.
+    let at_least = |lo: u8| x + ONES * u64::from(0x80 - lo);
+    let above = |hi: u8| x + ONES * u64::from(0x7F - hi);
+    let upper = at_least(b'A') & !above(b'Z');
+    let digit = at_least(b'0') & !above(b'9');
+    let dash = !((x ^ (ONES * u64::from(b'-'))) + ONES * 0x7F);
+    !((upper | digit | dash) & !w) & HIGH
+}
+
 /// True when `line` has the byte `sep` outside double-quoted values.
 pub(crate) fn has_sep(line: &str, sep: u8) -> bool {
     let b = line.as_bytes();
@@ -367,6 +440,54 @@ mod tests {
                     "{line:?} should take the fast path"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn eight_bytes_at_a_time() {
+        for n in [0u64, 1, 12_345_678, 99_999_999, 40_506_070] {
+            let text = format!("{n:08}");
+            let v = word(text.as_bytes(), 0) - ONES * u64::from(b'0');
+            assert_eq!(parse8(v), n);
+        }
+        for digits in [
+            "8946000000000000014",
+            "0123456789012345678",
+            "9999999999999999999",
+        ] {
+            let mut head = [b','; 24];
+            head[..19].copy_from_slice(digits.as_bytes());
+            let (key, luhn19, luhn20) = digits19(&head).expect("digits");
+            assert_eq!(key, digits.parse::<u64>().unwrap());
+            let d: Vec<u32> = digits.bytes().map(|c| u32::from(c - b'0')).collect();
+            let luhn = |d: &[u32]| -> u32 {
+                d.iter()
+                    .rev()
+                    .enumerate()
+                    .map(|(i, &v)| {
+                        if i % 2 == 1 {
+                            (2 * v) / 10 + (2 * v) % 10
+                        } else {
+                            v
+                        }
+                    })
+                    .sum()
+            };
+            assert_eq!(luhn19, luhn(&d));
+            let mut d20 = d.clone();
+            d20.push(0);
+            assert_eq!(luhn20, luhn(&d20));
+        }
+        let mut head = [b'1'; 24];
+        head[7] = b'/';
+        assert!(digits19(&head).is_none());
+        head[7] = b':';
+        assert!(digits19(&head).is_none());
+        for b in 0..=255u8 {
+            let w = u64::from_le_bytes([b'A', b, b'-', b'Z', b'0', b'9', 0xC3, b'a']);
+            let ok = b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-';
+            let expect = if ok { 0 } else { 0x80 << 8 } | 0x80 << 48 | 0x80 << 56;
+            assert_eq!(not_mid_bytes(w), expect, "{b}");
         }
     }
 
