@@ -436,6 +436,18 @@ impl EsimServer {
     /// Runs the fleet simulator on the members of `group` for `rounds` rounds, no
     /// failures; returns its standard output.
     pub async fn simulate(&self, token: &str, group: &str, rounds: u32) -> String {
+        // Unknown flags are not rejected by the simulator: without `--group` it would
+        // simulate a fleet of its own and the test would wait for states that never come.
+        let help = Command::new(exe())
+            .arg("--help")
+            .output()
+            .expect("run esim-server --help");
+        assert!(
+            String::from_utf8_lossy(&help.stdout).contains("--group"),
+            "`esim-server simulate` has no --group option (checking in the members of an \
+             existing group); {} is too old or the option is missing",
+            exe().display()
+        );
         let mut command = Command::new(exe());
         command
             .args(["simulate", "--url", &self.url, "--token", token])

@@ -89,6 +89,8 @@ fn test() -> Result<()> {
                 "e2e",
                 "--test",
                 "embed",
+                "--test",
+                "console",
                 "--",
                 "-D",
                 "warnings",
@@ -152,6 +154,32 @@ fn test() -> Result<()> {
             tools
                 .cargo(&root)
                 .args(["test", "--package", "esim-console", "--test", "embed"]),
+        )?;
+        // The console end to end: the same build served by real `esim-server serve`
+        // processes (the test finds the binary next to its own, in target/debug), on
+        // SQLite, then on PostgreSQL (each test creates and drops its own database).
+        steps.cmd(
+            "esim-server build (for the console tests)",
+            tools
+                .cargo(&root)
+                .args(["build", "--package", "esim-server"]),
+        )?;
+        let console_tests = || {
+            let mut command = tools.cargo(&root);
+            command.args(["test", "--package", "esim-console", "--test", "console"]);
+            command
+        };
+        steps.cmd(
+            "console end-to-end (SQLite)",
+            console_tests().env_remove("ESIM_TEST_POSTGRES"),
+        )?;
+        steps.cmd(
+            "console end-to-end (PostgreSQL)",
+            console_tests().env(
+                "ESIM_TEST_POSTGRES",
+                std::env::var("ESIM_TEST_POSTGRES")
+                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into()),
+            ),
         )?;
         Ok(())
     })();

@@ -1,0 +1,781 @@
+//! End-to-end tests of the console (issue #5): the release build served by a real
+//! `esim-server serve` process on its own database, driven in headless Chromium as an
+//! admin works - sign in, fix and upload a file, target groups, watch the fleet
+//! simulator move the device states, rename and delete pools, and run framed in a portal.
+//!
+//! `test = false` in Cargo.toml, like e2e: they need the release build (`dist/`, or
+//! `ESIM_DIST`) and `esim-server` (`cargo build -p esim-server`, or `ESIM_SERVER_EXE`);
+//! `cargo xtask test` builds both and runs them on SQLite, then on PostgreSQL
+//! (`ESIM_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432`: every test creates and drops
+//! its own database).
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use std::time::Duration;
+
+use esim_console::app::testid as check;
+use esim_console::console::testid as ids;
+use fantoccini::Locator;
+use serde_json::Value;
+use support::server::{
+    http, iccid, matching_id, valid_csv, Backend, EsimServer, HostPage, TestDatabase, POOLS,
+};
+use support::{run_at, Page};
+
+/// The SM-DP+ address of the pools the tests upload.
+const SMDP: &str = "smdp.example.com";
+
+/// How long the overview may take to show new states (it refreshes every few seconds).
+const REFRESH: Duration = Duration::from_secs(30);
+
+/// A server on a fresh database with an admin token. Dropped in field order: the server
+/// stops before its database is removed.
+struct Setup {
+    server: EsimServer,
+    token: String,
+    _db: TestDatabase,
+}
+
+impl Setup {
+    fn start(frame_ancestors: &[&str]) -> Setup {
+        let db = TestDatabase::new();
+        let token = EsimServer::token(&db, "admin");
+        let server = EsimServer::start(&db, frame_ancestors);
+        Setup {
+            server,
+            token,
+            _db: db,
+        }
+    }
+
+    /// The sign-in link `cargo xtask run` prints.
+    fn sign_in_link(&self) -> String {
+        format!("{}/#token={}", self.server.url(), self.token)
+    }
+}
+
+/// `[data-testid=id]` as CSS.
+fn tid(id: &str) -> String {
+    format!("[data-testid=\"{id}\"]")
+}
+
+/// A file with errors `fix` repairs: a byte-order mark, a header row, a quoted value,
+/// `;` as the delimiter and white space around a value; five codes (0-4) when fixed.
+fn messy_csv() -> String {
+    let code = |n| (iccid(n), matching_id(n));
+    let lines = [
+        format!("\u{feff}{SMDP}"),
+        "ICCID,Matching ID".to_owned(),
+        format!("\"{}\",{}", code(0).0, code(0).1),
+        format!("{};{}", code(1).0, code(1).1),
+        format!(" {} ,{}", code(2).0, code(2).1),
+        format!("{},{}", code(3).0, code(3).1),
+        format!("{},{}", code(4).0, code(4).1),
+    ];
+    lines.map(|line| line + "\r\n").concat()
+}
+
+impl Page {
+    /// The value of `attribute` on each element matching `css`, in document order.
+    async fn css_attrs(&self, css: &str, attribute: &str) -> Vec<String> {
+        let mut values = Vec::new();
+        for element in self.css_all(css).await {
+            if let Ok(Some(value)) = element.attr(attribute).await {
+                values.push(value);
+            }
+        }
+        values
+    }
+
+    /// Clicks the element with `data-testid=inner` inside the first element matching `row`.
+    async fn click_in(&self, row: &str, inner: &str) {
+        let row = self.css(row).await;
+        let button = row
+            .find(Locator::Css(&tid(inner)))
+            .await
+            .unwrap_or_else(|error| panic!("no [data-testid={inner}] in {row:?}: {error}"));
+        button.click().await.expect("click");
+    }
+
+    /// Waits until the bar of `state` in the state chart says `count`.
+    async fn wait_for_bar(&self, state: &str, count: u32) {
+        let css = format!(
+            "{} {}[data-state=\"{state}\"]",
+            tid(ids::CHART),
+            tid(ids::CHART_BAR)
+        );
+        let deadline = std::time::Instant::now() + REFRESH;
+        let mut seen = None;
+        while std::time::Instant::now() < deadline {
+            if let Ok(bar) = self.client.find(Locator::Css(&css)).await {
+                seen = bar.attr("data-count").await.ok().flatten();
+                if seen.as_deref() == Some(count.to_string().as_str()) {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the chart's {state} bar never showed {count}; data-count was {seen:?}");
+    }
+
+    /// Waits until `device-count` says `shown` devices: "N devices" (the contract), or
+    /// "N of TOTAL devices" (what the console shows, with the unfiltered total).
+    async fn wait_for_device_count(&self, shown: usize, total: usize) {
+        let forms = [
+            format!("{shown} devices"),
+            format!("{shown} of {total} devices"),
+        ];
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let mut seen = String::new();
+        while std::time::Instant::now() < deadline {
+            if let Ok(element) = self
+                .client
+                .find(Locator::Css(&tid(ids::DEVICE_COUNT)))
+                .await
+            {
+                seen = element.text().await.unwrap_or_default().trim().to_owned();
+                if forms.contains(&seen) {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("device-count never said {forms:?}; last seen {seen:?}");
+    }
+
+    /// The text of the element with this `data-testid` once it shows `expected`, or what it
+    /// shows after a few seconds.
+    async fn settled_text(&self, id: &str, expected: &str) -> String {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        let mut seen = self.text(id).await;
+        while seen != expected && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            seen = self.text(id).await;
+        }
+        seen
+    }
+
+    /// Whether exactly `n` elements have this `data-testid` within a few seconds.
+    async fn count_becomes(&self, id: &str, n: usize) -> bool {
+        let deadline = std::time::Instant::now() + Duration::from_secs(4);
+        while std::time::Instant::now() < deadline {
+            if self.css_all(&tid(id)).await.len() == n {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    }
+
+    /// The `value` of the select (or input) with this `data-testid`.
+    async fn select_value(&self, id: &str) -> String {
+        self.element(id)
+            .await
+            .prop("value")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// Every bar of the state chart as (data-state, data-count).
+    async fn bars(&self) -> Vec<(String, String)> {
+        let mut bars = Vec::new();
+        for bar in self.css_all(&tid(ids::CHART_BAR)).await {
+            let state = bar
+                .attr("data-state")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            let count = bar
+                .attr("data-count")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            bars.push((state, count));
+        }
+        bars
+    }
+
+    /// The device rows as (data-device-id, data-state).
+    async fn device_rows(&self) -> Vec<(String, String)> {
+        let mut rows = Vec::new();
+        for row in self.css_all(&tid(ids::DEVICE_ROW)).await {
+            let id = row
+                .attr("data-device-id")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            let state = row
+                .attr("data-state")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            rows.push((id, state));
+        }
+        rows.sort();
+        rows
+    }
+
+    /// Waits until the device rows are exactly `expected` (sorted by id).
+    async fn wait_for_device_rows(&self, expected: &[(String, String)]) {
+        let mut expected = expected.to_vec();
+        expected.sort();
+        let deadline = std::time::Instant::now() + REFRESH;
+        let mut seen = Vec::new();
+        while std::time::Instant::now() < deadline {
+            seen = self.device_rows().await;
+            if seen == expected {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("device rows never became {expected:?}; last seen {seen:?}");
+    }
+
+    /// Creates a group on the groups page and returns its id (from its row).
+    async fn create_group(&self, name: &str) -> String {
+        self.nav_to("#/groups").await;
+        self.type_into(ids::NEW_GROUP_NAME, name).await;
+        self.click(ids::CREATE_GROUP).await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            for row in self.css_all(&tid(ids::GROUP_ROW)).await {
+                let Ok(link) = row.find(Locator::Css(&tid(ids::GROUP_LINK))).await else {
+                    continue;
+                };
+                if link.text().await.unwrap_or_default().trim() == name {
+                    if let Ok(Some(id)) = row.attr("data-group-id").await {
+                        return id;
+                    }
+                }
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no group-row for {name:?} after create-group"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Opens a group's page from the groups list.
+    async fn open_group(&self, id: &str) {
+        self.nav_to("#/groups").await;
+        let row = format!("{}[data-group-id=\"{id}\"]", tid(ids::GROUP_ROW));
+        let link = self.css(&format!("{row} {}", tid(ids::GROUP_LINK))).await;
+        assert_eq!(
+            link.attr("href")
+                .await
+                .expect("href")
+                .as_deref()
+                .map(fragment),
+            Some(format!("#/groups/{id}").as_str()),
+            "group-link of {id}"
+        );
+        link.click().await.expect("open the group");
+        self.wait_for_fragment(&format!("#/groups/{id}")).await;
+    }
+
+    /// Opens a pool's tab from the pools list: "" (overview), "/devices", "/assignments".
+    async fn open_pool(&self, pool: &str, tab: &str) {
+        self.nav_to("#/pools").await;
+        let row = format!("{}[data-pool-id=\"{pool}\"]", tid(ids::POOL_ROW));
+        self.click_in(&row, ids::POOL_LINK).await;
+        self.wait_for_fragment(&format!("#/pools/{pool}")).await;
+        if !tab.is_empty() {
+            let target = format!("#/pools/{pool}{tab}");
+            let link = self
+                .css(&format!("{}[href$=\"{target}\"]", tid(ids::POOL_TAB)))
+                .await;
+            link.click().await.expect("click the pool tab");
+            self.wait_for_fragment(&target).await;
+        }
+    }
+
+    /// Creates a device on the open group's page; returns the id of its new member row.
+    async fn create_member(&self, name: &str, user: &str) -> String {
+        let before = self
+            .css_attrs(&tid(ids::MEMBER_ROW), "data-device-id")
+            .await;
+        self.type_into(ids::NEW_DEVICE_NAME, name).await;
+        self.type_into(ids::NEW_DEVICE_USER, user).await;
+        self.click(ids::CREATE_DEVICE).await;
+        self.wait_for_count(ids::MEMBER_ROW, before.len() + 1).await;
+        let after = self
+            .css_attrs(&tid(ids::MEMBER_ROW), "data-device-id")
+            .await;
+        let new: Vec<&String> = after.iter().filter(|id| !before.contains(id)).collect();
+        assert_eq!(new.len(), 1, "member rows {before:?} -> {after:?}");
+        let row = format!("{}[data-device-id=\"{}\"]", tid(ids::MEMBER_ROW), new[0]);
+        let text = self.css(&row).await.text().await.unwrap_or_default();
+        assert!(
+            text.contains(name),
+            "the member row of {name:?} shows {text:?}"
+        );
+        new[0].clone()
+    }
+}
+
+/// The fragment of an href (absolute or not).
+fn fragment(href: &str) -> &str {
+    href.find('#').map_or(href, |at| &href[at..])
+}
+
+/// The pool ids on the server.
+fn pool_ids(pools: &[Value]) -> Vec<String> {
+    pools
+        .iter()
+        .map(|p| p["id"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// The harness itself, without a browser: the server serves the built app and the API on
+/// the test's own database, and the token works.
+#[tokio::test]
+async fn the_server_serves_the_console_and_the_api_on_its_own_database() {
+    let setup = Setup::start(&[]);
+    let server = &setup.server;
+    let backend = match setup._db.backend {
+        Backend::Sqlite => "backend=Sqlite",
+        Backend::Postgres => "backend=Postgres",
+    };
+    assert!(server.log().contains(backend), "{}", server.log());
+    let index = http(server.url(), "GET", "/", None, None).expect("GET /");
+    assert_eq!(index.status, 200);
+    assert!(String::from_utf8_lossy(&index.body).contains("<html"));
+    assert_eq!(
+        index.header("content-security-policy"),
+        Some("frame-ancestors 'none'")
+    );
+    let (status, _) = server.get("not-a-token", POOLS);
+    assert_eq!(status, 401);
+    assert!(server.pools(&setup.token).is_empty());
+    let pool = server.create_pool(&setup.token, "Harness", SMDP, 0, 2);
+    assert_eq!(pool_ids(&server.pools(&setup.token)), [pool]);
+}
+
+/// (a) The admin's whole journey.
+#[tokio::test]
+async fn an_admin_uploads_a_pool_targets_groups_and_watches_the_fleet() {
+    let setup = Setup::start(&[]);
+    let link = setup.sign_in_link();
+    run_at(link, ids::NAV, |page| async move {
+        let Setup { server, token, .. } = &setup;
+        let base = server.url().to_owned();
+        // Departures from the contract that do not stop the journey, reported at its end.
+        let mut mismatches: Vec<String> = Vec::new();
+
+        // 1. Signed in: the token left the address bar, the nav and the base URL show.
+        page.wait_for_fragment("#/pools").await;
+        let url = page.url().await;
+        assert!(!url.contains(token.as_str()), "the token is still in {url}");
+        let hrefs = page
+            .css_attrs(&format!("{} a", tid(ids::NAV)), "href")
+            .await;
+        let fragments: Vec<&str> = hrefs.iter().map(|h| fragment(h)).collect();
+        for expected in ["#/", "#/pools", "#/groups", "#/settings"] {
+            assert!(
+                fragments.contains(&expected),
+                "nav links {hrefs:?} lack {expected}"
+            );
+        }
+        page.wait_for_text_containing(ids::SIGNED_IN, &base, Duration::from_secs(20))
+            .await;
+        page.element(ids::NO_POOLS).await;
+        page.assert_accessible("pools (empty)").await;
+
+        // 2. A file with errors, fixed, then uploaded from the fix preview.
+        page.nav_to("#/").await;
+        page.upload("Skynet.csv", messy_csv().as_bytes()).await;
+        page.wait_for_text(check::VERDICT, "Invalid").await;
+        page.type_into(check::POOL_NAME, "Skynet phones").await;
+        page.assert_accessible("check (invalid file)").await;
+        page.click(check::FIX).await;
+        page.element(check::FIX_PREVIEW).await;
+        page.wait_for_attr(&tid(check::FIXED_VERDICT), "data-verdict", "valid")
+            .await;
+        let upload = format!("{} {}", tid(check::FIX_PREVIEW), tid(ids::UPLOAD));
+        page.css(&upload).await;
+        page.assert_accessible("fix preview with upload").await;
+        page.css(&upload).await.click().await.expect("click upload");
+        page.element(ids::UPLOAD_STATUS).await;
+        let overview = page.wait_for_fragment_prefix("#/pools/").await;
+        let pool = overview.trim_start_matches("#/pools/").to_owned();
+        assert!(!pool.is_empty() && !pool.contains('/'), "{overview}");
+        // The pool is named as typed (checked at the end, so the journey goes on).
+        let title = page.settled_text(ids::POOL_TITLE, "Skynet phones").await;
+        if title != "Skynet phones" {
+            mismatches.push(format!(
+                "pool-title after the upload: expected \"Skynet phones\" (pool-name), \
+                 saw {title:?}"
+            ));
+        }
+        page.wait_for_text_containing(ids::CODES_LEFT, "5", Duration::from_secs(20))
+            .await;
+        assert_eq!(pool_ids(&server.pools(token)), std::slice::from_ref(&pool));
+        page.element(ids::CHART).await;
+        page.assert_accessible("pool overview (new)").await;
+
+        // 3. Groups: "Sales phones" with three new devices, "Excluded" with one of them.
+        let sales = page.create_group("Sales phones").await;
+        page.assert_accessible("groups").await;
+        page.open_group(&sales).await;
+        let first = page.create_member("Phone 1", "anna@example.com").await;
+        let second = page.create_member("Phone 2", "bo@example.com").await;
+        let third = page.create_member("Phone 3", "cecilia@example.com").await;
+        page.assert_accessible("group with members").await;
+        let excluded = page.create_group("Excluded").await;
+        page.open_group(&excluded).await;
+        page.choose(ids::DEVICE_PICK, &third).await;
+        page.click(ids::ADD_MEMBER).await;
+        page.wait_for_count(ids::MEMBER_ROW, 1).await;
+        page.css(&format!(
+            "{}[data-device-id=\"{third}\"]",
+            tid(ids::MEMBER_ROW)
+        ))
+        .await;
+        // A member is no longer offered.
+        let offered = page
+            .css_attrs(&format!("{} option", tid(ids::DEVICE_PICK)), "value")
+            .await;
+        assert!(
+            !offered.contains(&third),
+            "device-pick still offers {third}: {offered:?}"
+        );
+
+        // The fleet the simulator drives: every device, whatever the targeting (a device
+        // that leaves Sales phones keeps checking in, and learns its profile must go).
+        let fleet = page.create_group("Fleet").await;
+        page.open_group(&fleet).await;
+        for (n, device) in [&first, &second, &third].into_iter().enumerate() {
+            page.choose(ids::DEVICE_PICK, device).await;
+            page.click(ids::ADD_MEMBER).await;
+            if !page.count_becomes(ids::MEMBER_ROW, n + 1).await {
+                let shown = page.select_value(ids::DEVICE_PICK).await;
+                mismatches.push(format!(
+                    "device-pick + add-member: choosing device {device} (the select already \
+                     showed {shown:?} after the previous add) and clicking add-member added \
+                     nothing; it worked only after choosing another option first"
+                ));
+                page.choose(ids::DEVICE_PICK, "").await;
+                page.choose(ids::DEVICE_PICK, device).await;
+                page.click(ids::ADD_MEMBER).await;
+                page.wait_for_count(ids::MEMBER_ROW, n + 1).await;
+            }
+        }
+
+        // 4. Include Sales phones, exclude Excluded; users cannot be targeted.
+        page.open_pool(&pool, "/assignments").await;
+        page.element(ids::NO_USERS).await;
+        page.choose(ids::ASSIGN_GROUP, &sales).await;
+        page.choose(ids::ASSIGN_MODE, "include").await;
+        page.click(ids::ADD_ASSIGNMENT).await;
+        page.wait_for_text_containing(ids::INCLUDED, "Sales phones", Duration::from_secs(20))
+            .await;
+        page.choose(ids::ASSIGN_GROUP, &excluded).await;
+        page.choose(ids::ASSIGN_MODE, "exclude").await;
+        page.click(ids::ADD_ASSIGNMENT).await;
+        page.wait_for_text_containing(ids::EXCLUDED, "Excluded", Duration::from_secs(20))
+            .await;
+        assert_eq!(
+            page.css_all(&format!("{} li", tid(ids::INCLUDED)))
+                .await
+                .len(),
+            1
+        );
+        assert_eq!(
+            page.css_all(&format!("{} li", tid(ids::EXCLUDED)))
+                .await
+                .len(),
+            1
+        );
+        page.assert_accessible("assignments (unsaved)").await;
+        page.click(ids::SAVE_ASSIGNMENTS).await;
+        page.element(ids::SAVED).await;
+        let (status, assignments) = server.get(token, &format!("{POOLS}/{pool}/assignments"));
+        assert_eq!(status, 200, "{assignments}");
+        let targets: Vec<(String, String)> = assignments["value"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|a| {
+                (
+                    a["target"]["@odata.type"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    a["target"]["groupId"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(targets.len(), 2, "{assignments}");
+        assert!(
+            targets.contains(&(
+                "#microsoft.graph.groupAssignmentTarget".into(),
+                sales.clone()
+            )),
+            "{assignments}"
+        );
+        assert!(
+            targets.contains(&(
+                "#microsoft.graph.exclusionGroupAssignmentTarget".into(),
+                excluded.clone()
+            )),
+            "{assignments}"
+        );
+        page.assert_accessible("assignments (saved)").await;
+
+        // 5. The fleet checks in twice: two devices active, the excluded one not targeted.
+        server.simulate(token, &fleet, 2).await;
+        page.open_pool(&pool, "").await;
+        page.wait_for_bar("active", 2).await;
+        for state in ["notSynced", "pending", "failed", "removed"] {
+            page.wait_for_bar(state, 0).await;
+        }
+        let states: Vec<String> = page.bars().await.into_iter().map(|(s, _)| s).collect();
+        assert_eq!(
+            states,
+            ["notSynced", "pending", "active", "failed", "removed"]
+        );
+        page.wait_for_text_containing(ids::CODES_LEFT, "3", Duration::from_secs(20))
+            .await;
+        page.assert_accessible("pool overview (active devices)")
+            .await;
+
+        page.open_pool(&pool, "/devices").await;
+        page.element(ids::DEVICE_TABLE).await;
+        let active = |id: &String| (id.clone(), "active".to_owned());
+        page.wait_for_device_rows(&[active(&first), active(&second)])
+            .await;
+        page.wait_for_device_count(2, 2).await;
+        page.assert_accessible("devices").await;
+        // Filter by state and search by name.
+        page.choose(ids::STATE_FILTER, "failed").await;
+        page.wait_for_count(ids::DEVICE_ROW, 0).await;
+        page.choose(ids::STATE_FILTER, "active").await;
+        page.wait_for_count(ids::DEVICE_ROW, 2).await;
+        page.choose(ids::STATE_FILTER, "").await;
+        page.type_into(ids::DEVICE_SEARCH, "Phone 2").await;
+        page.wait_for_device_rows(&[active(&second)]).await;
+        page.type_into(ids::DEVICE_SEARCH, "").await;
+        page.wait_for_count(ids::DEVICE_ROW, 2).await;
+        page.click(ids::EXPORT_CSV).await;
+        let (name, csv) = page.download_any("csv").await;
+        let csv = String::from_utf8(csv).expect("a UTF-8 export");
+        assert_eq!(
+            csv.lines().filter(|l| !l.trim().is_empty()).count(),
+            3,
+            "{name}:\n{csv}"
+        );
+        assert!(
+            csv.contains("Phone 1") && csv.contains("Phone 2"),
+            "{name}:\n{csv}"
+        );
+        assert!(!csv.contains("Phone 3"), "{name}:\n{csv}");
+
+        // 6. A device leaves Sales phones; after one round its profile is removed.
+        page.open_group(&sales).await;
+        page.wait_for_count(ids::MEMBER_ROW, 3).await;
+        let row = format!("{}[data-device-id=\"{first}\"]", tid(ids::MEMBER_ROW));
+        page.click_in(&row, ids::REMOVE_MEMBER).await;
+        page.wait_for_count(ids::MEMBER_ROW, 2).await;
+        server.simulate(token, &fleet, 1).await;
+        page.open_pool(&pool, "/devices").await;
+        page.wait_for_device_rows(&[(first.clone(), "removed".into()), active(&second)])
+            .await;
+        page.open_pool(&pool, "").await;
+        page.wait_for_bar("removed", 1).await;
+        page.wait_for_bar("active", 1).await;
+        page.assert_accessible("pool overview (a device removed)")
+            .await;
+
+        // 7. A second file with ICCIDs of the first: flagged before anything is sent.
+        page.nav_to("#/").await;
+        page.upload("Skynet-more.csv", valid_csv(SMDP, 3, 4).as_bytes())
+            .await;
+        page.wait_for_text(check::VERDICT, "Valid").await;
+        page.type_into(check::POOL_NAME, "More phones").await;
+        let upload = format!("{} {}", tid(check::RESULT), tid(ids::UPLOAD));
+        page.css(&upload).await.click().await.expect("click upload");
+        page.element(ids::PRECHECK_FINDING).await;
+        let findings = page.texts(ids::PRECHECK_FINDING).await;
+        let flagged = findings
+            .iter()
+            .filter(|f| f.contains("iccid-already-imported"))
+            .count();
+        assert_eq!(flagged, 2, "precheck-finding rows: {findings:?}");
+        // The pool for the same SM-DP+ address is offered instead.
+        page.element(ids::ADD_TO_POOL).await;
+        page.assert_accessible("pre-upload findings").await;
+        assert_eq!(pool_ids(&server.pools(token)), std::slice::from_ref(&pool));
+        assert!(page.url().await.ends_with("#/"), "{}", page.url().await);
+
+        assert!(
+            mismatches.is_empty(),
+            "contract mismatches: {mismatches:#?}"
+        );
+    })
+    .await;
+}
+
+/// (b) A wrong token and a server that went away say so in plain words.
+#[tokio::test]
+async fn a_wrong_token_and_a_stopped_server_are_explained() {
+    let setup = Setup::start(&[]);
+    let wrong = format!("{}/#token=not-a-token", setup.server.url());
+    run_at(wrong, ids::NAV, |page| async move {
+        let mut setup = setup;
+        // The wrong token is refused with a message about the token.
+        let error = page.element(ids::API_ERROR).await;
+        assert_eq!(
+            error.attr("role").await.expect("role").as_deref(),
+            Some("alert")
+        );
+        page.wait_for_text_containing(ids::API_ERROR, "token", Duration::from_secs(20))
+            .await;
+        assert!(!page.url().await.contains("not-a-token"));
+        page.assert_accessible("wrong token").await;
+
+        // Signed out: the server views ask to sign in.
+        page.client
+            .execute("window.sessionStorage.clear();", vec![])
+            .await
+            .expect("clear sessionStorage");
+        page.client
+            .goto(&format!("{}/#/pools", setup.server.url()))
+            .await
+            .expect("open the pools");
+        page.client.refresh().await.expect("reload");
+        page.element(ids::SIGN_IN_NEEDED).await;
+        page.assert_accessible("sign-in needed").await;
+
+        // The right token; then the server stops.
+        page.client
+            .goto(&setup.sign_in_link())
+            .await
+            .expect("open the sign-in link");
+        page.client.refresh().await.expect("reload");
+        page.element(ids::NO_POOLS).await;
+        assert!(!page.exists(ids::API_ERROR).await);
+        setup.server.stop();
+        page.nav_to("#/groups").await;
+        let error = page.element(ids::API_ERROR).await;
+        assert_eq!(
+            error.attr("role").await.expect("role").as_deref(),
+            Some("alert")
+        );
+        let text = page.text(ids::API_ERROR).await;
+        assert!(
+            text.to_lowercase().contains("reach"),
+            "api-error for a stopped server: {text:?}"
+        );
+        page.assert_accessible("server down").await;
+    })
+    .await;
+}
+
+/// (c) Renaming a pool, and deleting it only after the confirmation.
+#[tokio::test]
+async fn a_pool_is_renamed_and_deleted_after_confirmation() {
+    let setup = Setup::start(&[]);
+    let pool = setup
+        .server
+        .create_pool(&setup.token, "Old name", SMDP, 100, 3);
+    let link = setup.sign_in_link();
+    run_at(link, ids::NAV, |page| async move {
+        let Setup { server, token, .. } = &setup;
+        let row = format!("{}[data-pool-id=\"{pool}\"]", tid(ids::POOL_ROW));
+        page.css(&row).await;
+        page.wait_for_text(ids::POOL_LINK, "Old name").await;
+        let href = page.attr(ids::POOL_LINK, "href").await.unwrap_or_default();
+        assert_eq!(fragment(&href), format!("#/pools/{pool}"));
+        assert_eq!(page.text(ids::POOL_SMDP).await, SMDP);
+        let used: String = page.text(ids::POOL_USED).await.split_whitespace().collect();
+        assert_eq!(used, "0/3");
+        page.element(ids::POOL_GROUPS).await;
+        page.element(ids::POOL_STATUS).await;
+        page.assert_accessible("pools (one pool)").await;
+
+        page.click_in(&row, ids::RENAME).await;
+        page.type_into(ids::RENAME_INPUT, "New name").await;
+        page.assert_accessible("rename").await;
+        page.click(ids::RENAME_SAVE).await;
+        page.wait_for_text(ids::POOL_LINK, "New name").await;
+        let pools = server.pools(token);
+        assert_eq!(pools.len(), 1);
+        assert_eq!(pools[0]["displayName"], "New name");
+
+        // Cancelled: nothing happens.
+        page.click_in(&row, ids::DELETE).await;
+        page.element(ids::CONFIRM_DELETE).await;
+        page.assert_accessible("delete confirmation").await;
+        page.click(ids::CANCEL_DELETE).await;
+        page.css(&row).await;
+        assert!(!page.exists(ids::CONFIRM_DELETE).await);
+        assert_eq!(server.pools(token).len(), 1);
+
+        // Confirmed: gone.
+        page.click_in(&row, ids::DELETE).await;
+        page.click(ids::CONFIRM_DELETE).await;
+        page.element(ids::NO_POOLS).await;
+        assert!(!page.exists(ids::POOL_ROW).await);
+        assert_eq!(server.pools(token).len(), 0);
+    })
+    .await;
+}
+
+/// (d) A portal on another origin frames the console (`--frame-ancestor`).
+#[tokio::test]
+async fn a_portal_on_another_origin_frames_the_console() {
+    // The console allows exactly the portal's origin; the portal frames the console.
+    let portal = HostPage::start();
+    let db = TestDatabase::new();
+    let token = EsimServer::token(&db, "admin");
+    let server = EsimServer::start(&db, &[&portal.origin]);
+    portal.frame(&format!("{}/#/pools", server.url()));
+    let setup = Setup {
+        server,
+        token,
+        _db: db,
+    };
+
+    // The console says whom it lets frame it.
+    let response = http(setup.server.url(), "GET", "/", None, None).expect("GET /");
+    assert_eq!(response.status, 200);
+    assert_eq!(
+        response.header("content-security-policy"),
+        Some(format!("frame-ancestors {}", portal.origin).as_str())
+    );
+
+    let origin = portal.origin.clone();
+    run_at(portal.url.clone(), "portal-frame", |page| async move {
+        let _setup = setup;
+        let frame = page.element("portal-frame").await;
+        frame
+            .enter_frame()
+            .await
+            .expect("enter the console's frame");
+        page.element(ids::NAV).await;
+        page.element(ids::SIGN_IN_NEEDED).await;
+        let top = page.url().await;
+        assert!(top.starts_with(&origin), "the top page is {top}");
+        let inside = page
+            .client
+            .execute("return window.location.href;", vec![])
+            .await
+            .expect("the frame's location");
+        let inside = inside.as_str().unwrap_or_default();
+        assert!(inside.ends_with("#/pools"), "the frame shows {inside}");
+        page.assert_accessible("framed console").await;
+    })
+    .await;
+}
