@@ -500,6 +500,25 @@ async fn pool_extras(b: Backend) {
                 .ok(204);
         }
     };
+    // A check-in records its time on the device and on its states.
+    for (i, synced) in [(0, true), (4, false)] {
+        let d = t
+            .admin("GET", &format!("/v1.0/devices/{}", dev[i]), None)
+            .await
+            .ok(200)
+            .clone();
+        assert_eq!(d["lastSyncDateTime"].is_string(), synced, "{d}");
+        let s = t
+            .admin(
+                "GET",
+                &format!("{POOLS}/{pool}/deviceStates/{}", dev[i]),
+                None,
+            )
+            .await
+            .ok(200)
+            .clone();
+        assert_eq!(s["lastSyncDateTime"], d["lastSyncDateTime"], "{s}");
+    }
     report(0, "installed").await;
     report(1, "failed").await;
     report(5, "installed").await;

@@ -144,13 +144,16 @@ pub async fn authorize(
     next.run(req).await
 }
 
+/// The token's principal, read on [`Db::read`] at every request (no cache): a revocation
+/// committed before the request started, by this process or another (`token revoke`),
+/// refuses it.
 async fn principal(db: &Db, token: Option<String>) -> ApiResult<Principal> {
     let token = token.ok_or(ApiError::Unauthorized)?;
     let row: Option<(String, String, Option<String>)> = sqlx::query_as(
         "SELECT id, role, device_id FROM tokens WHERE hash = $1 AND revoked_at IS NULL",
     )
     .bind(util::token_hash(&token))
-    .fetch_optional(&db.pool)
+    .fetch_optional(&db.read)
     .await?;
     let (token_id, role, device_id) = row.ok_or(ApiError::Unauthorized)?;
     let role = Role::parse(&role).ok_or(ApiError::Unauthorized)?;

@@ -22,11 +22,23 @@ pub enum Backend {
 /// A connection pool and its kind.
 #[derive(Debug, Clone)]
 pub struct Db {
-    /// The pool.
+    /// The pool: every write, and every read that must see its own request's writes.
     pub pool: AnyPool,
+    /// Reads that may run beside the writes: on SQLite a pool of read-only connections
+    /// ([`SQLITE_READERS`]; WAL readers never wait for the writer, and each statement
+    /// sees every transaction committed before it started, by this process or another);
+    /// on PostgreSQL the same pool as [`Db::pool`]. The device check-in reads its token
+    /// and its states here, so the single SQLite writer connection only writes.
+    pub read: AnyPool,
     /// Which database.
     pub backend: Backend,
+    /// SQLite: the check-in times, written by one task in batches
+    /// ([`crate::mdm::touch_writer`]).
+    pub(crate) touches: Option<crate::mdm::TouchSender>,
 }
+
+/// Read-only SQLite connections beside the writer (each has its own sqlx worker thread).
+pub const SQLITE_READERS: u32 = 4;
 
 /// The migrations, in order. Each runs once, in a transaction, recorded in
 /// `esim_migrations`.
@@ -75,24 +87,49 @@ impl Db {
                             Ok(())
                         })
                     })
-                    .connect_with(options)
+                    .connect_with(options.clone())
                     .await?
             }
             Backend::Postgres => {
                 AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(30))
-                    .connect_with(options)
+                    .connect_with(options.clone())
                     .await?
             }
         };
-        let db = Db { pool, backend };
+        let mut db = Db {
+            read: pool.clone(),
+            pool,
+            backend,
+            touches: None,
+        };
         db.migrate().await?;
+        if backend == Backend::Sqlite {
+            // After the migrations: the file exists and is in WAL mode.
+            db.read = AnyPoolOptions::new()
+                .max_connections(SQLITE_READERS)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .acquire_timeout(Duration::from_secs(30))
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute("PRAGMA busy_timeout = 5000").await?;
+                        conn.execute("PRAGMA query_only = 1").await?;
+                        Ok(())
+                    })
+                })
+                .connect_with(options)
+                .await?;
+            db.touches = Some(crate::mdm::touch_writer(db.clone()));
+        }
         Ok(db)
     }
 
-    /// Closes the pool.
+    /// Closes the pools.
     pub async fn close(&self) {
+        self.read.close().await;
         self.pool.close().await;
     }
 

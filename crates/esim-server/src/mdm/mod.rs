@@ -8,6 +8,10 @@
 //! check-ins in several processes claim different codes without waiting on each other; on
 //! SQLite the single connection makes every transaction serial.
 
+use std::sync::OnceLock;
+
+use tokio::sync::{mpsc, oneshot};
+
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -17,7 +21,7 @@ use esim_wire::{
 
 use crate::assignments::targeted_sql;
 use crate::auth::Principal;
-use crate::db::Db;
+use crate::db::{Backend, Db};
 use crate::error::{ApiError, ApiResult, GraphJson};
 use crate::{util, AppState};
 
@@ -26,8 +30,8 @@ pub const EXHAUSTED: &str =
     "The pool has no unused activation code left; add codes to the pool, then retry.";
 
 type StateRow = (
-    String,
-    String,
+    Option<String>,
+    Option<String>,
     Option<String>,
     Option<String>,
     Option<String>,
@@ -45,35 +49,131 @@ pub async fn check_in(
     Ok(Json(CheckInResponse { device_id, actions }))
 }
 
+/// The check-in's one read: the device (no row: no such device) and every pool that
+/// concerns it, with whether it is targeted now.
+fn states_sql() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| {
+        format!(
+            "SELECT ds.pool_id, ds.state, ds.iccid, c.matching_id, c.smdp_address, \
+             CAST(CASE WHEN d.retired = 0 AND p.id IS NOT NULL AND {} THEN 1 ELSE 0 END AS BIGINT) \
+             FROM dir_devices d LEFT JOIN device_states ds ON ds.device_id = d.id \
+             AND ds.state IN ('notEvaluated', 'installing', 'installed', 'deleting') \
+             LEFT JOIN pools p ON p.id = ds.pool_id LEFT JOIN codes c ON c.iccid = ds.iccid \
+             WHERE d.id = $1",
+            targeted_sql("ds.pool_id", "ds.device_id")
+        )
+    })
+}
+
+/// A check-in time to record: the device, and who waits for the commit.
+pub(crate) type Touch = (String, oneshot::Sender<Result<(), String>>);
+
+/// Where check-ins send their device's id to have the time recorded.
+pub(crate) type TouchSender = mpsc::UnboundedSender<Touch>;
+
+/// The most devices of one batch of check-in times.
+const TOUCH_BATCH: usize = 500;
+
+/// Starts the task that records check-in times on SQLite (group commit): it takes every
+/// check-in waiting, writes their time on the devices and their states in one transaction
+/// on the writer connection, and then answers each of them, so a check-in still answers
+/// only after its time is committed, but a thousand check-ins cost a few writer round
+/// trips instead of a thousand. The task ends when the last [`Db`] clone is dropped.
+pub(crate) fn touch_writer(db: Db) -> TouchSender {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Touch>();
+    // The task must not keep the channel open: it holds a Db without the sender.
+    let db = Db {
+        touches: None,
+        ..db
+    };
+    tokio::spawn(async move {
+        let mut batch: Vec<Touch> = Vec::new();
+        while let Some(first) = rx.recv().await {
+            batch.push(first);
+            while batch.len() < TOUCH_BATCH {
+                match rx.try_recv() {
+                    Ok(t) => batch.push(t),
+                    Err(_) => break,
+                }
+            }
+            let result = touch_many(&db, &batch).await.map_err(|e| e.to_string());
+            for (_, done) in batch.drain(..) {
+                let _ = done.send(result.clone());
+            }
+        }
+    });
+    tx
+}
+
+async fn touch_many(db: &Db, batch: &[Touch]) -> Result<(), sqlx::Error> {
+    let now = util::now();
+    let mut ids: Vec<&str> = batch.iter().map(|(d, _)| d.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let list = db.bulk_params(2, ids.len());
+    let mut tx = db.pool.begin().await?;
+    for table in [
+        "dir_devices SET last_sync_at = ? WHERE id",
+        "device_states SET last_sync_at = ? WHERE device_id",
+    ] {
+        let sql = format!("UPDATE {table} IN ({list})");
+        let mut q = sqlx::query(&sql).bind(&now);
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    tx.commit().await
+}
+
+/// Records the check-in time on the device and its states: on SQLite through the batch
+/// writer ([`touch_writer`]), on PostgreSQL in one statement (a data-modifying `WITH`).
+async fn touch(db: &Db, device_id: &str, now: &str) -> ApiResult<()> {
+    if let Some(touches) = &db.touches {
+        let (done, wait) = oneshot::channel();
+        touches
+            .send((device_id.to_owned(), done))
+            .map_err(|_| ApiError::Internal("the check-in time writer stopped".into()))?;
+        return match wait.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(ApiError::Internal(format!("recording check-in times: {e}"))),
+            Err(_) => Err(ApiError::Internal(
+                "the check-in time writer stopped".into(),
+            )),
+        };
+    }
+    sqlx::query(
+        "WITH d AS (UPDATE dir_devices SET last_sync_at = $1 WHERE id = $2) \
+         UPDATE device_states SET last_sync_at = $1 WHERE device_id = $2",
+    )
+    .bind(now)
+    .bind(device_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// A check-in: one read (on [`Db::read`]: on SQLite it does not wait for the writer), one
+/// write of the check-in time, and the writes of what changes: a claim per pool that
+/// targets the device without a code yet, a removal per pool that no longer does. A
+/// device that is installed and still targeted (the steady state of a fleet) costs the
+/// read and the one write.
 async fn run_check_in(db: &Db, device_id: &str) -> ApiResult<Vec<Action>> {
     let now = util::now();
-    let seen = sqlx::query("UPDATE dir_devices SET last_sync_at = $1 WHERE id = $2")
-        .bind(&now)
+    let rows: Vec<StateRow> = sqlx::query_as(states_sql())
         .bind(device_id)
-        .execute(&db.pool)
+        .fetch_all(&db.read)
         .await?;
-    if seen.rows_affected() == 0 {
+    if rows.is_empty() {
         return Err(ApiError::not_found("device", device_id));
     }
-    // One query for every pool that concerns the device, with whether it is targeted now.
-    let rows: Vec<StateRow> = sqlx::query_as(&format!(
-        "SELECT ds.pool_id, ds.state, ds.iccid, c.matching_id, c.smdp_address, \
-         CAST(CASE WHEN d.retired = 0 AND p.id IS NOT NULL AND {} THEN 1 ELSE 0 END AS BIGINT) \
-         FROM device_states ds JOIN dir_devices d ON d.id = ds.device_id \
-         LEFT JOIN pools p ON p.id = ds.pool_id LEFT JOIN codes c ON c.iccid = ds.iccid \
-         WHERE ds.device_id = $1 AND ds.state IN ('notEvaluated', 'installing', 'installed', 'deleting')",
-        targeted_sql("ds.pool_id", "ds.device_id")
-    ))
-    .bind(device_id)
-    .fetch_all(&db.pool)
-    .await?;
-    sqlx::query("UPDATE device_states SET last_sync_at = $1 WHERE device_id = $2")
-        .bind(&now)
-        .bind(device_id)
-        .execute(&db.pool)
-        .await?;
+    touch(db, device_id, &now).await?;
     let mut actions = Vec::new();
     for (pool_id, state, iccid, matching_id, smdp, targeted) in rows {
+        let (Some(pool_id), Some(state)) = (pool_id, state) else {
+            continue;
+        };
         let targeted = targeted != 0;
         match (state.as_str(), targeted) {
             ("notEvaluated", true) => {
@@ -147,13 +247,36 @@ fn remove(pool_id: String, iccid: String) -> Action {
 async fn claim(db: &Db, pool_id: &str, device_id: &str) -> ApiResult<Option<Action>> {
     let now = util::now();
     let mut tx = db.pool.begin().await?;
-    let code: Option<(String, String, String)> = sqlx::query_as(&format!(
-        "SELECT iccid, matching_id, smdp_address FROM codes WHERE pool_id = $1 AND used = 0 ORDER BY sort_key LIMIT 1{}",
-        db.skip_locked()
-    ))
-    .bind(pool_id)
-    .fetch_optional(&mut *tx)
-    .await?;
+    let code: Option<(String, String, String)> = match db.backend {
+        // The one writer connection: the code is chosen and marked in one statement.
+        Backend::Sqlite => sqlx::query_as(
+            "UPDATE codes SET used = 1 WHERE iccid = (SELECT iccid FROM codes WHERE pool_id = $1 AND used = 0 ORDER BY sort_key LIMIT 1) AND used = 0 RETURNING iccid, matching_id, smdp_address",
+        )
+        .bind(pool_id)
+        .fetch_optional(&mut *tx)
+        .await?,
+        Backend::Postgres => {
+            let code: Option<(String, String, String)> = sqlx::query_as(&format!(
+                "SELECT iccid, matching_id, smdp_address FROM codes WHERE pool_id = $1 AND used = 0 ORDER BY sort_key LIMIT 1{}",
+                db.skip_locked()
+            ))
+            .bind(pool_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some((iccid, _, _)) = &code {
+                let used = sqlx::query("UPDATE codes SET used = 1 WHERE iccid = $1 AND used = 0")
+                    .bind(iccid)
+                    .execute(&mut *tx)
+                    .await?;
+                if used.rows_affected() != 1 {
+                    return Err(ApiError::Conflict(
+                        "The code was claimed by another check-in; check in again.".into(),
+                    ));
+                }
+            }
+            code
+        }
+    };
     let Some((iccid, matching_id, smdp)) = code else {
         sqlx::query(
             "UPDATE device_states SET state = 'failed', state_details = $1, modified_at = $2 WHERE pool_id = $3 AND device_id = $4 AND state = 'notEvaluated'",
@@ -167,15 +290,6 @@ async fn claim(db: &Db, pool_id: &str, device_id: &str) -> ApiResult<Option<Acti
         tx.commit().await?;
         return Ok(None);
     };
-    let used = sqlx::query("UPDATE codes SET used = 1 WHERE iccid = $1 AND used = 0")
-        .bind(&iccid)
-        .execute(&mut *tx)
-        .await?;
-    if used.rows_affected() != 1 {
-        return Err(ApiError::Conflict(
-            "The code was claimed by another check-in; check in again.".into(),
-        ));
-    }
     sqlx::query(
         "INSERT INTO deliveries (iccid, device_id, pool_id, delivered_at) VALUES ($1, $2, $3, $4)",
     )
