@@ -259,6 +259,7 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| {
         let lang = lang.get();
         browser::set_document_lang(lang.tag());
+        crate::api::http::set_language(lang);
         if let Some(embed) = session.embed.get_value() {
             embed.set_lang(lang);
         }

@@ -23,7 +23,7 @@ const VALID: &str = "smdp.example.com\n\
 
 #[wasm_bindgen_test]
 async fn the_page_says_files_stay_in_the_browser() {
-    let page = Page::mount();
+    let page = Page::mount().await;
     assert!(page.text(testid::PRIVACY).contains("never leave"));
     assert!(page.text(testid::PRIVACY).contains("offline"));
     assert!(
@@ -44,7 +44,7 @@ async fn the_page_says_files_stay_in_the_browser() {
 
 #[wasm_bindgen_test]
 async fn pasted_valid_text_is_valid() {
-    let page = Page::mount();
+    let page = Page::mount().await;
     page.paste(VALID);
     page.click(testid::CHECK);
     page.wait_for(testid::RESULT).await;
@@ -63,7 +63,7 @@ async fn pasted_valid_text_is_valid() {
 
 #[wasm_bindgen_test]
 async fn pasted_bad_iccid_shows_a_finding_with_its_position() {
-    let page = Page::mount();
+    let page = Page::mount().await;
     page.paste("smdp.example.com\n894600000000014,ABCD-1234-XYZ\n");
     page.click(testid::CHECK);
     page.wait_for(testid::RESULT).await;
@@ -84,7 +84,7 @@ async fn pasted_bad_iccid_shows_a_finding_with_its_position() {
 
 #[wasm_bindgen_test]
 async fn a_chosen_file_is_read_as_bytes_and_checked() {
-    let page = Page::mount();
+    let page = Page::mount().await;
     // Invalid UTF-8 on line 2: only the raw bytes can show it.
     page.choose_files(&[("pool.csv", b"smdp.example.com\n8946\xFF000000000000014,A\n")])
         .await;
@@ -99,7 +99,7 @@ async fn a_chosen_file_is_read_as_bytes_and_checked() {
 
 #[wasm_bindgen_test]
 async fn several_chosen_files_are_checked_together() {
-    let page = Page::mount();
+    let page = Page::mount().await;
     page.choose_files(&[("a.csv", VALID.as_bytes()), ("b.csv", VALID.as_bytes())])
         .await;
     page.wait_for(testid::RESULT).await;
@@ -113,7 +113,7 @@ async fn several_chosen_files_are_checked_together() {
 
 #[wasm_bindgen_test]
 async fn dropped_files_are_checked_together() {
-    let page = Page::mount();
+    let page = Page::mount().await;
     let transfer = DataTransfer::new().unwrap();
     for (name, bytes) in [("one.csv", VALID), ("two.csv", VALID)] {
         transfer
@@ -140,7 +140,7 @@ async fn dropped_files_are_checked_together() {
 
 #[wasm_bindgen_test]
 async fn the_pool_name_defaults_to_the_file_name_or_the_smdp_label() {
-    let page = Page::mount();
+    let page = Page::mount().await;
     page.choose_files(&[("UnlimitedDataSkynet.csv", VALID.as_bytes())])
         .await;
     page.wait_for(testid::RESULT).await;
@@ -154,7 +154,7 @@ async fn the_pool_name_defaults_to_the_file_name_or_the_smdp_label() {
 
 #[wasm_bindgen_test]
 async fn checking_again_replaces_the_result() {
-    let page = Page::mount();
+    let page = Page::mount().await;
     page.click(testid::CHECK);
     page.wait_for(testid::RESULT).await;
     assert_eq!(page.text(testid::VERDICT), "Invalid");
@@ -168,7 +168,7 @@ async fn checking_again_replaces_the_result() {
 
 #[wasm_bindgen_test]
 async fn findings_are_paged_and_filtered_by_code() {
-    let page = Page::mount();
+    let page = Page::mount().await;
     let mut text = String::from("smdp.example.com\n");
     for i in 0..250 {
         text.push_str(&format!("12345{i},ABC\n"));
@@ -200,7 +200,7 @@ async fn findings_are_paged_and_filtered_by_code() {
 
 #[wasm_bindgen_test]
 async fn a_clicked_finding_shows_its_line_with_the_value_marked() {
-    let page = Page::mount();
+    let page = Page::mount().await;
     // 100,000 lines; the bad one near the end.
     let mut text = String::from("smdp.example.com\n");
     for i in 0..99_998u64 {
@@ -243,7 +243,7 @@ async fn a_clicked_finding_shows_its_line_with_the_value_marked() {
 
 #[wasm_bindgen_test]
 async fn the_fix_shows_what_changed_and_checks_again() {
-    let page = Page::mount();
+    let page = Page::mount().await;
     let bytes =
         b"\xEF\xBB\xBFsmdp.example.com\n 8946000000000000014 ,ABCD\n8946000000000000022;ABCE\n\n\n";
     page.choose_files(&[("messy.csv", bytes)]).await;
@@ -272,7 +272,7 @@ async fn the_fix_shows_what_changed_and_checks_again() {
 
 #[wasm_bindgen_test]
 async fn the_language_switch_translates_labels_and_findings() {
-    let page = Page::mount();
+    let page = Page::mount().await;
     page.paste("smdp.example.com\n894600000000014,ABCD-1234-XYZ\n");
     page.click(testid::CHECK);
     page.wait_for(testid::RESULT).await;
@@ -302,13 +302,85 @@ async fn the_language_switch_translates_labels_and_findings() {
     page.wait_for_text(testid::VERDICT, "Invalid").await;
 }
 
+#[wasm_bindgen_test]
+async fn console_views_have_urls_and_need_a_sign_in() {
+    use esim_console::console::testid as c;
+    let session = web_sys::window()
+        .unwrap()
+        .session_storage()
+        .unwrap()
+        .unwrap();
+    session.remove_item("esim-console.connection").unwrap();
+    let page = Page::mount().await;
+    let location = web_sys::window().unwrap().location();
+
+    location.set_hash("#/pools").unwrap();
+    page.wait_for(c::SIGN_IN_NEEDED).await;
+    let current = page
+        .root
+        .query_selector("nav a[aria-current=\"page\"]")
+        .unwrap()
+        .expect("the navigation marks the current section");
+    assert_eq!(current.text_content().unwrap(), "Pools");
+    assert_eq!(page.text(c::SIGNED_IN), "Not signed in");
+
+    // Settings refuses an address that is not http(s), then says a server that does not
+    // answer cannot be reached - and keeps the token for this tab only.
+    location.set_hash("#/settings").unwrap();
+    page.wait_for(c::BASE_URL).await;
+    page.type_into(c::BASE_URL, "ftp://example.com");
+    page.type_into(c::TOKEN, "secret-token");
+    page.click(c::SAVE_CONNECTION);
+    let mut alert = None;
+    for _ in 0..500 {
+        alert = page.root.query_selector(".field-error").unwrap();
+        if alert.is_some() {
+            break;
+        }
+        sleep_ms(10).await;
+    }
+    let alert = alert.expect("the address is refused");
+    assert!(alert.text_content().unwrap().contains("http://"));
+    assert!(session
+        .get_item("esim-console.connection")
+        .unwrap()
+        .is_none());
+
+    page.type_into(c::BASE_URL, "http://127.0.0.1:9");
+    page.click(c::SAVE_CONNECTION);
+    page.wait_for(c::API_ERROR).await;
+    assert!(
+        page.text(c::API_ERROR).contains("cannot be reached"),
+        "{}",
+        page.text(c::API_ERROR)
+    );
+    let stored = session
+        .get_item("esim-console.connection")
+        .unwrap()
+        .unwrap();
+    assert!(stored.contains("secret-token") && stored.contains("127.0.0.1:9"));
+    assert!(!location.href().unwrap().contains("secret-token"));
+    assert!(page.text(c::SIGNED_IN).contains("http://127.0.0.1:9"));
+
+    page.click(c::SIGN_OUT);
+    assert!(session
+        .get_item("esim-console.connection")
+        .unwrap()
+        .is_none());
+
+    // Back to the validator, as the other tests expect.
+    location.set_hash("").unwrap();
+    page.wait_for(testid::TEXT).await;
+}
+
 /// The app mounted into its own element, so tests do not see each other's DOM.
 struct Page {
     root: Element,
 }
 
 impl Page {
-    fn mount() -> Self {
+    /// Mounts the app and waits until it has drawn its first view.
+    async fn mount() -> Self {
         // English, whatever an earlier test chose.
         storage().set_item("esim-console.lang", "en").unwrap();
         let document = leptos::prelude::document();
@@ -316,7 +388,14 @@ impl Page {
         document.body().unwrap().append_child(&root).unwrap();
         // Leaked on purpose: the page lives until the test run ends.
         mount_to(root.clone().unchecked_into(), App).forget();
-        Self { root }
+        let page = Self { root };
+        for _ in 0..500 {
+            if page.root.query_selector("main > *").unwrap().is_some() {
+                break;
+            }
+            sleep_ms(5).await;
+        }
+        page
     }
 
     fn find(&self, id: &str) -> Option<Element> {
@@ -327,7 +406,13 @@ impl Page {
 
     fn get(&self, id: &str) -> Element {
         self.find(id)
-            .unwrap_or_else(|| panic!("no element with data-testid={id}"))
+            .unwrap_or_else(|| {
+                let html = self.root.inner_html();
+                panic!(
+                    "no element with data-testid={id} in {}",
+                    html.get(html.len().saturating_sub(1500)..).unwrap_or(&html)
+                )
+            })
     }
 
     fn text(&self, id: &str) -> String {
@@ -340,6 +425,16 @@ impl Page {
 
     fn click(&self, id: &str) {
         self.get(id).unchecked_into::<HtmlElement>().click();
+    }
+
+    /// Sets an input's value and fires `input`, as typing does.
+    fn type_into(&self, id: &str, text: &str) {
+        let input: HtmlInputElement = self.get(id).unchecked_into();
+        input.set_value(text);
+        let init = EventInit::new();
+        init.set_bubbles(true);
+        let event = Event::new_with_event_init_dict("input", &init).unwrap();
+        input.dispatch_event(&event).unwrap();
     }
 
     /// Sets the text area's value and fires `input`, as typing or pasting does.

@@ -1,6 +1,8 @@
 //! Sending requests with the browser's `fetch` (gloo-net). Every answer goes through
 //! [`super::decode`], so views only ever see typed values or an [`ApiError`].
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use esim_wire::Collection;
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -11,10 +13,24 @@ use super::{decode, ApiError, Client, Resource};
 /// The most pages [`all_pages`] follows (a guard against a server that links to itself).
 pub const MAX_PAGES: usize = 10_000;
 
+/// The language the server writes its messages in (`Accept-Language`): the page's.
+static LANGUAGE: AtomicBool = AtomicBool::new(false);
+
+/// Asks the server for messages in `lang` from now on.
+pub fn set_language(lang: esim_csv::Lang) {
+    LANGUAGE.store(lang == esim_csv::Lang::Sv, Ordering::Relaxed);
+}
+
 fn authorised(client: &Client, builder: RequestBuilder) -> RequestBuilder {
+    let language = if LANGUAGE.load(Ordering::Relaxed) {
+        "sv"
+    } else {
+        "en"
+    };
     builder
         .header("Authorization", &format!("Bearer {}", client.token()))
         .header("Accept", "application/json")
+        .header("Accept-Language", language)
 }
 
 async fn finish<T: DeserializeOwned>(

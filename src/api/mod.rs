@@ -64,11 +64,18 @@ pub enum Resource<'a> {
     Retry(&'a str, &'a str),
     /// Import a file as a new pool (project route).
     Import {
-        /// The file name, which names the pool.
+        /// The file's name (the pool's name unless `display_name` is given).
         file_name: &'a str,
+        /// The pool's name.
+        display_name: Option<&'a str>,
     },
     /// Import a file into an existing pool (project route).
-    ImportInto(&'a str),
+    ImportInto {
+        /// The pool.
+        pool: &'a str,
+        /// The file's name.
+        file_name: &'a str,
+    },
     /// The pre-upload check (project route).
     PreUploadCheck,
     /// The device groups.
@@ -135,10 +142,20 @@ impl Client {
             Resource::Retry(pool, state) => {
                 format!("{POOLS}/{}/deviceStates/{}/retry", e(pool), e(state))
             }
-            Resource::Import { file_name } => {
-                format!("/api/pools/import?fileName={}", e(file_name))
+            Resource::Import {
+                file_name,
+                display_name,
+            } => match display_name {
+                Some(name) => format!(
+                    "/api/pools/import?fileName={}&displayName={}",
+                    e(file_name),
+                    e(name)
+                ),
+                None => format!("/api/pools/import?fileName={}", e(file_name)),
+            },
+            Resource::ImportInto { pool, file_name } => {
+                format!("/api/pools/{}/import?fileName={}", e(pool), e(file_name))
             }
-            Resource::ImportInto(id) => format!("/api/pools/{}/import", e(id)),
             Resource::PreUploadCheck => "/api/pools/check".to_owned(),
             Resource::Groups => "/v1.0/groups".to_owned(),
             Resource::Group(id) => format!("/v1.0/groups/{}", e(id)),
@@ -312,9 +329,24 @@ mod tests {
         );
         assert_eq!(
             c.url(&Resource::Import {
-                file_name: "Unlimited Data&Co.csv"
+                file_name: "Unlimited Data&Co.csv",
+                display_name: None,
             }),
             "http://127.0.0.1:8080/api/pools/import?fileName=Unlimited%20Data%26Co.csv"
+        );
+        assert_eq!(
+            c.url(&Resource::Import {
+                file_name: "a.csv",
+                display_name: Some("Sales & more"),
+            }),
+            "http://127.0.0.1:8080/api/pools/import?fileName=a.csv&displayName=Sales%20%26%20more"
+        );
+        assert_eq!(
+            c.url(&Resource::ImportInto {
+                pool: "p1",
+                file_name: "b.csv"
+            }),
+            "http://127.0.0.1:8080/api/pools/p1/import?fileName=b.csv"
         );
         assert_eq!(
             c.url(&Resource::MemberRef("g", "d")),

@@ -56,6 +56,11 @@ impl Route {
         let path = hash.strip_prefix('#').unwrap_or(hash);
         // A query after the path (`#/pools?x=1`) is not part of the route.
         let path = path.split('?').next().unwrap_or("");
+        // A fragment that is not a path (`#results`, an anchor a host page put there) is
+        // not a route: the start page.
+        if !path.starts_with('/') {
+            return Route::Check;
+        }
         let parts: Vec<String> = path
             .split('/')
             .filter(|part| !part.is_empty())
@@ -183,6 +188,7 @@ mod tests {
     fn fragments_parse_leniently() {
         assert_eq!(Route::parse(""), Route::Check);
         assert_eq!(Route::parse("#"), Route::Check);
+        assert_eq!(Route::parse("#results"), Route::Check);
         assert_eq!(Route::parse("#/pools/"), Route::Pools);
         assert_eq!(Route::parse("#/pools?x=1"), Route::Pools);
         assert_eq!(

@@ -142,20 +142,24 @@ pub fn UploadPanel(
             stage.set(Stage::Uploading);
             spawn_local(async move {
                 let result: Result<Pool, ApiError> = match (&into, client.backend()) {
-                    (Some(id), _) => {
-                        http::send_file::<ImportedPool>(&client, &Resource::ImportInto(id), &bytes)
-                            .await
-                            .map(|i| i.pool)
-                    }
+                    (Some(id), _) => http::send_file::<ImportedPool>(
+                        &client,
+                        &Resource::ImportInto {
+                            pool: id,
+                            file_name: &file_name,
+                        },
+                        &bytes,
+                    )
+                    .await
+                    .map(|i| i.pool),
                     (None, Backend::Server) => {
-                        let stem = if name.is_empty() {
-                            file_name.to_string()
-                        } else {
-                            format!("{name}.csv")
-                        };
+                        let display_name = (!name.is_empty()).then_some(name.as_str());
                         http::send_file::<ImportedPool>(
                             &client,
-                            &Resource::Import { file_name: &stem },
+                            &Resource::Import {
+                                file_name: &file_name,
+                                display_name,
+                            },
                             &bytes,
                         )
                         .await
