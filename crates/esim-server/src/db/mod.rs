@@ -32,8 +32,7 @@ pub struct Db {
     pub read: AnyPool,
     /// Which database.
     pub backend: Backend,
-    /// SQLite: the check-in times, written by one task in batches
-    /// ([`crate::mdm::touch_writer`]).
+    /// The check-in times, written by one task in batches ([`crate::mdm::touch_writer`]).
     pub(crate) touches: Option<crate::mdm::TouchSender>,
 }
 
@@ -122,8 +121,8 @@ impl Db {
                 })
                 .connect_with(options)
                 .await?;
-            db.touches = Some(crate::mdm::touch_writer(db.clone()));
         }
+        db.touches = Some(crate::mdm::touch_writer(db.clone()));
         Ok(db)
     }
 

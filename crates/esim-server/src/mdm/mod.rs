@@ -107,17 +107,37 @@ pub(crate) fn touch_writer(db: Db) -> TouchSender {
 }
 
 async fn touch_many(db: &Db, batch: &[Touch]) -> Result<(), sqlx::Error> {
+    let mut tries = 0;
+    loop {
+        match touch_once(db, batch).await {
+            // PostgreSQL, several processes: two batches may lock the same rows in another
+            // order; the database then aborts one of them, which is written again.
+            Err(sqlx::Error::Database(e))
+                if tries < 5 && matches!(e.code().as_deref(), Some("40P01" | "40001")) =>
+            {
+                tries += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn touch_once(db: &Db, batch: &[Touch]) -> Result<(), sqlx::Error> {
     let now = util::now();
     let mut ids: Vec<&str> = batch.iter().map(|(d, _)| d.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
     let list = db.bulk_params(2, ids.len());
+    let first = match db.backend {
+        Backend::Sqlite => "?",
+        Backend::Postgres => "$1",
+    };
     let mut tx = db.pool.begin().await?;
     for table in [
-        "dir_devices SET last_sync_at = ? WHERE id",
-        "device_states SET last_sync_at = ? WHERE device_id",
+        "dir_devices SET last_sync_at = {first} WHERE id",
+        "device_states SET last_sync_at = {first} WHERE device_id",
     ] {
-        let sql = format!("UPDATE {table} IN ({list})");
+        let sql = format!("UPDATE {} IN ({list})", table.replace("{first}", first));
         let mut q = sqlx::query(&sql).bind(&now);
         for id in &ids {
             q = q.bind(*id);
@@ -127,8 +147,8 @@ async fn touch_many(db: &Db, batch: &[Touch]) -> Result<(), sqlx::Error> {
     tx.commit().await
 }
 
-/// Records the check-in time on the device and its states: on SQLite through the batch
-/// writer ([`touch_writer`]), on PostgreSQL in one statement (a data-modifying `WITH`).
+/// Records the check-in time on the device and its states through the batch writer
+/// ([`touch_writer`]), or, on a [`Db`] without one, in one statement.
 async fn touch(db: &Db, device_id: &str, now: &str) -> ApiResult<()> {
     if let Some(touches) = &db.touches {
         let (done, wait) = oneshot::channel();
@@ -143,14 +163,21 @@ async fn touch(db: &Db, device_id: &str, now: &str) -> ApiResult<()> {
             )),
         };
     }
-    sqlx::query(
-        "WITH d AS (UPDATE dir_devices SET last_sync_at = $1 WHERE id = $2) \
-         UPDATE device_states SET last_sync_at = $1 WHERE device_id = $2",
-    )
-    .bind(now)
-    .bind(device_id)
-    .execute(&db.pool)
-    .await?;
+    let sql = match db.backend {
+        Backend::Sqlite => {
+            "UPDATE dir_devices SET last_sync_at = $1 WHERE id = $2; \
+             UPDATE device_states SET last_sync_at = $1 WHERE device_id = $2"
+        }
+        Backend::Postgres => {
+            "WITH d AS (UPDATE dir_devices SET last_sync_at = $1 WHERE id = $2) \
+             UPDATE device_states SET last_sync_at = $1 WHERE device_id = $2"
+        }
+    };
+    sqlx::query(sql)
+        .bind(now)
+        .bind(device_id)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 
