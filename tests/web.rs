@@ -405,14 +405,13 @@ impl Page {
     }
 
     fn get(&self, id: &str) -> Element {
-        self.find(id)
-            .unwrap_or_else(|| {
-                let html = self.root.inner_html();
-                panic!(
-                    "no element with data-testid={id} in {}",
-                    html.get(html.len().saturating_sub(1500)..).unwrap_or(&html)
-                )
-            })
+        self.find(id).unwrap_or_else(|| {
+            let html = self.root.inner_html();
+            panic!(
+                "no element with data-testid={id} in {}",
+                html.get(html.len().saturating_sub(1500)..).unwrap_or(&html)
+            )
+        })
     }
 
     fn text(&self, id: &str) -> String {
