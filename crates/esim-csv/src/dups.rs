@@ -1,11 +1,13 @@
 //! Duplicate detection by sorting, once the whole file is read.
 //!
 //! The validator records every code line with a well-formed ICCID in a compact
-//! [`CodeRec`] (a sequential write, no hash table probe per line) and finds repeated
-//! ICCIDs and Matching IDs at the end: 32-bit fingerprints sorted by radix (stable, so
-//! equal fingerprints stay in line order), and the full values compared only within a run
-//! of equal fingerprints. The first line of a value is the one a hash set would have kept,
-//! so the findings are those of a line-by-line check.
+//! [`CodeRec`], and the fingerprint of its Matching ID in a list of `u64`s (sequential
+//! writes, no hash table probe per line), and finds repeated ICCIDs and Matching IDs at
+//! the end: ICCIDs in ascending order (as operators number cards) have no repeat, which
+//! is seen as the lines are read; otherwise 32-bit fingerprints are sorted by radix
+//! (stable, so equal fingerprints stay in line order) and the full values compared only
+//! within a run of equal fingerprints. The first line of a value is the one a hash set
+//! would have kept, so the findings are those of a line-by-line check.
 
 use std::cmp::Ordering;
 
@@ -19,8 +21,6 @@ pub(crate) struct CodeRec {
     pub line: u32,
     /// The byte offset of a well-formed Matching ID in the input.
     pub mid: u32,
-    /// The Matching ID's fingerprint.
-    pub fp: u32,
     /// The ICCID's 20th digit plus one, or 0 for an ICCID of 19 digits.
     pub tag: u8,
     /// The length of a well-formed Matching ID (1 to 255), or 0 when the line has none to
@@ -208,34 +208,79 @@ fn repeats<K: Ord>(
     out
 }
 
-/// The repeated ICCIDs of `recs` (in file order): `(later, first)` by the later index.
-pub(crate) fn iccid_repeats(recs: &[CodeRec]) -> Vec<(usize, usize)> {
-    // Operators number their cards in sequence: a file in ascending order has no repeat,
-    // and that takes one comparison per line to see.
-    if recs.windows(2).all(|w| w[0].iccid() < w[1].iccid()) {
-        return Vec::new();
-    }
-    repeats(
-        0..recs.len(),
-        recs.len(),
-        |i| iccid_fingerprint(&recs[i]),
-        |i| recs[i].iccid(),
-    )
+/// The code lines with a well-formed ICCID, as they are read.
+#[derive(Debug, Default)]
+pub(crate) struct Dups {
+    pub records: Vec<CodeRec>,
+    /// `fingerprint << 32 | index` of the records with a Matching ID.
+    mids: Vec<u64>,
+    /// True while the ICCIDs come in ascending order.
+    unordered: bool,
 }
 
-/// The repeated Matching IDs among the records for which `take` is true (lines whose ICCID
-/// is new): `(later, first)` by the later index.
-pub(crate) fn mid_repeats(
-    recs: &[CodeRec],
-    input: &[u8],
-    take: impl Fn(usize) -> bool,
-) -> Vec<(usize, usize)> {
-    repeats(
-        (0..recs.len()).filter(|&i| recs[i].mid_len > 0 && take(i)),
-        recs.len(),
-        |i| recs[i].fp,
-        |i| recs[i].mid_bytes(input),
-    )
+impl Dups {
+    pub fn reserve(&mut self, lines: usize) {
+        self.records.reserve(lines);
+        self.mids.reserve(lines);
+    }
+
+    /// Adds a line; `fp` is its Matching ID's [`fingerprint`] (when `mid_len > 0`).
+    #[inline(always)]
+    pub fn push(&mut self, rec: CodeRec, fp: u32) {
+        if let Some(last) = self.records.last() {
+            self.unordered |= last.iccid() >= rec.iccid();
+        }
+        let index = self.records.len();
+        if rec.mid_len > 0 {
+            if let Ok(index) = u32::try_from(index) {
+                self.mids.push(u64::from(fp) << 32 | u64::from(index));
+            }
+        }
+        self.records.push(rec);
+    }
+
+    /// The repeated ICCIDs (in file order): `(later, first)` by the later index.
+    pub fn iccid_repeats(&self) -> Vec<(usize, usize)> {
+        let recs = &self.records;
+        if !self.unordered {
+            return Vec::new();
+        }
+        repeats(
+            0..recs.len(),
+            recs.len(),
+            |i| iccid_fingerprint(&recs[i]),
+            |i| recs[i].iccid(),
+        )
+    }
+
+    /// The repeated Matching IDs among the records for which `take` is true (lines whose
+    /// ICCID is new): `(later, first)` by the later index.
+    pub fn mid_repeats(
+        &mut self,
+        input: &[u8],
+        all: bool,
+        take: impl Fn(usize) -> bool,
+    ) -> Vec<(usize, usize)> {
+        let recs = &self.records;
+        let value = |i: usize| recs[i].mid_bytes(input);
+        let mut out = Vec::new();
+        if recs.len() > u32::MAX as usize {
+            // Beyond what an index of 32 bits holds: compare the values themselves.
+            let mut run: Vec<usize> = (0..recs.len())
+                .filter(|&i| recs[i].mid_len > 0 && take(i))
+                .collect();
+            resolve(&mut run, &value, &mut out);
+        } else {
+            let mut items = std::mem::take(&mut self.mids);
+            if !all {
+                items.retain(|&x| take((x & 0xFFFF_FFFF) as usize));
+            }
+            sort_by_fingerprint(&mut items);
+            equal_values(&items, value, &mut out);
+        }
+        out.sort_unstable();
+        out
+    }
 }
 
 #[cfg(test)]
@@ -248,7 +293,6 @@ mod tests {
             start: 0,
             line: 0,
             mid: 0,
-            fp: 0,
             tag,
             mid_len: 0,
         }
@@ -272,12 +316,20 @@ mod tests {
     #[test]
     fn repeats_name_the_first_line() {
         // Enough records for the radix sort, with repeats far apart and a colliding run.
-        let mut recs: Vec<CodeRec> = (0..10_000u64).map(|i| rec(i * 7919 % 10_007, 0)).collect();
-        recs.push(rec(3 * 7919 % 10_007, 0));
-        recs.push(rec(3 * 7919 % 10_007, 0));
-        recs.push(rec(5, 3));
-        recs.push(rec(5, 3));
-        let found = iccid_repeats(&recs);
+        let mut dups = Dups::default();
+        for i in 0..10_000u64 {
+            dups.push(rec(i * 7919 % 10_007, 0), 0);
+        }
+        for r in [
+            rec(3 * 7919 % 10_007, 0),
+            rec(3 * 7919 % 10_007, 0),
+            rec(5, 3),
+            rec(5, 3),
+        ] {
+            dups.push(r, 0);
+        }
+        let found = dups.iccid_repeats();
+        let recs = &dups.records;
         let mut naive = Vec::new();
         for (i, r) in recs.iter().enumerate() {
             if let Some(f) = recs[..i].iter().position(|e| e.iccid() == r.iccid()) {
@@ -286,6 +338,18 @@ mod tests {
         }
         assert_eq!(found, naive);
         assert!(!naive.is_empty());
+    }
+
+    #[test]
+    fn ascending_iccids_have_no_repeats() {
+        let mut dups = Dups::default();
+        for i in 0..10u64 {
+            dups.push(rec(i, 0), 0);
+        }
+        assert!(!dups.unordered);
+        dups.push(rec(9, 0), 0);
+        assert!(dups.unordered);
+        assert_eq!(dups.iccid_repeats(), vec![(10, 9)]);
     }
 
     #[test]

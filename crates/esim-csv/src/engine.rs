@@ -7,7 +7,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use crate::code::Code;
-use crate::dups::{self, CodeRec};
+use crate::dups::{self, CodeRec, Dups};
 use crate::report::{Edit, Finding, Fix, LineEnding, Report};
 use crate::scan::{self, column, is_empty_row, is_ws, split, Field, Seps};
 use crate::values::{host_span, is_fqdn, is_scientific, luhn_valid, SmdpAddress};
@@ -149,7 +149,7 @@ pub struct Validator {
     codes: usize,
     /// The code lines with a well-formed ICCID, in file order: duplicates are found when
     /// the whole file is read (see [`dups`]).
-    records: Vec<CodeRec>,
+    dups: Dups,
     /// See [`Validator::plain_mid_max`].
     plain_mid_max: usize,
     collected: Option<Vec<(Iccid, MatchingId)>>,
@@ -189,7 +189,7 @@ impl Validator {
             smdp: None,
             smdp_missing_at: None,
             codes: 0,
-            records: Vec::new(),
+            dups: Dups::default(),
             plain_mid_max: 0,
             collected: collect.then(Vec::new),
             started: false,
@@ -405,15 +405,15 @@ impl Validator {
         }
         self.nonblank = true;
         self.codes += 1;
-        self.records.push(CodeRec {
+        let rec = CodeRec {
             key,
             start,
             line: ln,
             mid: mid_at,
-            fp,
             tag,
             mid_len: mid_len as u8,
-        });
+        };
+        self.dups.push(rec, fp);
         true
     }
 
@@ -445,7 +445,7 @@ impl Validator {
             );
         }
         // Code lines are about 40 bytes; sizing the list up front avoids copying it.
-        self.records.reserve((input.len() / 40).min(1 << 20));
+        self.dups.reserve((input.len() / 40).min(1 << 20));
     }
 
     fn emit(&mut self, f: Finding) {
@@ -738,9 +738,9 @@ impl Validator {
             start: text_offset(input, text),
             line: ln,
             mid: 0,
-            fp: 0,
             mid_len: 0,
         };
+        let mut fp = 0;
         if mid {
             let value = fields[1].value.as_bytes();
             let span = span_of(input, &fields[1].value);
@@ -748,7 +748,7 @@ impl Validator {
             if let (true, Ok(len)) = (span != NO_SPAN, u8::try_from(value.len())) {
                 rec.mid = span.start;
                 rec.mid_len = len;
-                rec.fp = dups::fingerprint(value);
+                fp = dups::fingerprint(value);
             }
             if matches!(structural, Structural::None) {
                 if let Some(codes) = &mut self.collected {
@@ -761,7 +761,7 @@ impl Validator {
                 }
             }
         }
-        self.records.push(rec);
+        self.dups.push(rec, fp);
     }
 
     /// The ICCID checks; returns the key of a well-formed ICCID.
@@ -865,14 +865,18 @@ impl Validator {
     /// (as many as a report keeps) returned in order. Also the file's ICCIDs with their
     /// first line, when a batch asks for them.
     fn duplicates(&mut self, input: &[u8]) -> (Vec<Finding>, Vec<(u128, u32)>) {
-        let recs = std::mem::take(&mut self.records);
-        let iccid_dups = dups::iccid_repeats(&recs);
-        let mut repeated = vec![false; if iccid_dups.is_empty() { 0 } else { recs.len() }];
-        for &(later, _) in &iccid_dups {
-            repeated[later] = true;
+        let mut codes = std::mem::take(&mut self.dups);
+        let iccid_dups = codes.iccid_repeats();
+        let mut repeated = Vec::new();
+        if !iccid_dups.is_empty() {
+            repeated.resize(codes.records.len(), false);
+            for &(later, _) in &iccid_dups {
+                repeated[later] = true;
+            }
         }
         let is_new = |i: usize| !repeated.get(i).copied().unwrap_or(false);
-        let mid_dups = dups::mid_repeats(&recs, input, is_new);
+        let mid_dups = codes.mid_repeats(input, iccid_dups.is_empty(), is_new);
+        let recs = codes.records;
 
         // In the order a line-by-line check finds them: by line, the ICCID first.
         let mut late: Vec<(usize, Late)> = iccid_dups
