@@ -307,6 +307,7 @@ pub fn GroupPage(id: String) -> impl IntoView {
                                 <select
                                     id="device-pick"
                                     data-testid=testid::DEVICE_PICK
+                                    prop:value=move || pick.get()
                                     on:change=move |ev| pick.set(event_target_value(&ev))
                                 >
                                     <option value="">{console.tr(L::ChooseDevice)}</option>
