@@ -367,13 +367,13 @@ impl Validator {
         if mid_len == 0 || mid_len > max_mid {
             return false;
         }
-        let (ending, len) = match b.get(end) {
-            None => (None, end),
-            Some(b'\n' | b'\r') => {
-                let e = scan::ending_at(b, end);
-                (Some(e), end + e.as_bytes().len())
-            }
-            Some(_) => return false,
+        // The line break (the loop above read the byte at `end`): its index in
+        // `self.endings` and the line's length with it.
+        let (ending, len) = match (b[end], b.get(end + 1)) {
+            (b'\n', _) => (1, end + 1),
+            (b'\r', Some(b'\n')) => (0, end + 2),
+            (b'\r', _) => (2, end + 1),
+            _ => return false,
         };
         // The Matching ID's span must fit 32 bits, as on the general path.
         let Ok(mid_at) = u32::try_from(start + mid_start) else {
@@ -397,13 +397,7 @@ impl Validator {
         let ln = u32::try_from(self.line_index + 1).unwrap_or(u32::MAX);
         self.line_index += 1;
         self.pos += len;
-        match ending {
-            Some(LineEnding::Crlf) => self.endings[0] += 1,
-            Some(LineEnding::Lf) => self.endings[1] += 1,
-            Some(LineEnding::Cr) => self.endings[2] += 1,
-            None => {}
-        }
-        self.nonblank = true;
+        self.endings[ending] += 1;
         self.codes += 1;
         let rec = CodeRec {
             key,

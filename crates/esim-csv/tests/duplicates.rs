@@ -255,3 +255,44 @@ fn a_batch_finds_iccids_of_earlier_files() {
         ]
     );
 }
+
+/// Clean lines of every Matching ID length up to 40 and every line break, at the end of a
+/// file and before another line: the one-pass reader reads a word at a time, so these are
+/// its edges.
+#[test]
+fn clean_lines_at_the_edges_of_a_file() {
+    let a = iccid(1, false, true, true);
+    let b = iccid(2, true, true, true);
+    for len in 1..=40 {
+        let mid: String = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-XYZ"[..len].to_owned();
+        for eol in ["\n", "\r\n", "\r", ""] {
+            let head = if eol.is_empty() { "\n" } else { eol };
+            let input = format!("smdp.example.com{head}{a},{mid}{head}{b},{mid}X{eol}");
+            let report = check(input.as_bytes(), &all());
+            let codes: Vec<_> = report.findings.iter().map(|f| f.code).collect();
+            let expected = if eol == "\r" {
+                vec![Code::LineEndingsMixed]
+            } else {
+                vec![]
+            };
+            assert_eq!(codes, expected, "{input:?}");
+            assert_eq!(report.codes, 2);
+            let again = format!("{input}{a},{mid}{head}");
+            let report = check(again.as_bytes(), &all());
+            let dups: Vec<_> = report
+                .findings
+                .iter()
+                .filter(|f| f.code == Code::IccidDuplicate)
+                .map(|f| (f.line, f.fix.clone()))
+                .collect();
+            let expect_line = if eol.is_empty() { None } else { Some(4) };
+            if let Some(line) = expect_line {
+                assert_eq!(
+                    dups,
+                    vec![(Some(line), Some(Fix::RemoveLine { line }))],
+                    "{again:?}"
+                );
+            }
+        }
+    }
+}
