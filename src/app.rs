@@ -471,7 +471,7 @@ fn ProgressView(session: Session) -> impl IntoView {
     let lang = session.lang;
     move || {
         session.running.get().map(|running| {
-            let mb = |bytes: usize| format!("{:.1}", bytes as f64 / 1_048_576.0);
+            let mb = |bytes: usize| i18n::tenths(lang.get(), bytes * 10 / 1_048_576);
             let progress_text = tf(
                 lang.get(),
                 Label::Progress,
@@ -970,7 +970,7 @@ fn SourceView(checked: Arc<Checked>, line: u32, column: Option<u32>) -> impl Int
                 node_ref=node
                 // Layout the virtual scrolling depends on, inline so it never waits for CSS.
                 style="overflow: auto; position: relative"
-                style:height=format!("{}px", source::VIEW_LINES as f64 * LINE_HEIGHT)
+                style:height=source::px(source::VIEW_LINES as f64 * LINE_HEIGHT)
                 on:scroll=move |_| {
                     if let Some(element) = node.get_untracked() {
                         scroll.set(f64::from(element.scroll_top()));
@@ -980,7 +980,7 @@ fn SourceView(checked: Arc<Checked>, line: u32, column: Option<u32>) -> impl Int
                 <div
                     class="source-spacer"
                     style="position: relative"
-                    style:height=format!("{}px", geometry.height())
+                    style:height=source::px(geometry.height())
                 >
                     <For each=lines key=|entry| *entry children=render />
                 </div>

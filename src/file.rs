@@ -21,7 +21,8 @@ pub enum ReadError {
 impl ReadError {
     /// The message in `lang`.
     pub fn message(&self, lang: Lang) -> String {
-        let mb = |bytes: f64| format!("{:.0}", (bytes / (1024.0 * 1024.0)).ceil());
+        // Whole megabytes, rounded up (integer formatting keeps float code out of the wasm).
+        let mb = |bytes: f64| ((bytes / (1024.0 * 1024.0)).ceil() as u64).to_string();
         match self {
             Self::TooLarge { name, bytes } => tf(
                 lang,

@@ -215,6 +215,16 @@ pub fn number(lang: Lang, n: usize) -> String {
     out
 }
 
+/// A number of tenths written with one decimal the way the language writes it: `1.5` or
+/// `1,5`.
+pub fn tenths(lang: Lang, tenths: usize) -> String {
+    let point = match lang {
+        Lang::Sv => ',',
+        _ => '.',
+    };
+    format!("{}{point}{}", number(lang, tenths / 10), tenths % 10)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,5 +264,8 @@ mod tests {
         assert_eq!(number(Lang::En, 1_234_567), "1,234,567");
         assert_eq!(number(Lang::Sv, 1000), "1\u{a0}000");
         assert_eq!(number(Lang::En, 999), "999");
+        assert_eq!(tenths(Lang::En, 15), "1.5");
+        assert_eq!(tenths(Lang::Sv, 12_345), "1\u{a0}234,5");
+        assert_eq!(tenths(Lang::En, 3), "0.3");
     }
 }

@@ -187,6 +187,12 @@ pub fn mark(text: &str, column: Option<u32>) -> Marked {
     }
 }
 
+/// A CSS length in whole pixels (`12px`). Whole numbers keep float formatting out of the
+/// wasm (about 11 KB).
+pub fn px(value: f64) -> String {
+    format!("{}px", value.round() as i64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

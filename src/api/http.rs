@@ -33,17 +33,66 @@ fn authorised(client: &Client, builder: RequestBuilder) -> RequestBuilder {
         .header("Accept-Language", language)
 }
 
-async fn finish<T: DeserializeOwned>(
-    sent: Result<Response, gloo_net::Error>,
-) -> Result<T, ApiError> {
-    let response = sent.map_err(|e| ApiError::Unreachable(e.to_string()))?;
+/// A response as read: status, content type and body. The requests are sent and read by
+/// non-generic functions; only [`decode`] is generic (one copy of the fetch code in the wasm,
+/// not one per response type).
+struct Raw {
+    status: u16,
+    content_type: Option<String>,
+    body: String,
+}
+
+impl Raw {
+    fn decode<T: DeserializeOwned>(self) -> Result<T, ApiError> {
+        decode(self.status, self.content_type.as_deref(), &self.body)
+    }
+}
+
+/// What a request carries.
+enum Body<'a> {
+    None,
+    Json(String),
+    Csv(&'a [u8]),
+}
+
+async fn send(client: &Client, method: &str, url: &str, body: Body<'_>) -> Result<Raw, ApiError> {
+    let builder = match method {
+        "PATCH" => Request::patch(url),
+        "PUT" => Request::put(url),
+        "POST" => Request::post(url),
+        "DELETE" => Request::delete(url),
+        _ => Request::get(url),
+    };
+    let builder = authorised(client, builder);
+    let request = match body {
+        Body::None => builder.build(),
+        Body::Json(json) => builder
+            .header("Content-Type", "application/json")
+            .body(json),
+        Body::Csv(bytes) => builder
+            .header("Content-Type", "text/csv")
+            .body(js_sys::Uint8Array::from(bytes)),
+    }
+    .map_err(build_error)?;
+    let response = request
+        .send()
+        .await
+        .map_err(|e| ApiError::Unreachable(e.to_string()))?;
+    read(response).await
+}
+
+async fn read(response: Response) -> Result<Raw, ApiError> {
     let status = response.status();
     let content_type = response.headers().get("content-type");
     let body = response
         .text()
         .await
         .map_err(|e| ApiError::Unreachable(e.to_string()))?;
-    decode(status, content_type.as_deref(), &body)
+    Ok(Raw {
+        status,
+        content_type,
+        body,
+    })
 }
 
 fn build_error(e: gloo_net::Error) -> ApiError {
@@ -63,7 +112,7 @@ pub async fn get<T: DeserializeOwned>(
 
 /// `GET` a whole URL (an `@odata.nextLink`, followed unchanged).
 pub async fn get_url<T: DeserializeOwned>(client: &Client, url: &str) -> Result<T, ApiError> {
-    finish(authorised(client, Request::get(url)).send().await).await
+    send(client, "GET", url, Body::None).await?.decode()
 }
 
 /// One page of a collection: the first when `next` is `None`, else the page it links to.
@@ -72,10 +121,11 @@ pub async fn page<T: DeserializeOwned>(
     resource: &Resource<'_>,
     next: Option<&str>,
 ) -> Result<Collection<T>, ApiError> {
-    match next {
-        Some(url) => get_url(client, url).await,
-        None => get(client, resource).await,
-    }
+    let url = match next {
+        Some(url) => url.to_owned(),
+        None => client.url(resource),
+    };
+    send(client, "GET", &url, Body::None).await?.decode()
 }
 
 /// Every item of a collection, following `@odata.nextLink`.
@@ -84,12 +134,12 @@ pub async fn all_pages<T: DeserializeOwned>(
     resource: &Resource<'_>,
 ) -> Result<Vec<T>, ApiError> {
     let mut items = Vec::new();
-    let mut next: Option<String> = None;
+    let mut url = client.url(resource);
     for _ in 0..MAX_PAGES {
-        let page: Collection<T> = page(client, resource, next.as_deref()).await?;
+        let page: Collection<T> = send(client, "GET", &url, Body::None).await?.decode()?;
         items.extend(page.value);
         match page.next_link {
-            Some(link) => next = Some(link),
+            Some(link) => url = link,
             None => return Ok(items),
         }
     }
@@ -106,16 +156,13 @@ pub async fn send_json<B: Serialize, T: DeserializeOwned>(
     resource: &Resource<'_>,
     body: &B,
 ) -> Result<T, ApiError> {
-    let url = client.url(resource);
-    let builder = match method {
-        "PATCH" => Request::patch(&url),
-        "PUT" => Request::put(&url),
-        _ => Request::post(&url),
-    };
-    let request = authorised(client, builder)
-        .json(body)
-        .map_err(build_error)?;
-    finish(request.send().await).await
+    let json = serde_json::to_string(body).map_err(|e| ApiError::Unexpected {
+        status: 0,
+        detail: format!("the request could not be built: {e}"),
+    })?;
+    send(client, method, &client.url(resource), Body::Json(json))
+        .await?
+        .decode()
 }
 
 /// Posts the raw bytes of a file (the project's import routes).
@@ -124,20 +171,14 @@ pub async fn send_file<T: DeserializeOwned>(
     resource: &Resource<'_>,
     bytes: &[u8],
 ) -> Result<T, ApiError> {
-    let body = js_sys::Uint8Array::from(bytes);
-    let request = authorised(client, Request::post(&client.url(resource)))
-        .header("Content-Type", "text/csv")
-        .body(body)
-        .map_err(build_error)?;
-    finish(request.send().await).await
+    send(client, "POST", &client.url(resource), Body::Csv(bytes))
+        .await?
+        .decode()
 }
 
 /// `DELETE` a resource.
 pub async fn delete(client: &Client, resource: &Resource<'_>) -> Result<(), ApiError> {
-    finish(
-        authorised(client, Request::delete(&client.url(resource)))
-            .send()
-            .await,
-    )
-    .await
+    send(client, "DELETE", &client.url(resource), Body::None)
+        .await?
+        .decode()
 }

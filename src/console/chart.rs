@@ -104,6 +104,11 @@ pub fn height(n: usize) -> f64 {
     n as f64 * (BAR_HEIGHT + GAP) - GAP
 }
 
+/// A coordinate in whole units (no float formatting in the wasm).
+fn n(value: f64) -> String {
+    (value.round() as i64).to_string()
+}
+
 /// The chart of a summary (SVG with a text alternative).
 #[component]
 pub fn StateChart(summary: Signal<StateSummary>) -> impl IntoView {
@@ -117,7 +122,7 @@ pub fn StateChart(summary: Signal<StateSummary>) -> impl IntoView {
                 role="img"
                 aria-labelledby=labelled
                 data-testid=testid::CHART
-                viewBox=format!("0 0 {WIDTH} {}", height(StateLabel::ALL.len()))
+                viewBox=format!("0 0 {} {}", n(WIDTH), n(height(StateLabel::ALL.len())))
                 width="100%"
                 preserveAspectRatio="xMinYMin meet"
             >
@@ -149,15 +154,15 @@ pub fn StateChart(summary: Signal<StateSummary>) -> impl IntoView {
                                     data-state=key
                                     data-count=bar.count.to_string()
                                 >
-                                    <text x="0" y=text_y class="bar-label">
+                                    <text x="0" y=n(text_y) class="bar-label">
                                         {state_text(lang.get(), bar.label)}
                                     </text>
-                                    <rect x=LABEL_WIDTH y=bar.y width=bar.width height=BAR_HEIGHT class="bar-fill" />
+                                    <rect x=n(LABEL_WIDTH) y=n(bar.y) width=n(bar.width) height=n(BAR_HEIGHT) class="bar-fill" />
                                     {(bar.label == StateLabel::Failed || bar.label == StateLabel::Removed)
                                         .then(|| view! {
-                                            <rect x=LABEL_WIDTH y=bar.y width=bar.width height=BAR_HEIGHT fill="url(#hatch)" />
+                                            <rect x=n(LABEL_WIDTH) y=n(bar.y) width=n(bar.width) height=n(BAR_HEIGHT) fill="url(#hatch)" />
                                         })}
-                                    <text x=LABEL_WIDTH + bar.width + 8.0 y=text_y class="bar-count">
+                                    <text x=n(LABEL_WIDTH + bar.width + 8.0) y=n(text_y) class="bar-count">
                                         {num(lang.get(), bar.count)}
                                     </text>
                                 </g>

@@ -356,9 +356,9 @@ fn DeviceTable(id: String) -> impl IntoView {
             })
             .collect_view();
         view! {
-            <tr class="spacer" aria-hidden="true" style=format!("height:{above}px")></tr>
+            <tr class="spacer" aria-hidden="true" style:height=crate::source::px(above)></tr>
             {visible}
-            <tr class="spacer" aria-hidden="true" style=format!("height:{below}px")></tr>
+            <tr class="spacer" aria-hidden="true" style:height=crate::source::px(below)></tr>
         }
     };
     let options = StateLabel::ALL
@@ -422,7 +422,7 @@ fn DeviceTable(id: String) -> impl IntoView {
                 tabindex="0"
                 role="region"
                 aria-label=move || console.tr(L::TabDevices)
-                style=format!("height:{}px", devices::VIEW_HEIGHT)
+                style:height=crate::source::px(devices::VIEW_HEIGHT)
                 on:scroll=move |ev| {
                     let target = event_target::<web_sys::Element>(&ev);
                     scroll_top.set(f64::from(target.scroll_top()));
