@@ -304,3 +304,51 @@ fn iccid(n: u64) -> String {
         .sum();
     format!("{body}{}", (10 - sum % 10) % 10)
 }
+
+#[tokio::test]
+async fn the_whole_check_works_from_the_keyboard() {
+    use support::{ARROW_DOWN, ENTER};
+    run(|page| async move {
+        // From the top of the page, Tab reaches the text area; typing and Enter on the
+        // Check button check the text.
+        let presses = page.tab_to(testid::TEXT, 25).await;
+        assert!(presses > 0);
+        page.keys("smdp.example.com\n894600000000000001,ABC\n8946000000000000022,A B\n")
+            .await;
+        page.tab_to(testid::CHECK, 5).await;
+        page.keys(ENTER).await;
+        page.element(testid::VERDICT).await;
+        assert_eq!(page.text(testid::VERDICT).await, "Invalid");
+        // The findings are reachable: Tab to the first, arrow down to the next, Enter shows
+        // its line in the source view with the value marked.
+        page.tab_to(testid::SHOW_LINE, 40).await;
+        let first = page
+            .client
+            .execute(
+                "return document.activeElement.closest('tr').innerText;",
+                vec![],
+            )
+            .await
+            .expect("the focused row");
+        page.keys(ARROW_DOWN).await;
+        let second = page
+            .client
+            .execute(
+                "return document.activeElement.closest('tr').innerText;",
+                vec![],
+            )
+            .await
+            .expect("the focused row");
+        assert_ne!(first, second, "the arrow key moved to the next finding");
+        page.keys(ENTER).await;
+        page.element(testid::SOURCE_VIEW).await;
+        page.element(testid::SOURCE_MARK).await;
+        // The fix is a button in the tab order; Enter applies it.
+        page.tab_to(testid::FIX, 60).await;
+        page.keys(ENTER).await;
+        page.element(testid::FIX_PREVIEW).await;
+        page.assert_accessible("keyboard session: fix preview")
+            .await;
+    })
+    .await;
+}

@@ -27,6 +27,11 @@ use serde_json::json;
 
 use self::static_server::StaticServer;
 
+/// WebDriver's key codes.
+pub const TAB: &str = "\u{e004}";
+pub const ENTER: &str = "\u{e007}";
+pub const ARROW_DOWN: &str = "\u{e015}";
+
 /// How long to wait for something the user should see.
 const WAIT: Duration = Duration::from_secs(20);
 const POLL: Duration = Duration::from_millis(50);
@@ -291,6 +296,48 @@ impl Page {
 
     pub async fn click(&self, id: &str) {
         self.element(id).await.click().await.expect("click");
+    }
+
+    /// The `data-testid` of the element that has the keyboard focus (empty when none).
+    pub async fn focused(&self) -> String {
+        self.client
+            .execute(
+                "const e = document.activeElement; \
+                 return (e && e.getAttribute('data-testid')) || '';",
+                vec![],
+            )
+            .await
+            .expect("read the focused element")
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Presses keys, as a keyboard does: they go to whatever has the focus.
+    pub async fn keys(&self, keys: &str) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let mut actions = KeyActions::new("keyboard".to_owned());
+        for value in keys.chars() {
+            actions = actions
+                .then(KeyAction::Down { value })
+                .then(KeyAction::Up { value });
+        }
+        self.client
+            .perform_actions(actions)
+            .await
+            .expect("press keys");
+    }
+
+    /// Presses Tab until the element `id` has the focus (at most `limit` times) and returns
+    /// how many presses it took; fails when it is never reached.
+    pub async fn tab_to(&self, id: &str, limit: usize) -> usize {
+        for presses in 0..=limit {
+            if self.focused().await == id {
+                return presses;
+            }
+            self.keys(TAB).await;
+        }
+        panic!("[data-testid={id}] never got the focus in {limit} presses of Tab");
     }
 
     /// Every finding row as `[code, line, column, message]`.
