@@ -10,7 +10,7 @@ use crate::code::Code;
 use crate::dups::{self, CodeRec, Dups};
 use crate::report::{Edit, Finding, Fix, LineEnding, Report};
 use crate::scan::{self, column, is_empty_row, is_ws, split, Field, Seps};
-use crate::values::{host_span, is_fqdn, is_scientific, luhn_valid, SmdpAddress};
+use crate::values::{host_span, is_fqdn, is_scientific, luhn_check_digit, luhn_valid, SmdpAddress};
 use crate::{ActivationCode, Iccid, MatchingId, Options, Pool, MAX_CODES};
 
 /// ICCIDs seen in earlier files of one check: key -> (file, line).
@@ -449,6 +449,16 @@ impl Validator {
         }
     }
 
+    /// [`emit`](Self::emit), building the finding only when the report keeps it.
+    fn emit_with(&mut self, code: Code, f: impl FnOnce() -> Finding) {
+        *self.counts.entry(code).or_default() += 1;
+        if !self.truncated {
+            let f = f();
+            debug_assert_eq!(f.code, code);
+            self.findings.push(f);
+        }
+    }
+
     /// Orders the findings added since `from` (one line's, and the blank lines before it)
     /// by position and applies the limit, so a truncated report keeps the first findings.
     fn settle(&mut self, from: usize) {
@@ -784,20 +794,16 @@ impl Validator {
             self.emit(at(Code::IccidLength).number(v.len() as u64));
             return None;
         }
+        // The warnings can come on every line of a file: built only when kept.
         if !v.starts_with("89") {
-            self.emit(at(Code::IccidPrefix));
+            self.emit_with(Code::IccidPrefix, || at(Code::IccidPrefix));
         }
         let digits = v.as_bytes();
         if !luhn_valid(digits) {
-            let (body, _) = digits.split_at(digits.len() - 1);
-            let expected = (0..=9u8)
-                .find(|d| {
-                    let mut all = body.to_vec();
-                    all.push(b'0' + d);
-                    luhn_valid(&all)
-                })
-                .unwrap_or(0);
-            self.emit(at(Code::IccidChecksum).extra(&expected.to_string()));
+            let expected = luhn_check_digit(&digits[..digits.len() - 1]);
+            self.emit_with(Code::IccidChecksum, || {
+                at(Code::IccidChecksum).extra(&expected.to_string())
+            });
         }
         Some(dups::iccid_parts(digits))
     }
@@ -840,7 +846,7 @@ impl Validator {
             return false;
         }
         if lower {
-            self.emit(at(Code::MatchingIdLowercase));
+            self.emit_with(Code::MatchingIdLowercase, || at(Code::MatchingIdLowercase));
         }
         if let Some(smdp) = &self.smdp {
             // Bytes are at least characters, so most lines are decided without counting.

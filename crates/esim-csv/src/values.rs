@@ -318,6 +318,21 @@ pub(crate) fn luhn_valid(digits: &[u8]) -> bool {
     sum % 10 == 0
 }
 
+/// The Luhn check digit for these ASCII digits: the one digit that makes them, followed by
+/// it, pass [`luhn_valid`].
+pub(crate) fn luhn_check_digit(body: &[u8]) -> u8 {
+    const DOUBLED: [u32; 10] = [0, 2, 4, 6, 8, 1, 3, 5, 7, 9];
+    let mut sum = 0u32;
+    // The check digit is not doubled, so the last digit of the body is.
+    let mut double = true;
+    for d in body.iter().rev() {
+        let v = usize::from(d - b'0');
+        sum += if double { DOUBLED[v] } else { v as u32 };
+        double = !double;
+    }
+    ((10 - sum % 10) % 10) as u8
+}
+
 /// Packs 19 or 20 ASCII digits and their count into one integer.
 pub(crate) fn iccid_key(digits: &[u8]) -> u128 {
     // Up to 19 digits fit a u64 (cheaper than u128 arithmetic); a 20th is added after.
@@ -359,6 +374,14 @@ mod tests {
         assert!(!bad.luhn_valid());
         // Wikipedia's example: 7992739871 has check digit 3.
         assert!(luhn_valid(b"79927398713"));
+        assert_eq!(luhn_check_digit(b"7992739871"), 3);
+        for n in 0..2000u32 {
+            let body = format!("{n}");
+            let d = luhn_check_digit(body.as_bytes());
+            let mut all = body.into_bytes();
+            all.push(b'0' + d);
+            assert!(luhn_valid(&all), "{n}");
+        }
     }
 
     #[test]
