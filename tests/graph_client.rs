@@ -106,3 +106,28 @@ fn assignments_with_targets_we_never_write_are_read() {
     )
     .is_err());
 }
+
+#[test]
+fn graph_directory_groups_devices_and_members_decode() {
+    use esim_wire::{Device, Group};
+    let groups: Collection<Group> = decode(200, JSON, &recorded("groups-list.json")).unwrap();
+    let names: Vec<&str> = groups.value.iter().map(|g| g.display_name.as_str()).collect();
+    assert_eq!(names, ["HR Taskforce", "Sales phones"]);
+    assert_eq!(groups.value[1].created_date_time, "");
+
+    let devices: Collection<Device> = decode(200, JSON, &recorded("devices-list.json")).unwrap();
+    let device = &devices.value[0];
+    assert_eq!(device.display_name, "contoso_Android");
+    assert_eq!(device.operating_system.as_deref(), Some("Android"));
+    // Graph's directory has no eSIM flag and no user on a device.
+    assert!(device.is_esim_capable);
+    assert_eq!(device.user_name, None);
+    assert_eq!(
+        device.last_sync_date_time.as_deref(),
+        Some("2026-11-20T08:15:00Z")
+    );
+
+    // A group's members are directory objects: devices and users alike are read.
+    let members: Collection<Device> = decode(200, JSON, &recorded("group-members.json")).unwrap();
+    assert_eq!(members.value.len(), 2);
+}

@@ -13,7 +13,8 @@ pub struct Group {
     /// A description.
     #[serde(default)]
     pub description: Option<String>,
-    /// RFC 3339.
+    /// RFC 3339 (empty when the directory does not say, as Graph may not).
+    #[serde(default)]
     pub created_date_time: String,
 }
 
@@ -54,15 +55,17 @@ pub struct Device {
     /// Such as `iOS`, `Windows`.
     #[serde(default)]
     pub operating_system: Option<String>,
-    /// True when it can hold an eSIM.
+    /// True when it can hold an eSIM (Graph's directory does not say: assumed).
+    #[serde(default = "yes")]
     pub is_esim_capable: bool,
     /// Retired or wiped: its profiles are removed at its next check-in.
     #[serde(default)]
     pub is_retired: bool,
-    /// RFC 3339.
-    pub created_date_time: String,
-    /// Its last check-in, RFC 3339.
+    /// RFC 3339 (Graph's devices have `registrationDateTime` instead: empty then).
     #[serde(default)]
+    pub created_date_time: String,
+    /// Its last check-in, RFC 3339 (Graph: `approximateLastSignInDateTime`).
+    #[serde(default, alias = "approximateLastSignInDateTime")]
     pub last_sync_date_time: Option<String>,
 }
 
