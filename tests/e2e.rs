@@ -352,3 +352,31 @@ async fn the_whole_check_works_from_the_keyboard() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_dark_colour_scheme_is_accessible_too() {
+    support::run_dark(|page| async move {
+        let dark = page
+            .client
+            .execute(
+                "return matchMedia('(prefers-color-scheme: dark)').matches;",
+                vec![],
+            )
+            .await
+            .expect("read the colour scheme");
+        assert_eq!(dark, serde_json::json!(true), "the browser prefers dark");
+        page.assert_accessible("dark: empty").await;
+        page.paste("smdp.example.com\n894600000000000001,ABC\n8946000000000000022,abc\n")
+            .await;
+        page.click(testid::CHECK).await;
+        page.element(testid::VERDICT).await;
+        page.assert_accessible("dark: results").await;
+        page.click(testid::SHOW_LINE).await;
+        page.element(testid::SOURCE_MARK).await;
+        page.assert_accessible("dark: source view").await;
+        page.click(testid::FIX).await;
+        page.element(testid::FIX_PREVIEW).await;
+        page.assert_accessible("dark: fix preview").await;
+    })
+    .await;
+}

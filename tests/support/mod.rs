@@ -56,7 +56,26 @@ where
     F: FnOnce(Page) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let session = Session::start().await;
+    run_with(url, ready, &[], test).await;
+}
+
+/// Runs one browser test against the release build in a browser that prefers the dark
+/// colour scheme (`prefers-color-scheme: dark`), as a user with a dark system theme.
+pub async fn run_dark<F, Fut>(test: F)
+where
+    F: FnOnce(Page) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    run_with(server().url(), testid::TEXT, &["--force-dark-mode"], test).await;
+}
+
+/// [`run_at`] with extra Chromium arguments.
+pub async fn run_with<F, Fut>(url: String, ready: &'static str, args: &[&str], test: F)
+where
+    F: FnOnce(Page) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let session = Session::start(args).await;
     let page = Page {
         client: session.client.clone(),
         files: session.dir.join("files"),
@@ -412,7 +431,7 @@ struct Session {
 }
 
 impl Session {
-    async fn start() -> Self {
+    async fn start(extra_args: &[&str]) -> Self {
         static COUNT: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
             "esim-console-e2e-{}-{}",
@@ -451,6 +470,9 @@ impl Session {
                 format!("--user-data-dir={}", dir.join("profile").display()),
             ]
         });
+        if let Some(args) = chrome["args"].as_array_mut() {
+            args.extend(extra_args.iter().map(|arg| json!(arg)));
+        }
         // Downloads go to the session's directory without asking, several in a row too.
         chrome["prefs"] = json!({
             "download.default_directory": dir.join("downloads").display().to_string(),
