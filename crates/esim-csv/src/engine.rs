@@ -386,10 +386,10 @@ impl Validator {
         let fp = dups::finish(h, mid_len);
         debug_assert_eq!(fp, dups::fingerprint(mid));
         if let Some(codes) = &mut self.collected {
-            let text = |v: &[u8]| std::str::from_utf8(v).unwrap_or_default().to_owned();
+            let text = |v| std::str::from_utf8(v).unwrap_or_default();
             if let (Ok(i), Ok(m)) = (
-                Iccid::parse(&text(&b[..comma])),
-                MatchingId::parse(&text(mid)),
+                Iccid::parse(text(&b[..comma])),
+                MatchingId::parse(text(mid)),
             ) {
                 codes.push((i, m));
             }
