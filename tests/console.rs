@@ -779,3 +779,35 @@ async fn a_portal_on_another_origin_frames_the_console() {
     })
     .await;
 }
+
+/// Keyboard only, in Swedish: the language switch, the navigation, a form and a link are
+/// reached with Tab and used with Enter; the group and its device are created.
+#[tokio::test]
+async fn the_console_works_from_the_keyboard_in_swedish() {
+    use support::ENTER;
+    let setup = Setup::start(&[]);
+    let link = setup.sign_in_link();
+    run_at(link, ids::NAV, |page| async move {
+        page.tab_to(check::LANG_SWITCH, 20).await;
+        page.keys(ENTER).await;
+        page.wait_for_text(ids::NAV_GROUPS, "Enhetsgrupper").await;
+        page.tab_to(ids::NAV_GROUPS, 20).await;
+        page.keys(ENTER).await;
+        page.element(ids::NEW_GROUP_NAME).await;
+        page.tab_to(ids::NEW_GROUP_NAME, 20).await;
+        page.keys("Lager").await;
+        page.keys(ENTER).await;
+        page.wait_for_text(ids::GROUP_LINK, "Lager").await;
+        page.tab_to(ids::GROUP_LINK, 20).await;
+        page.keys(ENTER).await;
+        page.element(ids::NEW_DEVICE_NAME).await;
+        page.tab_to(ids::NEW_DEVICE_NAME, 30).await;
+        page.keys("Skanner 1").await;
+        page.keys(ENTER).await;
+        page.element(ids::MEMBER_ROW).await;
+        assert!(page.text(ids::MEMBER_ROW).await.contains("Skanner 1"));
+        page.assert_accessible("group page, Swedish, after keyboard use")
+            .await;
+    })
+    .await;
+}

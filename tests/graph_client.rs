@@ -111,7 +111,11 @@ fn assignments_with_targets_we_never_write_are_read() {
 fn graph_directory_groups_devices_and_members_decode() {
     use esim_wire::{Device, Group};
     let groups: Collection<Group> = decode(200, JSON, &recorded("groups-list.json")).unwrap();
-    let names: Vec<&str> = groups.value.iter().map(|g| g.display_name.as_str()).collect();
+    let names: Vec<&str> = groups
+        .value
+        .iter()
+        .map(|g| g.display_name.as_str())
+        .collect();
     assert_eq!(names, ["HR Taskforce", "Sales phones"]);
     assert_eq!(groups.value[1].created_date_time, "");
 

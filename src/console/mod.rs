@@ -27,6 +27,10 @@ use route::Route;
 /// The `data-testid` values of the console's views (browser tests rely on them).
 pub mod testid {
     pub const NAV: &str = "nav";
+    pub const NAV_CHECK: &str = "nav-check";
+    pub const NAV_POOLS: &str = "nav-pools";
+    pub const NAV_GROUPS: &str = "nav-groups";
+    pub const NAV_SETTINGS: &str = "nav-settings";
     pub const SIGNED_IN: &str = "signed-in";
     pub const SIGN_IN_NEEDED: &str = "sign-in-needed";
     pub const API_ERROR: &str = "api-error";
@@ -260,10 +264,17 @@ pub fn Nav() -> impl IntoView {
     let console = use_console();
     let link = move |section: Section, route: Route, label: L| {
         let href = route.href();
+        let id = match section {
+            Section::Check => testid::NAV_CHECK,
+            Section::Pools => testid::NAV_POOLS,
+            Section::Groups => testid::NAV_GROUPS,
+            Section::Settings => testid::NAV_SETTINGS,
+        };
         view! {
             <li>
                 <a
                     href=href
+                    data-testid=id
                     aria-current=move || (console.route.get().section() == section).then_some("page")
                 >
                     {move || console.tr(label)}
