@@ -27,6 +27,8 @@ pub struct BenchArgs {
     pub reps: Option<String>,
     pub runs: Option<String>,
     pub server: bool,
+    /// Issue 5: the console on a 10,000-device pool (`--no-console-pool` skips it).
+    pub console_pool: bool,
 }
 
 impl BenchArgs {
@@ -36,6 +38,7 @@ impl BenchArgs {
             reps: None,
             runs: None,
             server: true,
+            console_pool: true,
         };
         let mut it = args.iter();
         while let Some(arg) = it.next() {
@@ -44,6 +47,7 @@ impl BenchArgs {
                 "--reps" => parsed.reps = Some(number(it.next(), "--reps")?),
                 "--runs" => parsed.runs = Some(number(it.next(), "--runs")?),
                 "--no-server" => parsed.server = false,
+                "--no-console-pool" => parsed.console_pool = false,
                 _ => bail!("unknown argument for bench: {arg:?}"),
             }
         }
@@ -129,6 +133,28 @@ pub fn bench(root: &Path, args: &BenchArgs) -> Result<()> {
             }
         };
 
+        // Issue 5: the console on a 10,000-device pool needs a release esim-server.
+        let server_exe = if args.console_pool {
+            let build = steps.cmd(
+                "release build (esim-server, for the console on a 10,000-device pool)",
+                tools
+                    .cargo(root)
+                    .args(["build", "--release", "--package", "esim-server"]),
+            );
+            match build {
+                Ok(()) => Some(target_dir(root).join("release").join("esim-server")),
+                Err(error) => {
+                    notes.push(format!(
+                        "`cargo build --release -p esim-server` failed: {}",
+                        first_line(&error)
+                    ));
+                    None
+                }
+            }
+        } else {
+            None
+        };
+
         let mut command = tools.command(&driver, root);
         command
             .arg("run")
@@ -140,6 +166,9 @@ pub fn bench(root: &Path, args: &BenchArgs) -> Result<()> {
             .arg(root.join("bench").join("RESULTS.md"))
             .arg("--server-status")
             .arg(&server_status);
+        if let Some(exe) = &server_exe {
+            command.arg("--server-exe").arg(exe);
+        }
         if server_md.is_file() {
             command.arg("--server-md").arg(&server_md);
         }
@@ -300,6 +329,12 @@ mod tests {
         assert_eq!(args.runs, None);
         assert_eq!(args.reps.as_deref(), Some("3"));
         assert!(!args.server);
+        assert!(args.console_pool);
+        assert!(
+            !BenchArgs::parse(&["--no-console-pool"])
+                .unwrap()
+                .console_pool
+        );
         assert!(BenchArgs::parse(&[]).unwrap().server);
         assert!(BenchArgs::parse(&["--codes", "many"]).is_err());
         assert!(BenchArgs::parse(&["--fast"]).is_err());

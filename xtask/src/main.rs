@@ -31,7 +31,7 @@ commands:
   run [--listen ADDR]    setup, build the release app and esim-server, and start
                          the console on SQLite in data/ (default 127.0.0.1:8080);
                          prints a link that signs in with a new admin token
-  bench [--codes N] [--reps R] [--runs K] [--no-server]
+  bench [--codes N] [--reps R] [--runs K] [--no-server] [--no-console-pool]
                          setup, then the benchmarks (wasm vs JS vs native, the console,
                          sizes, the server's if it has them); writes bench/RESULTS.md
 ";

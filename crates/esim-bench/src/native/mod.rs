@@ -1,6 +1,7 @@
 //! The native benchmark and the driver of the browser benchmarks.
 
 mod browser;
+mod console_pool;
 mod report;
 mod sizes;
 #[path = "../../../../tests/support/static_server.rs"]
@@ -23,6 +24,9 @@ usage:
   esim-bench run --web DIR --dist DIR --out FILE [--codes N] [--reps R] [--runs K]
                  [--callgrind-codes N (0: no callgrind)]
                  [--server-md FILE] [--server-status TEXT] [--note TEXT]...
+                 [--server-exe PATH (the console on a 10,000-device pool, issue 5)]
+  esim-bench console-pool --dist DIR --server-exe PATH [--devices N] [--baseline N]
+                 [--runs K] [--out FILE (its section replaced)]
 ";
 
 pub fn main(args: Vec<String>) -> Result<()> {
@@ -38,6 +42,7 @@ pub fn main(args: Vec<String>) -> Result<()> {
             Ok(())
         }
         "run" => run(&flags, codes, reps),
+        "console-pool" => console_pool_alone(&flags),
         _ => bail!("unknown command {command:?}\n{USAGE}"),
     }
 }
@@ -90,6 +95,9 @@ fn run(flags: &Flags, codes: usize, reps: usize) -> Result<()> {
             .block_on(browser::console(&dist))
             .map_err(|e| format!("{e:#}")),
     );
+    if flags.get("server-exe").is_some() {
+        results.console_pool = Some(console_pool(flags, &runtime)?);
+    }
     let callgrind_codes = flags.num("callgrind-codes", 100_000)?;
     if callgrind_codes > 0 {
         println!("==> instruction counts: native, {callgrind_codes} codes, under callgrind");
@@ -103,6 +111,45 @@ fn run(flags: &Flags, codes: usize, reps: usize) -> Result<()> {
     std::fs::write(&out, text).with_context(|| format!("cannot write {}", out.display()))?;
     println!("==> wrote {}", out.display());
     Ok(())
+}
+
+/// Issue 5: the console on a 10,000-device pool (`--server-exe`, `--dist`, `--runs`).
+fn console_pool(
+    flags: &Flags,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<std::result::Result<console_pool::PoolBench, String>> {
+    let dist = PathBuf::from(flags.get("dist").context("--dist DIR")?);
+    let exe = PathBuf::from(flags.get("server-exe").context("--server-exe PATH")?);
+    let devices = flags.num("devices", console_pool::DEVICES)?;
+    let baseline = flags.num("baseline", console_pool::BASELINE_DEVICES)?;
+    let runs = flags.num("runs", 3)?.max(1);
+    println!("==> the console on a {devices}-device pool (issue 5), baseline {baseline}");
+    let outcome = runtime.block_on(console_pool::measure(&dist, &exe, devices, baseline, runs));
+    if let Err(error) = &outcome {
+        println!("  the console on a big pool: {error:#}");
+    }
+    Ok(outcome.map_err(|e| format!("{e:#}")))
+}
+
+/// `esim-bench console-pool`: that part alone; prints its section, or writes it into
+/// `--out` in place of the one there.
+fn console_pool_alone(flags: &Flags) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let outcome = console_pool(flags, &runtime)?;
+    let mut section = String::new();
+    console_pool::markdown(&mut section, Some(&outcome));
+    match flags.get("out") {
+        Some(out) => {
+            let old = std::fs::read_to_string(out).unwrap_or_default();
+            std::fs::write(out, console_pool::splice(&old, &section))
+                .with_context(|| format!("cannot write {out}"))?;
+            println!("==> wrote its section into {out}");
+        }
+        None => println!("{section}"),
+    }
+    outcome.map(|_| ()).map_err(anyhow::Error::msg)
 }
 
 /// The page's contenders (ids in `bench/web/bench.js`).

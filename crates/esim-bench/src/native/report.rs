@@ -7,6 +7,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use super::browser::{Console, Round};
+use super::console_pool::{self, PoolBench};
 use super::sizes::Size;
 use super::{median, Callgrind, Native};
 
@@ -32,6 +33,8 @@ pub struct Results {
     pub sizes: Result<Vec<Size>, String>,
     pub page: Option<Result<Value, String>>,
     pub console: Option<Result<Console, String>>,
+    /// Issue 5: the console on a 10,000-device pool (`None`: not run).
+    pub console_pool: Option<Result<PoolBench, String>>,
     pub server_md: Option<PathBuf>,
     pub server_status: Option<String>,
     pub chromium: Option<String>,
@@ -83,6 +86,7 @@ impl Results {
             sizes: Err("not measured".into()),
             page: None,
             console: None,
+            console_pool: None,
             server_md: None,
             server_status: None,
             chromium: None,
@@ -114,6 +118,7 @@ impl Results {
         self.small(w);
         self.instructions(w);
         self.console_section(w);
+        console_pool::markdown(w, self.console_pool.as_ref());
         self.sizes_section(w);
         self.sanity(w);
         self.server(w);
