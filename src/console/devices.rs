@@ -32,23 +32,49 @@ pub struct Row {
     pub cellular: String,
     /// Last check-in (RFC 3339).
     pub last_sync: String,
+    /// Name and user lower-cased once, for sorting and searching without allocating.
+    keys: Keys,
+}
+
+/// A row's lower-cased texts.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Keys {
+    device: String,
+    user: String,
+    /// Name, user, ICCID and cellular status, separated by a character no one types.
+    search: String,
+}
+
+impl Keys {
+    fn of(device: &str, user: &str, iccid: &str, cellular: &str) -> Keys {
+        Keys {
+            device: device.to_lowercase(),
+            user: user.to_lowercase(),
+            search: format!("{device}\u{1f}{user}\u{1f}{iccid}\u{1f}{cellular}").to_lowercase(),
+        }
+    }
 }
 
 impl Row {
     /// A row from the API's device state.
     pub fn from_state(s: &DeviceState) -> Row {
+        let device = s.device_name.clone().unwrap_or_default();
+        let user = s.user_name.clone().unwrap_or_default();
+        let iccid = s
+            .iccid
+            .clone()
+            .or_else(|| s.universal_integrated_circuit_card_identifier.clone())
+            .unwrap_or_default();
+        let cellular = s.cellular_status.clone().unwrap_or_default();
         Row {
+            keys: Keys::of(&device, &user, &iccid, &cellular),
             id: s.id.clone(),
-            device: s.device_name.clone().unwrap_or_default(),
-            user: s.user_name.clone().unwrap_or_default(),
-            iccid: s
-                .iccid
-                .clone()
-                .or_else(|| s.universal_integrated_circuit_card_identifier.clone())
-                .unwrap_or_default(),
+            device,
+            user,
+            iccid,
             state: s.state.label(),
             details: s.state_details.clone().unwrap_or_default(),
-            cellular: s.cellular_status.clone().unwrap_or_default(),
+            cellular,
             last_sync: s.last_sync_date_time.clone().unwrap_or_default(),
         }
     }
@@ -134,19 +160,14 @@ pub fn select(rows: &[Row], query: &Query) -> Vec<usize> {
         .iter()
         .enumerate()
         .filter(|(_, row)| query.state.is_none_or(|state| row.state == state))
-        .filter(|(_, row)| {
-            needle.is_empty()
-                || [&row.device, &row.user, &row.iccid, &row.cellular]
-                    .iter()
-                    .any(|field| field.to_lowercase().contains(&needle))
-        })
+        .filter(|(_, row)| needle.is_empty() || row.keys.search.contains(&needle))
         .map(|(i, _)| i)
         .collect();
     shown.sort_by(|&a, &b| {
         let (a, b) = (&rows[a], &rows[b]);
         let order = match query.sort {
-            Column::Device => a.device.to_lowercase().cmp(&b.device.to_lowercase()),
-            Column::User => a.user.to_lowercase().cmp(&b.user.to_lowercase()),
+            Column::Device => a.keys.device.cmp(&b.keys.device),
+            Column::User => a.keys.user.cmp(&b.keys.user),
             Column::Iccid => a.iccid.cmp(&b.iccid),
             Column::State => state_rank(a.state).cmp(&state_rank(b.state)),
             Column::Cellular => a.cellular.cmp(&b.cellular),
@@ -211,11 +232,14 @@ mod tests {
     use super::*;
 
     fn row(id: &str, device: &str, state: StateLabel, cellular: &str) -> Row {
+        let user = format!("user of {device}");
+        let iccid = format!("8946{id}");
         Row {
+            keys: Keys::of(device, &user, &iccid, cellular),
             id: id.into(),
             device: device.into(),
-            user: format!("user of {device}"),
-            iccid: format!("8946{id}"),
+            user,
+            iccid,
             state,
             details: String::new(),
             cellular: cellular.into(),
@@ -250,6 +274,12 @@ mod tests {
             ..Query::default()
         };
         assert_eq!(select(&rows, &by_iccid), [2]);
+        // A search never matches across two fields.
+        let across = Query {
+            search: "gamma user".into(),
+            ..Query::default()
+        };
+        assert_eq!(select(&rows, &across), [] as [usize; 0]);
         let by_state = Query {
             sort: Column::State,
             ..Query::default()

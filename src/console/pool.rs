@@ -31,23 +31,24 @@ fn alive_flag() -> Arc<AtomicBool> {
     alive
 }
 
-/// Every device state of a pool, a page at a time; `progress` gets the rows read so far.
+/// Every device state of a pool, a page at a time; `progress` gets each page as it comes
+/// (and whether it is the first).
 async fn all_states(
     client: &Client,
     pool: &str,
     alive: &AtomicBool,
-    mut progress: impl FnMut(&[DeviceState]),
+    mut progress: impl FnMut(&[DeviceState], bool),
 ) -> Result<Vec<DeviceState>, ApiError> {
     let mut items = Vec::new();
     let mut next: Option<String> = None;
     for _ in 0..http::MAX_PAGES {
         let page: Collection<DeviceState> =
             http::page(client, &Resource::DeviceStates(pool), next.as_deref()).await?;
-        items.extend(page.value);
         if !alive.load(Ordering::Relaxed) {
             break;
         }
-        progress(&items);
+        progress(&page.value, items.is_empty());
+        items.extend(page.value);
         match page.next_link {
             Some(link) => next = Some(link),
             None => break,
@@ -158,7 +159,7 @@ fn Overview(id: String, pool: RwSignal<Option<Result<Pool, ApiError>>>) -> impl 
         let id = id.clone();
         let alive = alive.clone();
         spawn_local(async move {
-            if let Ok(states) = all_states(&client, &id, &alive, |_| {}).await {
+            if let Ok(states) = all_states(&client, &id, &alive, |_, _| {}).await {
                 if alive.load(Ordering::Relaxed) {
                     counted.set(Some(summarise(&states)));
                 }
@@ -258,8 +259,15 @@ fn DeviceTable(id: String) -> impl IntoView {
             let alive = alive.clone();
             loading.set(true);
             spawn_local(async move {
-                let result = all_states(&client, &id, &alive, |read| {
-                    rows.set(Arc::new(read.iter().map(Row::from_state).collect()));
+                // The first page replaces what is shown; later pages are appended (each
+                // row is built once).
+                let result = all_states(&client, &id, &alive, |page, first| {
+                    let new = page.iter().map(Row::from_state);
+                    if first {
+                        rows.set(Arc::new(new.collect()));
+                    } else {
+                        rows.update(|rows| Arc::make_mut(rows).extend(new));
+                    }
                 })
                 .await;
                 if !alive.load(Ordering::Relaxed) {
@@ -269,7 +277,9 @@ fn DeviceTable(id: String) -> impl IntoView {
                 match result {
                     Ok(states) => {
                         error.set(None);
-                        rows.set(Arc::new(states.iter().map(Row::from_state).collect()));
+                        if states.is_empty() {
+                            rows.set(Arc::new(Vec::new()));
+                        }
                     }
                     Err(e) => error.set(Some(e)),
                 }
