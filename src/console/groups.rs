@@ -17,15 +17,8 @@ pub fn GroupsPage() -> impl IntoView {
     let version = RwSignal::new(0u32);
     let name = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
-    let groups = LocalResource::new(move || {
-        version.track();
-        let client = console.client.get();
-        async move {
-            match client {
-                Some(client) => http::all_pages::<Group>(&client, &Resource::Groups).await,
-                None => Err(ApiError::Unauthorized),
-            }
-        }
+    let groups = super::load(version, |client| async move {
+        http::all_pages::<Group>(&client, &Resource::Groups).await
     });
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -127,12 +120,9 @@ pub fn GroupPage(id: String) -> impl IntoView {
     let pick = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let load_id = id.clone();
-    let directory = LocalResource::new(move || {
-        version.track();
-        let client = console.client.get();
+    let directory = super::load(version, move |client| {
         let id = load_id.clone();
         async move {
-            let client = client.ok_or(ApiError::Unauthorized)?;
             let group = http::get::<Group>(&client, &Resource::Group(&id)).await?;
             let members = http::all_pages::<Device>(&client, &Resource::Members(&id)).await?;
             let devices = http::all_pages::<Device>(&client, &Resource::Devices).await?;

@@ -35,15 +35,8 @@ pub fn summary_text(lang: Lang, summary: &StateSummary) -> String {
 pub fn PoolsPage() -> impl IntoView {
     let console = use_console();
     let version = RwSignal::new(0u32);
-    let pools = LocalResource::new(move || {
-        version.track();
-        let client = console.client.get();
-        async move {
-            match client {
-                Some(client) => http::all_pages::<Pool>(&client, &Resource::Pools).await,
-                None => Err(ApiError::Unauthorized),
-            }
-        }
+    let pools = super::load(version, |client| async move {
+        http::all_pages::<Pool>(&client, &Resource::Pools).await
     });
     view! {
         <section class="pools" aria-labelledby="pools-heading">
