@@ -1125,6 +1125,13 @@ pub fn markdown(w: &mut String, result: Option<&Result<PoolBench, String>>) {
         .iter()
         .map(|v| over(DROPPED_MS)(&intervals(v)))
         .collect();
+    // The baseline's drops in the same runs: what the machine's load alone costs.
+    let baseline_dropped = b
+        .sweep
+        .iter()
+        .map(|v| format!("{:.0}", over(DROPPED_MS)(&intervals(v))))
+        .collect::<Vec<_>>()
+        .join(", ");
     let filtered = s
         .filter
         .iter()
@@ -1137,7 +1144,8 @@ pub fn markdown(w: &mut String, result: Option<&Result<PoolBench, String>>) {
          the scroll (12 visible, 8 above and below, 2 spacers); the last row \
          (`aria-rowindex` {}) was rendered at the bottom: {}.\n\
          * Dropped frames (over {DROPPED_MS:.0} ms) while scrolling the {} devices, per run: \
-         {}; goal \"no dropped frames\": **{}**.\n\
+         {} (the {}-device baseline in the same runs: {baseline_dropped}); goal \"no dropped \
+         frames\": **{}**.\n\
          * After the state filter the count read {filtered:?}. Every figure of a run and \
          pool is the time to the first animation frame after the DOM showed the change.\n",
         group(s.devices),
@@ -1149,6 +1157,7 @@ pub fn markdown(w: &mut String, result: Option<&Result<PoolBench, String>>) {
             .map(|d| format!("{d:.0}"))
             .collect::<Vec<_>>()
             .join(", "),
+        group(b.devices),
         if !dropped.is_empty() && dropped.iter().all(|&d| d == 0.0) {
             "met"
         } else {
