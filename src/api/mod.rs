@@ -171,6 +171,23 @@ impl Client {
     }
 }
 
+/// The largest page this project's server gives (`$top`, capped at its `--max-page`,
+/// 1,000 by default).
+pub const SERVER_PAGE: u32 = 1000;
+
+impl Client {
+    /// The URL of a collection's first page, asking this project's server for its largest
+    /// pages (a 10,000-device pool in 10 requests, not 100). Graph gets no `$top`: it
+    /// chooses its own page size and links to the next page.
+    pub fn first_page_url(&self, resource: &Resource<'_>) -> String {
+        let url = self.url(resource);
+        match self.backend {
+            Backend::Server => format!("{url}?$top={SERVER_PAGE}"),
+            Backend::Graph => url,
+        }
+    }
+}
+
 /// Percent-encodes a path segment or query value (ids come from the server, names from
 /// users; neither may break the URL).
 pub fn encode(value: &str) -> String {
@@ -352,6 +369,19 @@ mod tests {
             c.url(&Resource::MemberRef("g", "d")),
             "http://127.0.0.1:8080/v1.0/groups/g/members/d/$ref"
         );
+    }
+
+    #[test]
+    fn first_pages_are_large_on_the_server_and_graphs_own_on_graph() {
+        let server = Client::new("http://h", "t");
+        assert_eq!(
+            server.first_page_url(&Resource::DeviceStates("p")),
+            "http://h/beta/deviceManagement/embeddedSIMActivationCodePools/p/deviceStates?$top=1000"
+        );
+        let graph = Client::new("https://graph.microsoft.com", "t");
+        assert!(!graph
+            .first_page_url(&Resource::DeviceStates("p"))
+            .contains('?'));
     }
 
     #[test]

@@ -40,17 +40,16 @@ async fn all_states(
     mut progress: impl FnMut(&[DeviceState], bool),
 ) -> Result<Vec<DeviceState>, ApiError> {
     let mut items = Vec::new();
-    let mut next: Option<String> = None;
+    let mut url = client.first_page_url(&Resource::DeviceStates(pool));
     for _ in 0..http::MAX_PAGES {
-        let page: Collection<DeviceState> =
-            http::page(client, &Resource::DeviceStates(pool), next.as_deref()).await?;
+        let page: Collection<DeviceState> = http::get_url(client, &url).await?;
         if !alive.load(Ordering::Relaxed) {
             break;
         }
         progress(&page.value, items.is_empty());
         items.extend(page.value);
         match page.next_link {
-            Some(link) => next = Some(link),
+            Some(link) => url = link,
             None => break,
         }
     }
