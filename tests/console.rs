@@ -17,7 +17,7 @@ use std::time::Duration;
 use esim_console::app::testid as check;
 use esim_console::console::testid as ids;
 use fantoccini::Locator;
-use serde_json::Value;
+use serde_json::{json, Value};
 use support::server::{
     http, iccid, matching_id, valid_csv, Backend, EsimServer, HostPage, TestDatabase, POOLS,
 };
@@ -808,6 +808,63 @@ async fn the_console_works_from_the_keyboard_in_swedish() {
         assert!(page.text(ids::MEMBER_ROW).await.contains("Skanner 1"));
         page.assert_accessible("group page, Swedish, after keyboard use")
             .await;
+    })
+    .await;
+}
+
+/// A failed install is retried from the device table: the state goes back to "Device not
+/// synced", and the next check-in installs a new code (the failed one stays used).
+#[tokio::test]
+async fn a_failed_install_is_retried_from_the_device_table() {
+    let setup = Setup::start(&[]);
+    let (server, token) = (&setup.server, &setup.token);
+    let pool = server.create_pool(token, "Retry pool", SMDP, 300, 5);
+    let (status, group) = server.post(token, "/v1.0/groups", &json!({"displayName": "Retry"}));
+    assert_eq!(status, 201, "{group}");
+    let group = group["id"].as_str().unwrap().to_owned();
+    let (status, device) = server.post(
+        token,
+        "/v1.0/devices",
+        &json!({"displayName": "Phone R", "userName": "rut@example.com"}),
+    );
+    assert_eq!(status, 201, "{device}");
+    let device = device["id"].as_str().unwrap().to_owned();
+    let reference = json!({"@odata.id": format!("{}/v1.0/devices/{device}", server.url())});
+    let (status, body) = server.post(
+        token,
+        &format!("/v1.0/groups/{group}/members/$ref"),
+        &reference,
+    );
+    assert!(status < 300, "{status} {body}");
+    let assign = json!({"assignments": [{"target": {
+        "@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}}]});
+    let (status, body) = server.post(
+        token,
+        &format!("/beta/deviceManagement/embeddedSIMActivationCodePools/{pool}/assign"),
+        &assign,
+    );
+    assert_eq!(status, 200, "{body}");
+    let link = setup.sign_in_link();
+    run_at(link, ids::NAV, move |page| async move {
+        let (server, token) = (&setup.server, &setup.token);
+        server.simulate_with(token, &group, 1, 1.0).await;
+        page.go(&format!("#/pools/{pool}/devices")).await;
+        let row = format!("{}[data-device-id=\"{device}\"]", tid(ids::DEVICE_ROW));
+        page.wait_for_attr(&row, "data-state", "failed").await;
+        page.assert_accessible("device table with a failed install")
+            .await;
+        page.click(ids::RETRY).await;
+        page.wait_for_attr(&row, "data-state", "notSynced").await;
+        assert!(
+            !page.exists(ids::RETRY).await,
+            "no retry on a state that is not failed"
+        );
+        server.simulate(token, &group, 1).await;
+        page.click(ids::REFRESH).await;
+        page.wait_for_attr(&row, "data-state", "active").await;
+        // Codes are single-use: the failed one stays used, so two of five are gone.
+        let pools = server.pools(token);
+        assert_eq!(pools[0]["usedActivationCodeCount"], 2, "{pools:?}");
     })
     .await;
 }

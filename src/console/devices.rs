@@ -7,7 +7,7 @@
 
 use std::ops::Range;
 
-use esim_wire::{DeviceState, StateLabel};
+use esim_wire::{DeviceState, DeviceStateKind, StateLabel};
 
 use super::chart::state_text;
 use super::labels::Label as L;
@@ -32,6 +32,9 @@ pub struct Row {
     pub cellular: String,
     /// Last check-in (RFC 3339).
     pub last_sync: String,
+    /// A failed or user-removed install, which the admin may retry (a new code at the next
+    /// check-in).
+    pub retryable: bool,
     /// Name and user lower-cased once, for sorting and searching without allocating.
     keys: Keys,
 }
@@ -76,6 +79,10 @@ impl Row {
             details: s.state_details.clone().unwrap_or_default(),
             cellular,
             last_sync: s.last_sync_date_time.clone().unwrap_or_default(),
+            retryable: matches!(
+                s.state,
+                DeviceStateKind::Failed | DeviceStateKind::Error | DeviceStateKind::RemovedByUser
+            ),
         }
     }
 }
@@ -244,6 +251,7 @@ mod tests {
             details: String::new(),
             cellular: cellular.into(),
             last_sync: format!("2026-11-2{id}T10:00:00Z"),
+            retryable: state == StateLabel::Failed,
         }
     }
 

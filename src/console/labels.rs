@@ -99,6 +99,8 @@ crate::labels! {
     Search => "Search name, user, ICCID", "Sök namn, användare, ICCID";
     ExportCsv => "Export to CSV", "Exportera till CSV";
     Refresh => "Refresh", "Uppdatera";
+    Retry => "Retry", "Försök igen";
+    RetryNamed => "Retry the install on {name} (a new code at its next check-in)", "Försök installera igen på {name} (en ny kod vid nästa incheckning)";
     DeviceCount => "{n} of {total} devices", "{n} av {total} enheter";
     NoUsers => "Pools are assigned to device groups only: an eSIM belongs to a device, not to a user, so users cannot be targeted.",
         "Pooler tilldelas bara enhetsgrupper: ett eSIM hör till en enhet, inte till en användare, så användare kan inte väljas.";

@@ -69,6 +69,8 @@ pub mod testid {
     pub const DEVICE_SEARCH: &str = "device-search";
     pub const EXPORT_CSV: &str = "export-devices";
     pub const SORT: &str = "sort";
+    pub const RETRY: &str = "retry";
+    pub const REFRESH: &str = "refresh";
     pub const INCLUDED: &str = "included-groups";
     pub const EXCLUDED: &str = "excluded-groups";
     pub const ASSIGN_GROUP: &str = "assign-group";

@@ -290,6 +290,36 @@ fn DeviceTable(id: String) -> impl IntoView {
         let rows = rows.get();
         query.with(|q| devices::select(&rows, q))
     });
+    // Retry is this server's action (Graph has none): a failed install gets a new code at
+    // the device's next check-in.
+    let can_retry = console
+        .client
+        .get_untracked()
+        .is_some_and(|c| c.backend().has_project_routes());
+    let retry = {
+        let id = id.clone();
+        let reload = reload.clone();
+        move |state_id: String| {
+            let Some(client) = console.client.get_untracked() else {
+                return;
+            };
+            let id = id.clone();
+            let reload = reload.clone();
+            spawn_local(async move {
+                let result: Result<serde_json::Value, _> = http::send_json(
+                    &client,
+                    "POST",
+                    &Resource::Retry(&id, &state_id),
+                    &serde_json::json!({}),
+                )
+                .await;
+                match result {
+                    Ok(_) => reload(),
+                    Err(e) => error.set(Some(e)),
+                }
+            });
+        }
+    };
     let export = move |_| {
         let bytes = rows.with_untracked(|rows| {
             shown.with_untracked(|shown| devices::to_csv(rows, shown, lang.get_untracked()))
@@ -347,6 +377,22 @@ fn DeviceTable(id: String) -> impl IntoView {
                 let row = &rows[i];
                 let state = row.state;
                 let detail = (!row.details.is_empty()).then(|| view! { <span class="detail">{row.details.clone()}</span> });
+                let retry = (row.retryable && can_retry).then(|| {
+                    let state_id = row.id.clone();
+                    let name = row.device.clone();
+                    let retry = retry.clone();
+                    view! {
+                        <button
+                            type="button"
+                            class="secondary small"
+                            data-testid=testid::RETRY
+                            aria-label=fill(console.tr(L::RetryNamed), &[("name", &name)])
+                            on:click=move |_| retry(state_id.clone())
+                        >
+                            {console.tr(L::Retry)}
+                        </button>
+                    }
+                });
                 view! {
                     <tr
                         data-testid=testid::DEVICE_ROW
@@ -357,7 +403,7 @@ fn DeviceTable(id: String) -> impl IntoView {
                         <th scope="row">{row.device.clone()}</th>
                         <td>{row.user.clone()}</td>
                         <td><code>{row.iccid.clone()}</code></td>
-                        <td class=format!("state state-{}", state_key(state))>{state_text(lang, state)} {detail}</td>
+                        <td class=format!("state state-{}", state_key(state))>{state_text(lang, state)} {retry} {detail}</td>
                         <td>{row.cellular.clone()}</td>
                         <td>{super::when(&row.last_sync)}</td>
                     </tr>
@@ -409,7 +455,7 @@ fn DeviceTable(id: String) -> impl IntoView {
                 <button type="button" class="secondary" data-testid=testid::EXPORT_CSV on:click=export>
                     {move || console.tr(L::ExportCsv)}
                 </button>
-                <button type="button" class="secondary" on:click=move |_| reload()>
+                <button type="button" class="secondary" data-testid=testid::REFRESH on:click=move |_| reload()>
                     {move || console.tr(L::Refresh)}
                 </button>
             </div>

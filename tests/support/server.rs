@@ -436,6 +436,17 @@ impl EsimServer {
     /// Runs the fleet simulator on the members of `group` for `rounds` rounds, no
     /// failures; returns its standard output.
     pub async fn simulate(&self, token: &str, group: &str, rounds: u32) -> String {
+        self.simulate_with(token, group, rounds, 0.0).await
+    }
+
+    /// [`Self::simulate`] with a share of installs that fail (0 to 1).
+    pub async fn simulate_with(
+        &self,
+        token: &str,
+        group: &str,
+        rounds: u32,
+        failure_rate: f64,
+    ) -> String {
         // Unknown flags are not rejected by the simulator: without `--group` it would
         // simulate a fleet of its own and the test would wait for states that never come.
         let help = Command::new(exe())
@@ -452,7 +463,8 @@ impl EsimServer {
         command
             .args(["simulate", "--url", &self.url, "--token", token])
             .args(["--group", group, "--rounds", &rounds.to_string()])
-            .args(["--failure-rate", "0", "--concurrency", "4"])
+            .args(["--failure-rate", &failure_rate.to_string()])
+            .args(["--concurrency", "4"])
             .stdin(Stdio::null());
         let output = tokio::task::spawn_blocking(move || command.output())
             .await
