@@ -128,19 +128,31 @@ pub async fn page<T: DeserializeOwned>(
     send(client, "GET", &url, Body::None).await?.decode()
 }
 
-/// Every item of a collection, following `@odata.nextLink`.
+/// Every item of a collection, following `@odata.nextLink` (large pages from this
+/// project's server, see [`Client::first_page_url`]).
 pub async fn all_pages<T: DeserializeOwned>(
     client: &Client,
     resource: &Resource<'_>,
 ) -> Result<Vec<T>, ApiError> {
+    all_pages_with(client, resource, |_, _| true).await
+}
+
+/// [`all_pages`] telling `progress` each page as it comes (and whether it is the first);
+/// stops early, with what it has, when `progress` returns false.
+pub async fn all_pages_with<T: DeserializeOwned>(
+    client: &Client,
+    resource: &Resource<'_>,
+    mut progress: impl FnMut(&[T], bool) -> bool,
+) -> Result<Vec<T>, ApiError> {
     let mut items = Vec::new();
-    let mut url = client.url(resource);
+    let mut url = client.first_page_url(resource);
     for _ in 0..MAX_PAGES {
         let page: Collection<T> = send(client, "GET", &url, Body::None).await?.decode()?;
+        let go_on = progress(&page.value, items.is_empty());
         items.extend(page.value);
         match page.next_link {
-            Some(link) => url = link,
-            None => return Ok(items),
+            Some(link) if go_on => url = link,
+            _ => return Ok(items),
         }
     }
     Err(ApiError::Unexpected {

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use esim_wire::{
-    AssignRequest, Assignment, AssignmentRead, AssignmentTarget, Collection, DeviceState, Group,
-    Pool, ReadTarget, StateLabel, StateSummary,
+    AssignRequest, Assignment, AssignmentRead, AssignmentTarget, DeviceState, Group, Pool,
+    ReadTarget, StateLabel, StateSummary,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -16,12 +16,15 @@ use super::devices::{self, Column, Query, Row};
 use super::labels::Label as L;
 use super::route::{PoolTab, Route};
 use super::{num, testid, use_console, when, ErrorView, Loading};
-use crate::api::{http, ApiError, Client, Resource};
+use crate::api::{http, ApiError, Resource};
 use crate::browser;
 use crate::i18n::fill;
 
 /// How often the overview re-reads the pool while it is open.
 const REFRESH: Duration = Duration::from_secs(3);
+/// How often the overview counts device states itself (against Graph, which sends no
+/// summary): it reads every page.
+const COUNT_EVERY_MS: f64 = 30_000.0;
 
 /// Cleared when the view goes away, so its background loops stop.
 fn alive_flag() -> Arc<AtomicBool> {
@@ -29,31 +32,6 @@ fn alive_flag() -> Arc<AtomicBool> {
     let flag = alive.clone();
     on_cleanup(move || flag.store(false, Ordering::Relaxed));
     alive
-}
-
-/// Every device state of a pool, a page at a time; `progress` gets each page as it comes
-/// (and whether it is the first).
-async fn all_states(
-    client: &Client,
-    pool: &str,
-    alive: &AtomicBool,
-    mut progress: impl FnMut(&[DeviceState], bool),
-) -> Result<Vec<DeviceState>, ApiError> {
-    let mut items = Vec::new();
-    let mut url = client.first_page_url(&Resource::DeviceStates(pool));
-    for _ in 0..http::MAX_PAGES {
-        let page: Collection<DeviceState> = http::get_url(client, &url).await?;
-        if !alive.load(Ordering::Relaxed) {
-            break;
-        }
-        progress(&page.value, items.is_empty());
-        items.extend(page.value);
-        match page.next_link {
-            Some(link) => url = link,
-            None => break,
-        }
-    }
-    Ok(items)
 }
 
 fn summarise(states: &[DeviceState]) -> StateSummary {
@@ -143,25 +121,32 @@ fn Overview(id: String, pool: RwSignal<Option<Result<Pool, ApiError>>>) -> impl 
     let console = use_console();
     let lang = console.lang;
     let alive = alive_flag();
-    // Graph sends no summary: count the device states instead (re-read every refresh).
+    // Graph sends no summary: count the device states instead. That reads every page, so
+    // it is not redone on every 3-second refresh: one count at a time, at most every 30 s.
     let counted = RwSignal::new(None::<StateSummary>);
+    let last_count = StoredValue::new(None::<f64>);
     let needs_counting =
         move || pool.with(|p| matches!(p, Some(Ok(p)) if p.extras.device_state_summary.is_none()));
     Effect::new(move |_| {
         pool.track();
-        if !needs_counting() {
+        let now = browser::now_ms();
+        let due = last_count
+            .get_value()
+            .is_none_or(|started| now - started >= COUNT_EVERY_MS);
+        if !due || !needs_counting() {
             return;
         }
         let Some(client) = console.client.get_untracked() else {
             return;
         };
+        last_count.set_value(Some(now));
         let id = id.clone();
         let alive = alive.clone();
         spawn_local(async move {
-            if let Ok(states) = all_states(&client, &id, &alive, |_, _| {}).await {
-                if alive.load(Ordering::Relaxed) {
-                    counted.set(Some(summarise(&states)));
-                }
+            let states =
+                http::all_pages::<DeviceState>(&client, &Resource::DeviceStates(&id)).await;
+            if let (Ok(states), true) = (states, alive.load(Ordering::Relaxed)) {
+                counted.set(Some(summarise(&states)));
             }
         });
     });
@@ -260,15 +245,20 @@ fn DeviceTable(id: String) -> impl IntoView {
             spawn_local(async move {
                 // The first page replaces what is shown; later pages are appended (each
                 // row is built once).
-                let result = all_states(&client, &id, &alive, |page, first| {
-                    let new = page.iter().map(Row::from_state);
-                    if first {
-                        rows.set(Arc::new(new.collect()));
-                    } else {
-                        rows.update(|rows| Arc::make_mut(rows).extend(new));
-                    }
-                })
-                .await;
+                let result =
+                    http::all_pages_with(&client, &Resource::DeviceStates(&id), |page, first| {
+                        if !alive.load(Ordering::Relaxed) {
+                            return false;
+                        }
+                        let new = page.iter().map(Row::from_state);
+                        if first {
+                            rows.set(Arc::new(new.collect()));
+                        } else {
+                            rows.update(|rows| Arc::make_mut(rows).extend(new));
+                        }
+                        true
+                    })
+                    .await;
                 if !alive.load(Ordering::Relaxed) {
                     return;
                 }
