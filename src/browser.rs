@@ -171,13 +171,3 @@ pub fn on_hash_change(f: impl Fn(String) + 'static) {
         window.add_event_listener_with_callback("hashchange", callback.as_ref().unchecked_ref());
     callback.forget();
 }
-
-/// Moves keyboard focus to the element with this id (after a view change, for screen
-/// readers and keyboard users).
-pub fn focus_id(id: &str) {
-    if let Some(element) = leptos::prelude::document().get_element_by_id(id) {
-        if let Ok(element) = element.dyn_into::<web_sys::HtmlElement>() {
-            let _ = element.focus();
-        }
-    }
-}

@@ -19,7 +19,7 @@ use leptos::prelude::*;
 
 use crate::api::{ApiError, Client};
 use crate::browser;
-use crate::i18n::{t, Lang, Text};
+use crate::i18n::{t, Lang};
 
 use labels::Label as L;
 use route::Route;
@@ -116,55 +116,36 @@ pub struct Console {
 impl Console {
     /// Reads the sign-in link or the stored connection and follows the URL's fragment.
     pub fn start(lang: RwSignal<Lang>) -> Console {
-        let hash = browser::location_hash();
-        let mut client = browser::session_stored(connection::STORAGE_KEY)
-            .as_deref()
-            .and_then(connection::from_storage);
-        let mut route = Route::parse(&hash);
-        if let Some(sign_in) = connection::sign_in_from_fragment(&hash) {
-            let base = sign_in
-                .api
-                .and_then(|api| connection::parse_base(&api).ok())
-                .or_else(|| connection::default_base(&browser::location_origin()))
-                .unwrap_or_default();
-            let signed_in = Client::new(&base, &sign_in.token);
-            browser::session_store(
-                connection::STORAGE_KEY,
-                Some(&connection::to_storage(&signed_in)),
-            );
-            client = Some(signed_in);
-            // The token leaves the address bar (and the history) at once.
-            route = Route::Pools;
-            browser::replace_location_hash(&route.href());
-        }
         let console = Console {
             lang,
-            route: RwSignal::new(route),
-            client: RwSignal::new(client),
+            route: RwSignal::new(Route::Check),
+            client: RwSignal::new(
+                browser::session_stored(connection::STORAGE_KEY)
+                    .as_deref()
+                    .and_then(connection::from_storage),
+            ),
         };
-        browser::on_hash_change(move |hash| {
-            if connection::sign_in_from_fragment(&hash).is_some() {
-                // A sign-in link opened in a tab that already runs the console.
-                let base = console
-                    .client
-                    .get_untracked()
-                    .map(|c| c.base().to_owned())
-                    .or_else(|| connection::default_base(&browser::location_origin()))
-                    .unwrap_or_default();
-                if let Some(sign_in) = connection::sign_in_from_fragment(&hash) {
-                    let base = sign_in
-                        .api
-                        .and_then(|api| connection::parse_base(&api).ok())
-                        .unwrap_or(base);
-                    console.sign_in(Client::new(&base, &sign_in.token));
-                }
-                browser::replace_location_hash(&Route::Pools.href());
-                console.route.set(Route::Pools);
-                return;
-            }
-            console.route.set(Route::parse(&hash));
-        });
+        console.follow(&browser::location_hash());
+        browser::on_hash_change(move |hash| console.follow(&hash));
         console
+    }
+
+    /// Shows the view a fragment names, or signs in with a `#token=` link (at start, or
+    /// opened in a tab that already runs the console): the token goes to session storage
+    /// and leaves the address bar and the history at once.
+    fn follow(self, hash: &str) {
+        let Some(sign_in) = connection::sign_in_from_fragment(hash) else {
+            self.route.set(Route::parse(hash));
+            return;
+        };
+        let base = sign_in
+            .api
+            .and_then(|api| connection::parse_base(&api).ok())
+            .or_else(|| connection::default_base(&browser::location_origin()))
+            .unwrap_or_default();
+        self.sign_in(Client::new(&base, &sign_in.token));
+        browser::replace_location_hash(&Route::Pools.href());
+        self.route.set(Route::Pools);
     }
 
     /// Goes to a view (a history entry, so Back works).
@@ -294,6 +275,41 @@ pub fn SignInNeeded() -> impl IntoView {
     }
 }
 
+/// A labelled text input bound to a signal, with an optional hint under it.
+#[component]
+pub fn TextField(
+    /// The input's id (the label points at it; the hint's id is `{id}-hint`).
+    id: &'static str,
+    label: L,
+    testid: &'static str,
+    value: RwSignal<String>,
+    /// `text`, `url`, `password` ...
+    #[prop(default = "text")]
+    kind: &'static str,
+    #[prop(optional)] required: bool,
+    #[prop(optional)] autocomplete: Option<&'static str>,
+    #[prop(optional)] hint: Option<L>,
+) -> impl IntoView {
+    let console = use_console();
+    let hint_id = hint.map(|_| format!("{id}-hint"));
+    view! {
+        <div class="field">
+            <label for=id>{move || console.tr(label)}</label>
+            <input
+                id=id
+                type=kind
+                required=required
+                autocomplete=autocomplete
+                aria-describedby=hint_id.clone()
+                data-testid=testid
+                prop:value=move || value.get()
+                on:input=move |ev| value.set(event_target_value(&ev))
+            />
+            {hint.map(|hint| view! { <p class="hint" id=hint_id>{move || console.tr(hint)}</p> })}
+        </div>
+    }
+}
+
 /// The navigation between the console's sections.
 #[component]
 pub fn Nav() -> impl IntoView {
@@ -377,9 +393,4 @@ pub fn num(lang: Lang, n: impl TryInto<usize>) -> String {
 pub fn when(rfc3339: &str) -> String {
     let s = rfc3339.replace('T', " ");
     s.get(..16).map_or(s.clone(), str::to_owned)
-}
-
-/// The label's text, for `aria-label`s and the like.
-pub fn text(lang: Lang, label: L) -> &'static str {
-    label.text(lang)
 }
