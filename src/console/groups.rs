@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 
 use super::labels::Label as L;
 use super::route::Route;
-use super::{testid, use_console, when, ErrorView, Loading};
+use super::{testid, use_console, when, ErrorView, Loading, TextField};
 use crate::api::{http, ApiError, Resource};
 use crate::i18n::fill;
 
@@ -51,17 +51,13 @@ pub fn GroupsPage() -> impl IntoView {
             <h1 id="groups-heading">{move || console.tr(L::GroupsTitle)}</h1>
             <p>{move || console.tr(L::GroupsIntro)}</p>
             <form class="row toolbar" on:submit=create>
-                <div class="field">
-                    <label for="new-group-name">{move || console.tr(L::NewGroupName)}</label>
-                    <input
-                        id="new-group-name"
-                        type="text"
-                        required
-                        data-testid=testid::NEW_GROUP_NAME
-                        prop:value=move || name.get()
-                        on:input=move |ev| name.set(event_target_value(&ev))
-                    />
-                </div>
+                <TextField
+                    id="new-group-name"
+                    label=L::NewGroupName
+                    testid=testid::NEW_GROUP_NAME
+                    value=name
+                    required=true
+                />
                 <button type="submit" data-testid=testid::CREATE_GROUP>{move || console.tr(L::CreateGroup)}</button>
             </form>
             {move || error.get().map(|error| view! { <ErrorView error /> })}
@@ -322,27 +318,19 @@ pub fn GroupPage(id: String) -> impl IntoView {
                 }
             }}
             <form class="row toolbar" on:submit=create_device>
-                <div class="field">
-                    <label for="new-device-name">{move || console.tr(L::NewDeviceName)}</label>
-                    <input
-                        id="new-device-name"
-                        type="text"
-                        required
-                        data-testid=testid::NEW_DEVICE_NAME
-                        prop:value=move || device_name.get()
-                        on:input=move |ev| device_name.set(event_target_value(&ev))
-                    />
-                </div>
-                <div class="field">
-                    <label for="new-device-user">{move || console.tr(L::NewDeviceUser)}</label>
-                    <input
-                        id="new-device-user"
-                        type="text"
-                        data-testid=testid::NEW_DEVICE_USER
-                        prop:value=move || device_user.get()
-                        on:input=move |ev| device_user.set(event_target_value(&ev))
-                    />
-                </div>
+                <TextField
+                    id="new-device-name"
+                    label=L::NewDeviceName
+                    testid=testid::NEW_DEVICE_NAME
+                    value=device_name
+                    required=true
+                />
+                <TextField
+                    id="new-device-user"
+                    label=L::NewDeviceUser
+                    testid=testid::NEW_DEVICE_USER
+                    value=device_user
+                />
                 <button type="submit" data-testid=testid::CREATE_DEVICE disabled=move || busy.get()>
                     {move || console.tr(L::CreateDevice)}
                 </button>

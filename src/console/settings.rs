@@ -5,7 +5,7 @@ use leptos::task::spawn_local;
 
 use super::connection::{self, backend_label};
 use super::labels::Label as L;
-use super::{testid, use_console, ErrorView};
+use super::{testid, use_console, ErrorView, TextField};
 use crate::api::{http, Client, Resource};
 use crate::browser;
 
@@ -78,32 +78,24 @@ pub fn SettingsPage() -> impl IntoView {
             <h1 id="settings-heading">{move || console.tr(L::SettingsTitle)}</h1>
             <p>{move || console.tr(L::SettingsIntro)}</p>
             <form class="stack" on:submit=save>
-                <div class="field">
-                    <label for="base-url">{move || console.tr(L::BaseUrl)}</label>
-                    <input
-                        id="base-url"
-                        type="url"
-                        autocomplete="url"
-                        aria-describedby="base-hint"
-                        data-testid=testid::BASE_URL
-                        prop:value=move || base.get()
-                        on:input=move |ev| base.set(event_target_value(&ev))
-                    />
-                    <p class="hint" id="base-hint">{move || console.tr(L::BaseUrlHint)}</p>
-                </div>
-                <div class="field">
-                    <label for="token">{move || console.tr(L::Token)}</label>
-                    <input
-                        id="token"
-                        type="password"
-                        autocomplete="off"
-                        aria-describedby="token-hint"
-                        data-testid=testid::TOKEN
-                        prop:value=move || token.get()
-                        on:input=move |ev| token.set(event_target_value(&ev))
-                    />
-                    <p class="hint" id="token-hint">{move || console.tr(L::TokenHint)}</p>
-                </div>
+                <TextField
+                    id="base-url"
+                    label=L::BaseUrl
+                    testid=testid::BASE_URL
+                    value=base
+                    kind="url"
+                    autocomplete="url"
+                    hint=L::BaseUrlHint
+                />
+                <TextField
+                    id="token"
+                    label=L::Token
+                    testid=testid::TOKEN
+                    value=token
+                    kind="password"
+                    autocomplete="off"
+                    hint=L::TokenHint
+                />
                 {move || {
                     base_error
                         .get()
