@@ -672,6 +672,7 @@ fn FileResult(id: u64, checked: Arc<Checked>) -> impl IntoView {
                     bytes=checked.bytes.clone()
                     file_name=checked.source.file_name().to_owned()
                     options=checked.source.options()
+                    codes=checked.report.codes
                     pool_name
                 />
             })}
@@ -1142,6 +1143,7 @@ fn RepairView(
                 bytes=repair.bytes.clone()
                 file_name=repair.file_name.clone()
                 options=options.clone()
+                codes=repair.report.codes
                 pool_name
             />
         }

@@ -117,14 +117,26 @@ pub fn UploadPanel(
     bytes: Arc<Vec<u8>>,
     file_name: String,
     options: Options,
+    /// The codes in the file (from the check already made).
+    codes: usize,
     pool_name: RwSignal<String>,
 ) -> impl IntoView {
     let console = use_console();
     let lang = console.lang;
     let stage = RwSignal::new(Stage::Idle);
-    let parsed = Arc::new(esim_csv::parse(&bytes, &options).1);
-    let codes = parsed.as_ref().as_ref().map_or(0, |p| p.codes.len());
     let file_name = Arc::new(file_name);
+    // The typed codes are needed only once the user uploads: parsed then, once.
+    let pool_cache = StoredValue::new(None::<Arc<esim_csv::Pool>>);
+    let parsed = {
+        let bytes = bytes.clone();
+        move || {
+            if pool_cache.with_value(Option::is_none) {
+                let pool = esim_csv::parse(&bytes, &options).1.map(Arc::new);
+                pool_cache.set_value(pool);
+            }
+            pool_cache.get_value()
+        }
+    };
 
     // Sends the file: as a new pool, or into `into` (this server only).
     let send = {
@@ -166,7 +178,7 @@ pub fn UploadPanel(
                         .map(|i| i.pool)
                     }
                     (None, Backend::Graph) => {
-                        let Some(pool) = parsed.as_ref() else { return };
+                        let Some(pool) = parsed() else { return };
                         let body = PoolCreate {
                             odata_type: Default::default(),
                             display_name: name.clone(),
@@ -218,7 +230,7 @@ pub fn UploadPanel(
             let Some(client) = console.client.get_untracked() else {
                 return;
             };
-            let Some(pool) = parsed.as_ref().clone() else {
+            let Some(pool) = parsed() else {
                 return;
             };
             if !client.backend().has_project_routes() {
