@@ -26,6 +26,8 @@ use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 
+use super::report::group;
+
 use super::median;
 
 /// Devices of the big pool (issue 5).
@@ -905,18 +907,6 @@ async fn connect(port: u16, capabilities: serde_json::Map<String, Value>) -> Res
             Err(_) => tokio::time::sleep(POLL).await,
         }
     }
-}
-
-fn group(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The section of `bench/RESULTS.md`.

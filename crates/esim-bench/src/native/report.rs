@@ -665,7 +665,8 @@ fn kb(bytes: usize) -> String {
     format!("{:.1} KB ({} bytes)", bytes as f64 / 1024.0, group(bytes))
 }
 
-fn group(n: usize) -> String {
+/// `1234567` as `1,234,567`.
+pub(super) fn group(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
