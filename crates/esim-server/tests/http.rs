@@ -484,11 +484,7 @@ async fn pool_extras(b: Backend) {
             iccid.push(None);
             continue;
         }
-        let r = t
-            .admin("POST", &format!("/api/mdm/devices/{d}/checkIn"), None)
-            .await
-            .ok(200)
-            .clone();
+        let r = t.admin_check_in(d).await.ok(200).clone();
         iccid.push(r["actions"][0]["iccid"].as_str().map(str::to_owned));
     }
     let report = |i: usize, outcome: &str| {
@@ -529,15 +525,7 @@ async fn pool_extras(b: Backend) {
     )
     .await
     .ok(204);
-    let removal = t
-        .admin(
-            "POST",
-            &format!("/api/mdm/devices/{}/checkIn", dev[5]),
-            None,
-        )
-        .await
-        .ok(200)
-        .clone();
+    let removal = t.admin_check_in(&dev[5]).await.ok(200).clone();
     assert_eq!(removal["actions"][0]["action"], "remove");
     report(5, "removed").await;
     let want = json!({"notSynced": 1, "pending": 1, "active": 1, "failed": 1, "removed": 1});
@@ -811,11 +799,7 @@ async fn distribution(b: Backend) {
     // Check-ins: two codes for three targeted devices.
     let mut installs = Vec::new();
     for d in &dev[..3] {
-        let r = t
-            .admin("POST", &format!("/api/mdm/devices/{d}/checkIn"), None)
-            .await
-            .ok(200)
-            .clone();
+        let r = t.admin_check_in(d).await.ok(200).clone();
         installs.push(r["actions"].clone());
     }
     assert_eq!(installs[0][0]["action"], "install");
@@ -838,25 +822,11 @@ async fn distribution(b: Backend) {
     assert_eq!(s2["stateDetails"], esim_server::mdm::EXHAUSTED);
     // The excluded device gets nothing.
     assert_eq!(
-        t.admin(
-            "POST",
-            &format!("/api/mdm/devices/{}/checkIn", dev[3]),
-            None
-        )
-        .await
-        .ok(200)["actions"],
+        t.admin_check_in(&dev[3]).await.ok(200)["actions"],
         json!([])
     );
     // A pending install is sent again until its outcome arrives.
-    let again = t
-        .admin(
-            "POST",
-            &format!("/api/mdm/devices/{}/checkIn", dev[0]),
-            None,
-        )
-        .await
-        .ok(200)
-        .clone();
+    let again = t.admin_check_in(&dev[0]).await.ok(200).clone();
     assert_eq!(again["actions"], installs[0]);
     let iccid0 = installs[0][0]["iccid"].as_str().unwrap().to_owned();
     let iccid1 = installs[1][0]["iccid"].as_str().unwrap().to_owned();
@@ -932,15 +902,7 @@ async fn distribution(b: Backend) {
         .ok(200)
         .clone();
     assert_eq!(retried["state"], "notEvaluated");
-    let r = t
-        .admin(
-            "POST",
-            &format!("/api/mdm/devices/{}/checkIn", dev[1]),
-            None,
-        )
-        .await
-        .ok(200)
-        .clone();
+    let r = t.admin_check_in(&dev[1]).await.ok(200).clone();
     assert_eq!(r["actions"][0]["iccid"], iccid(10));
     // Leaving the group removes the profile at the next check-in: deleting, then deleted.
     t.admin(
@@ -957,15 +919,7 @@ async fn distribution(b: Backend) {
     )
     .await
     .graph_error(404, "notFound");
-    let r = t
-        .admin(
-            "POST",
-            &format!("/api/mdm/devices/{}/checkIn", dev[0]),
-            None,
-        )
-        .await
-        .ok(200)
-        .clone();
+    let r = t.admin_check_in(&dev[0]).await.ok(200).clone();
     assert_eq!(
         r["actions"],
         json!([{"action": "remove", "poolId": pool, "iccid": iccid0}])
@@ -1012,29 +966,13 @@ async fn distribution(b: Backend) {
     )
     .await
     .ok(200);
-    let r = t
-        .admin(
-            "POST",
-            &format!("/api/mdm/devices/{}/checkIn", dev[0]),
-            None,
-        )
-        .await
-        .ok(200)
-        .clone();
+    let r = t.admin_check_in(&dev[0]).await.ok(200).clone();
     assert_eq!(r["actions"][0]["iccid"], iccid(11));
     // A used code cannot be imported again, even after its pool is deleted.
     t.admin("POST", &format!("/v1.0/devices/{}/retire", dev[1]), None)
         .await
         .ok(200);
-    let r = t
-        .admin(
-            "POST",
-            &format!("/api/mdm/devices/{}/checkIn", dev[1]),
-            None,
-        )
-        .await
-        .ok(200)
-        .clone();
+    let r = t.admin_check_in(&dev[1]).await.ok(200).clone();
     assert_eq!(r["actions"][0]["action"], "remove");
     t.admin(
         "DELETE",
@@ -1129,34 +1067,17 @@ async fn roles(b: Backend) {
     t.call("GET", "/api/auditEntries", Some(&reader), None)
         .await
         .graph_error(403, "forbidden");
-    t.call(
-        "POST",
-        &format!("/api/mdm/devices/{}/checkIn", dev[0]),
-        Some(&reader),
-        None,
-    )
-    .await
-    .graph_error(403, "forbidden");
+    t.check_in(&dev[0], Some(&reader))
+        .await
+        .graph_error(403, "forbidden");
     // Device token: only its own device's routes.
     let (_, device) = create_token(&t.db, Role::Device, Some(&dev[0]), None)
         .await
         .unwrap();
-    t.call(
-        "POST",
-        &format!("/api/mdm/devices/{}/checkIn", dev[0]),
-        Some(&device),
-        None,
-    )
-    .await
-    .ok(200);
-    t.call(
-        "POST",
-        &format!("/api/mdm/devices/{}/checkIn", dev[1]),
-        Some(&device),
-        None,
-    )
-    .await
-    .graph_error(403, "forbidden");
+    t.check_in(&dev[0], Some(&device)).await.ok(200);
+    t.check_in(&dev[1], Some(&device))
+        .await
+        .graph_error(403, "forbidden");
     t.call(
         "POST",
         &format!("/api/mdm/devices/{}/outcome", dev[1]),
@@ -1184,14 +1105,9 @@ async fn roles(b: Backend) {
     t.call("GET", POOLS, Some(&revoked), None)
         .await
         .graph_error(401, "unauthenticated");
-    t.call(
-        "POST",
-        &format!("/api/mdm/devices/{}/checkIn", dev[0]),
-        None,
-        None,
-    )
-    .await
-    .graph_error(401, "unauthenticated");
+    t.check_in(&dev[0], None)
+        .await
+        .graph_error(401, "unauthenticated");
     assert_eq!(
         t.call("GET", "/healthz", None, None).await.ok(200)["status"],
         "live"
@@ -1465,14 +1381,7 @@ async fn directory_and_audit(b: Backend) {
     let (_, dev_token) = create_token(&t.db, Role::Device, Some(&dev[2]), None)
         .await
         .unwrap();
-    t.call(
-        "POST",
-        &format!("/api/mdm/devices/{}/checkIn", dev[2]),
-        Some(&dev_token),
-        None,
-    )
-    .await
-    .ok(200);
+    t.check_in(&dev[2], Some(&dev_token)).await.ok(200);
     t.admin("DELETE", &format!("/v1.0/devices/{}", dev[2]), None)
         .await
         .ok(204);
@@ -1482,14 +1391,9 @@ async fn directory_and_audit(b: Backend) {
     t.admin("GET", &format!("/v1.0/devices/{}", dev[2]), None)
         .await
         .graph_error(404, "notFound");
-    t.call(
-        "POST",
-        &format!("/api/mdm/devices/{}/checkIn", dev[2]),
-        Some(&dev_token),
-        None,
-    )
-    .await
-    .graph_error(401, "unauthenticated");
+    t.check_in(&dev[2], Some(&dev_token))
+        .await
+        .graph_error(401, "unauthenticated");
     assert_eq!(
         t.count("SELECT COUNT(*) FROM dir_members").await,
         2,

@@ -209,6 +209,17 @@ impl TestApp {
         self.send(b.body(body).unwrap()).await
     }
 
+    /// A device's check-in (`POST /api/mdm/devices/{device}/checkIn`) with this token.
+    pub async fn check_in(&self, device: &str, token: Option<&str>) -> Resp {
+        let uri = format!("/api/mdm/devices/{device}/checkIn");
+        self.call("POST", &uri, token, None).await
+    }
+
+    /// A device's check-in with the admin token.
+    pub async fn admin_check_in(&self, device: &str) -> Resp {
+        self.check_in(device, Some(&self.admin.clone())).await
+    }
+
     pub async fn admin(&self, method: &str, uri: &str, body: Option<Value>) -> Resp {
         self.call(method, uri, Some(&self.admin.clone()), body)
             .await
