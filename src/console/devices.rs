@@ -192,32 +192,38 @@ pub fn select(rows: &[Row], query: &Query) -> Vec<usize> {
 /// The rows as CSV in the table's order, with the table's headings; cells a spreadsheet
 /// would run as a formula (`=`, `+`, `-`, `@`) are neutralised with a leading `'`.
 pub fn to_csv(rows: &[Row], shown: &[usize], lang: Lang) -> Vec<u8> {
-    let mut out = Vec::new();
-    {
-        let mut w = csv_writer(&mut out);
-        let mut headings: Vec<&str> = Column::ALL.iter().map(|c| c.label().text(lang)).collect();
-        headings.insert(4, L::ColDetails.text(lang));
-        let _ = w.write_record(&headings);
-        for &i in shown {
-            let row = &rows[i];
-            let cells = [
-                row.device.as_str(),
-                row.user.as_str(),
-                row.iccid.as_str(),
-                state_text(lang, row.state),
-                row.details.as_str(),
-                row.cellular.as_str(),
-                row.last_sync.as_str(),
-            ];
-            let _ = w.write_record(cells.iter().map(|c| esim_csv::neutralise(c).into_owned()));
-        }
-        let _ = w.flush();
+    // The writer the validator's CSV report uses (CRLF, as spreadsheets expect).
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let headings = [
+        L::ColDevice,
+        L::ColUser,
+        L::ColIccid,
+        L::ColState,
+        L::ColDetails,
+        L::ColCellular,
+        L::ColLastSync,
+    ]
+    .map(|label| label.text(lang));
+    // Writing to a Vec cannot fail.
+    w.write_record(headings).expect("in memory");
+    for &i in shown {
+        let row = &rows[i];
+        let cells = [
+            row.device.as_str(),
+            row.user.as_str(),
+            row.iccid.as_str(),
+            state_text(lang, row.state),
+            row.details.as_str(),
+            row.cellular.as_str(),
+            row.last_sync.as_str(),
+        ]
+        .map(esim_csv::neutralise);
+        w.write_record(cells.iter().map(|cell| cell.as_bytes()))
+            .expect("in memory");
     }
-    out
-}
-
-fn csv_writer(out: &mut Vec<u8>) -> csv::Writer<&mut Vec<u8>> {
-    csv::WriterBuilder::new().from_writer(out)
+    w.into_inner().expect("in memory")
 }
 
 /// A row's height in pixels (fixed, so the rows in view follow from the scroll position).
