@@ -248,9 +248,13 @@ impl Page {
         let deadline = Instant::now() + WAIT;
         while Instant::now() < deadline {
             let partial = downloads.join(format!("{name}.crdownload"));
+            // Chromium may show the final name empty before its `.crdownload` appears;
+            // every file these tests download has content.
             if path.is_file() && !partial.exists() {
                 if let Ok(bytes) = std::fs::read(&path) {
-                    return bytes;
+                    if !bytes.is_empty() {
+                        return bytes;
+                    }
                 }
             }
             tokio::time::sleep(POLL).await;

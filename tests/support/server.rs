@@ -846,15 +846,17 @@ impl Page {
         let downloads = self.downloads();
         let deadline = Instant::now() + WAIT;
         while Instant::now() < deadline {
-            if let Ok(entries) = std::fs::read_dir(&downloads) {
-                for entry in entries.flatten() {
-                    let name = entry.file_name().to_string_lossy().into_owned();
-                    if name.ends_with(&format!(".{extension}")) {
-                        if let Ok(bytes) = std::fs::read(entry.path()) {
-                            return (name, bytes);
-                        }
-                    }
-                }
+            let name = std::fs::read_dir(&downloads).ok().and_then(|entries| {
+                entries
+                    .flatten()
+                    .map(|entry| entry.file_name().to_string_lossy().into_owned())
+                    .find(|name| name.ends_with(&format!(".{extension}")))
+            });
+            if let Some(name) = name {
+                // Chromium creates the file empty and fills it through `.crdownload`:
+                // `download` waits until it is complete.
+                let bytes = self.download(&name).await;
+                return (name, bytes);
             }
             tokio::time::sleep(POLL).await;
         }
