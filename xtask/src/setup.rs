@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 use crate::steps::{output, run_cmd};
-use crate::versions::{Pinned, AXE_CORE, PAPAPARSE, TRUNK};
+use crate::versions::{Pinned, AXE_CORE, OIDC_PROVIDER, PAPAPARSE, TRUNK};
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
@@ -26,6 +26,9 @@ pub struct Toolchain {
     cargo: OsString,
     /// `axe.min.js` of axe-core, which the end-to-end tests inject (`AXE_CORE_JS`).
     axe_core: PathBuf,
+    /// The npm package directory of oidc-provider, which the sign-in tests start
+    /// (`OIDC_PROVIDER`, read by `tests/oidc/provider.mjs`).
+    oidc_provider: PathBuf,
     /// The npm package directory of Papa Parse (for `cargo xtask bench`).
     pub papaparse: PathBuf,
 }
@@ -39,6 +42,7 @@ impl Toolchain {
             .env("PATH", &self.path)
             .env("CHROMEDRIVER", &self.chromedriver)
             .env("AXE_CORE_JS", &self.axe_core)
+            .env("OIDC_PROVIDER", &self.oidc_provider)
             // Trunk's update check needs a server this machine cannot reach.
             .env("TRUNK_SKIP_VERSION_CHECK", "true");
         command
@@ -83,6 +87,13 @@ pub fn setup(root: &Path) -> Result<Toolchain> {
     binaryen(&path, &binaryen_bin, &pinned.binaryen)?;
     let papaparse = papaparse(&path, &tools_dir)?;
     let axe_core = axe_core(&path, &tools_dir)?;
+    let oidc_provider = npm_package(
+        &path,
+        &tools_dir,
+        "oidc-provider",
+        OIDC_PROVIDER,
+        "lib/index.js",
+    )?;
 
     let chromedriver = find_program("chromedriver", &path).context("chromedriver not found")?;
     check_browser_versions(&path);
@@ -91,6 +102,7 @@ pub fn setup(root: &Path) -> Result<Toolchain> {
         chromedriver,
         cargo,
         axe_core,
+        oidc_provider,
         papaparse,
     })
 }

@@ -17,6 +17,10 @@ pub const PAPAPARSE: &str = "5.7.1";
 /// npm, into the per-user tool cache).
 pub const AXE_CORE: &str = "4.10.3";
 
+/// oidc-provider, the OpenID-certified provider the sign-in tests run
+/// (`tests/oidc/provider.mjs`; from npm, into the per-user tool cache).
+pub const OIDC_PROVIDER: &str = "9.13.3";
+
 /// The versions read from the repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pinned {
