@@ -44,8 +44,14 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     /// 422 `invalidActivationCodes`: every finding in `details`.
     InvalidActivationCodes(Vec<ErrorDetail>),
+    /// 429 with `Retry-After` (seconds): too many refused tokens from this address
+    /// ([`crate::auth::limit`]).
+    TooManyRequests(u64),
     /// 503: the database cannot be reached.
     Unavailable(String),
+    /// 503 with `Retry-After`: the database aborted the transaction (a deadlock or a
+    /// serialization failure) more often than [`crate::db::retry`] runs it again.
+    Transient(String),
     /// 500: logged, never sent.
     Internal(String),
 }
@@ -70,8 +76,20 @@ impl ApiError {
             ApiError::InvalidActivationCodes(_) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "invalidActivationCodes")
             }
-            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "serviceUnavailable"),
+            ApiError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "tooManyRequests"),
+            ApiError::Unavailable(_) | ApiError::Transient(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "serviceUnavailable")
+            }
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internalServerError"),
+        }
+    }
+
+    /// The seconds of the `Retry-After` header, for the errors that have one.
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            ApiError::Transient(_) => Some(1),
+            ApiError::TooManyRequests(seconds) => Some(*seconds),
+            _ => None,
         }
     }
 
@@ -84,6 +102,7 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_code();
+        let retry_after = self.retry_after();
         let (message, details) = match self {
             ApiError::BadRequest(m)
             | ApiError::Forbidden(m)
@@ -93,6 +112,12 @@ impl IntoResponse for ApiError {
             | ApiError::UnsupportedMediaType(m) => (m, Vec::new()),
             ApiError::Unauthorized => (
                 "Send a valid token as 'Authorization: Bearer <token>'.".to_owned(),
+                Vec::new(),
+            ),
+            ApiError::TooManyRequests(seconds) => (
+                format!(
+                    "Too many requests with a refused token came from this address; try again in {seconds} s."
+                ),
                 Vec::new(),
             ),
             ApiError::MethodNotAllowed => (
@@ -114,6 +139,14 @@ impl IntoResponse for ApiError {
             ApiError::Unavailable(m) => {
                 tracing::warn!(error = %m, "unavailable");
                 ("The database is not reachable.".to_owned(), Vec::new())
+            }
+            ApiError::Transient(m) => {
+                tracing::warn!(error = %m, "transaction aborted by the database, retries used up");
+                (
+                    "The database is busy with concurrent changes; try again in a moment."
+                        .to_owned(),
+                    Vec::new(),
+                )
             }
             ApiError::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
@@ -140,6 +173,10 @@ impl IntoResponse for ApiError {
             res.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        if let Some(seconds) = retry_after {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         res
     }
 }
@@ -152,6 +189,7 @@ impl From<sqlx::Error> for ApiError {
                     .into(),
             ),
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) => ApiError::Unavailable(e.to_string()),
+            _ if crate::db::is_transient(&e) => ApiError::Transient(e.to_string()),
             _ => ApiError::Internal(e.to_string()),
         }
     }

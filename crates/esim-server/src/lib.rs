@@ -112,6 +112,8 @@ pub struct AppState {
     pub db: Db,
     /// The configuration.
     pub config: Arc<Config>,
+    /// Refused tokens per client address ([`auth::limit`]).
+    pub auth_failures: Arc<auth::limit::Failures>,
 }
 
 impl AppState {
@@ -120,6 +122,7 @@ impl AppState {
         AppState {
             db,
             config: Arc::new(config),
+            auth_failures: Arc::default(),
         }
     }
 }

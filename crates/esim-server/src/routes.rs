@@ -11,7 +11,7 @@ use axum::routing::{self, MethodRouter};
 use axum::{Json, Router};
 
 use crate::auth::{authorize, Access};
-use crate::{assignments, audit, devices, directory, mdm, openapi, pools, AppState};
+use crate::{assignments, audit, auth, devices, directory, mdm, openapi, pools, AppState};
 
 /// The base of the Graph-shaped pool routes.
 pub const POOLS: &str = "/beta/deviceManagement/embeddedSIMActivationCodePools";
@@ -369,6 +369,24 @@ pub fn all() -> Vec<Route> {
         ),
         r(
             M::GET,
+            "/api/tokens",
+            Admin,
+            "tokens",
+            200,
+            "Every bearer token (paged), never the token itself",
+            get(auth::list),
+        ),
+        r(
+            M::POST,
+            "/api/tokens/{tokenId}/revoke",
+            Admin,
+            "tokens",
+            200,
+            "Revoke a token (audited); refused from the next request on",
+            post(auth::revoke),
+        ),
+        r(
+            M::GET,
             "/healthz",
             Public,
             "health",
@@ -439,7 +457,8 @@ async fn live() -> impl IntoResponse {
 }
 
 async fn ready(State(s): State<AppState>) -> impl IntoResponse {
-    match sqlx::query("SELECT 1").execute(&s.db.pool).await {
+    // The read pool: on SQLite the one writer connection may be busy with a long import.
+    match sqlx::query("SELECT 1").execute(&s.db.read).await {
         Ok(_) => (StatusCode::OK, Json(serde_json::json!({"status": "ready"}))).into_response(),
         Err(e) => crate::error::ApiError::Unavailable(e.to_string()).into_response(),
     }

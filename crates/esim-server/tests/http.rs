@@ -21,6 +21,7 @@ on_both!(
     audit_in_the_same_transaction,
     openapi_matches_router,
     pool_extras,
+    token_routes,
 );
 
 async fn create_pool(t: &TestApp, name: &str, smdp: &str, from: u64, n: u64) -> Value {
@@ -1642,4 +1643,128 @@ async fn cors_frames_and_static_files() {
         "https://console.example.com"
     );
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Issue 10, item 5: `/readyz` reads on the read pool, so it answers while SQLite's one
+/// writer connection is held by a long write transaction (an import, a group delete).
+#[tokio::test]
+async fn readyz_does_not_wait_for_the_writer() {
+    let t = TestApp::new(Backend::Sqlite).await;
+    let mut writer = t.db.pool.begin().await.unwrap();
+    sqlx::query("UPDATE tokens SET label = label")
+        .execute(&mut *writer)
+        .await
+        .unwrap();
+    let r = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        t.call("GET", "/readyz", None, None),
+    )
+    .await
+    .expect("/readyz answers while the writer is busy");
+    assert_eq!(r.ok(200)["status"], "ready");
+    writer.rollback().await.unwrap();
+}
+
+/// A request from this client address (what `into_make_service_with_connect_info` gives
+/// the router in `serve`).
+fn from_addr(ip: [u8; 4], token: &str) -> axum::http::Request<axum::body::Body> {
+    let mut req = axum::http::Request::get(POOLS)
+        .header("authorization", format!("Bearer {token}"))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+            ip, 40000,
+        ))));
+    req
+}
+
+/// Issue 10, item 5: after 20 refused tokens within a minute, an address gets 429 with
+/// `Retry-After` and Graph's error body for every request that needs a token, a valid one
+/// included; another address is not affected, nor are public routes.
+#[tokio::test]
+async fn failed_authentication_is_rate_limited_per_address() {
+    let t = TestApp::new(Backend::Sqlite).await;
+    let (guesser, other) = ([192, 0, 2, 7], [192, 0, 2, 8]);
+    for _ in 0..esim_server::auth::limit::MAX_FAILURES {
+        t.send(from_addr(guesser, "esim_wrong"))
+            .await
+            .graph_error(401, "unauthenticated");
+    }
+    for token in ["esim_wrong", t.admin.as_str()] {
+        let r = t.send(from_addr(guesser, token)).await;
+        r.graph_error(429, "tooManyRequests");
+        let wait: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=60).contains(&wait), "{wait}");
+    }
+    t.send(from_addr(other, &t.admin)).await.ok(200);
+    t.send(from_addr(other, "esim_wrong"))
+        .await
+        .graph_error(401, "unauthenticated");
+    assert_eq!(
+        t.call("GET", "/healthz", None, None).await.ok(200)["status"],
+        "live"
+    );
+}
+
+/// Issue 10, item 6: admins list tokens (never the token itself) and revoke them through
+/// the API; a revocation is audited and refuses the token from the next request on.
+async fn token_routes(b: Backend) {
+    let t = TestApp::new(b).await;
+    let (_, ids) = setup_fleet(&t, 1).await;
+    let (dev_id, dev_token) = create_token(&t.db, Role::Device, Some(&ids[0]), Some("phone"))
+        .await
+        .unwrap();
+    t.check_in(&ids[0], Some(&dev_token)).await.ok(200);
+    t.call("GET", "/api/tokens", Some(&t.reader.clone()), None)
+        .await
+        .graph_error(403, "forbidden");
+    let uri = format!("/api/tokens/{dev_id}/revoke");
+    t.call("POST", &uri, Some(&t.reader.clone()), None)
+        .await
+        .graph_error(403, "forbidden");
+    let list = t.admin("GET", "/api/tokens", None).await;
+    let value = list.ok(200)["value"].as_array().unwrap().clone();
+    assert_eq!(value.len(), 3, "{}", list.text);
+    for secret in [&t.admin, &t.reader, &dev_token] {
+        assert!(!list.text.contains(secret.as_str()), "a token was listed");
+        assert!(!list.text.contains(&esim_server::util::token_hash(secret)));
+    }
+    let dev = value.iter().find(|v| v["id"] == dev_id.as_str()).unwrap();
+    assert_eq!(dev["role"], "device");
+    assert_eq!(dev["deviceId"], ids[0].as_str());
+    assert_eq!(dev["label"], "phone");
+    assert!(dev["createdDateTime"].as_str().is_some());
+    assert_eq!(dev["revokedDateTime"], Value::Null);
+    let page = t.admin("GET", "/api/tokens?$top=2", None).await;
+    assert_eq!(page.ok(200)["value"].as_array().unwrap().len(), 2);
+    assert!(page.json["@odata.nextLink"].as_str().is_some());
+    let revoked = t.admin("POST", &uri, None).await;
+    assert_eq!(revoked.ok(200)["id"], dev_id.as_str());
+    assert!(revoked.json["revokedDateTime"].as_str().is_some());
+    t.check_in(&ids[0], Some(&dev_token))
+        .await
+        .graph_error(401, "unauthenticated");
+    t.admin("POST", &uri, None)
+        .await
+        .graph_error(409, "conflict");
+    t.admin("POST", "/api/tokens/nothing/revoke", None)
+        .await
+        .graph_error(404, "notFound");
+    let audit = t.admin("GET", "/api/auditEntries?$top=1000", None).await;
+    let entries = audit.ok(200)["value"].as_array().unwrap();
+    let entry = entries
+        .iter()
+        .find(|e| e["action"] == "token.revoke")
+        .expect("the revocation is audited");
+    assert_eq!(entry["targetId"], dev_id.as_str());
+    assert_eq!(entry["detail"], "device (phone)");
+    assert_eq!(
+        entries
+            .iter()
+            .filter(|e| e["action"] == "token.revoke")
+            .count(),
+        1,
+        "refused revocations are not audited"
+    );
 }

@@ -501,3 +501,353 @@ async fn simulator_checks_in_an_existing_group() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("takes no --pool"));
 }
+
+/// The id of a created resource, after checking the status.
+async fn create(api: &Api, path: &str, body: serde_json::Value) -> String {
+    let (st, v) = api.call("POST", path, Some(body)).await.unwrap();
+    assert_eq!(st, 201, "{v}");
+    v["id"].as_str().unwrap().to_owned()
+}
+
+fn assign_body(group: &str) -> serde_json::Value {
+    json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}}]})
+}
+
+/// The pool's device states as (device id, state).
+async fn states(api: &Api, pool: &str) -> Vec<(String, String)> {
+    let (st, s) = api
+        .call("GET", &format!("{POOLS}/{pool}/deviceStates"), None)
+        .await
+        .unwrap();
+    assert_eq!(st, 200, "{s}");
+    let mut out: Vec<(String, String)> = s["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["id"].as_str().unwrap().to_owned(),
+                s["state"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Issue 10, item 1: "assign a pool to a group" on one process and "add the device to the
+/// group" on another, fired at the same moment, 50 times on one PostgreSQL database: the
+/// device always gets its `notEvaluated` state, and its check-in installs a code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn assign_and_add_member_at_once_leave_no_targeted_device_without_a_state() {
+    const ROUNDS: u64 = 50;
+    let db = TestDb::new(Backend::Postgres).await;
+    let token = admin_token(&db.url);
+    let (a, b) = (Server::start(&db.url, &[]), Server::start(&db.url, &[]));
+    let (api_a, api_b) = (Api::new(&a.url, &token), Api::new(&b.url, &token));
+    let mut missed = Vec::new();
+    for round in 0..ROUNDS {
+        let smdp = format!("smdp{round}.example.com");
+        let pool = create(&api_a, POOLS, json!({"displayName": format!("Race {round}"), "activationCodes": support::codes(&smdp, round * 10, 2)})).await;
+        let group = create(
+            &api_b,
+            "/v1.0/groups",
+            json!({"displayName": format!("G{round}")}),
+        )
+        .await;
+        let device = create(
+            &api_a,
+            "/v1.0/devices",
+            json!({"displayName": format!("D{round}")}),
+        )
+        .await;
+        let assign_path = format!("{POOLS}/{pool}/assign");
+        let member_path = format!("/v1.0/groups/{group}/members/$ref");
+        let (assigned, added) = tokio::join!(
+            api_a.call("POST", &assign_path, Some(assign_body(&group))),
+            api_b.call("POST", &member_path, Some(json!({"@odata.id": device}))),
+        );
+        let (assigned, added) = (assigned.unwrap(), added.unwrap());
+        assert_eq!(assigned.0, 200, "{}", assigned.1);
+        assert_eq!(added.0, 204, "{}", added.1);
+        let has_state =
+            states(&api_b, &pool).await == vec![(device.clone(), "notEvaluated".into())];
+        let (st, r) = api_b
+            .call("POST", &format!("/api/mdm/devices/{device}/checkIn"), None)
+            .await
+            .unwrap();
+        assert_eq!(st, 200, "{r}");
+        let installs = r["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| a["action"] == "install" && a["poolId"] == pool.as_str())
+            .count();
+        if !has_state || installs != 1 {
+            missed.push((round, has_state, installs));
+        }
+    }
+    assert!(
+        missed.is_empty(),
+        "{} of {ROUNDS} rounds left the device without a state or a code (round, had a state, installs): {missed:?}",
+        missed.len()
+    );
+}
+
+/// Issue 10, item 2: a code locked by a claim is not a used code. Each round, device X
+/// checks in twice at once (one on each process: one claim wins, the other rolls back and
+/// gives its code back) while device Y checks in; with one code, exactly one of them
+/// installs it and the other is `failed` (exhausted); with two codes both install. Before
+/// the fix a locked code counted as used: X's second check-in marked X `failed` while the
+/// first held the code, which then rolled back, and Y was `failed` beside an unused code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rolled_back_claim_never_fails_a_device() {
+    const ROUNDS: u64 = 50;
+    let db = TestDb::new(Backend::Postgres).await;
+    let token = admin_token(&db.url);
+    let (a, b) = (Server::start(&db.url, &[]), Server::start(&db.url, &[]));
+    let (api_a, api_b) = (Api::new(&a.url, &token), Api::new(&b.url, &token));
+    let mut wrong = Vec::new();
+    for round in 0..ROUNDS {
+        let codes = 1 + round % 2;
+        let smdp = format!("smdp{round}.example.com");
+        let pool = create(&api_a, POOLS, json!({"displayName": format!("Claim {round}"), "activationCodes": support::codes(&smdp, round * 10, codes)})).await;
+        let group = create(
+            &api_b,
+            "/v1.0/groups",
+            json!({"displayName": format!("G{round}")}),
+        )
+        .await;
+        let mut devices = Vec::new();
+        for name in ["X", "Y"] {
+            let d = create(
+                &api_a,
+                "/v1.0/devices",
+                json!({"displayName": format!("{name}{round}")}),
+            )
+            .await;
+            let (st, e) = api_a
+                .call(
+                    "POST",
+                    &format!("/v1.0/groups/{group}/members/$ref"),
+                    Some(json!({"@odata.id": d})),
+                )
+                .await
+                .unwrap();
+            assert_eq!(st, 204, "{e}");
+            devices.push(d);
+        }
+        let (st, e) = api_b
+            .call(
+                "POST",
+                &format!("{POOLS}/{pool}/assign"),
+                Some(assign_body(&group)),
+            )
+            .await
+            .unwrap();
+        assert_eq!(st, 200, "{e}");
+        let check_in = |api: &Api, d: &str| {
+            let (api, path) = (api.clone(), format!("/api/mdm/devices/{d}/checkIn"));
+            async move { api.call("POST", &path, None).await.unwrap() }
+        };
+        let (x1, x2, y) = tokio::join!(
+            check_in(&api_a, &devices[0]),
+            check_in(&api_b, &devices[0]),
+            check_in(&api_a, &devices[1]),
+        );
+        // (device, ICCID): X's second check-in may come after the first's commit and
+        // repeat its pending install.
+        let mut given = Vec::new();
+        for ((st, r), d) in [x1, x2, y].into_iter().zip([0, 0, 1]) {
+            assert_eq!(st, 200, "{r}");
+            for a in r["actions"].as_array().unwrap() {
+                assert_eq!(a["action"], "install", "{r}");
+                given.push((a["iccid"].as_str().unwrap().to_owned(), d));
+            }
+        }
+        given.sort();
+        given.dedup();
+        let n = given.len();
+        given.dedup_by(|x, y| x.0 == y.0);
+        assert_eq!(given.len(), n, "a code was delivered to two devices");
+        let st = states(&api_b, &pool).await;
+        let installing = st.iter().filter(|(_, s)| s == "installing").count();
+        let failed = st.iter().filter(|(_, s)| s == "failed").count();
+        if installing != codes as usize || failed != 2 - codes as usize || n != codes as usize {
+            wrong.push((round, codes, st));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {ROUNDS} rounds failed a device beside a code that was only locked (round, codes, states): {wrong:?}",
+        wrong.len()
+    );
+}
+
+/// Issue 10, item 5: two processes started at the same moment on a new SQLite file both
+/// serve, and the migration is applied once (the other process finds it recorded).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_starting_on_a_new_sqlite_file_migrate_once() {
+    for _ in 0..5 {
+        let db = TestDb::new(Backend::Sqlite).await;
+        let starts: Vec<_> = (0..2)
+            .map(|_| {
+                let url = db.url.clone();
+                std::thread::spawn(move || Server::start(&url, &[]))
+            })
+            .collect();
+        let servers: Vec<Server> = starts
+            .into_iter()
+            .map(|t| t.join().expect("both processes serve"))
+            .collect();
+        let migrated = servers
+            .iter()
+            .filter(|s| s.wait_for_log("migration applied", Duration::from_secs(1)))
+            .count();
+        assert_eq!(migrated, 1, "exactly one process applies the migration");
+        assert_eq!(
+            count(&db.url, "SELECT COUNT(*) FROM esim_migrations").await,
+            1
+        );
+    }
+}
+
+/// What a backup must hold: every pool, code and device state, as rows in a fixed order.
+async fn content(db_url: &str) -> Vec<String> {
+    sqlx::any::install_default_drivers();
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(db_url)
+        .await
+        .unwrap();
+    let mut rows = Vec::new();
+    for sql in [
+        "SELECT 'pool', id, display_name, CAST(code_count AS TEXT) FROM pools ORDER BY id",
+        "SELECT 'code', iccid, COALESCE(pool_id, '-'), CAST(used AS TEXT) FROM codes ORDER BY iccid",
+        "SELECT 'delivery', iccid, device_id, pool_id FROM deliveries ORDER BY iccid",
+        "SELECT 'state', pool_id || ' ' || device_id, state, COALESCE(iccid, '-') || ' ' || COALESCE(last_sync_at, '-') FROM device_states ORDER BY pool_id, device_id",
+    ] {
+        let r: Vec<(String, String, String, String)> =
+            sqlx::query_as(sql).fetch_all(&mut conn).await.unwrap();
+        rows.extend(r.into_iter().map(|(a, b, c, d)| format!("{a} {b} {c} {d}")));
+    }
+    rows
+}
+
+/// Issue 10, item 6: a backup (`VACUUM INTO`) of a live SQLite database taken while 100
+/// devices check in over and over is a consistent database that a server serves (every
+/// delivered code used and held by its device's state), and one taken when the load has
+/// stopped, with the server still running, holds exactly the live pools, codes and states.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn backup_of_a_live_sqlite_database_restores() {
+    const DEVICES: usize = 100;
+    let db = TestDb::new(Backend::Sqlite).await;
+    let token = admin_token(&db.url);
+    let server = Server::start(&db.url, &[]);
+    let api = Api::new(&server.url, &token);
+    let pool = create(&api, POOLS, json!({"displayName": "Backed up", "activationCodes": support::codes("smdp.example.com", 0, 80)})).await;
+    let out = simulate(
+        &server,
+        &token,
+        &["--devices", &DEVICES.to_string(), "--rounds", "0"],
+    );
+    let group = out
+        .lines()
+        .find_map(|l| l.strip_prefix("group ")?.split(' ').next())
+        .unwrap_or_else(|| panic!("{out}"))
+        .to_owned();
+    let (st, e) = api
+        .call(
+            "POST",
+            &format!("{POOLS}/{pool}/assign"),
+            Some(assign_body(&group)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 200, "{e}");
+    let devices: Vec<String> = states(&api, &pool)
+        .await
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect();
+    assert_eq!(devices.len(), DEVICES);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load: Vec<_> = devices
+        .iter()
+        .map(|d| {
+            let (api, stop) = (api.clone(), stop.clone());
+            let path = format!("/api/mdm/devices/{d}/checkIn");
+            tokio::spawn(async move {
+                let mut n = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let (st, r) = api.call("POST", &path, None).await.unwrap();
+                    assert_eq!(st, 200, "{r}");
+                    n += 1;
+                }
+                n
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let dir = std::env::temp_dir().join(format!(
+        "esim-backup-{}",
+        esim_server::util::hex(&esim_server::util::random::<6>())
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let during = dir.join("during.db");
+    esim_server::db::backup(&db.url, &during).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut check_ins = 0;
+    for t in load {
+        check_ins += t.await.unwrap();
+    }
+    assert!(check_ins > DEVICES, "the load ran: {check_ins} check-ins");
+    // The copy under load: consistent, and served.
+    let during_url = format!("sqlite://{}", during.display());
+    let copy = content(&during_url).await;
+    let used: Vec<&String> = copy
+        .iter()
+        .filter(|r| r.starts_with("code ") && r.ends_with(" 1"))
+        .collect();
+    let delivered = copy.iter().filter(|r| r.starts_with("delivery ")).count();
+    let holding = copy
+        .iter()
+        .filter(|r| r.starts_with("state ") && r.contains(" installing "))
+        .count();
+    assert_eq!(used.len(), delivered, "every used code delivered");
+    assert_eq!(
+        holding, delivered,
+        "every delivered code held by its device's state"
+    );
+    assert_eq!(
+        copy.iter().filter(|r| r.starts_with("state ")).count(),
+        DEVICES
+    );
+    {
+        let restored = Server::start(&during_url, &[]);
+        let (st, list) = Api::new(&restored.url, &token)
+            .call("GET", POOLS, None)
+            .await
+            .unwrap();
+        assert_eq!(st, 200, "{list}");
+        assert_eq!(list["value"][0]["id"], pool.as_str());
+    }
+    // The copy after the load, the server still running: exactly the live database.
+    let after = dir.join("after.db");
+    esim_server::db::backup(&db.url, &after).await.unwrap();
+    let live = content(&db.url).await;
+    assert_eq!(
+        content(&format!("sqlite://{}", after.display())).await,
+        live
+    );
+    assert!(live
+        .iter()
+        .any(|r| r.starts_with("state ") && r.contains(" installing ")));
+    // Refused: an existing output, and PostgreSQL.
+    let again = esim_server::db::backup(&db.url, &after).await.unwrap_err();
+    assert!(again.to_string().contains("exists already"), "{again}");
+    let pg = esim_server::db::backup("postgres://localhost/esim", &dir.join("pg.db"))
+        .await
+        .unwrap_err();
+    assert!(pg.to_string().contains("pg_dump"), "{pg}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

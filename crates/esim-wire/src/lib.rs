@@ -21,6 +21,7 @@ pub use directory::{Device, DeviceCreate, Group, GroupCreate, GroupPatch, Member
 pub use error::{ErrorBody, ErrorDetail, GraphError, InnerError};
 pub use mdm::{
     Action, ActionKind, AuditEntry, CellularStatusReport, CheckInResponse, Outcome, OutcomeReport,
+    TokenInfo,
 };
 pub use odata::{Collection, ODataTypeError};
 pub use pools::{

@@ -105,6 +105,28 @@ pub struct AuditEntry {
     pub request_id: String,
 }
 
+/// A bearer token as listed (`GET /api/tokens`, `esim-server token list`): never the token
+/// itself, which is shown once at creation and stored only as its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenInfo {
+    /// Its id (time-ordered).
+    pub id: String,
+    /// `admin`, `reader` or `device`.
+    pub role: String,
+    /// The device of a device token.
+    #[serde(default)]
+    pub device_id: Option<String>,
+    /// A label given at creation.
+    #[serde(default)]
+    pub label: Option<String>,
+    /// RFC 3339.
+    pub created_date_time: String,
+    /// RFC 3339, when revoked; a revoked token is refused from the next request on.
+    #[serde(default)]
+    pub revoked_date_time: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

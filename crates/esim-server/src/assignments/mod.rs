@@ -157,19 +157,38 @@ pub async fn assign(
             )));
         }
     }
-    let mut tx = s.db.pool.begin().await?;
+    let out = crate::db::retry(|| replace(&s, &who, &pool_id, &body.assignments)).await?;
+    Ok(Json(Collection::all(out)))
+}
+
+/// The transaction of [`assign`]: under the targeting lock ([`crate::db::Db::begin_targeting`]),
+/// the pool must still exist, its assignments are replaced and its states refreshed.
+async fn replace(
+    s: &AppState,
+    who: &Principal,
+    pool_id: &str,
+    assignments: &[Assignment],
+) -> ApiResult<Vec<Assignment>> {
+    let mut tx = s.db.begin_targeting().await?;
+    let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM pools WHERE id = $1")
+        .bind(pool_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if exists.is_none() {
+        return Err(ApiError::not_found("pool", pool_id));
+    }
     sqlx::query("DELETE FROM assignments WHERE pool_id = $1")
-        .bind(&pool_id)
+        .bind(pool_id)
         .execute(&mut *tx)
         .await?;
     let mut out = Vec::new();
-    for a in &body.assignments {
+    for a in assignments {
         let id = util::new_id();
         sqlx::query(
             "INSERT INTO assignments (id, pool_id, group_id, is_exclusion) VALUES ($1, $2, $3, $4)",
         )
         .bind(&id)
-        .bind(&pool_id)
+        .bind(pool_id)
         .bind(a.target.group_id())
         .bind(i64::from(a.target.is_exclusion()))
         .execute(&mut *tx)
@@ -180,18 +199,18 @@ pub async fn assign(
             i64::from(a.target.is_exclusion()),
         ));
     }
-    refresh(&mut tx, Scope::Pool(&pool_id)).await?;
+    refresh(&mut tx, Scope::Pool(pool_id)).await?;
     audit::record(
         &mut tx,
-        &who,
+        who,
         "pool.assign",
         "pool",
-        &pool_id,
+        pool_id,
         Some(format!("{} assignment(s)", out.len())),
     )
     .await?;
     tx.commit().await?;
-    Ok(Json(Collection::all(out)))
+    Ok(out)
 }
 
 /// `GET .../{poolId}/assignments`.
@@ -235,7 +254,7 @@ pub async fn delete(
     Extension(who): Extension<Principal>,
     Path((pool_id, id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let mut tx = s.db.pool.begin().await?;
+    let mut tx = s.db.begin_targeting().await?;
     let done = sqlx::query("DELETE FROM assignments WHERE pool_id = $1 AND id = $2")
         .bind(&pool_id)
         .bind(&id)

@@ -1,13 +1,18 @@
 //! Access (api.md section 4): bearer tokens with a role, stored as SHA-256 hashes.
 
-use axum::extract::{Request, State};
-use axum::http::header;
+pub mod limit;
+
+use axum::extract::{Extension, Path, Request, State};
+use axum::http::{header, HeaderMap, Uri};
 use axum::middleware::Next;
 use axum::response::Response;
+use axum::Json;
+use esim_wire::{Collection, TokenInfo};
 use serde::Serialize;
 
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
+use crate::paging::Paging;
 use crate::util;
 use crate::AppState;
 
@@ -128,9 +133,22 @@ pub async fn authorize(
                 .or_else(|| v.strip_prefix("bearer "))
         })
         .map(|t| t.trim().to_owned());
+    let addr = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let Some(seconds) = state.auth_failures.limited(addr) {
+        return axum::response::IntoResponse::into_response(ApiError::TooManyRequests(seconds));
+    }
+    let given = token.is_some();
     let principal = match principal(&state.db, token).await {
         Ok(p) => p,
-        Err(e) => return axum::response::IntoResponse::into_response(e),
+        Err(e) => {
+            if given && matches!(e, ApiError::Unauthorized) {
+                state.auth_failures.record(addr);
+            }
+            return axum::response::IntoResponse::into_response(e);
+        }
     };
     if !access.allows(principal.role) {
         let e = ApiError::Forbidden(format!(
@@ -162,24 +180,6 @@ async fn principal(db: &Db, token: Option<String>) -> ApiResult<Principal> {
         role,
         device_id,
     })
-}
-
-/// A token as listed (never the token itself).
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TokenInfo {
-    /// Its id.
-    pub id: String,
-    /// Its role.
-    pub role: String,
-    /// The device of a device token.
-    pub device_id: Option<String>,
-    /// A label.
-    pub label: Option<String>,
-    /// RFC 3339.
-    pub created_at: String,
-    /// RFC 3339, when revoked.
-    pub revoked_at: Option<String>,
 }
 
 /// Creates a token and returns `(id, token)`; only its hash is stored.
@@ -214,26 +214,96 @@ type TokenRow = (
     Option<String>,
 );
 
+const TOKEN_COLUMNS: &str = "id, role, device_id, label, created_at, revoked_at";
+
+fn token_info(
+    (id, role, device_id, label, created_date_time, revoked_date_time): TokenRow,
+) -> TokenInfo {
+    TokenInfo {
+        id,
+        role,
+        device_id,
+        label,
+        created_date_time,
+        revoked_date_time,
+    }
+}
+
 /// Every token, oldest first.
 pub async fn list_tokens(db: &Db) -> Result<Vec<TokenInfo>, sqlx::Error> {
-    let rows: Vec<TokenRow> = sqlx::query_as(
-        "SELECT id, role, device_id, label, created_at, revoked_at FROM tokens ORDER BY id",
-    )
-    .fetch_all(&db.pool)
+    let rows: Vec<TokenRow> =
+        sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM tokens ORDER BY id"))
+            .fetch_all(&db.pool)
+            .await?;
+    Ok(rows.into_iter().map(token_info).collect())
+}
+
+/// `GET /api/tokens`: every token (never the token itself), oldest first, paged.
+pub async fn list(
+    State(s): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> ApiResult<Json<Collection<TokenInfo>>> {
+    let paging = Paging::from_uri(&uri, &s.config)?;
+    let rows: Vec<TokenRow> = sqlx::query_as(&format!(
+        "SELECT {TOKEN_COLUMNS} FROM tokens WHERE id > $1 ORDER BY id LIMIT $2"
+    ))
+    .bind(&paging.after)
+    .bind(paging.limit())
+    .fetch_all(&s.db.pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(id, role, device_id, label, created_at, revoked_at)| TokenInfo {
-                id,
-                role,
-                device_id,
-                label,
-                created_at,
-                revoked_at,
-            },
-        )
-        .collect())
+    let items = rows.into_iter().map(token_info).collect();
+    Ok(Json(paging.page(
+        items,
+        |t| &t.id,
+        &uri,
+        &headers,
+        &s.config,
+    )))
+}
+
+/// `POST /api/tokens/{tokenId}/revoke`: refused from the next request on, by every
+/// process; audited (`token.revoke`) in the same transaction. 404 for no such token, 409
+/// for one revoked already.
+pub async fn revoke(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<TokenInfo>> {
+    let mut tx = s.db.pool.begin().await?;
+    let row: Option<TokenRow> = sqlx::query_as(&format!(
+        "UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING {TOKEN_COLUMNS}"
+    ))
+    .bind(util::now())
+    .bind(&id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
+        drop(tx);
+        let known: Option<(String,)> = sqlx::query_as("SELECT id FROM tokens WHERE id = $1")
+            .bind(&id)
+            .fetch_optional(&s.db.pool)
+            .await?;
+        return Err(match known {
+            Some(_) => ApiError::Conflict(format!("The token '{id}' is revoked already.")),
+            None => ApiError::not_found("token", &id),
+        });
+    };
+    let info = token_info(row);
+    crate::audit::record(
+        &mut tx,
+        &who,
+        "token.revoke",
+        "token",
+        &id,
+        Some(match &info.label {
+            Some(label) => format!("{} ({label})", info.role),
+            None => info.role.clone(),
+        }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(info))
 }
 
 /// Revokes a token by id; false when there is no such token still valid.

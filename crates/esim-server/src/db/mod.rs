@@ -10,6 +10,8 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Connection, Executor};
 
+use crate::error::{ApiError, ApiResult};
+
 /// Which database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -46,6 +48,15 @@ const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("schema_v1.sql"))];
 /// An advisory-lock key so that two processes starting at once migrate one after the other.
 const MIGRATION_LOCK: i64 = 0x0065_7369_6d6d_6967;
 
+/// The advisory-lock key held, for the rest of its transaction, by every change of
+/// targeting (assignments, memberships, retirement, group, device and pool deletion): see
+/// [`Db::begin_targeting`].
+const TARGETING_LOCK: i64 = 0x0065_7369_6d74_6774;
+
+/// How often a transaction aborted by the database for a deadlock or a serialization
+/// failure is run again before the request gets a 503 ([`retry`]).
+const TRANSIENT_TRIES: u32 = 6;
+
 impl Db {
     /// Connects to `sqlite://PATH` (created when missing) or `postgres://...`, and runs the
     /// migrations.
@@ -80,9 +91,10 @@ impl Db {
                     .acquire_timeout(Duration::from_secs(30))
                     .after_connect(|conn, _| {
                         Box::pin(async move {
+                            // First: another process may hold the file (its migration).
+                            conn.execute("PRAGMA busy_timeout = 5000").await?;
                             conn.execute("PRAGMA journal_mode = WAL").await?;
                             conn.execute("PRAGMA synchronous = NORMAL").await?;
-                            conn.execute("PRAGMA busy_timeout = 5000").await?;
                             Ok(())
                         })
                     })
@@ -132,7 +144,11 @@ impl Db {
         self.pool.close().await;
     }
 
-    /// Runs the migrations not yet applied.
+    /// Runs the migrations not yet applied. Two processes starting at once on a new
+    /// database migrate one after the other: on PostgreSQL under an advisory lock; on
+    /// SQLite each migration's transaction is `BEGIN IMMEDIATE` (it takes the write lock
+    /// before it reads, waiting up to the busy timeout for the other process) and checks
+    /// inside it whether the migration is recorded already.
     pub async fn migrate(&self) -> Result<(), sqlx::Error> {
         let mut conn = self.pool.acquire().await?;
         if self.backend == Backend::Postgres {
@@ -141,21 +157,25 @@ impl Db {
                 .execute(&mut *conn)
                 .await?;
         }
+        let begin = match self.backend {
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        };
         let result = async {
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS esim_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)",
             )
             .await?;
             for (version, sql) in MIGRATIONS {
+                let mut tx = conn.begin_with(begin).await?;
                 let done: Option<(i64,)> =
                     sqlx::query_as("SELECT version FROM esim_migrations WHERE version = $1")
                         .bind(*version)
-                        .fetch_optional(&mut *conn)
+                        .fetch_optional(&mut *tx)
                         .await?;
                 if done.is_some() {
                     continue;
                 }
-                let mut tx = conn.begin().await?;
                 for statement in statements(sql) {
                     tx.execute(statement.as_str()).await?;
                 }
@@ -179,11 +199,93 @@ impl Db {
         result
     }
 
-    /// `FOR UPDATE SKIP LOCKED` on PostgreSQL; nothing on SQLite (one writer).
-    pub fn skip_locked(&self) -> &'static str {
-        match self.backend {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
+    /// Begins a transaction that changes what targets what. On PostgreSQL it first takes a
+    /// transaction-scoped advisory lock ([`TARGETING_LOCK`]), so such changes run one after
+    /// the other across every process: at read committed each statement of the second sees
+    /// the first's committed rows, so the `INSERT ... SELECT` of
+    /// [`crate::assignments::refresh`] sees both the assignment of one and the membership of
+    /// the other. Without it, "assign" and "add member" at the same moment each missed the
+    /// other's row and the device was left without a state (docs/API-DESIGN.md,
+    /// "Targeting"). On SQLite the one writer connection already makes them serial.
+    pub async fn begin_targeting(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(TARGETING_LOCK)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
+    }
+}
+
+/// Writes a consistent copy of the SQLite database at `url` to `output` with `VACUUM INTO`,
+/// while servers keep using it (a WAL database cannot simply be copied: recent commits
+/// may be only in the `-wal` file). The copy is one read transaction: every commit before
+/// it, none after. `output` must not exist. A PostgreSQL URL is refused: `pg_dump` is the
+/// tool there (`docs/server.md`, "Backup").
+pub async fn backup(url: &str, output: &std::path::Path) -> anyhow::Result<()> {
+    use anyhow::{bail, Context};
+    let Some(path) = url.strip_prefix("sqlite://") else {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            bail!(
+                "backup copies SQLite databases only; for PostgreSQL use its own tool, for example: \
+                 pg_dump --format=custom --file=esim.dump '{url}' (restore with pg_restore; see docs/server.md, \"Backup\")"
+            );
+        }
+        bail!("unsupported database URL '{url}': use sqlite://PATH");
+    };
+    let file = path.split('?').next().unwrap_or(path);
+    if !std::path::Path::new(file).is_file() {
+        bail!("no SQLite database at '{file}'");
+    }
+    if output.exists() {
+        bail!("'{}' exists already; give a new file", output.display());
+    }
+    let out = output
+        .to_str()
+        .with_context(|| format!("the output path '{}' is not UTF-8", output.display()))?;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&format!("sqlite://{file}?mode=ro"))
+        .await
+        .with_context(|| format!("opening '{file}'"))?;
+    conn.execute("PRAGMA busy_timeout = 5000").await?;
+    sqlx::query("VACUUM INTO $1")
+        .bind(out)
+        .execute(&mut conn)
+        .await
+        .with_context(|| format!("writing the copy to '{out}'"))?;
+    conn.close().await?;
+    Ok(())
+}
+
+/// True when the database aborted a transaction that may succeed when run again: a
+/// deadlock (`40P01`) or a serialization failure (`40001`), both PostgreSQL's.
+pub fn is_transient(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if matches!(d.code().as_deref(), Some("40P01" | "40001")))
+}
+
+/// Runs `attempt` (a whole transaction) again when the database aborted it for a deadlock or
+/// a serialization failure ([`ApiError::Transient`]), up to [`TRANSIENT_TRIES`] times with a
+/// short random pause that grows; then the request gets a 503 with `Retry-After`.
+pub async fn retry<T, F, Fut>(mut attempt: F) -> ApiResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ApiResult<T>>,
+{
+    let mut tries = 0;
+    loop {
+        match attempt().await {
+            Err(ApiError::Transient(e)) if tries < TRANSIENT_TRIES => {
+                tries += 1;
+                tracing::debug!(error = %e, tries, "transaction aborted by the database; running it again");
+                let [r] = crate::util::random::<1>();
+                let ms = 1 + u64::from(r) % (4u64 << tries);
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+            }
+            other => return other,
         }
     }
 }

@@ -178,7 +178,7 @@ pub async fn delete_group(
     Extension(who): Extension<Principal>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let mut tx = s.db.pool.begin().await?;
+    let mut tx = s.db.begin_targeting().await?;
     let done = sqlx::query("DELETE FROM dir_groups WHERE id = $1")
         .bind(&id)
         .execute(&mut *tx)
@@ -240,23 +240,28 @@ pub async fn add_member(
             "No device has the id '{device_id}'; only devices can be members."
         ))
     })?;
-    let mut tx = s.db.pool.begin().await?;
-    sqlx::query("INSERT INTO dir_members (group_id, device_id) VALUES ($1, $2) ON CONFLICT (group_id, device_id) DO NOTHING")
-        .bind(&id)
-        .bind(&device_id)
-        .execute(&mut *tx)
+    let (s, who, id, device_id) = (&s, &who, id.as_str(), device_id.as_str());
+    crate::db::retry(|| async move {
+        let mut tx = s.db.begin_targeting().await?;
+        sqlx::query("INSERT INTO dir_members (group_id, device_id) VALUES ($1, $2) ON CONFLICT (group_id, device_id) DO NOTHING")
+            .bind(id)
+            .bind(device_id)
+            .execute(&mut *tx)
+            .await?;
+        refresh(&mut tx, Scope::Device(device_id)).await?;
+        audit::record(
+            &mut tx,
+            who,
+            "group.addMember",
+            "group",
+            id,
+            Some(device_id.to_owned()),
+        )
         .await?;
-    refresh(&mut tx, Scope::Device(&device_id)).await?;
-    audit::record(
-        &mut tx,
-        &who,
-        "group.addMember",
-        "group",
-        &id,
-        Some(device_id),
-    )
+        tx.commit().await?;
+        Ok(())
+    })
     .await?;
-    tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -266,7 +271,7 @@ pub async fn remove_member(
     Extension(who): Extension<Principal>,
     Path((id, device_id)): Path<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let mut tx = s.db.pool.begin().await?;
+    let mut tx = s.db.begin_targeting().await?;
     let done = sqlx::query("DELETE FROM dir_members WHERE group_id = $1 AND device_id = $2")
         .bind(&id)
         .bind(&device_id)
@@ -381,7 +386,7 @@ async fn retire_as(
     id: String,
     action: &'static str,
 ) -> ApiResult<Json<Device>> {
-    let mut tx = s.db.pool.begin().await?;
+    let mut tx = s.db.begin_targeting().await?;
     let done = sqlx::query("UPDATE dir_devices SET retired = 1 WHERE id = $1")
         .bind(&id)
         .execute(&mut *tx)
@@ -404,7 +409,7 @@ pub async fn delete_device(
     Extension(who): Extension<Principal>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    let mut tx = s.db.pool.begin().await?;
+    let mut tx = s.db.begin_targeting().await?;
     let done = sqlx::query("DELETE FROM dir_devices WHERE id = $1")
         .bind(&id)
         .execute(&mut *tx)

@@ -5,8 +5,10 @@
 //! used only if it is still unused (`used = 0` in the `UPDATE`), records the delivery under
 //! the ICCID's primary key, and moves the device state only from the state it was read in.
 //! On PostgreSQL the candidate row is taken `FOR UPDATE SKIP LOCKED`, so concurrent
-//! check-ins in several processes claim different codes without waiting on each other; on
-//! SQLite the single connection makes every transaction serial.
+//! check-ins in several processes claim different codes without waiting on each other; only
+//! when every unused code is locked does a claim wait for them (a locked code is not a used
+//! one: its claim may roll back). A deadlock or serialization failure runs the claim again
+//! ([`crate::db::retry`]). On SQLite the single connection makes every transaction serial.
 
 use std::sync::OnceLock;
 
@@ -62,6 +64,19 @@ fn states_sql() -> &'static str {
              LEFT JOIN pools p ON p.id = ds.pool_id LEFT JOIN codes c ON c.iccid = ds.iccid \
              WHERE d.id = $1",
             targeted_sql("ds.pool_id", "ds.device_id")
+        )
+    })
+}
+
+/// Deletes a `notEvaluated` state that is not targeted (any more).
+fn untargeted_delete_sql() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| {
+        format!(
+            "DELETE FROM device_states WHERE pool_id = $1 AND device_id = $2 AND state = 'notEvaluated' \
+             AND NOT ({} AND EXISTS (SELECT 1 FROM dir_devices d WHERE d.id = $2 AND d.retired = 0) \
+             AND EXISTS (SELECT 1 FROM pools p WHERE p.id = $1))",
+            targeted_sql("$1", "$2")
         )
     })
 }
@@ -204,7 +219,7 @@ async fn run_check_in(db: &Db, device_id: &str) -> ApiResult<Vec<Action>> {
         let targeted = targeted != 0;
         match (state.as_str(), targeted) {
             ("notEvaluated", true) => {
-                if let Some(a) = claim(db, &pool_id, device_id).await? {
+                if let Some(a) = crate::db::retry(|| claim(db, &pool_id, device_id)).await? {
                     actions.push(a);
                 }
             }
@@ -214,7 +229,8 @@ async fn run_check_in(db: &Db, device_id: &str) -> ApiResult<Vec<Action>> {
                 }
             }
             ("notEvaluated", false) => {
-                sqlx::query("DELETE FROM device_states WHERE pool_id = $1 AND device_id = $2 AND state = 'notEvaluated'")
+                // Re-checked in the statement: targeting may have changed since the read.
+                sqlx::query(untargeted_delete_sql())
                     .bind(&pool_id)
                     .bind(device_id)
                     .execute(&db.pool)
@@ -283,13 +299,22 @@ async fn claim(db: &Db, pool_id: &str, device_id: &str) -> ApiResult<Option<Acti
         .fetch_optional(&mut *tx)
         .await?,
         Backend::Postgres => {
-            let code: Option<(String, String, String)> = sqlx::query_as(&format!(
-                "SELECT iccid, matching_id, smdp_address FROM codes WHERE pool_id = $1 AND used = 0 ORDER BY sort_key LIMIT 1{}",
-                db.skip_locked()
-            ))
-            .bind(pool_id)
-            .fetch_optional(&mut *tx)
-            .await?;
+            const PICK: &str = "SELECT iccid, matching_id, smdp_address FROM codes WHERE pool_id = $1 AND used = 0 ORDER BY sort_key LIMIT 1 FOR UPDATE";
+            let mut code: Option<(String, String, String)> =
+                sqlx::query_as(&format!("{PICK} SKIP LOCKED"))
+                    .bind(pool_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if code.is_none() {
+                // Every unused code is taken or locked by other claims, which may still roll
+                // back (a concurrent check-in of their device won): wait for them instead of
+                // calling the pool exhausted. A row whose claim committed no longer matches
+                // `used = 0` and is passed over; one whose claim rolled back is taken.
+                code = sqlx::query_as(PICK)
+                    .bind(pool_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            }
             if let Some((iccid, _, _)) = &code {
                 let used = sqlx::query("UPDATE codes SET used = 1 WHERE iccid = $1 AND used = 0")
                     .bind(iccid)

@@ -314,7 +314,7 @@ pub async fn rename(
 /// Deletes a pool: its unused codes are freed, used codes are kept (without a pool), its
 /// assignments go; device states stay so the next check-in removes the profiles.
 pub async fn delete(db: &Db, id: &str, audit: &Note<'_>) -> Result<bool, sqlx::Error> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.begin_targeting().await?;
     let done = sqlx::query("DELETE FROM pools WHERE id = $1")
         .bind(id)
         .execute(&mut *tx)
