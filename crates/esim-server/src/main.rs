@@ -1,154 +1,333 @@
-//! `esim-server`: serve the API, manage tokens, simulate a fleet.
+//! `esim-server`: serve the API, manage tokens, simulate a fleet, benchmark the server
+//! (`esim-server bench`). The command line is declared with `clap` (derive) below.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use esim_server::auth::{self, Role};
 use esim_server::bench::{self, BenchOptions};
 use esim_server::db::Db;
 use esim_server::sim::{self, SimOptions};
 use esim_server::{app, AppState, Config};
 
-const USAGE: &str = "usage:
-  esim-server serve [--listen 127.0.0.1:8080] [--database sqlite://esim.db | postgres://...]
-                    [--static-dir dist] [--cors-origin URL]... [--frame-ancestor URL]...
-                    [--body-limit BYTES] [--public-url URL]
-  esim-server token create --role admin|reader|device [--device ID] [--label TEXT] [--database URL]
-  esim-server token list [--database URL]
-  esim-server token revoke ID [--database URL]
-  esim-server simulate --url URL --token TOKEN [--devices 100] [--failure-rate 0.1]
-                       [--leave-rate 0] [--rounds 3] [--pool POOL_ID] [--concurrency 16]
-      creates a group of --devices devices (assigned to --pool when given; --rounds 0:
-      create them and stop) and checks them in for --rounds rounds
-  esim-server simulate --url URL --token TOKEN --group GROUP_ID [--failure-rate 0.1]
-                       [--rounds 3] [--concurrency 16]
-      checks in the members of an existing group (creates and assigns nothing)
-  esim-server bench [--out bench/server.md] [--postgres postgres://postgres@127.0.0.1:5432/postgres | none]
-                    [--imports 200] [--devices 5000] [--seconds 5] [--connections 64]
-                    [--only imports|checkins] [--server-exe PATH]
+const AFTER_HELP: &str = "\
+Examples:
+  esim-server token create --role admin --database sqlite://data/esim.db
+  esim-server serve --database sqlite://data/esim.db --static-dir dist
+  esim-server simulate --url http://127.0.0.1:8080 --token TOKEN --devices 100 --pool POOL_ID
+  esim-server simulate --url http://127.0.0.1:8080 --token TOKEN --group GROUP_ID --rounds 2
+  esim-server bench --out bench/server.md
 
 The database defaults to $ESIM_DATABASE, else sqlite://esim.db. Logs go to standard error,
-filtered by RUST_LOG (a level such as warn, or info,sqlx=warn,esim_server::mdm=debug).";
+filtered by RUST_LOG (a level such as warn, or info,sqlx=warn,esim_server::mdm=debug).
+`esim-server COMMAND --help` describes a command's options.";
 
-/// Flags as `--name value` pairs (repeatable) and positional words.
-struct Args {
-    flags: Vec<(String, String)>,
-    words: Vec<String>,
+/// The eSIM pool server: a Graph-shaped API on SQLite or PostgreSQL that hands each
+/// activation code to one device.
+#[derive(Debug, Parser)]
+// A repeated single-valued option takes its last value, as before clap.
+#[command(
+    name = "esim-server",
+    version,
+    after_help = AFTER_HELP,
+    args_override_self = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
 }
 
-impl Args {
-    fn parse(args: impl Iterator<Item = String>) -> anyhow::Result<Args> {
-        let mut flags = Vec::new();
-        let mut words = Vec::new();
-        let mut it = args.peekable();
-        while let Some(a) = it.next() {
-            if let Some(name) = a.strip_prefix("--") {
-                if name == "help" {
-                    println!("{USAGE}");
-                    std::process::exit(0);
-                }
-                let value = it
-                    .next()
-                    .with_context(|| format!("--{name} needs a value\n{USAGE}"))?;
-                flags.push((name.to_owned(), value));
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the API (and the built console with --static-dir) until Ctrl-C.
+    Serve(ServeArgs),
+    /// Create, list or revoke API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Simulate a fleet of devices checking in against a running server.
+    #[command(after_help = "\
+Without --group: creates a group of --devices devices (assigned to --pool when given;
+--rounds 0 creates them and stops) and checks them in for --rounds rounds.
+With --group: checks in the members of an existing group, creating and assigning nothing.
+One line per round; the exit status is 1 when any check-in met an error.")]
+    Simulate(SimulateArgs),
+    /// Measure imports and check-ins; writes a Markdown report.
+    Bench(BenchArgs),
+    /// Print a shell completion script (for example: esim-server completions bash >
+    /// ~/.local/share/bash-completion/completions/esim-server).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Where the data lives, for every command that opens the database.
+#[derive(Debug, clap::Args)]
+struct DatabaseArg {
+    /// The database: sqlite://PATH (created when missing) or postgres://user@host/db.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "ESIM_DATABASE",
+        hide_env_values = true,
+        default_value = "sqlite://esim.db"
+    )]
+    database: String,
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// The address to listen on (port 0: any free port; the address is printed).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    #[command(flatten)]
+    database: DatabaseArg,
+    /// The built browser app to serve at / (index.html for unknown paths), such as dist.
+    #[arg(long, value_name = "DIR")]
+    static_dir: Option<PathBuf>,
+    /// A browser origin allowed to call the API (CORS); repeat for more. None by default.
+    #[arg(long, value_name = "URL")]
+    cors_origin: Vec<String>,
+    /// An origin allowed to frame the console (CSP frame-ancestors); repeat for more. None
+    /// by default.
+    #[arg(long, value_name = "URL")]
+    frame_ancestor: Vec<String>,
+    /// The largest request body, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = Config::default().body_limit)]
+    body_limit: usize,
+    /// The base of @odata.nextLink URLs (default: http:// and the request's Host).
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum RoleArg {
+    /// Everything.
+    Admin,
+    /// Reads only.
+    Reader,
+    /// The device routes of one device (needs --device).
+    Device,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Role {
+        match r {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Reader => Role::Reader,
+            RoleArg::Device => Role::Device,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create a token; it is printed once on standard output (only its hash is stored).
+    Create {
+        /// What the token may do.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// The device of a device token.
+        #[arg(long, value_name = "ID")]
+        device: Option<String>,
+        /// A note shown by `token list`.
+        #[arg(long, value_name = "TEXT")]
+        label: Option<String>,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// List the tokens, one JSON object a line.
+    List {
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+    /// Revoke a token by its id.
+    Revoke {
+        /// The token's id (from `token list`).
+        id: String,
+        #[command(flatten)]
+        database: DatabaseArg,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct SimulateArgs {
+    /// The server's base URL, such as http://127.0.0.1:8080.
+    #[arg(long)]
+    url: String,
+    /// An admin token.
+    #[arg(long)]
+    token: String,
+    /// How many devices to create [default: 100] (not with --group).
+    #[arg(long, value_name = "N")]
+    devices: Option<usize>,
+    /// Check in the members of this existing group (creates and assigns nothing).
+    #[arg(long, value_name = "GROUP_ID")]
+    group: Option<String>,
+    /// The share of installs that fail, 0 to 1.
+    #[arg(long, value_name = "SHARE", default_value_t = 0.1)]
+    failure_rate: f64,
+    /// The share of devices that leave the group after the first round, 0 to 1 [default:
+    /// 0] (not with --group).
+    #[arg(long, value_name = "SHARE")]
+    leave_rate: Option<f64>,
+    /// Check-in rounds.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    rounds: usize,
+    /// The pool to assign the new group to (none: the group is only created; not with
+    /// --group).
+    #[arg(long, value_name = "POOL_ID")]
+    pool: Option<String>,
+    /// Check-ins in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    concurrency: usize,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum BenchPart {
+    /// Only the import timings.
+    Imports,
+    /// Only the check-in runs.
+    Checkins,
+}
+
+#[derive(Debug, clap::Args)]
+struct BenchArgs {
+    /// The report to write (Markdown).
+    #[arg(long, value_name = "FILE", default_value = "bench/server.md")]
+    out: PathBuf,
+    /// PostgreSQL's maintenance database (the bench creates and drops its own databases),
+    /// or `none` to skip PostgreSQL.
+    #[arg(
+        long,
+        value_name = "URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
+    )]
+    postgres: String,
+    /// Measured imports per kind and database.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    imports: usize,
+    /// Devices of the check-in runs.
+    #[arg(long, value_name = "N", default_value_t = 5000)]
+    devices: usize,
+    /// Seconds of each timed check-in phase.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
+    seconds: f64,
+    /// Concurrent HTTP connections of the load generator.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    connections: usize,
+    /// Run one side only, for profiling.
+    #[arg(long, value_enum)]
+    only: Option<BenchPart>,
+    /// The server binary of the check-in runs (default: this one), for A/B comparisons.
+    #[arg(long, value_name = "PATH")]
+    server_exe: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    // Usage errors exit with 1, as every other failure (and as before clap); --help and
+    // --version exit with 0.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::FAILURE
             } else {
-                words.push(a);
-            }
+                ExitCode::SUCCESS
+            };
         }
-        Ok(Args { flags, words })
+    };
+    if let Command::Completions { shell } = cli.command {
+        clap_complete::generate(
+            shell,
+            &mut Cli::command(),
+            "esim-server",
+            &mut std::io::stdout(),
+        );
+        return ExitCode::SUCCESS;
     }
-
-    fn get(&self, name: &str) -> Option<&str> {
-        self.flags
-            .iter()
-            .rev()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn all(&self, name: &str) -> Vec<String> {
-        self.flags
-            .iter()
-            .filter(|(n, _)| n == name)
-            .map(|(_, v)| v.clone())
-            .collect()
-    }
-
-    fn num<T: std::str::FromStr>(&self, name: &str, default: T) -> anyhow::Result<T> {
-        match self.get(name) {
-            None => Ok(default),
-            Some(v) => v
-                .parse()
-                .map_err(|_| anyhow::anyhow!("--{name}: '{v}' is not a number")),
+    esim_server::init_logging();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("Error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
         }
-    }
-
-    fn database(&self) -> String {
-        self.get("database")
-            .map(str::to_owned)
-            .or_else(|| std::env::var("ESIM_DATABASE").ok())
-            .unwrap_or_else(|| "sqlite://esim.db".into())
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {e:?}");
+            ExitCode::FAILURE
+        }
     }
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    esim_server::init_logging();
-    let args = Args::parse(std::env::args().skip(1))?;
-    let words: Vec<&str> = args.words.iter().map(String::as_str).collect();
-    match words.as_slice() {
-        ["serve"] => serve(&args).await,
-        ["token", "create"] => {
-            let db = Db::connect(&args.database()).await?;
-            let role = args
-                .get("role")
-                .and_then(Role::parse)
-                .with_context(|| format!("--role admin|reader|device is required\n{USAGE}"))?;
-            let device = args.get("device");
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(args) => serve(args).await,
+        Command::Token(TokenCommand::Create {
+            role,
+            device,
+            label,
+            database,
+        }) => {
+            let role = Role::from(role);
             if (role == Role::Device) != device.is_some() {
                 bail!("a device token needs --device ID, and only a device token takes one");
             }
-            let (id, token) = auth::create_token(&db, role, device, args.get("label")).await?;
+            let db = Db::connect(&database.database).await?;
+            let (id, token) =
+                auth::create_token(&db, role, device.as_deref(), label.as_deref()).await?;
             eprintln!("token {id} ({}) created; it is shown once:", role.as_str());
             println!("{token}");
             Ok(())
         }
-        ["token", "list"] => {
-            let db = Db::connect(&args.database()).await?;
+        Command::Token(TokenCommand::List { database }) => {
+            let db = Db::connect(&database.database).await?;
             for t in auth::list_tokens(&db).await? {
                 println!("{}", serde_json::to_string(&t)?);
             }
             Ok(())
         }
-        ["token", "revoke", id] => {
-            let db = Db::connect(&args.database()).await?;
-            if !auth::revoke_token(&db, id).await? {
+        Command::Token(TokenCommand::Revoke { id, database }) => {
+            let db = Db::connect(&database.database).await?;
+            if !auth::revoke_token(&db, &id).await? {
                 bail!("no valid token has the id {id}");
             }
             eprintln!("token {id} revoked");
             Ok(())
         }
-        ["simulate"] => {
-            let group = args.get("group").map(str::to_owned);
-            if group.is_some() {
-                for flag in ["devices", "pool", "leave-rate"] {
-                    if args.get(flag).is_some() {
-                        bail!("--group checks in an existing group's members: it takes no --{flag}\n{USAGE}");
-                    }
+        Command::Simulate(a) => {
+            if a.group.is_some() {
+                let given = [
+                    ("devices", a.devices.is_some()),
+                    ("pool", a.pool.is_some()),
+                    ("leave-rate", a.leave_rate.is_some()),
+                ];
+                if let Some((flag, _)) = given.iter().find(|(_, given)| *given) {
+                    bail!(
+                        "--group checks in an existing group's members: it takes no --{flag} \
+                         (see esim-server simulate --help)"
+                    );
                 }
             }
             let o = SimOptions {
-                url: args.get("url").context("--url is required")?.to_owned(),
-                token: args.get("token").context("--token is required")?.to_owned(),
-                devices: args.num("devices", 100)?,
-                group,
-                failure_rate: args.num("failure-rate", 0.1)?,
-                leave_rate: args.num("leave-rate", 0.0)?,
-                rounds: args.num("rounds", 3)?,
-                pool: args.get("pool").map(str::to_owned),
-                concurrency: args.num("concurrency", 16)?,
+                url: a.url,
+                token: a.token,
+                devices: a.devices.unwrap_or(100),
+                group: a.group,
+                failure_rate: a.failure_rate,
+                leave_rate: a.leave_rate.unwrap_or(0.0),
+                rounds: a.rounds,
+                pool: a.pool,
+                concurrency: a.concurrency,
             };
             let counts = sim::run(o).await?.counts();
             if counts.errors > 0 {
@@ -156,41 +335,39 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        ["bench"] => {
-            let postgres = args
-                .get("postgres")
-                .unwrap_or("postgres://postgres@127.0.0.1:5432/postgres");
+        Command::Bench(a) => {
             let o = BenchOptions {
-                out: PathBuf::from(args.get("out").unwrap_or("bench/server.md")),
-                postgres: (postgres != "none").then(|| postgres.to_owned()),
-                imports: args.num("imports", 200)?,
-                devices: args.num("devices", 5000)?,
-                seconds: args.num("seconds", 5.0)?,
-                connections: args.num("connections", 64)?,
-                exe: match args.get("server-exe") {
-                    Some(p) => PathBuf::from(p),
+                out: a.out,
+                postgres: (a.postgres != "none").then_some(a.postgres),
+                imports: a.imports,
+                devices: a.devices,
+                seconds: a.seconds,
+                connections: a.connections,
+                exe: match a.server_exe {
+                    Some(p) => p,
                     None => std::env::current_exe().context("finding this binary")?,
                 },
-                only: args.get("only").map(str::to_owned),
+                only: a.only.map(|o| {
+                    match o {
+                        BenchPart::Imports => "imports",
+                        BenchPart::Checkins => "checkins",
+                    }
+                    .to_owned()
+                }),
             };
             bench::run(o).await
         }
-        _ => bail!("{USAGE}"),
+        Command::Completions { .. } => Ok(()),
     }
 }
 
-async fn serve(args: &Args) -> anyhow::Result<()> {
-    let listen: SocketAddr = args
-        .get("listen")
-        .unwrap_or("127.0.0.1:8080")
-        .parse()
-        .context("--listen takes an address such as 127.0.0.1:8080")?;
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = Config {
-        cors_origins: args.all("cors-origin"),
-        frame_ancestors: args.all("frame-ancestor"),
-        static_dir: args.get("static-dir").map(PathBuf::from),
-        body_limit: args.num("body-limit", Config::default().body_limit)?,
-        public_url: args.get("public-url").map(str::to_owned),
+        cors_origins: args.cors_origin,
+        frame_ancestors: args.frame_ancestor,
+        static_dir: args.static_dir,
+        body_limit: args.body_limit,
+        public_url: args.public_url,
         // Test only: the crash-safety test holds imports open with this.
         import_pause: std::env::var("ESIM_TEST_PAUSE_IMPORT_MS")
             .ok()
@@ -198,12 +375,12 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
             .map(Duration::from_millis),
         ..Config::default()
     };
-    let db = Db::connect(&args.database())
+    let db = Db::connect(&args.database.database)
         .await
         .context("connecting to the database")?;
-    let listener = tokio::net::TcpListener::bind(listen)
+    let listener = tokio::net::TcpListener::bind(args.listen)
         .await
-        .with_context(|| format!("listening on {listen}"))?;
+        .with_context(|| format!("listening on {}", args.listen))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, backend = ?db.backend, "listening");
     println!("listening on http://{addr}");
@@ -216,4 +393,14 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
     })
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
 }
