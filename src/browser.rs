@@ -65,6 +65,18 @@ pub fn download(name: &str, bytes: &[u8], mime: &str) -> Result<(), JsValue> {
     Ok(())
 }
 
+/// [`download`], a failure logged to the console (there is nothing else the page can do).
+pub fn save(name: &str, bytes: &[u8], mime: &str) {
+    if let Err(error) = download(name, bytes, mime) {
+        web_sys::console::error_2(&"download failed".into(), &error);
+    }
+}
+
+/// The files of a file input or a drop.
+pub fn file_list(files: web_sys::FileList) -> Vec<web_sys::File> {
+    (0..files.length()).filter_map(|i| files.get(i)).collect()
+}
+
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }

@@ -2,19 +2,23 @@
 //! in the browser with the same validator (`esim-csv`) as the server and the command line.
 //!
 //! The logic lives in plain types ([`outcome`], [`source`], [`i18n`]) with native unit
-//! tests; the components in [`app`] only wire signals to the DOM; [`browser`] holds the
-//! few direct browser calls. Elements that tests drive carry `data-testid`
-//! attributes, listed in [`app::testid`].
+//! tests; the components only wire signals to the DOM: [`app`] is the shell (header and
+//! route), [`validator`] the validator page, [`console`] the console's views. [`browser`]
+//! holds the few direct browser calls; [`dom`] the element ids, and the `data-testid`
+//! attributes that tests drive ([`dom::testid`]). Modules import each other without cycles:
+//! `app` -> `validator` -> `console` -> `api`, `i18n`, `dom`, `browser` (docs/ARCHITECTURE.md).
 
 pub mod api;
 pub mod app;
 pub mod browser;
 pub mod console;
+pub mod dom;
 pub mod embed;
 pub mod file;
 pub mod i18n;
 pub mod js_api;
 pub mod outcome;
 pub mod source;
+pub mod validator;
 
 pub use app::App;

@@ -1,6 +1,6 @@
 //! What the page shows after a check, built from `esim_csv` reports: the checked files,
 //! their findings page by page, the repair and its downloads. Plain types with native
-//! tests; the components in [`crate::app`] only render them.
+//! tests; the components in [`crate::validator`] only render them.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};

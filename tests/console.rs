@@ -14,8 +14,8 @@ mod support;
 
 use std::time::Duration;
 
-use esim_console::app::testid as check;
-use esim_console::console::testid as ids;
+use esim_console::dom::testid as check;
+use esim_console::dom::testid as ids;
 use fantoccini::Locator;
 use serde_json::{json, Value};
 use support::server::{

@@ -10,7 +10,7 @@ mod support;
 use std::path::Path;
 use std::time::Duration;
 
-use esim_console::app::testid;
+use esim_console::dom::testid;
 use support::run;
 
 const VALID: &str = "smdp.example.com\n\

@@ -10,7 +10,7 @@ mod support;
 
 use std::time::Duration;
 
-use esim_console::app::testid;
+use esim_console::dom::testid;
 use serde_json::json;
 use support::embed::{host, origins, run_host, Host};
 

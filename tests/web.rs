@@ -5,7 +5,8 @@
 //! runner. These are debug builds (no wasm-opt); `tests/e2e.rs` covers the release build.
 #![cfg(target_arch = "wasm32")]
 
-use esim_console::app::{testid, App};
+use esim_console::dom::testid;
+use esim_console::App;
 use leptos::mount::mount_to;
 use leptos::task::tick;
 use wasm_bindgen::JsCast;
@@ -304,7 +305,7 @@ async fn the_language_switch_translates_labels_and_findings() {
 
 #[wasm_bindgen_test]
 async fn console_views_have_urls_and_need_a_sign_in() {
-    use esim_console::console::testid as c;
+    use esim_console::dom::testid as c;
     let session = web_sys::window()
         .unwrap()
         .session_storage()

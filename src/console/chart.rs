@@ -7,7 +7,8 @@ use esim_wire::{StateLabel, StateSummary};
 use leptos::prelude::*;
 
 use super::labels::Label as L;
-use super::{num, testid, use_console};
+use super::state::{num, use_console};
+use crate::dom::{testid, unique_id};
 use crate::i18n::{Lang, Text};
 
 /// The brief's label for a state ("Device not synced", "Enheten är inte synkroniserad").
@@ -114,7 +115,7 @@ fn n(value: f64) -> String {
 pub fn StateChart(summary: Signal<StateSummary>) -> impl IntoView {
     let console = use_console();
     let lang = console.lang;
-    let title_id = super::super::app::unique_id("chart-title");
+    let title_id = unique_id("chart-title");
     let labelled = title_id.clone();
     view! {
         <figure class="chart">

@@ -7,8 +7,10 @@ use leptos::task::spawn_local;
 
 use super::labels::Label as L;
 use super::route::Route;
-use super::{testid, use_console, when, ErrorView, Loading, TextField};
+use super::state::{load, use_console, when};
+use super::widgets::{ErrorView, Loading, TextField};
 use crate::api::{http, ApiError, Resource};
+use crate::dom::testid;
 use crate::i18n::fill;
 
 #[component]
@@ -17,7 +19,7 @@ pub fn GroupsPage() -> impl IntoView {
     let version = RwSignal::new(0u32);
     let name = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
-    let groups = super::load(version, |client| async move {
+    let groups = load(version, |client| async move {
         http::all_pages::<Group>(&client, &Resource::Groups).await
     });
     let create = move |ev: leptos::ev::SubmitEvent| {
@@ -116,7 +118,7 @@ pub fn GroupPage(id: String) -> impl IntoView {
     let pick = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
     let load_id = id.clone();
-    let directory = super::load(version, move |client| {
+    let directory = load(version, move |client| {
         let id = load_id.clone();
         async move {
             let group = http::get::<Group>(&client, &Resource::Group(&id)).await?;

@@ -15,9 +15,11 @@ use super::chart::{state_from_key, state_key, state_text, StateChart};
 use super::devices::{self, Column, Query, Row};
 use super::labels::Label as L;
 use super::route::{PoolTab, Route};
-use super::{num, testid, use_console, when, ErrorView, Loading};
+use super::state::{num, use_console, when};
+use super::widgets::{ErrorView, Loading};
 use crate::api::{http, ApiError, Resource};
 use crate::browser;
+use crate::dom::testid;
 use crate::i18n::fill;
 
 /// How often the overview re-reads the pool while it is open.
@@ -395,7 +397,7 @@ fn DeviceTable(id: String) -> impl IntoView {
                         <td><code>{row.iccid.clone()}</code></td>
                         <td class=format!("state state-{}", state_key(state))>{state_text(lang, state)} {retry} {detail}</td>
                         <td>{row.cellular.clone()}</td>
-                        <td>{super::when(&row.last_sync)}</td>
+                        <td>{when(&row.last_sync)}</td>
                     </tr>
                 }
             })

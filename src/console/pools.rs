@@ -7,8 +7,10 @@ use leptos::task::spawn_local;
 
 use super::labels::Label as L;
 use super::route::{PoolTab, Route};
-use super::{num, testid, use_console, when, ErrorView, Loading};
+use super::state::{load, num, use_console, when};
+use super::widgets::{ErrorView, Loading};
 use crate::api::{http, ApiError, Resource};
+use crate::dom::testid;
 use crate::i18n::{fill, Lang, Text};
 
 /// "2 Active, 1 Activation pending" (the labels with a count, in the chart's order).
@@ -35,7 +37,7 @@ pub fn summary_text(lang: Lang, summary: &StateSummary) -> String {
 pub fn PoolsPage() -> impl IntoView {
     let console = use_console();
     let version = RwSignal::new(0u32);
-    let pools = super::load(version, |client| async move {
+    let pools = load(version, |client| async move {
         http::all_pages::<Pool>(&client, &Resource::Pools).await
     });
     view! {

@@ -5,9 +5,11 @@ use leptos::task::spawn_local;
 
 use super::connection::{self, backend_label};
 use super::labels::Label as L;
-use super::{testid, use_console, ErrorView, TextField};
+use super::state::use_console;
+use super::widgets::{ErrorView, Loading, TextField};
 use crate::api::{http, Client, Resource};
 use crate::browser;
+use crate::dom::testid;
 
 /// What the last "Save and test" found.
 #[derive(Debug, Clone)]
@@ -135,7 +137,7 @@ pub fn SettingsPage() -> impl IntoView {
                             None => view! { <p>{console.tr(L::SignedOut)}</p> }.into_any(),
                         }
                     }
-                    Status::Testing => view! { <super::Loading /> }.into_any(),
+                    Status::Testing => view! { <Loading /> }.into_any(),
                     Status::Ok => view! {
                         <p class="ok" role="status">{console.tr(L::ConnectionWorks)}</p>
                     }

@@ -15,8 +15,10 @@ use leptos::task::spawn_local;
 
 use super::labels::Label as L;
 use super::route::{PoolTab, Route};
-use super::{testid, use_console, ErrorView};
+use super::state::{num, use_console};
+use super::widgets::ErrorView;
 use crate::api::{http, ApiError, Backend, Resource};
+use crate::dom::testid;
 use crate::i18n::fill;
 
 /// The line each ICCID is on (first field of each line, unquoted and trimmed).
@@ -302,7 +304,7 @@ pub fn UploadPanel(
                             disabled=move || matches!(stage.get(), Stage::Checking | Stage::Uploading)
                             on:click=start
                         >
-                            {move || fill(console.tr(L::UploadAsPool), &[("n", &super::num(lang.get(), codes))])}
+                            {move || fill(console.tr(L::UploadAsPool), &[("n", &num(lang.get(), codes))])}
                         </button>
                     }
                     .into_any()
@@ -313,7 +315,7 @@ pub fn UploadPanel(
                 {move || match stage.get() {
                     Stage::Idle => ().into_any(),
                     Stage::Checking => view! { <p class="notice"><span class="spinner" aria-hidden="true"></span>{console.tr(L::Prechecking)}</p> }.into_any(),
-                    Stage::Uploading => view! { <p class="notice"><span class="spinner" aria-hidden="true"></span>{fill(console.tr(L::Uploading), &[("n", &super::num(lang.get(), codes))])}</p> }.into_any(),
+                    Stage::Uploading => view! { <p class="notice"><span class="spinner" aria-hidden="true"></span>{fill(console.tr(L::Uploading), &[("n", &num(lang.get(), codes))])}</p> }.into_any(),
                     Stage::Failed(error) => view! { <ErrorView error /> }.into_any(),
                     Stage::Rejected(findings, message) => view! {
                         <div class="api-error" role="alert">
@@ -369,10 +371,10 @@ fn FindingsTable(findings: Vec<Shown>, testid: &'static str) -> impl IntoView {
         .map(|f| {
             view! {
                 <tr data-testid=testid class=format!("severity-{}", f.severity)>
-                    <td><code data-testid=crate::app::testid::FINDING_CODE>{f.code.clone()}</code></td>
-                    <td data-testid=crate::app::testid::FINDING_LINE>{f.line.map(|l| l.to_string()).unwrap_or_default()}</td>
-                    <td data-testid=crate::app::testid::FINDING_COLUMN>{f.column.map(|c| c.to_string()).unwrap_or_default()}</td>
-                    <td data-testid=crate::app::testid::FINDING_MESSAGE>{f.message.clone()}</td>
+                    <td><code data-testid=testid::FINDING_CODE>{f.code.clone()}</code></td>
+                    <td data-testid=testid::FINDING_LINE>{f.line.map(|l| l.to_string()).unwrap_or_default()}</td>
+                    <td data-testid=testid::FINDING_COLUMN>{f.column.map(|c| c.to_string()).unwrap_or_default()}</td>
+                    <td data-testid=testid::FINDING_MESSAGE>{f.message.clone()}</td>
                 </tr>
             }
         })

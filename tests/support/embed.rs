@@ -115,7 +115,7 @@ impl Page {
     pub async fn enter_validator(&self) {
         let frame = self.element(host::FRAME).await;
         frame.enter_frame().await.expect("enter the iframe");
-        self.element(esim_console::app::testid::FILE).await;
+        self.element(esim_console::dom::testid::FILE).await;
     }
 
     /// Back to the host page.

@@ -1,0 +1,138 @@
+//! Shared DOM helpers and every `data-testid` the browser tests rely on. A leaf: it imports
+//! nothing from the crate, so any view can use it.
+
+/// The `data-testid` values that browser tests rely on. Keep them stable.
+pub mod testid {
+    // The validator page.
+    pub const PRIVACY: &str = "privacy";
+    pub const LANG_SWITCH: &str = "lang-switch";
+    pub const DROP: &str = "drop-zone";
+    pub const TEXT: &str = "csv-text";
+    pub const FILE: &str = "csv-file";
+    pub const CHECK: &str = "check";
+    pub const ANNOUNCE: &str = "announce";
+    pub const PROGRESS: &str = "progress";
+    pub const PROGRESS_BAR: &str = "progress-bar";
+    pub const CANCEL: &str = "cancel";
+    pub const CANCELLED: &str = "cancelled";
+    pub const READ_ERROR: &str = "read-error";
+    pub const RESULT: &str = "result";
+    pub const SOURCE: &str = "source";
+    pub const VERDICT: &str = "verdict";
+    pub const CODE_COUNT: &str = "code-count";
+    pub const SMDP: &str = "smdp-address";
+    pub const ERROR_COUNT: &str = "error-count";
+    pub const WARNING_COUNT: &str = "warning-count";
+    pub const COUNT_ROW: &str = "count-row";
+    pub const POOL_NAME: &str = "pool-name";
+    pub const USE_SMDP_NAME: &str = "use-smdp-name";
+    pub const NO_FINDINGS: &str = "no-findings";
+    pub const FINDINGS: &str = "findings";
+    pub const FILTER: &str = "finding-filter";
+    pub const PAGE_INFO: &str = "page-info";
+    pub const PREV_PAGE: &str = "prev-page";
+    pub const NEXT_PAGE: &str = "next-page";
+    pub const TRUNCATED: &str = "truncated";
+    pub const FINDING: &str = "finding";
+    pub const FINDING_CODE: &str = "finding-code";
+    pub const FINDING_LINE: &str = "finding-line";
+    pub const FINDING_COLUMN: &str = "finding-column";
+    pub const FINDING_MESSAGE: &str = "finding-message";
+    pub const SHOW_LINE: &str = "show-line";
+    pub const SOURCE_VIEW: &str = "source-view";
+    pub const SOURCE_HEADING: &str = "source-heading";
+    pub const SOURCE_LINE: &str = "source-line";
+    pub const SOURCE_MARK: &str = "source-mark";
+    pub const FIX: &str = "fix";
+    pub const FIXING: &str = "fixing";
+    pub const FIX_PREVIEW: &str = "fix-preview";
+    pub const FIX_FILE_WIDE: &str = "fix-file-wide";
+    pub const FIX_CHANGE: &str = "fix-change";
+    pub const FIXED_VERDICT: &str = "fixed-verdict";
+    pub const CANNOT_SPLIT: &str = "cannot-split";
+    pub const DOWNLOAD_FIXED: &str = "download-fixed";
+    pub const DOWNLOAD_PARTS: &str = "download-parts";
+    pub const DOWNLOAD_JSON: &str = "download-json";
+    pub const DOWNLOAD_CSV: &str = "download-csv";
+    // The console's views.
+    pub const NAV: &str = "nav";
+    pub const NAV_CHECK: &str = "nav-check";
+    pub const NAV_POOLS: &str = "nav-pools";
+    pub const NAV_GROUPS: &str = "nav-groups";
+    pub const NAV_SETTINGS: &str = "nav-settings";
+    pub const SIGNED_IN: &str = "signed-in";
+    pub const SIGN_IN_NEEDED: &str = "sign-in-needed";
+    pub const API_ERROR: &str = "api-error";
+    pub const LOADING: &str = "loading";
+    pub const NOT_FOUND: &str = "not-found";
+    // Settings.
+    pub const BASE_URL: &str = "base-url";
+    pub const TOKEN: &str = "token";
+    pub const SAVE_CONNECTION: &str = "save-connection";
+    pub const SIGN_OUT: &str = "sign-out";
+    pub const CONNECTION_STATUS: &str = "connection-status";
+    // Pools.
+    pub const POOL_ROW: &str = "pool-row";
+    pub const POOL_LINK: &str = "pool-link";
+    pub const POOL_SMDP: &str = "pool-smdp";
+    pub const POOL_USED: &str = "pool-used";
+    pub const POOL_GROUPS: &str = "pool-groups";
+    pub const POOL_STATUS: &str = "pool-status";
+    pub const RENAME: &str = "rename";
+    pub const RENAME_INPUT: &str = "rename-input";
+    pub const RENAME_SAVE: &str = "rename-save";
+    pub const DELETE: &str = "delete";
+    pub const CONFIRM_DELETE: &str = "confirm-delete";
+    pub const CANCEL_DELETE: &str = "cancel-delete";
+    pub const NO_POOLS: &str = "no-pools";
+    // A pool.
+    pub const POOL_TITLE: &str = "pool-title";
+    pub const POOL_TAB: &str = "pool-tab";
+    pub const CODES_LEFT: &str = "codes-left";
+    pub const CHART: &str = "state-chart";
+    pub const CHART_BAR: &str = "chart-bar";
+    pub const DEVICE_TABLE: &str = "device-table";
+    pub const DEVICE_ROW: &str = "device-row";
+    pub const DEVICE_COUNT: &str = "device-count";
+    pub const STATE_FILTER: &str = "state-filter";
+    pub const DEVICE_SEARCH: &str = "device-search";
+    pub const EXPORT_CSV: &str = "export-devices";
+    pub const SORT: &str = "sort";
+    pub const RETRY: &str = "retry";
+    pub const REFRESH: &str = "refresh";
+    pub const INCLUDED: &str = "included-groups";
+    pub const EXCLUDED: &str = "excluded-groups";
+    pub const ASSIGN_GROUP: &str = "assign-group";
+    pub const ASSIGN_MODE: &str = "assign-mode";
+    pub const ADD_ASSIGNMENT: &str = "add-assignment";
+    pub const REMOVE_ASSIGNMENT: &str = "remove-assignment";
+    pub const SAVE_ASSIGNMENTS: &str = "save-assignments";
+    pub const SAVED: &str = "saved";
+    pub const NO_USERS: &str = "no-users";
+    // Groups.
+    pub const GROUP_ROW: &str = "group-row";
+    pub const GROUP_LINK: &str = "group-link";
+    pub const NEW_GROUP_NAME: &str = "new-group-name";
+    pub const CREATE_GROUP: &str = "create-group";
+    pub const MEMBER_ROW: &str = "member-row";
+    pub const REMOVE_MEMBER: &str = "remove-member";
+    pub const DEVICE_PICK: &str = "device-pick";
+    pub const ADD_MEMBER: &str = "add-member";
+    pub const NEW_DEVICE_NAME: &str = "new-device-name";
+    pub const NEW_DEVICE_USER: &str = "new-device-user";
+    pub const CREATE_DEVICE: &str = "create-device";
+    // Upload.
+    pub const UPLOAD: &str = "upload";
+    pub const UPLOAD_STATUS: &str = "upload-status";
+    pub const PRECHECK_FINDING: &str = "precheck-finding";
+    pub const ADD_TO_POOL: &str = "add-to-pool";
+    pub const SERVER_FINDING: &str = "server-finding";
+    pub const UPLOAD_SIGN_IN: &str = "upload-sign-in";
+}
+
+/// An element id no other element on the page has (several files show the same views).
+pub fn unique_id(prefix: &str) -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    format!("{prefix}-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}

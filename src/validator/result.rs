@@ -1,0 +1,195 @@
+//! One checked file: verdict, counts, downloads, the upload, the fix, the findings and the
+//! source view.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+use super::findings::{severity_class, severity_label, FindingsList};
+use super::fix::FixPanel;
+use super::session::use_lang;
+use super::source_view::SourceView;
+use crate::browser;
+use crate::console::upload::UploadPanel;
+use crate::dom::testid;
+use crate::i18n::{number, t, tf, Label};
+use crate::outcome::{pool_file_stem, report_json, Checked};
+
+/// The verdict, counts, downloads, fix, findings and source view of one checked file.
+#[component]
+pub fn FileResult(id: u64, checked: Arc<Checked>) -> impl IntoView {
+    let lang = use_lang();
+    let tr = move |label| t(lang.get(), label);
+    let pool_name = RwSignal::new(checked.default_pool_name());
+    let selected = RwSignal::new(None::<(u32, Option<u32>)>);
+    let heading = format!("file-{id}-heading");
+    let labelled_by = heading.clone();
+    let pool_id = format!("file-{id}-pool");
+    let report = &checked.report;
+    let (codes, errors, warnings) = (report.codes, report.errors(), report.warnings());
+    let smdp = report
+        .smdp_address
+        .as_ref()
+        .map(|address| address.as_str().to_owned());
+
+    let use_smdp = checked.smdp_label().map(|label| {
+        let shown = label.clone();
+        view! {
+            <button
+                type="button"
+                class="secondary"
+                data-testid=testid::USE_SMDP_NAME
+                on:click=move |_| pool_name.set(label.clone())
+            >
+                {move || tf(lang.get(), Label::UseSmdpName, &[("label", &shown)])}
+            </button>
+        }
+    });
+
+    let counts = checked.counts();
+    let counts_view = (!counts.is_empty()).then(|| {
+        let rows = counts
+            .into_iter()
+            .map(|(code, severity, n)| {
+                view! {
+                    <tr data-testid=testid::COUNT_ROW>
+                        <td><code>{code.as_str()}</code></td>
+                        <td class=severity_class(severity)>
+                            {move || severity_label(lang.get(), severity)}
+                        </td>
+                        <td class="number">{move || number(lang.get(), n)}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <table class="counts">
+                <caption>{move || tr(Label::CountsCaption)}</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">{move || tr(Label::Code)}</th>
+                        <th scope="col">{move || tr(Label::Severity)}</th>
+                        <th scope="col">{move || tr(Label::Count)}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        }
+    });
+
+    let for_json = checked.clone();
+    let for_csv = checked.clone();
+    let report_stem = pool_file_stem("", &checked.source);
+    let json_name = format!("{report_stem}-report.json");
+    let csv_name = format!("{report_stem}-report.csv");
+    let findings = if checked.report.findings.is_empty() {
+        view! {
+            <p class="no-findings" data-testid=testid::NO_FINDINGS>
+                {move || tr(Label::NoFindings)}
+            </p>
+        }
+        .into_any()
+    } else {
+        view! { <FindingsList id checked=checked.clone() selected /> }.into_any()
+    };
+    let source_checked = checked.clone();
+    let source_view = move || {
+        selected.get().map(
+            |(line, column)| view! { <SourceView checked=source_checked.clone() line column /> },
+        )
+    };
+
+    view! {
+        <article class="result" aria-labelledby=labelled_by data-testid=testid::RESULT>
+            <h3 id=heading data-testid=testid::SOURCE>
+                {
+                    let checked = checked.clone();
+                    move || checked.source.label(lang.get())
+                }
+            </h3>
+            <p
+                class=format!("verdict verdict-{}", checked.verdict_key())
+                data-testid=testid::VERDICT
+                data-verdict=checked.verdict_key()
+            >
+                {
+                    let checked = checked.clone();
+                    move || checked.verdict(lang.get())
+                }
+            </p>
+            <dl class="facts">
+                <div>
+                    <dt>{move || tr(Label::Codes)}</dt>
+                    <dd data-testid=testid::CODE_COUNT>{move || number(lang.get(), codes)}</dd>
+                </div>
+                <div>
+                    <dt>{move || tr(Label::SmdpAddress)}</dt>
+                    <dd data-testid=testid::SMDP>
+                        {
+                            let smdp = smdp.clone();
+                            move || smdp.clone().unwrap_or_else(|| tr(Label::NoSmdpAddress).to_owned())
+                        }
+                    </dd>
+                </div>
+                <div>
+                    <dt>{move || tr(Label::Errors)}</dt>
+                    <dd data-testid=testid::ERROR_COUNT>{move || number(lang.get(), errors)}</dd>
+                </div>
+                <div>
+                    <dt>{move || tr(Label::Warnings)}</dt>
+                    <dd data-testid=testid::WARNING_COUNT>
+                        {move || number(lang.get(), warnings)}
+                    </dd>
+                </div>
+            </dl>
+            <div class="field pool">
+                <label for=pool_id.clone()>{move || tr(Label::PoolName)}</label>
+                <div class="row">
+                    <input
+                        id=pool_id
+                        type="text"
+                        data-testid=testid::POOL_NAME
+                        prop:value=move || pool_name.get()
+                        on:input=move |ev| pool_name.set(event_target_value(&ev))
+                    />
+                    {use_smdp}
+                </div>
+            </div>
+            {counts_view}
+            <div class="row downloads">
+                <button
+                    type="button"
+                    class="secondary"
+                    data-testid=testid::DOWNLOAD_JSON
+                    on:click=move |_| {
+                        browser::save(&json_name, &report_json(&for_json.report, lang.get_untracked()), "application/json");
+                    }
+                >
+                    {move || tr(Label::DownloadJson)}
+                </button>
+                <button
+                    type="button"
+                    class="secondary"
+                    data-testid=testid::DOWNLOAD_CSV
+                    on:click=move |_| {
+                        browser::save(&csv_name, &for_csv.report.to_csv(lang.get_untracked()), "text/csv");
+                    }
+                >
+                    {move || tr(Label::DownloadCsv)}
+                </button>
+            </div>
+            {checked.report.is_valid().then(|| view! {
+                <UploadPanel
+                    bytes=checked.bytes.clone()
+                    file_name=checked.source.file_name().to_owned()
+                    options=checked.source.options()
+                    codes=checked.report.codes
+                    pool_name
+                />
+            })}
+            <FixPanel checked=checked.clone() pool_name />
+            {findings}
+            {source_view}
+        </article>
+    }
+}
