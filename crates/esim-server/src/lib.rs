@@ -12,6 +12,7 @@ pub mod db;
 pub mod devices;
 pub mod directory;
 pub mod error;
+pub mod lifecycle;
 pub mod mdm;
 pub mod openapi;
 pub mod paging;

@@ -12,7 +12,7 @@ use esim_server::auth::{self, Role};
 use esim_server::bench::{self, BenchOptions};
 use esim_server::db::Db;
 use esim_server::sim::{self, SimOptions};
-use esim_server::{app, AppState, Config};
+use esim_server::{app, lifecycle, AppState, Config};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -43,7 +43,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the API (and the built console with --static-dir) until Ctrl-C.
+    /// Serve the API (and the built console with --static-dir) until SIGTERM or Ctrl-C.
     Serve(ServeArgs),
     /// Create, list or revoke API tokens.
     #[command(subcommand)]
@@ -103,6 +103,14 @@ struct ServeArgs {
     /// The base of @odata.nextLink URLs (default: http:// and the request's Host).
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
+    /// After SIGTERM or Ctrl-C, how long the requests in flight may take to finish; a
+    /// second signal or this limit stops the server at once (exit status 1).
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = seconds)]
+    drain_timeout: Duration,
+    /// How long start-up waits, retrying with backoff, for a PostgreSQL server that does
+    /// not accept connections yet (0: fail at once).
+    #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = seconds)]
+    database_wait: Duration,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -227,6 +235,14 @@ struct BenchArgs {
     /// The server binary of the check-in runs (default: this one), for A/B comparisons.
     #[arg(long, value_name = "PATH")]
     server_exe: Option<PathBuf>,
+}
+
+/// A duration in seconds, such as 30 or 0.5.
+fn seconds(s: &str) -> Result<Duration, String> {
+    s.parse::<f64>()
+        .ok()
+        .and_then(|n| Duration::try_from_secs_f64(n).ok())
+        .ok_or_else(|| format!("'{s}' is not a number of seconds (such as 30 or 0.5)"))
 }
 
 fn main() -> ExitCode {
@@ -375,7 +391,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .map(Duration::from_millis),
         ..Config::default()
     };
-    let db = Db::connect(&args.database.database)
+    let shutdown =
+        lifecycle::shutdown_signal(args.drain_timeout).context("installing the signal handlers")?;
+    let db = lifecycle::connect_waiting(&args.database.database, args.database_wait)
         .await
         .context("connecting to the database")?;
     let listener = tokio::net::TcpListener::bind(args.listen)
@@ -386,12 +404,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     println!("listening on http://{addr}");
     axum::serve(
         listener,
-        app(AppState::new(db, config)).into_make_service_with_connect_info::<SocketAddr>(),
+        app(AppState::new(db.clone(), config)).into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
+    .with_graceful_shutdown(shutdown)
     .await?;
+    db.close().await;
+    tracing::info!("drained; stopped");
     Ok(())
 }
 

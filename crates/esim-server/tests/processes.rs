@@ -1,5 +1,6 @@
 //! Tests with real `esim-server serve` processes: two servers on one PostgreSQL database
-//! under hundreds of concurrent check-ins, and a SIGKILL in the middle of an import.
+//! under hundreds of concurrent check-ins, a SIGKILL in the middle of an import, SIGTERM
+//! draining, and a start before PostgreSQL accepts connections.
 
 mod support;
 
@@ -23,8 +24,14 @@ struct Server {
 
 impl Server {
     fn start(db_url: &str, env: &[(&str, &str)]) -> Server {
+        Server::start_with(db_url, &[], env)
+    }
+
+    /// [`Server::start`] with more `serve` options.
+    fn start_with(db_url: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut cmd = Command::new(BIN);
         cmd.args(["serve", "--listen", "127.0.0.1:0", "--database", db_url])
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         for (k, v) in env {
@@ -850,4 +857,197 @@ async fn backup_of_a_live_sqlite_database_restores() {
         .unwrap_err();
     assert!(pg.to_string().contains("pg_dump"), "{pg}");
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+impl Server {
+    /// Sends SIGTERM (as systemd and container runtimes do).
+    fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-s", "TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -s TERM failed");
+    }
+
+    /// Waits up to `timeout` for the process to exit; its exit code, or None if it runs on.
+    fn wait_exit(&mut self, timeout: Duration) -> Option<Option<i32>> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return Some(status.code());
+            }
+            if std::time::Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+}
+
+/// An import held open (the test pause) when SIGTERM arrives: the server stops taking
+/// connections, the import completes (201, the whole pool stored), and the process exits 0
+/// well within its drain limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_the_requests_in_flight() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let token = admin_token(&db.url);
+    let mut server = Server::start_with(
+        &db.url,
+        &["--drain-timeout", "20"],
+        &[("ESIM_TEST_PAUSE_IMPORT_MS", "2000")],
+    );
+    let pending = {
+        let (url, token) = (server.url.clone(), token.clone());
+        tokio::spawn(
+            async move { reqwest_like(&url, &token, csv("smdp.example.com", 0, 100)).await },
+        )
+    };
+    assert!(
+        server.wait_for_log(
+            "test pause inside the import transaction",
+            Duration::from_secs(20)
+        ),
+        "the import reached its pause point"
+    );
+    let signalled = std::time::Instant::now();
+    server.terminate();
+    assert!(
+        server.wait_for_log("draining", Duration::from_secs(5)),
+        "the server logs that it drains"
+    );
+    // No new connections once draining.
+    let url = server.url.clone();
+    assert!(
+        tokio::task::spawn_blocking(move || std::net::TcpStream::connect(
+            url.trim_start_matches("http://")
+        ))
+        .await
+        .unwrap()
+        .is_err(),
+        "the listener is closed while draining"
+    );
+    let status = pending.await.unwrap().expect("the import answers");
+    assert_eq!(status, 201, "the import in flight completes");
+    let code = server.wait_exit(Duration::from_secs(15));
+    assert_eq!(code, Some(Some(0)), "exit status 0 after the drain");
+    assert!(
+        signalled.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        signalled.elapsed()
+    );
+    assert_eq!(count(&db.url, "SELECT COUNT(*) FROM codes").await, 100);
+}
+
+/// A second SIGTERM, or the drain limit, ends the process at once (exit status 1); the
+/// import held open is cut and rolls back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_sigterm_or_the_drain_limit_ends_the_drain() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let token = admin_token(&db.url);
+    for second_signal in [true, false] {
+        let limit = if second_signal { "60" } else { "1" };
+        let mut server = Server::start_with(
+            &db.url,
+            &["--drain-timeout", limit],
+            &[("ESIM_TEST_PAUSE_IMPORT_MS", "60000")],
+        );
+        let pending = {
+            let (url, token) = (server.url.clone(), token.clone());
+            tokio::spawn(async move {
+                reqwest_like(&url, &token, csv("smdp.example.com", 0, 100)).await
+            })
+        };
+        assert!(server.wait_for_log(
+            "test pause inside the import transaction",
+            Duration::from_secs(20)
+        ));
+        let signalled = std::time::Instant::now();
+        server.terminate();
+        assert!(server.wait_for_log("draining", Duration::from_secs(5)));
+        if second_signal {
+            server.terminate();
+        }
+        let code = server.wait_exit(Duration::from_secs(10));
+        assert_eq!(
+            code,
+            Some(Some(1)),
+            "second signal {second_signal}: stopped at once with status 1"
+        );
+        let needle = if second_signal {
+            "second signal"
+        } else {
+            "drain limit reached"
+        };
+        assert!(
+            server.wait_for_log(needle, Duration::from_secs(5)),
+            "{needle}"
+        );
+        if !second_signal {
+            assert!(signalled.elapsed() >= Duration::from_millis(900));
+        }
+        let outcome = pending.await.unwrap();
+        assert!(
+            outcome.is_err() || outcome.as_ref().is_ok_and(|s| *s != 201),
+            "the import was cut"
+        );
+    }
+    assert_eq!(count(&db.url, "SELECT COUNT(*) FROM codes").await, 0);
+}
+
+/// `serve` started before PostgreSQL accepts connections: it logs that it waits, retries
+/// with backoff, and serves once the database answers. The database is reached through a
+/// TCP proxy that the test starts listening only after two seconds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_waits_for_postgres_to_accept_connections() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let token = admin_token(&db.url);
+    // A free port, released: nothing listens there until the proxy starts.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // postgres://user@HOST:PORT/name -> the same through the proxy's port.
+    let (scheme_user, rest) = db.url.split_once('@').unwrap();
+    let (target, name) = rest.split_once('/').unwrap();
+    let target = target.to_owned();
+    let proxied = format!("{scheme_user}@127.0.0.1:{port}/{name}");
+    let proxy = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .expect("bind the proxy port");
+        loop {
+            let (mut inbound, _) = listener.accept().await.unwrap();
+            let target = target.clone();
+            tokio::spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    let started = std::time::Instant::now();
+    let server = tokio::task::spawn_blocking(move || Server::start(&proxied, &[]))
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "it served before the database was reachable"
+    );
+    assert!(
+        server.wait_for_log(
+            "the database does not accept connections yet; waiting",
+            Duration::from_secs(5)
+        ),
+        "it logs the wait"
+    );
+    assert!(server.wait_for_log("the database accepts connections", Duration::from_secs(5)));
+    let api = Api::new(&server.url, &token);
+    let (st, ready) = api.call("GET", "/readyz", None).await.unwrap();
+    assert_eq!(st, 200, "{ready}");
+    let (st, _) = api.call("GET", POOLS, None).await.unwrap();
+    assert_eq!(st, 200);
+    drop(server);
+    proxy.abort();
 }
