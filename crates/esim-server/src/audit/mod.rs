@@ -1,7 +1,6 @@
 //! The audit log: who created, changed, assigned or deleted what, and when.
 
 use axum::extract::{Extension, State};
-use axum::http::{HeaderMap, Uri};
 use axum::Json;
 use esim_wire::{AuditEntry, Collection};
 
@@ -100,11 +99,9 @@ type Row = (
 /// `GET /api/auditEntries`: newest last, paged.
 pub async fn list(
     State(s): State<AppState>,
+    paging: Paging,
     Extension(_who): Extension<Principal>,
-    uri: Uri,
-    headers: HeaderMap,
 ) -> ApiResult<Json<Collection<AuditEntry>>> {
-    let paging = Paging::from_uri(&uri, &s.config)?;
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, happened_at, actor, action, target_type, target_id, detail, request_id FROM audit WHERE id > $1 ORDER BY id LIMIT $2",
     )
@@ -129,11 +126,5 @@ pub async fn list(
             },
         )
         .collect();
-    Ok(Json(paging.page(
-        items,
-        |e| &e.id,
-        &uri,
-        &headers,
-        &s.config,
-    )))
+    Ok(Json(paging.page(items, |e| &e.id)))
 }

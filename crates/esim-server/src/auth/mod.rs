@@ -3,7 +3,7 @@
 pub mod limit;
 
 use axum::extract::{Extension, Path, Request, State};
-use axum::http::{header, HeaderMap, Uri};
+use axum::http::header;
 use axum::middleware::Next;
 use axum::response::Response;
 use axum::Json;
@@ -241,10 +241,8 @@ pub async fn list_tokens(db: &Db) -> Result<Vec<TokenInfo>, sqlx::Error> {
 /// `GET /api/tokens`: every token (never the token itself), oldest first, paged.
 pub async fn list(
     State(s): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
+    paging: Paging,
 ) -> ApiResult<Json<Collection<TokenInfo>>> {
-    let paging = Paging::from_uri(&uri, &s.config)?;
     let rows: Vec<TokenRow> = sqlx::query_as(&format!(
         "SELECT {TOKEN_COLUMNS} FROM tokens WHERE id > $1 ORDER BY id LIMIT $2"
     ))
@@ -253,13 +251,7 @@ pub async fn list(
     .fetch_all(&s.db.pool)
     .await?;
     let items = rows.into_iter().map(token_info).collect();
-    Ok(Json(paging.page(
-        items,
-        |t| &t.id,
-        &uri,
-        &headers,
-        &s.config,
-    )))
+    Ok(Json(paging.page(items, |t| &t.id)))
 }
 
 /// `POST /api/tokens/{tokenId}/revoke`: refused from the next request on, by every

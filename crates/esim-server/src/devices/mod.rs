@@ -2,7 +2,6 @@
 //! install.
 
 use axum::extract::{Extension, Path, State};
-use axum::http::{HeaderMap, Uri};
 use axum::Json;
 use esim_wire::{Collection, DeviceState, DeviceStateKind};
 
@@ -48,11 +47,9 @@ fn state(r: Row) -> DeviceState {
 /// `GET .../{poolId}/deviceStates` (paged by device id).
 pub async fn list(
     State(s): State<AppState>,
+    paging: Paging,
     Path(pool_id): Path<String>,
-    uri: Uri,
-    headers: HeaderMap,
 ) -> ApiResult<Json<Collection<DeviceState>>> {
-    let paging = Paging::from_uri(&uri, &s.config)?;
     crate::pools::ensure_exists(&s, &pool_id).await?;
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} {FROM} WHERE ds.pool_id = $1 AND ds.device_id > $2 ORDER BY ds.device_id LIMIT $3"
@@ -63,13 +60,7 @@ pub async fn list(
     .fetch_all(&s.db.pool)
     .await?;
     let items = rows.into_iter().map(state).collect();
-    Ok(Json(paging.page(
-        items,
-        |d| &d.id,
-        &uri,
-        &headers,
-        &s.config,
-    )))
+    Ok(Json(paging.page(items, |d| &d.id)))
 }
 
 /// `GET .../{poolId}/deviceStates/{deviceStateId}` (the id is the device's id).

@@ -2,7 +2,7 @@
 //! targets. Retire and wipe mark a device so its next check-in removes its profiles.
 
 use axum::extract::{Extension, Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::Json;
 use esim_wire::{Collection, Device, DeviceCreate, Group, GroupCreate, GroupPatch, MemberRef};
 
@@ -57,10 +57,8 @@ fn optional_name(field: &str, v: &Option<String>) -> ApiResult<Option<String>> {
 /// `GET /v1.0/groups`.
 pub async fn list_groups(
     State(s): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
+    paging: Paging,
 ) -> ApiResult<Json<Collection<Group>>> {
-    let paging = Paging::from_uri(&uri, &s.config)?;
     let rows: Vec<GroupRow> = sqlx::query_as(
         "SELECT id, display_name, description, created_at FROM dir_groups WHERE id > $1 ORDER BY id LIMIT $2",
     )
@@ -69,13 +67,7 @@ pub async fn list_groups(
     .fetch_all(&s.db.pool)
     .await?;
     let items = rows.into_iter().map(group).collect();
-    Ok(Json(paging.page(
-        items,
-        |g| &g.id,
-        &uri,
-        &headers,
-        &s.config,
-    )))
+    Ok(Json(paging.page(items, |g| &g.id)))
 }
 
 /// `POST /v1.0/groups`.
@@ -201,11 +193,9 @@ pub async fn delete_group(
 /// `GET /v1.0/groups/{groupId}/members`: the devices of the group.
 pub async fn list_members(
     State(s): State<AppState>,
+    paging: Paging,
     Path(id): Path<String>,
-    uri: Uri,
-    headers: HeaderMap,
 ) -> ApiResult<Json<Collection<Device>>> {
-    let paging = Paging::from_uri(&uri, &s.config)?;
     find_group(&s, &id).await?;
     let rows: Vec<DeviceRow> = sqlx::query_as(&format!(
         "SELECT {} FROM dir_devices d JOIN dir_members m ON m.device_id = d.id WHERE m.group_id = $1 AND d.id > $2 ORDER BY d.id LIMIT $3",
@@ -217,13 +207,7 @@ pub async fn list_members(
     .fetch_all(&s.db.pool)
     .await?;
     let items = rows.into_iter().map(device).collect();
-    Ok(Json(paging.page(
-        items,
-        |d| &d.id,
-        &uri,
-        &headers,
-        &s.config,
-    )))
+    Ok(Json(paging.page(items, |d| &d.id)))
 }
 
 /// `POST /v1.0/groups/{groupId}/members/$ref`: adds a device.
@@ -299,10 +283,8 @@ pub async fn remove_member(
 /// `GET /v1.0/devices`.
 pub async fn list_devices(
     State(s): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
+    paging: Paging,
 ) -> ApiResult<Json<Collection<Device>>> {
-    let paging = Paging::from_uri(&uri, &s.config)?;
     let rows: Vec<DeviceRow> = sqlx::query_as(&format!(
         "SELECT {DEVICE_COLUMNS} FROM dir_devices WHERE id > $1 ORDER BY id LIMIT $2"
     ))
@@ -311,13 +293,7 @@ pub async fn list_devices(
     .fetch_all(&s.db.pool)
     .await?;
     let items = rows.into_iter().map(device).collect();
-    Ok(Json(paging.page(
-        items,
-        |d| &d.id,
-        &uri,
-        &headers,
-        &s.config,
-    )))
+    Ok(Json(paging.page(items, |d| &d.id)))
 }
 
 /// `POST /v1.0/devices`.

@@ -24,20 +24,9 @@ use crate::paging::Paging;
 use crate::AppState;
 
 /// `GET /beta/deviceManagement/embeddedSIMActivationCodePools`.
-pub async fn list(
-    State(s): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> ApiResult<Json<Collection<Pool>>> {
-    let paging = Paging::from_uri(&uri, &s.config)?;
+pub async fn list(State(s): State<AppState>, paging: Paging) -> ApiResult<Json<Collection<Pool>>> {
     let pools = store::list(&s.db, &paging.after, paging.limit()).await?;
-    Ok(Json(paging.page(
-        pools,
-        |p| &p.id,
-        &uri,
-        &headers,
-        &s.config,
-    )))
+    Ok(Json(paging.page(pools, |p| &p.id)))
 }
 
 /// `GET .../{poolId}`.
