@@ -37,36 +37,33 @@ use tracing::Instrument;
 use crate::db::Db;
 use crate::error::{ApiError, REQUEST_ID};
 
-/// The log filter of `RUST_LOG`: a level (`warn`), or targets with levels
-/// (`info,sqlx=warn,esim_server::mdm=debug`); `info` when unset or empty. Span and field
-/// filters of `tracing`'s `EnvFilter` are not supported.
+/// The log filter of `RUST_LOG`, `tracing-subscriber`'s [`EnvFilter`]: a level (`warn`),
+/// targets with levels (`info,sqlx=warn,esim_server::mdm=debug`), span and field filters
+/// (`warn,[request{method=POST}]=debug`); `info` when unset or empty.
+///
+/// [`EnvFilter`]: tracing_subscriber::EnvFilter
 pub fn log_filter(
     spec: Option<&str>,
-) -> Result<tracing_subscriber::filter::Targets, tracing_subscriber::filter::ParseError> {
+) -> Result<tracing_subscriber::EnvFilter, tracing_subscriber::filter::ParseError> {
     match spec.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(tracing_subscriber::filter::Targets::new()
-            .with_default(tracing_subscriber::filter::LevelFilter::INFO)),
-        Some(s) => s.parse(),
+        None => Ok(tracing_subscriber::EnvFilter::new("info")),
+        Some(s) => tracing_subscriber::EnvFilter::builder().parse(s),
     }
 }
 
 /// Logs to standard error, filtered by `RUST_LOG` ([`log_filter`]); a malformed
 /// `RUST_LOG` falls back to `info` with a warning.
 pub fn init_logging() {
-    use tracing_subscriber::layer::SubscriberExt;
-    use tracing_subscriber::util::SubscriberInitExt;
     let spec = std::env::var("RUST_LOG").ok();
     let (filter, error) = match log_filter(spec.as_deref()) {
         Ok(f) => (f, None),
-        Err(e) => (log_filter(None).unwrap_or_default(), Some(e)),
+        Err(e) => (tracing_subscriber::EnvFilter::new("info"), Some(e)),
     };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_max_level(tracing::Level::TRACE)
-        .finish()
-        .with(filter)
+        .with_env_filter(filter)
         .init();
     if let Some(e) = error {
         tracing::warn!(rust_log = spec.unwrap_or_default(), error = %e, "RUST_LOG not understood; logging at info");
@@ -223,27 +220,73 @@ async fn method_not_allowed() -> Response {
 
 #[cfg(test)]
 mod tests {
-    use tracing::Level;
-    use tracing_subscriber::filter::LevelFilter;
+    use std::sync::{Arc, Mutex};
 
     use super::log_filter;
 
+    /// What `spec` lets through of a few events, one line each.
+    fn logged(spec: Option<&str>) -> String {
+        let out = Arc::new(Mutex::new(Vec::<u8>::new()));
+        let sink = out.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || Writer(sink.clone()))
+            .with_ansi(false)
+            .with_env_filter(log_filter(spec).expect("a valid filter"))
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::info!(target: "esim_server", "server-info");
+            tracing::debug!(target: "esim_server", "server-debug");
+            tracing::debug!(target: "esim_server::mdm", "mdm-debug");
+            tracing::info!(target: "sqlx::query", "sqlx-info");
+            let span = tracing::info_span!("request", method = "POST");
+            span.in_scope(|| tracing::debug!(target: "esim_server::pools", "post-debug"));
+            let span = tracing::info_span!("request", method = "GET");
+            span.in_scope(|| tracing::debug!(target: "esim_server::pools", "get-debug"));
+        });
+        let text = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+        text
+    }
+
+    struct Writer(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Writer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn events(text: &str) -> Vec<&str> {
+        [
+            "server-info",
+            "server-debug",
+            "mdm-debug",
+            "sqlx-info",
+            "post-debug",
+            "get-debug",
+        ]
+        .into_iter()
+        .filter(|e| text.contains(e))
+        .collect()
+    }
+
     #[test]
     fn rust_log() {
-        let default = log_filter(None).unwrap();
-        assert!(default.would_enable("esim_server", &Level::INFO));
-        assert!(!default.would_enable("esim_server", &Level::DEBUG));
+        assert_eq!(events(&logged(None)), ["server-info", "sqlx-info"]);
+        assert_eq!(events(&logged(Some("  "))), ["server-info", "sqlx-info"]);
+        assert!(events(&logged(Some("warn"))).is_empty());
         assert_eq!(
-            log_filter(Some("  ")).unwrap().default_level(),
-            Some(LevelFilter::INFO)
+            events(&logged(Some("info,sqlx=warn,esim_server::mdm=debug"))),
+            ["server-info", "mdm-debug"]
         );
-        let warn = log_filter(Some("warn")).unwrap();
-        assert!(!warn.would_enable("esim_server", &Level::INFO));
-        assert!(warn.would_enable("esim_server", &Level::WARN));
-        let t = log_filter(Some("info,sqlx=warn,esim_server::mdm=debug")).unwrap();
-        assert!(t.would_enable("esim_server::mdm", &Level::DEBUG));
-        assert!(!t.would_enable("esim_server::pools", &Level::DEBUG));
-        assert!(!t.would_enable("sqlx::query", &Level::INFO));
+        // Span and field filters (EnvFilter's, not possible before).
+        assert_eq!(
+            events(&logged(Some("warn,[request{method=POST}]=debug"))),
+            ["post-debug"]
+        );
         assert!(log_filter(Some("info,=,x=loud")).is_err());
     }
 }
