@@ -184,8 +184,8 @@ impl Checked {
                 FindingRow {
                     index: i,
                     code: finding.code,
-                    line: finding.line,
-                    column: finding.column,
+                    line: finding.line(),
+                    column: finding.column(),
                     message: finding.message(lang),
                 }
             })

@@ -226,7 +226,7 @@ mod tests {
             .iter()
             .find(|f| f.code == esim_csv::Code::TrailingBlankLines)
             .unwrap();
-        assert_eq!(blank.line, Some(3));
+        assert_eq!(blank.line(), Some(3));
         assert_eq!(LineIndex::new(bytes).len(), 4);
     }
 

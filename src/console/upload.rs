@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use esim_csv::{Finding, Lang, Options};
+use esim_csv::{Finding, Lang, Options, Position};
 use esim_wire::{
     ActivationCode, ErrorDetail, ImportedPool, Pool, PoolCreate, PreUploadCheck,
     PreUploadCheckResult,
@@ -46,10 +46,10 @@ pub fn precheck_findings(
         .iter()
         .map(|a| {
             let line = lines.get(&a.iccid).copied().unwrap_or(0);
-            Finding::iccid_already_imported(line, 1, &a.iccid, a.pool_name.as_deref())
+            Finding::iccid_already_imported(Position::at(line, 1), &a.iccid, a.pool_name.as_deref())
         })
         .collect();
-    findings.sort_by_key(|f| f.line);
+    findings.sort_by_key(Finding::line);
     if let Some(pool) = &result.smdp_pool {
         findings.insert(0, Finding::smdp_pool_exists(1, smdp, &pool.display_name));
     }
@@ -75,8 +75,8 @@ impl Shown {
     fn local(f: &Finding, lang: Lang) -> Shown {
         Shown {
             code: f.code.as_str().to_owned(),
-            line: f.line,
-            column: f.column,
+            line: f.line(),
+            column: f.column(),
             message: f.message(lang),
             severity: if f.code.severity() == esim_csv::Severity::Error {
                 "error".into()
@@ -432,8 +432,10 @@ mod tests {
             smdp_pool: None,
         };
         let findings = precheck_findings(&result, &lines, "smdp.example.com");
-        let got: Vec<(&str, Option<u32>)> =
-            findings.iter().map(|f| (f.code.as_str(), f.line)).collect();
+        let got: Vec<(&str, Option<u32>)> = findings
+            .iter()
+            .map(|f| (f.code.as_str(), f.line()))
+            .collect();
         assert_eq!(
             got,
             [

@@ -9,8 +9,9 @@ use std::sync::Arc;
 use crate::code::Code;
 use crate::dups::{self, CodeRec, Dups};
 use crate::report::{Edit, Finding, Fix, LineEnding, Report};
+use crate::rules;
 use crate::scan::{self, column, is_empty_row, is_ws, split, Field, Seps};
-use crate::values::{host_span, is_fqdn, is_scientific, luhn_check_digit, luhn_valid, SmdpAddress};
+use crate::values::{host_span, is_fqdn, is_scientific, SmdpAddress};
 use crate::{ActivationCode, Iccid, MatchingId, Options, Pool, MAX_CODES};
 
 /// ICCIDs seen in earlier files of one check: key -> (file, line).
@@ -463,7 +464,7 @@ impl Validator {
     /// by position and applies the limit, so a truncated report keeps the first findings.
     fn settle(&mut self, from: usize) {
         if from < self.findings.len() {
-            self.findings[from..].sort_by_key(|f| (f.line.unwrap_or(0), f.column.unwrap_or(0)));
+            self.findings[from..].sort_by_key(crate::report::sort_key);
         }
         if self.findings.len() > self.options.max_findings {
             self.findings.truncate(self.options.max_findings);
@@ -608,23 +609,22 @@ impl Validator {
             }
             self.emit(f);
         } else {
-            match SmdpAddress::parse(value) {
+            match rules::smdp_address(value, |code| Finding::new(code).at(ln, col).value(value)) {
                 Ok(address) => {
                     smdp.address = Some(address);
                     smdp.flagged = false;
                 }
-                Err(crate::SmdpError::Decorated { .. }) => {
-                    let mut f = Finding::new(Code::SmdpScheme)
-                        .at(ln, col)
-                        .value(value)
-                        .extra(&smdp.host);
-                    if !smdp.host.is_empty() && matches!(first.value, Cow::Borrowed(_)) {
+                Err(f) => {
+                    let mut f = *f;
+                    if f.code == Code::SmdpScheme
+                        && !smdp.host.is_empty()
+                        && matches!(first.value, Cow::Borrowed(_))
+                    {
                         let span = first.value_start..first.value_start + value.len();
                         f = f.with_fix(edit(text, ln, [(span, smdp.host.as_str())]));
                     }
                     self.emit(f);
                 }
-                Err(_) => self.emit(Finding::new(Code::SmdpInvalid).at(ln, col).value(value)),
             }
         }
         let trailing_ws = fields.len() == 1 && core.len() < text.len();
@@ -768,7 +768,7 @@ impl Validator {
         self.dups.push(rec, fp);
     }
 
-    /// The ICCID checks; returns the key of a well-formed ICCID.
+    /// The ICCID checks ([`rules::iccid`]); returns the key of a well-formed ICCID.
     fn iccid(&mut self, text: &str, ln: u32, f: &Field<'_>) -> Option<(u64, u8)> {
         let v: &str = &f.value;
         // The column is counted only for a finding (it scans the line).
@@ -777,88 +777,30 @@ impl Validator {
                 .at(ln, column(text, f.value_start))
                 .value(v)
         };
-        // Digits only is the common case; scientific notation always has a non-digit.
-        if let Some(c) = v
-            .bytes()
-            .position(|b| !b.is_ascii_digit())
-            .and_then(|at| v[at..].chars().next())
-        {
-            if is_scientific(v) {
-                self.emit(at(Code::IccidScientific));
-            } else {
-                self.emit(at(Code::IccidFormat).extra(&c.to_string()));
-            }
-            return None;
-        }
-        if !(19..=20).contains(&v.len()) {
-            self.emit(at(Code::IccidLength).number(v.len() as u64));
-            return None;
-        }
-        // The warnings can come on every line of a file: built only when kept.
-        if !v.starts_with("89") {
-            self.emit_with(Code::IccidPrefix, || at(Code::IccidPrefix));
-        }
-        let digits = v.as_bytes();
-        if !luhn_valid(digits) {
-            let expected = luhn_check_digit(&digits[..digits.len() - 1]);
-            self.emit_with(Code::IccidChecksum, || {
-                at(Code::IccidChecksum).extra(&expected.to_string())
-            });
-        }
-        Some(dups::iccid_parts(digits))
+        rules::iccid(v, at, self)
     }
 
-    /// The Matching ID checks; returns true for a well-formed Matching ID.
+    /// The Matching ID checks ([`rules::matching_id`]); returns true for a well-formed
+    /// Matching ID.
     fn matching_id(&mut self, text: &str, ln: u32, f: &Field<'_>, structural: &Structural) -> bool {
         let v: &str = &f.value;
-        let col = || column(text, f.value_start);
-        let at = |code| Finding::new(code).at(ln, col()).value(v);
-        if v.is_empty() {
-            if !matches!(structural, Structural::FieldCount) {
-                self.emit(Finding::new(Code::MatchingIdEmpty).at(ln, col()));
-            }
+        if v.is_empty() && matches!(structural, Structural::FieldCount) {
             return false;
         }
-        // One pass over the bytes: the first character outside `A-Z a-z 0-9 -` (a byte
-        // outside it starts one), and whether there are lower-case letters.
-        let mut lower = false;
-        let bad = v
-            .bytes()
-            .position(|b| {
-                lower |= b.is_ascii_lowercase();
-                !(b.is_ascii_alphanumeric() || b == b'-')
-            })
-            .and_then(|at| v[at..].chars().next());
-        if let Some(c) = bad {
-            self.emit(at(Code::MatchingIdFormat).extra(&c.to_string()));
-        }
-        // Without a bad character the value is ASCII: bytes are characters.
-        let len = if bad.is_none() {
-            v.len()
-        } else {
-            v.chars().count()
+        let at = |code| {
+            let f = Finding::new(code).at(ln, column(text, f.value_start));
+            if code == Code::MatchingIdEmpty {
+                f
+            } else {
+                f.value(v)
+            }
         };
-        let long = len > crate::values::MAX_MATCHING_ID_LEN;
-        if long {
-            self.emit(at(Code::MatchingIdLength).number(len as u64));
-        }
-        if bad.is_some() || long {
-            return false;
-        }
-        if lower {
-            self.emit_with(Code::MatchingIdLowercase, || at(Code::MatchingIdLowercase));
-        }
-        if let Some(smdp) = &self.smdp {
-            // Bytes are at least characters, so most lines are decided without counting.
-            let limit = crate::values::MAX_MATCHING_ID_LEN;
-            if !smdp.host.is_empty() && 3 + smdp.host.len() + len > limit {
-                let code_len = 3 + smdp.host.chars().count() + len;
-                if code_len > limit {
-                    self.emit(at(Code::ActivationCodeLength).number(code_len as u64));
-                }
-            }
-        }
-        true
+        // The host is lent to the rule while the validator takes its findings.
+        let smdp = self.smdp.take();
+        let host = smdp.as_ref().map(|s| s.host.as_str());
+        let ok = rules::matching_id(v, host, at, self);
+        self.smdp = smdp;
+        ok
     }
 
     /// The duplicate findings, found once every line is read: counted, and the first ones
@@ -947,8 +889,7 @@ impl Validator {
             }
         }
         let mut findings = std::mem::take(&mut self.file_level);
-        self.findings
-            .sort_by_key(|f| (f.line.unwrap_or(0), f.column.unwrap_or(0)));
+        self.findings.sort_by_key(crate::report::sort_key);
         findings.extend(merge(std::mem::take(&mut self.findings), late));
         let mut truncated = self.truncated;
         if findings.len() > self.options.max_findings {
@@ -989,6 +930,17 @@ impl Validator {
             pool,
             iccids,
         }
+    }
+}
+
+impl rules::Sink for Validator {
+    #[inline]
+    fn emit(&mut self, f: Finding) {
+        Validator::emit(self, f);
+    }
+    #[inline]
+    fn emit_with(&mut self, code: Code, f: impl FnOnce() -> Finding) {
+        Validator::emit_with(self, code, f);
     }
 }
 
@@ -1078,7 +1030,7 @@ fn merge(a: Vec<Finding>, b: Vec<Finding>) -> Vec<Finding> {
     if b.is_empty() {
         return a;
     }
-    let key = |f: &Finding| (f.line.unwrap_or(0), f.column.unwrap_or(0));
+    let key = crate::report::sort_key;
     let mut out = Vec::with_capacity(a.len() + b.len());
     let mut b = b.into_iter().peekable();
     for f in a {

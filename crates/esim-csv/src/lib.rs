@@ -16,10 +16,13 @@
 //! * [`split()`] turns a file of more than 1,000 codes, or of several operators, into valid
 //!   files.
 //! * [`Batch`] checks several files together, so an ICCID repeated across files is found.
+//! * [`check_codes`] checks codes sent as a request body (Graph's `activationCodes`) by
+//!   the same rules, each finding placed at the n-th code's field.
 //!
 //! # Positions
 //!
-//! `line` is the 1-based physical line; a line ends at CRLF, LF or a lone CR. `column` is
+//! A finding's [`Position`] is a line and column of a file, or a field of the n-th code of
+//! a request body. In a file, `line` is the 1-based physical line; a line ends at CRLF, LF or a lone CR. `column` is
 //! the 1-based position of the first character of the offending value, counted in Unicode
 //! scalar values of the decoded line, a byte-order mark not counted; for invalid UTF-8 it
 //! is the byte column of the first bad byte. Line-level findings have a line and no column;
@@ -35,7 +38,7 @@
 //! assert!(!report.is_valid());
 //! let finding = &report.findings[0];
 //! assert_eq!(finding.code, Code::IccidLength);
-//! assert_eq!((finding.line, finding.column), (Some(3), Some(1)));
+//! assert_eq!((finding.line(), finding.column()), (Some(3), Some(1)));
 //! assert_eq!(
 //!     finding.message(Lang::En),
 //!     "ICCID 894600000000014 has 15 digits; an ICCID has 19 or 20."
@@ -43,11 +46,13 @@
 //! ```
 
 mod code;
+mod codes;
 mod dups;
 mod engine;
 mod fix;
 mod messages;
 mod report;
+mod rules;
 mod scan;
 mod split;
 mod values;
@@ -55,10 +60,12 @@ mod values;
 use std::sync::Arc;
 
 pub use code::{Code, Severity};
+pub use codes::{check_codes, CodeInput};
 pub use engine::Validator;
 pub use fix::{apply_fixes, fix, Change, Fixed, Fixer};
 pub use report::{
-    neutralise, Detail, Edit, Finding, Fix, JsonFinding, JsonReport, Lang, LineEnding, Report,
+    neutralise, CodeField, Detail, Edit, Finding, Fix, JsonFinding, JsonReport, Lang, LineEnding,
+    Position, Report,
 };
 pub use split::{split, split_fixed, Part, SplitError};
 pub use values::{

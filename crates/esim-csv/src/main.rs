@@ -268,7 +268,7 @@ fn write_text(out: &mut impl Write, path: &str, report: &Report, lang: Lang) -> 
 }
 
 fn text_line(path: &str, f: &Finding, lang: Lang) -> String {
-    let pos = match (f.line, f.column) {
+    let pos = match (f.line(), f.column()) {
         (Some(l), Some(c)) => format!("{path}:{l}:{c}"),
         (Some(l), None) => format!("{path}:{l}"),
         _ => path.to_owned(),

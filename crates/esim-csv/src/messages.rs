@@ -90,10 +90,20 @@ pub(crate) fn message(f: &Finding, lang: Lang) -> String {
             format!("The file ends with {n} blank line(s) or white space after the last code; remove them."),
             format!("Filen slutar med {n} tom(ma) rad(er) eller blanktecken efter sista koden; ta bort dem."),
         ),
+        Code::NoCodes if f.position.in_body() => t(
+            lang,
+            "The request has no activation codes; send at least one.".into(),
+            "Begäran har inga aktiveringskoder; skicka minst en.".into(),
+        ),
         Code::NoCodes => t(
             lang,
             "The file has no activation codes; add one ICCID,MatchingID line per code after the SM-DP+ line.".into(),
             "Filen har inga aktiveringskoder; lägg till en rad ICCID,MatchingID per kod efter SM-DP+-raden.".into(),
+        ),
+        Code::TooManyCodes if f.position.in_body() => t(
+            lang,
+            format!("The request has {n} activation codes; at most 1,000 may be sent at once. Send them in several requests."),
+            format!("Begäran har {n} aktiveringskoder; högst 1 000 får skickas på en gång. Skicka dem i flera begäranden."),
         ),
         Code::TooManyCodes => t(
             lang,
@@ -134,6 +144,19 @@ pub(crate) fn message(f: &Finding, lang: Lang) -> String {
             lang,
             format!("This line holds column names ({raw}); the file has no header row, remove it."),
             format!("Raden innehåller kolumnnamn ({raw}); filen har ingen rubrikrad, ta bort den."),
+        ),
+        Code::SecondSmdp if d.other_code.is_some() => {
+            let other = d.other_code.unwrap_or(0);
+            t(
+                lang,
+                format!("The SM-DP+ address {v} differs from \"{extra}\" of activationCodes[{other}]; one pool holds the codes of one operator."),
+                format!("SM-DP+-adressen {v} skiljer sig från \"{extra}\" i activationCodes[{other}]; en pool innehåller en operatörs koder."),
+            )
+        }
+        Code::SecondSmdp if d.other_line.is_none() => t(
+            lang,
+            format!("The SM-DP+ address {v} is not the pool's, \"{extra}\"; one pool holds the codes of one operator."),
+            format!("SM-DP+-adressen {v} är inte poolens, \"{extra}\"; en pool innehåller en operatörs koder."),
         ),
         Code::SecondSmdp if d.extra.is_none() => t(
             lang,
@@ -204,6 +227,14 @@ pub(crate) fn message(f: &Finding, lang: Lang) -> String {
             format!("Sista siffran i ICCID {raw} är inte dess Luhn-kontrollsiffra (den vore {extra}); kontrollera att det inte är felskrivet."),
         ),
         Code::IccidDuplicate => match &d.other_file {
+            None if d.other_code.is_some() => {
+                let other = d.other_code.unwrap_or(0);
+                t(
+                    lang,
+                    format!("ICCID {raw} is also activationCodes[{other}]; each code may be used once."),
+                    format!("ICCID {raw} finns också i activationCodes[{other}]; varje kod får användas en gång."),
+                )
+            }
             Some(file) => t(
                 lang,
                 format!("ICCID {raw} is also in {file} on line {other}; each code may be used once."),
@@ -245,6 +276,14 @@ pub(crate) fn message(f: &Finding, lang: Lang) -> String {
             format!("The activation code 1$<SM-DP+>$<Matching ID> has {n} characters; Intune accepts at most 255."),
             format!("Aktiveringskoden 1$<SM-DP+>$<Matching ID> har {n} tecken; Intune tar emot högst 255."),
         ),
+        Code::MatchingIdDuplicate if d.other_code.is_some() => {
+            let other = d.other_code.unwrap_or(0);
+            t(
+                lang,
+                format!("The Matching ID {v} is also activationCodes[{other}] with another ICCID; each Matching ID belongs to one ICCID."),
+                format!("Matching ID {v} finns också i activationCodes[{other}] med ett annat ICCID; varje Matching ID hör till ett ICCID."),
+            )
+        }
         Code::MatchingIdDuplicate => t(
             lang,
             format!("The Matching ID {v} is also on line {other} with another ICCID; each Matching ID belongs to one ICCID."),
@@ -291,6 +330,29 @@ pub(crate) fn fix_label(fix: &Fix, lang: Lang) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Position;
+
+    /// The codes `check_codes` reports (and the server's `iccid-already-imported`).
+    const BODY_CODES: &[Code] = &[
+        Code::NoCodes,
+        Code::TooManyCodes,
+        Code::SmdpScheme,
+        Code::SmdpInvalid,
+        Code::SecondSmdp,
+        Code::IccidScientific,
+        Code::IccidFormat,
+        Code::IccidLength,
+        Code::IccidPrefix,
+        Code::IccidChecksum,
+        Code::IccidDuplicate,
+        Code::MatchingIdEmpty,
+        Code::MatchingIdFormat,
+        Code::MatchingIdLowercase,
+        Code::MatchingIdLength,
+        Code::ActivationCodeLength,
+        Code::MatchingIdDuplicate,
+        Code::IccidAlreadyImported,
+    ];
 
     #[test]
     fn every_code_has_both_languages() {
@@ -304,6 +366,27 @@ mod tests {
             let sv = f.message(Lang::Sv);
             assert!(!en.is_empty() && !sv.is_empty(), "{code}");
             assert_ne!(en, sv, "{code} has no Swedish message");
+            // The same in a request body: the n-th code's field, or the list.
+            for at in [
+                Position::Codes,
+                Position::Code {
+                    index: 3,
+                    field: crate::CodeField::Iccid,
+                },
+            ] {
+                let f = Finding::new(*code)
+                    .placed(at)
+                    .value("X")
+                    .number(2)
+                    .other_code(1)
+                    .extra("y");
+                let (en, sv) = (f.message(Lang::En), f.message(Lang::Sv));
+                assert!(!en.is_empty() && !sv.is_empty(), "{code}");
+                assert_ne!(en, sv, "{code} has no Swedish message in a body");
+                if BODY_CODES.contains(code) {
+                    assert!(!en.contains("line") && !en.contains("file"), "{code}: {en}");
+                }
+            }
         }
     }
 

@@ -127,6 +127,113 @@ impl Fix {
     }
 }
 
+/// Where a finding is: in a file (a line, and the column of the value), or in a request
+/// body that lists activation codes (Graph's `activationCodes`: the list, or one field of
+/// its n-th code).
+///
+/// In a file, `line` is the 1-based physical line and `column` the 1-based character
+/// column of the offending value ([positions](crate#positions)); line-level findings have
+/// no column, file-level ones no line. In a body, [`Position::target`] names the place as
+/// Graph's error details do, `activationCodes[17].integratedCircuitCardIdentifier`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Position {
+    /// The whole file (`file-empty`, `no-codes`, ...).
+    #[default]
+    File,
+    /// A line of a file, and the column of the value when the finding is about one.
+    Line {
+        /// 1-based physical line.
+        line: u32,
+        /// 1-based column of the first character of the value.
+        column: Option<u32>,
+    },
+    /// The list of codes of a request body as a whole (`activationCodes`).
+    Codes,
+    /// One field of one code of a request body.
+    Code {
+        /// 0-based index in `activationCodes`.
+        index: u32,
+        /// The field.
+        field: CodeField,
+    },
+}
+
+/// A field of an activation code in a request body, in Graph's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CodeField {
+    /// `integratedCircuitCardIdentifier`
+    Iccid,
+    /// `matchingIdentifier`
+    MatchingId,
+    /// `smdpPlusServerAddress`
+    SmdpAddress,
+}
+
+impl CodeField {
+    /// Graph's property name, such as `integratedCircuitCardIdentifier`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CodeField::Iccid => "integratedCircuitCardIdentifier",
+            CodeField::MatchingId => "matchingIdentifier",
+            CodeField::SmdpAddress => "smdpPlusServerAddress",
+        }
+    }
+}
+
+impl Position {
+    /// At this line and column of a file.
+    pub fn at(line: u32, column: u32) -> Position {
+        Position::Line {
+            line,
+            column: Some(column),
+        }
+    }
+
+    /// The line, for a finding in a file that has one.
+    pub fn line(self) -> Option<u32> {
+        match self {
+            Position::Line { line, .. } => Some(line),
+            _ => None,
+        }
+    }
+
+    /// The column, for a finding about a value of a file's line.
+    pub fn column(self) -> Option<u32> {
+        match self {
+            Position::Line { column, .. } => column,
+            _ => None,
+        }
+    }
+
+    /// True for a position in a request body (not a file).
+    pub fn in_body(self) -> bool {
+        matches!(self, Position::Codes | Position::Code { .. })
+    }
+
+    /// For a finding in a request body, the place as Graph's error details name it:
+    /// `activationCodes` or `activationCodes[17].matchingIdentifier`. `None` in a file.
+    pub fn target(self) -> Option<String> {
+        match self {
+            Position::Codes => Some("activationCodes".to_owned()),
+            Position::Code { index, field } => {
+                Some(format!("activationCodes[{index}].{}", field.name()))
+            }
+            Position::File | Position::Line { .. } => None,
+        }
+    }
+
+    /// The order of findings: the whole file or body first, then by line and column (or
+    /// by code and field).
+    pub(crate) fn sort_key(self) -> (u32, u32) {
+        match self {
+            Position::File | Position::Codes => (0, 0),
+            Position::Line { line, column } => (line, column.unwrap_or(0)),
+            Position::Code { index, field } => (index.saturating_add(1), field as u32 + 1),
+        }
+    }
+}
+
 /// What a message says about the offending value; filled by the validator.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -137,6 +244,8 @@ pub struct Detail {
     pub number: Option<u64>,
     /// The earlier line the message refers to.
     pub other_line: Option<u32>,
+    /// The earlier code of a request body the message refers to (its 0-based index).
+    pub other_code: Option<u32>,
     /// The other file the message refers to.
     pub other_file: Option<String>,
     /// Another text the message names (a host, a character, a pool name).
@@ -148,11 +257,8 @@ pub struct Detail {
 pub struct Finding {
     /// What is wrong.
     pub code: Code,
-    /// 1-based physical line; `None` for file-level findings.
-    pub line: Option<u32>,
-    /// 1-based column of the first character of the offending value; `None` for line-level
-    /// and file-level findings.
-    pub column: Option<u32>,
+    /// Where: a line and column of a file, or a field of a code of a request body.
+    pub position: Position,
     /// The safe fix, when there is one.
     pub fix: Option<Fix>,
     /// What the message names.
@@ -164,8 +270,7 @@ impl Finding {
     pub fn new(code: Code) -> Self {
         Finding {
             code,
-            line: None,
-            column: None,
+            position: Position::File,
             fix: None,
             detail: Detail::default(),
         }
@@ -173,15 +278,35 @@ impl Finding {
 
     /// At this line.
     pub fn at_line(mut self, line: u32) -> Self {
-        self.line = Some(line);
+        self.position = Position::Line { line, column: None };
         self
     }
 
     /// At this line and column.
     pub fn at(mut self, line: u32, column: u32) -> Self {
-        self.line = Some(line);
-        self.column = Some(column);
+        self.position = Position::at(line, column);
         self
+    }
+
+    /// At this position.
+    pub fn placed(mut self, position: Position) -> Self {
+        self.position = position;
+        self
+    }
+
+    /// At this field of the code of this (0-based) index of a request body.
+    pub fn in_code(self, index: u32, field: CodeField) -> Self {
+        self.placed(Position::Code { index, field })
+    }
+
+    /// The 1-based line, for a finding in a file that has one.
+    pub fn line(&self) -> Option<u32> {
+        self.position.line()
+    }
+
+    /// The 1-based column, for a finding about a value of a file's line.
+    pub fn column(&self) -> Option<u32> {
+        self.position.column()
     }
 
     /// With this fix.
@@ -205,6 +330,12 @@ impl Finding {
     /// Naming this earlier line.
     pub fn other_line(mut self, line: u32) -> Self {
         self.detail.other_line = Some(line);
+        self
+    }
+
+    /// Naming this earlier code of a request body (0-based index).
+    pub fn other_code(mut self, index: u32) -> Self {
+        self.detail.other_code = Some(index);
         self
     }
 
@@ -232,14 +363,23 @@ impl Finding {
 
     /// `iccid-already-imported`, as the server check reports it. `pool` is the pool's name,
     /// or `None` when the code was delivered to a device and its pool is gone.
-    pub fn iccid_already_imported(line: u32, column: u32, iccid: &str, pool: Option<&str>) -> Self {
+    pub fn iccid_already_imported(at: Position, iccid: &str, pool: Option<&str>) -> Self {
         let f = Finding::new(Code::IccidAlreadyImported)
-            .at(line, column)
+            .placed(at)
             .value(iccid);
         match pool {
             Some(pool) => f.extra(pool),
             None => f,
         }
+    }
+
+    /// `second-smdp`, as the server reports codes for a pool of another SM-DP+ address:
+    /// `address` (at `at`) is not the pool's `pool_address`.
+    pub fn not_the_pools_smdp(at: Position, address: &str, pool_address: &str) -> Self {
+        Finding::new(Code::SecondSmdp)
+            .placed(at)
+            .value(address)
+            .extra(pool_address)
     }
 
     /// `smdp-pool-exists`, as the server check reports it (on the SM-DP+ line).
@@ -340,8 +480,9 @@ impl Report {
                 .map(|f| JsonFinding {
                     code: f.code,
                     severity: f.severity(),
-                    line: f.line,
-                    column: f.column,
+                    line: f.line(),
+                    column: f.column(),
+                    target: f.position.target(),
                     message: f.message(lang),
                     fix: f.fix.as_ref(),
                 })
@@ -365,8 +506,8 @@ impl Report {
         // Writing to a Vec cannot fail.
         w.write_record(header).expect("in memory");
         for f in &self.findings {
-            let line = f.line.map(|l| l.to_string()).unwrap_or_default();
-            let column = f.column.map(|c| c.to_string()).unwrap_or_default();
+            let line = f.line().map(|l| l.to_string()).unwrap_or_default();
+            let column = f.column().map(|c| c.to_string()).unwrap_or_default();
             let message = f.message(lang);
             let message = neutralise(&message);
             w.write_record([
@@ -393,7 +534,7 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
 }
 
 pub(crate) fn sort_key(f: &Finding) -> (u32, u32) {
-    (f.line.unwrap_or(0), f.column.unwrap_or(0))
+    f.position.sort_key()
 }
 
 /// The JSON report of one file (`esim-csv check --format json` prints one per line).
@@ -430,6 +571,10 @@ pub struct JsonFinding<'a> {
     pub line: Option<u32>,
     /// 1-based column or null.
     pub column: Option<u32>,
+    /// For a finding in a request body, the place (`activationCodes[17].matchingIdentifier`);
+    /// absent from a file's report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     /// The message.
     pub message: String,
     /// The fix or null.

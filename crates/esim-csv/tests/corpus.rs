@@ -28,7 +28,7 @@ fn render(report: &Report) -> String {
     };
     writeln!(out, "{verdict}, {} codes, SM-DP+ {smdp}", report.codes).unwrap();
     for f in &report.findings {
-        let pos = match (f.line, f.column) {
+        let pos = match (f.line(), f.column()) {
             (Some(l), Some(c)) => format!("{l}:{c}"),
             (Some(l), None) => format!("{l}"),
             _ => "-".to_owned(),

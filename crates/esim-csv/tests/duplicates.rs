@@ -126,8 +126,8 @@ fn found(report: &esim_csv::Report) -> Vec<Dup> {
         .map(|f| {
             (
                 f.code,
-                f.line.unwrap_or(0),
-                f.column.unwrap_or(0),
+                f.line().unwrap_or(0),
+                f.column().unwrap_or(0),
                 f.detail.other_line.unwrap_or(0),
                 matches!(f.fix, Some(Fix::RemoveLine { .. })),
             )
@@ -139,7 +139,11 @@ fn check_file(lines: &[Line]) -> Result<(), TestCaseError> {
     let bytes = file(lines);
     let report = check(&bytes, &all());
     prop_assert_eq!(found(&report), model(lines));
-    let positions: Vec<_> = report.findings.iter().map(|f| (f.line, f.column)).collect();
+    let positions: Vec<_> = report
+        .findings
+        .iter()
+        .map(|f| (f.line(), f.column()))
+        .collect();
     let mut sorted = positions.clone();
     sorted.sort();
     prop_assert_eq!(positions, sorted);
@@ -210,7 +214,7 @@ fn nineteen_and_twenty_digits_are_different_iccids() {
         .findings
         .iter()
         .filter(|f| f.code == Code::IccidDuplicate)
-        .map(|f| (f.line, f.detail.other_line, f.detail.value.clone()))
+        .map(|f| (f.line(), f.detail.other_line, f.detail.value.clone()))
         .collect();
     assert_eq!(dups, vec![(Some(5), Some(3), Some(b.clone()))]);
 }
@@ -232,8 +236,8 @@ fn a_batch_finds_iccids_of_earlier_files() {
         .filter(|f| f.code == Code::IccidDuplicate)
         .map(|f| {
             (
-                f.line,
-                f.column,
+                f.line(),
+                f.column(),
                 f.detail.other_line,
                 f.detail.other_file.clone(),
                 f.fix.clone(),
@@ -283,7 +287,7 @@ fn clean_lines_at_the_edges_of_a_file() {
                 .findings
                 .iter()
                 .filter(|f| f.code == Code::IccidDuplicate)
-                .map(|f| (f.line, f.fix.clone()))
+                .map(|f| (f.line(), f.fix.clone()))
                 .collect();
             let expect_line = if eol.is_empty() { None } else { Some(4) };
             if let Some(line) = expect_line {

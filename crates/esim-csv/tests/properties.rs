@@ -527,9 +527,9 @@ fn assert_report_sane(input: &[u8], report: &Report, max_findings: usize) {
     let lines = physical_lines(input);
     let n = lines.len();
     for f in &report.findings {
-        if let Some(line) = f.line {
+        if let Some(line) = f.line() {
             assert!(line >= 1 && line as usize <= n, "{f:?} beyond {n} lines");
-            if let Some(col) = f.column {
+            if let Some(col) = f.column() {
                 let width = line_width(&lines, line);
                 assert!(
                     col >= 1 && col as usize <= width + 1,
@@ -537,7 +537,7 @@ fn assert_report_sane(input: &[u8], report: &Report, max_findings: usize) {
                 );
             }
         } else {
-            assert!(f.column.is_none(), "{f:?}: a column without a line");
+            assert!(f.column().is_none(), "{f:?}: a column without a line");
         }
         match &f.fix {
             Some(Fix::RemoveLine { line }) => assert!(*line >= 1 && *line as usize <= n),
@@ -572,7 +572,7 @@ fn assert_report_sane(input: &[u8], report: &Report, max_findings: usize) {
     let keys: Vec<(u32, u32)> = report
         .findings
         .iter()
-        .map(|f| (f.line.unwrap_or(0), f.column.unwrap_or(0)))
+        .map(|f| (f.line().unwrap_or(0), f.column().unwrap_or(0)))
         .collect();
     assert!(
         keys.windows(2).all(|w| w[0] <= w[1]),
@@ -607,8 +607,8 @@ fn errors(report: &Report) -> Vec<String> {
             format!(
                 "{}@{:?}:{:?} {}",
                 f.code.as_str(),
-                f.line,
-                f.column,
+                f.line(),
+                f.column(),
                 f.message(Lang::En)
             )
         })

@@ -11,7 +11,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::Json;
-use esim_csv::{ActivationCode, Finding, Lang, Options, SmdpAddress};
+use esim_csv::{ActivationCode, CodeField, Finding, Lang, Options, Position, SmdpAddress};
 use esim_wire::{
     AddActivationCodes, AlreadyImported, Collection, ErrorDetail, ImportedPool, Pool, PoolCreate,
     PoolPatch, PreUploadCheck, PreUploadCheckResult,
@@ -83,23 +83,16 @@ async fn check_unknown(
         .iter()
         .map(|(iccid, _, pool_name, _)| {
             let i = index.get(iccid.as_str()).copied().unwrap_or(0);
-            // In a valid file, code i is on line i + 2 (line 1 is the SM-DP+ address).
-            let line = i as u32 + 2;
-            let f = Finding::iccid_already_imported(line, 1, iccid, pool_name.as_deref());
-            let d = match file {
-                Some(file) => validate::file_detail(&f, file, lang),
-                None => ErrorDetail {
-                    code: f.code.as_str().to_owned(),
-                    message: f.message(lang),
-                    target: Some(format!(
-                        "activationCodes[{i}].integratedCircuitCardIdentifier"
-                    )),
-                    severity: Some(f.severity().as_str().to_owned()),
-                    line: None,
-                    column: None,
+            let at = match file {
+                // In a valid file, code i is on line i + 2 (line 1 is the SM-DP+ address).
+                Some(_) => Position::at(i as u32 + 2, 1),
+                None => Position::Code {
+                    index: i as u32,
+                    field: CodeField::Iccid,
                 },
             };
-            (i, d)
+            let f = Finding::iccid_already_imported(at, iccid, pool_name.as_deref());
+            (i, validate::detail(&f, file, lang))
         })
         .collect();
     details.sort_by_key(|(i, _)| *i);
@@ -192,14 +185,10 @@ pub async fn import_into(
         .ok_or_else(|| ApiError::not_found("pool", &id))?;
     let (smdp, codes, warnings) = parse_file(body, &file, lang)?;
     if !smdp.same_host(&pool_smdp) {
-        return Err(ApiError::InvalidActivationCodes(vec![ErrorDetail {
-            code: esim_csv::Code::SecondSmdp.as_str().into(),
-            message: format!("The file's SM-DP+ address \"{smdp}\" differs from the pool's \"{pool_smdp}\"; one pool holds the codes of one operator."),
-            target: Some(file.clone()),
-            severity: Some("error".into()),
-            line: Some(1),
-            column: Some(1),
-        }]));
+        let f = Finding::not_the_pools_smdp(Position::at(1, 1), smdp.as_str(), &pool_smdp);
+        return Err(ApiError::InvalidActivationCodes(vec![
+            validate::file_detail(&f, &file, lang),
+        ]));
     }
     check_unknown(&s, &codes, Some(&file), lang).await?;
     let note = Note::new(
