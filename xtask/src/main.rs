@@ -111,7 +111,15 @@ fn test() -> Result<()> {
             run_cmd(
                 tools
                     .cargo(&root)
-                    .args(["clippy", "--target", wasm, "--package", "esim-csv", "--lib"])
+                    .args([
+                        "clippy",
+                        "--target",
+                        wasm,
+                        "--package",
+                        "esim-csv",
+                        "--lib",
+                        "--no-default-features",
+                    ])
                     .args(deny),
             )?;
             run_cmd(

@@ -5,167 +5,184 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand, ValueEnum};
 use esim_csv::{Batch, Finding, Lang, Options, Report, DEFAULT_MAX_FINDINGS, MAX_CODES};
 
-const HELP: &str = "\
-esim-csv - check, fix and split eSIM activation-code CSV files
+/// Check, fix and split eSIM activation-code CSV files.
+///
+/// A file holds the operator's SM-DP+ address on line 1 and one ICCID,MatchingID line per
+/// activation code (at most 1,000). Every rule and finding code is documented in
+/// docs/findings.md.
+#[derive(Debug, Parser)]
+#[command(
+    name = "esim-csv",
+    version,
+    after_help = EXAMPLES,
+    subcommand_required = true,
+    propagate_version = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Language of messages and summaries.
+    #[arg(long, value_enum, global = true, default_value_t = LangArg::En)]
+    lang: LangArg,
+}
 
-A file holds the operator's SM-DP+ address on line 1 and one ICCID,MatchingID line per
-activation code (at most 1,000). Every rule and finding code is documented in
-docs/findings.md.
+const EXAMPLES: &str = "\
+Examples:
+  esim-csv check pool.csv                     file:line:column: error[code]: message
+  esim-csv check --format json a.csv b.csv    one JSON report per line (JSON Lines)
+  esim-csv check --deny-warnings --lang sv -  standard input, warnings fail, Swedish
+  esim-csv check --max-findings 100 big.csv   list 100 findings (all are counted)
+  esim-csv fix export.csv --output clean.csv  every safe fix; exit 1 lists what is left
+  esim-csv split big.csv --output-dir parts/  valid files of at most 1,000 codes each
 
-USAGE:
-    esim-csv check [OPTIONS] FILE...     report every problem (FILE may be - for stdin)
-    esim-csv fix FILE --output OUT       write the file with every safe fix applied
-    esim-csv split FILE --output-dir DIR [--max N]
-                                         write valid files of at most N codes (default
-                                         1000), one SM-DP+ address each
-
-CHECK OPTIONS:
-    --format text|json    text for people (default); json: one report per line (JSON Lines)
-    --deny-warnings       warnings make a file invalid too
-    --lang en|sv          language of messages (default en)
-    --max-findings N      findings listed per file (default 10000; all are counted)
-
-COMMON OPTIONS:
-    --lang en|sv          language of messages
-    -h, --help            this help
-    -V, --version         the version
+'esim-csv COMMAND --help' describes a command and its options; 'esim-csv --help' this.
 
 EXIT STATUS:
-    0  every file is valid (fix, split: the output is valid)
-    1  some file is invalid (fix: errors no fix can remove are left; split: errors other
-       than too many codes or several SM-DP+ addresses are left)
-    2  a file cannot be read or written, or the arguments are wrong
-";
+  0  every file is valid (fix, split: the output is valid)
+  1  some file is invalid (fix: errors no fix can remove are left; split: errors other
+     than too many codes or several SM-DP+ addresses are left)
+  2  a file cannot be read or written, or the arguments are wrong";
+
+const EXIT_STATUS: &str = "\
+EXIT STATUS:
+  0  every file is valid (fix, split: the output is valid)
+  1  some file is invalid (fix: errors no fix can remove are left; split: errors other
+     than too many codes or several SM-DP+ addresses are left)
+  2  a file cannot be read or written, or the arguments are wrong";
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Report every problem of each file (the files are checked together: an ICCID
+    /// repeated across them is found).
+    #[command(after_help = EXIT_STATUS)]
+    Check {
+        /// The files; `-` reads standard input.
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<String>,
+        /// `text` for people: `file:line:column: severity[code]: message`; `json`: one
+        /// report per line (JSON Lines).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Warnings make a file invalid too.
+        #[arg(long)]
+        deny_warnings: bool,
+        /// Findings listed per file (all are counted).
+        #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_FINDINGS)]
+        max_findings: usize,
+    },
+    /// Write the file with every safe fix applied; list what is left.
+    #[command(after_help = EXIT_STATUS)]
+    Fix {
+        /// The file; `-` reads standard input.
+        #[arg(value_name = "FILE")]
+        file: String,
+        /// Where to write the repaired file; `-` writes standard output.
+        #[arg(short, long, value_name = "OUT")]
+        output: String,
+        /// Warnings left count as problems too (exit 1).
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// Write valid files of at most N codes, one SM-DP+ address each (after every safe fix).
+    #[command(after_help = EXIT_STATUS)]
+    Split {
+        /// The file; `-` reads standard input.
+        #[arg(value_name = "FILE")]
+        file: String,
+        /// The directory for the parts (`<stem>-01.csv`, ...); created when missing.
+        #[arg(long, value_name = "DIR")]
+        output_dir: String,
+        /// The most codes in one part.
+        #[arg(long, value_name = "N", default_value_t = MAX_CODES, value_parser = max_codes)]
+        max: usize,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LangArg {
+    /// English
+    En,
+    /// Swedish
+    Sv,
+}
+
+fn max_codes(v: &str) -> Result<usize, String> {
+    match v.parse::<usize>() {
+        Ok(n) if (1..=MAX_CODES).contains(&n) => Ok(n),
+        _ => Err(format!("must be a whole number between 1 and {MAX_CODES}")),
+    }
+}
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match run(&args) {
-        Ok(code) => ExitCode::from(code),
-        Err(Failure::Usage(msg)) => {
-            eprintln!("esim-csv: {msg}\nTry 'esim-csv --help'.");
-            ExitCode::from(2)
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if e.exit_code() == 0 => {
+            // --help and --version.
+            let _ = e.print();
+            return ExitCode::SUCCESS;
         }
-        Err(Failure::Io(msg)) => {
+        Err(e) => {
+            // clap's message, suggestion and usage; the help to read, named in full.
+            let text = e.render().to_string();
+            eprint!("{}", text.replace("try '--help'", "try 'esim-csv --help'"));
+            return ExitCode::from(2);
+        }
+    };
+    match run(&cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(Failure(msg)) => {
             eprintln!("esim-csv: {msg}");
             ExitCode::from(2)
         }
     }
 }
 
-enum Failure {
-    Usage(String),
-    Io(String),
-}
+/// A file that cannot be read or written.
+struct Failure(String);
 
-fn usage<T>(msg: impl Into<String>) -> Result<T, Failure> {
-    Err(Failure::Usage(msg.into()))
-}
-
-#[derive(PartialEq)]
-enum Format {
-    Text,
-    Json,
-}
-
+/// What the commands share.
 struct Args {
-    command: String,
-    files: Vec<String>,
-    format: Format,
-    deny_warnings: bool,
     lang: Lang,
+    deny_warnings: bool,
     max_findings: usize,
-    output: Option<String>,
-    output_dir: Option<String>,
-    max: usize,
 }
 
-fn parse_args(args: &[String]) -> Result<Args, Failure> {
-    let mut it = args.iter();
-    let mut a = Args {
-        command: String::new(),
-        files: Vec::new(),
-        format: Format::Text,
-        deny_warnings: false,
-        lang: Lang::En,
-        max_findings: DEFAULT_MAX_FINDINGS,
-        output: None,
-        output_dir: None,
-        max: MAX_CODES,
+fn run(cli: &Cli) -> Result<u8, Failure> {
+    let lang = match cli.lang {
+        LangArg::En => Lang::En,
+        LangArg::Sv => Lang::Sv,
     };
-    let mut only_files = false;
-    while let Some(arg) = it.next() {
-        let (name, inline) = match arg.split_once('=') {
-            Some((n, v)) if n.starts_with("--") && !only_files => (n, Some(v.to_owned())),
-            _ => (arg.as_str(), None),
-        };
-        let mut value = |flag: &str| -> Result<String, Failure> {
-            match inline.clone().or_else(|| it.next().cloned()) {
-                Some(v) => Ok(v),
-                None => usage(format!("{flag} needs a value")),
-            }
-        };
-        match name {
-            _ if only_files => a.files.push(arg.clone()),
-            "--" => only_files = true,
-            "-h" | "--help" => a.command = "help".into(),
-            "-V" | "--version" => a.command = "version".into(),
-            "--format" => {
-                a.format = match value("--format")?.as_str() {
-                    "text" => Format::Text,
-                    "json" => Format::Json,
-                    other => return usage(format!("--format must be text or json, not '{other}'")),
-                }
-            }
-            "--deny-warnings" => a.deny_warnings = true,
-            "--lang" => {
-                a.lang = match value("--lang")?.as_str() {
-                    "en" => Lang::En,
-                    "sv" => Lang::Sv,
-                    other => return usage(format!("--lang must be en or sv, not '{other}'")),
-                }
-            }
-            "--max-findings" => {
-                a.max_findings = number("--max-findings", &value("--max-findings")?)?
-            }
-            "--max" => {
-                a.max = number("--max", &value("--max")?)?;
-                if a.max == 0 || a.max > MAX_CODES {
-                    return usage(format!("--max must be between 1 and {MAX_CODES}"));
-                }
-            }
-            "-o" | "--output" => a.output = Some(value("--output")?),
-            "--output-dir" => a.output_dir = Some(value("--output-dir")?),
-            s if s.starts_with('-') && s != "-" => return usage(format!("unknown option '{s}'")),
-            _ if a.command.is_empty() => a.command = arg.clone(),
-            _ => a.files.push(arg.clone()),
-        }
-    }
-    Ok(a)
-}
-
-fn number(flag: &str, v: &str) -> Result<usize, Failure> {
-    v.parse()
-        .or_else(|_| usage(format!("{flag} needs a whole number, not '{v}'")))
-}
-
-fn run(args: &[String]) -> Result<u8, Failure> {
-    let a = parse_args(args)?;
-    match a.command.as_str() {
-        "help" => {
-            print!("{HELP}");
-            Ok(0)
-        }
-        "version" => {
-            println!("esim-csv {}", env!("CARGO_PKG_VERSION"));
-            Ok(0)
-        }
-        "" => usage("a command is needed: check, fix or split"),
-        "check" => check(&a),
-        "fix" => fix(&a),
-        "split" => split(&a),
-        other => usage(format!("unknown command '{other}' (check, fix or split)")),
+    let args = |deny_warnings, max_findings| Args {
+        lang,
+        deny_warnings,
+        max_findings,
+    };
+    match &cli.command {
+        Command::Check {
+            files,
+            format,
+            deny_warnings,
+            max_findings,
+        } => check(files, *format, &args(*deny_warnings, *max_findings)),
+        Command::Fix {
+            file,
+            output,
+            deny_warnings,
+        } => fix(file, output, &args(*deny_warnings, DEFAULT_MAX_FINDINGS)),
+        Command::Split {
+            file,
+            output_dir,
+            max,
+        } => split(file, output_dir, *max, &args(false, DEFAULT_MAX_FINDINGS)),
     }
 }
 
@@ -174,10 +191,10 @@ fn read(path: &str) -> Result<Vec<u8>, Failure> {
         let mut buf = Vec::new();
         io::stdin()
             .read_to_end(&mut buf)
-            .map_err(|e| Failure::Io(format!("cannot read standard input: {e}")))?;
+            .map_err(|e| Failure(format!("cannot read standard input: {e}")))?;
         Ok(buf)
     } else {
-        fs::read(path).map_err(|e| Failure::Io(format!("cannot read {path}: {e}")))
+        fs::read(path).map_err(|e| Failure(format!("cannot read {path}: {e}")))
     }
 }
 
@@ -190,19 +207,16 @@ fn options_for(path: &str, a: &Args) -> Options {
     }
 }
 
-fn check(a: &Args) -> Result<u8, Failure> {
-    if a.files.is_empty() {
-        return usage("check needs at least one FILE (or - for standard input)");
-    }
+fn check(files: &[String], format: Format, a: &Args) -> Result<u8, Failure> {
     let mut batch = Batch::new();
     let mut unreadable = false;
     let mut invalid = 0;
     let stdout = io::stdout();
     let mut out = stdout.lock();
-    for path in &a.files {
+    for path in files {
         let bytes = match read(path) {
             Ok(b) => b,
-            Err(Failure::Io(msg)) | Err(Failure::Usage(msg)) => {
+            Err(Failure(msg)) => {
                 eprintln!("esim-csv: {msg}");
                 unreadable = true;
                 continue;
@@ -210,7 +224,7 @@ fn check(a: &Args) -> Result<u8, Failure> {
         };
         let options = options_for(path, a);
         // A single file needs no record of its ICCIDs for the files after it.
-        let report = if a.files.len() == 1 {
+        let report = if files.len() == 1 {
             esim_csv::check(&bytes, &options)
         } else {
             batch.check(&bytes, &options)
@@ -218,22 +232,22 @@ fn check(a: &Args) -> Result<u8, Failure> {
         if !report.is_valid() {
             invalid += 1;
         }
-        let written = match a.format {
+        let written = match format {
             Format::Json => serde_json::to_writer(&mut out, &report.to_json(a.lang))
                 .map_err(io::Error::other)
                 .and_then(|()| writeln!(out)),
             Format::Text => write_text(&mut out, path, &report, a.lang),
         };
-        written.map_err(|e| Failure::Io(format!("cannot write the report: {e}")))?;
+        written.map_err(|e| Failure(format!("cannot write the report: {e}")))?;
     }
-    if a.format == Format::Text && a.files.len() > 1 {
-        let n = a.files.len();
+    if format == Format::Text && files.len() > 1 {
+        let n = files.len();
         let line = if a.lang == Lang::Sv {
             format!("{n} filer kontrollerade, {invalid} ogiltiga")
         } else {
             format!("{n} files checked, {invalid} invalid")
         };
-        writeln!(out, "{line}").map_err(|e| Failure::Io(e.to_string()))?;
+        writeln!(out, "{line}").map_err(|e| Failure(e.to_string()))?;
     }
     Ok(if unreadable {
         2
@@ -301,25 +315,13 @@ fn summary(path: &str, report: &Report, lang: Lang) -> String {
     }
 }
 
-fn one_file(a: &Args, command: &str) -> Result<String, Failure> {
-    match a.files.as_slice() {
-        [one] => Ok(one.clone()),
-        [] => usage(format!("{command} needs a FILE")),
-        _ => usage(format!("{command} takes one FILE")),
-    }
-}
-
-fn fix(a: &Args) -> Result<u8, Failure> {
-    let path = one_file(a, "fix")?;
-    let Some(output) = a.output.as_deref() else {
-        return usage("fix needs --output OUT (use - for standard output)");
-    };
-    let bytes = read(&path)?;
-    let fixed = esim_csv::fix(&bytes, &options_for(&path, a));
+fn fix(path: &str, output: &str, a: &Args) -> Result<u8, Failure> {
+    let bytes = read(path)?;
+    let fixed = esim_csv::fix(&bytes, &options_for(path, a));
     if output == "-" {
         io::stdout()
             .write_all(&fixed.bytes)
-            .map_err(|e| Failure::Io(format!("cannot write standard output: {e}")))?;
+            .map_err(|e| Failure(format!("cannot write standard output: {e}")))?;
     } else {
         write_file(Path::new(output), &fixed.bytes)?;
     }
@@ -361,16 +363,11 @@ fn fix(a: &Args) -> Result<u8, Failure> {
     Ok(1)
 }
 
-fn split(a: &Args) -> Result<u8, Failure> {
-    let path = one_file(a, "split")?;
-    let Some(dir) = a.output_dir.as_deref() else {
-        return usage("split needs --output-dir DIR");
-    };
-    let bytes = read(&path)?;
-    match esim_csv::split(&bytes, &options_for(&path, a), a.max) {
+fn split(path: &str, dir: &str, max: usize, a: &Args) -> Result<u8, Failure> {
+    let bytes = read(path)?;
+    match esim_csv::split(&bytes, &options_for(path, a), max) {
         Ok(parts) => {
-            fs::create_dir_all(dir)
-                .map_err(|e| Failure::Io(format!("cannot create {dir}: {e}")))?;
+            fs::create_dir_all(dir).map_err(|e| Failure(format!("cannot create {dir}: {e}")))?;
             for part in &parts {
                 let target = PathBuf::from(dir).join(&part.file_name);
                 write_file(&target, &part.bytes)?;
@@ -391,7 +388,7 @@ fn split(a: &Args) -> Result<u8, Failure> {
                 .iter()
                 .filter(|f| f.severity() == esim_csv::Severity::Error)
             {
-                let _ = writeln!(err, "{}", text_line(&path, f, a.lang));
+                let _ = writeln!(err, "{}", text_line(path, f, a.lang));
             }
             let _ = writeln!(
                 err,
@@ -403,5 +400,5 @@ fn split(a: &Args) -> Result<u8, Failure> {
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    fs::write(path, bytes).map_err(|e| Failure::Io(format!("cannot write {}: {e}", path.display())))
+    fs::write(path, bytes).map_err(|e| Failure(format!("cannot write {}: {e}", path.display())))
 }

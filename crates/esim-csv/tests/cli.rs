@@ -196,6 +196,71 @@ fn wrong_arguments_and_unreadable_files_exit_2() {
 }
 
 #[test]
+fn misspelt_options_and_commands_are_refused_with_a_suggestion() {
+    for (args, wrong, right) in [
+        (
+            vec!["check", "--deny-warning", "a.csv"],
+            "'--deny-warning'",
+            "'--deny-warnings'",
+        ),
+        (
+            vec!["check", "--formt", "json", "a.csv"],
+            "'--formt'",
+            "'--format'",
+        ),
+        (
+            vec!["fix", "a.csv", "--ouput", "b.csv"],
+            "'--ouput'",
+            "'--output'",
+        ),
+        (
+            vec!["split", "a.csv", "--output-dri", "x"],
+            "'--output-dri'",
+            "'--output-dir'",
+        ),
+        (vec!["chek", "a.csv"], "'chek'", "'check'"),
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = stderr(&o);
+        assert!(err.contains(wrong), "{args:?}: {err}");
+        assert!(err.contains("similar"), "{args:?}: {err}");
+        assert!(err.contains(right), "{args:?}: {err}");
+        assert!(err.contains("esim-csv --help"), "{args:?}: {err}");
+        assert!(stdout(&o).is_empty(), "{args:?}: nothing checked");
+    }
+    // An option of another command is refused, not ignored.
+    let o = run(&["fix", "a.csv", "--output", "b.csv", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("'--format'"), "{}", stderr(&o));
+}
+
+#[test]
+fn version_and_command_help() {
+    let o = run(&["--version"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        stdout(&o),
+        format!("esim-csv {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    let o = run(&["check", "--help"]);
+    assert_eq!(o.status.code(), Some(0));
+    for word in [
+        "--format",
+        "json",
+        "--deny-warnings",
+        "--max-findings",
+        "--lang",
+        "EXIT STATUS",
+    ] {
+        assert!(stdout(&o).contains(word), "{word}: {}", stdout(&o));
+    }
+    let o = run(&["help", "split"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("--output-dir"), "{}", stdout(&o));
+}
+
+#[test]
 fn help_lists_every_command() {
     let o = run(&["--help"]);
     assert_eq!(o.status.code(), Some(0));
