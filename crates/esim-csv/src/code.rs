@@ -121,6 +121,16 @@ codes! {
     ActivationCodeLength = "activation-code-length", Warning;
     /// The same Matching ID as an earlier line with another ICCID.
     MatchingIdDuplicate = "matching-id-duplicate", Error;
+    /// A carrier export (a header row naming its columns), not a pool file: convert it.
+    CarrierExport = "carrier-export", Error;
+    /// A column the conversion needs cannot be found, or a column option names none.
+    ColumnMapping = "column-mapping", Error;
+    /// Not an LPA activation code `LPA:1$<SM-DP+>$<Matching ID>[$<OID>[$1]]`.
+    LpaFormat = "lpa-format", Error;
+    /// The SM-DP+ OID of an LPA activation code is not dotted decimal.
+    LpaOid = "lpa-oid", Error;
+    /// The activation code needs a confirmation code, which a pool cannot give.
+    LpaConfirmationCode = "lpa-confirmation-code", Warning;
     /// The ICCID is in a pool on the server, or was delivered to a device (server check).
     IccidAlreadyImported = "iccid-already-imported", Error;
     /// A pool for the same SM-DP+ address exists on the server (server check).

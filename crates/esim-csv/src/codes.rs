@@ -200,6 +200,7 @@ fn report(
         truncated,
         deny_warnings: options.deny_warnings,
         line_ending: None,
+        conversion: None,
     }
 }
 

@@ -7,6 +7,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use crate::code::Code;
+use crate::decode;
 use crate::dups::{self, CodeRec, Dups};
 use crate::report::{Edit, Finding, Fix, LineEnding, Report};
 use crate::rules;
@@ -164,6 +165,10 @@ pub struct Validator {
     endings: [usize; 3],
     blanks: Vec<u32>,
     nonblank: bool,
+    /// Whether the file converts from Windows-1252, once a line is not UTF-8.
+    windows_1252: Option<bool>,
+    /// The report of a carrier export, converted at the start.
+    converted: Option<Report>,
 }
 
 /// What one run gives: the report, the codes when asked for, and the ICCIDs seen.
@@ -202,6 +207,8 @@ impl Validator {
             endings: [0; 3],
             blanks: Vec::new(),
             nonblank: false,
+            windows_1252: None,
+            converted: None,
         }
     }
 
@@ -267,11 +274,23 @@ impl Validator {
                 let from = self.findings.len();
                 self.flush_blanks();
                 let at = err.valid_up_to();
-                self.emit(
-                    Finding::new(Code::FileEncoding)
-                        .at(ln, u32::try_from(at + 1).unwrap_or(u32::MAX))
-                        .extra(&format!("{:02X}", bytes[at])),
-                );
+                // Windows-1252 converts when every byte of the file maps (asked once).
+                let fix = self
+                    .windows_1252
+                    .get_or_insert_with(|| {
+                        decode::Encoding::Windows1252.decode(input).is_some()
+                            && std::str::from_utf8(input).is_err()
+                    })
+                    .then(|| Fix::ConvertEncoding {
+                        from: decode::Encoding::Windows1252.name().to_owned(),
+                    });
+                let mut f = Finding::new(Code::FileEncoding)
+                    .at(ln, u32::try_from(at + 1).unwrap_or(u32::MAX))
+                    .extra(&format!("{:02X}", bytes[at]));
+                if let Some(fix) = fix {
+                    f = f.with_fix(fix);
+                }
+                self.emit(f);
                 if self.smdp.is_none() && self.smdp_missing_at.is_none() {
                     self.smdp = Some(SmdpLine {
                         section: (ln, String::new()),
@@ -419,13 +438,29 @@ impl Validator {
 
     /// The checks on the whole file that come before its lines.
     fn start(&mut self, input: &[u8]) {
+        // A carrier export (or columns chosen) is converted as a whole; its report is the
+        // conversion's.
+        if !self.options.columns.is_empty() || crate::convert::is_export(input) {
+            let conversion = crate::convert::convert(input, &self.options);
+            self.converted = Some(conversion.report);
+            self.done = true;
+            self.stopped = true;
+            self.pos = input.len();
+            return;
+        }
         if let Some(name) = self.options.file_name.as_deref() {
             if self.options.check_extension && !has_csv_extension(name) {
                 self.emit_file(Finding::new(Code::FileExtension).value(name));
             }
         }
         if looks_like_utf16(input) {
-            self.emit(Finding::new(Code::FileEncoding).at(1, 1).extra("UTF-16"));
+            let mut f = Finding::new(Code::FileEncoding).at(1, 1).extra("UTF-16");
+            if let Some((encoding, _)) = decode::to_utf8(input) {
+                f = f.with_fix(Fix::ConvertEncoding {
+                    from: encoding.name().to_owned(),
+                });
+            }
+            self.emit(f);
             self.done = true;
             self.stopped = true;
             self.pos = input.len();
@@ -870,6 +905,13 @@ impl Validator {
 
     pub(crate) fn finish_outcome(mut self, input: &[u8]) -> Outcome {
         while !self.feed(input, usize::MAX) {}
+        if let Some(report) = self.converted.take() {
+            return Outcome {
+                report,
+                pool: None,
+                iccids: Vec::new(),
+            };
+        }
         let line_ending = self.end();
         let (late, iccids) = self.duplicates(input);
         let empty = self.counts.contains_key(&Code::FileEmpty)
@@ -910,6 +952,7 @@ impl Validator {
             truncated,
             deny_warnings: self.options.deny_warnings,
             line_ending,
+            conversion: None,
         };
         let pool = match (self.collected, &report.smdp_address) {
             (Some(codes), Some(address)) if report.errors() == 0 => Some(Pool {

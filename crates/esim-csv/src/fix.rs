@@ -2,9 +2,10 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::decode::Encoding;
 use crate::report::{Edit, Finding, Fix, LineEnding, Report};
 use crate::scan::Lines;
-use crate::Options;
+use crate::{Columns, Options};
 
 /// The most rounds of fixing; each round removes what the last one uncovered (a `;` line
 /// becomes a `,` line with a trailing comma, which the next round removes).
@@ -51,6 +52,8 @@ impl Fixed {
         let mut out = Vec::new();
         for (i, raw) in Lines::new(original).enumerate() {
             let line = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            // Lines a conversion added (an SM-DP+ line) have no original.
+            while fixed_lines.next_if(|(_, origin)| **origin == 0).is_some() {}
             let before = strip_bom(i, raw.bytes);
             match fixed_lines.peek() {
                 Some((after, origin)) if **origin == line => {
@@ -171,6 +174,44 @@ impl Fixer {
             self.last = Some(report);
             return true;
         }
+        // A conversion of the whole file comes alone: the other fixes' positions are the
+        // old file's.
+        let whole = fixes
+            .iter()
+            .copied()
+            .find(|f| matches!(f.fix, Some(Fix::Convert | Fix::ConvertEncoding { .. })));
+        if let Some(finding) = whole {
+            let next = match &finding.fix {
+                Some(Fix::Convert) => {
+                    let c = crate::convert(&self.bytes, &self.all);
+                    // The pool file is a pool file: no columns to choose any more.
+                    self.all.columns = Columns::default();
+                    self.options.columns = Columns::default();
+                    let origin = c
+                        .origin
+                        .iter()
+                        .map(|l| match *l {
+                            0 => 0,
+                            l => self.origin.get(l as usize - 1).copied().unwrap_or(0),
+                        })
+                        .collect();
+                    Some((c.bytes, origin))
+                }
+                Some(Fix::ConvertEncoding { from }) => Encoding::from_name(from)
+                    .and_then(|e| e.decode(&self.bytes))
+                    .map(|text| (text.into_bytes(), self.origin.clone())),
+                _ => None,
+            };
+            let Some((bytes, origin)) = next.filter(|(b, _)| *b != self.bytes) else {
+                self.last = Some(report);
+                return true;
+            };
+            self.bytes = bytes;
+            self.origin = origin;
+            self.applied.push(finding.clone());
+            self.rounds += 1;
+            return false;
+        }
         let (next, kept) = apply_tracked(&self.bytes, fixes.iter().filter_map(|f| f.fix.as_ref()));
         if next == self.bytes {
             self.last = Some(report);
@@ -231,7 +272,8 @@ fn apply_tracked<'f>(
                 trailing_from = trailing_from.min(*from_line);
             }
             Fix::Edit { line, edits: e } => edits.entry(*line).or_default().extend(e),
-            Fix::Split => {}
+            // Whole-file conversions: `Fixer` applies them alone.
+            Fix::Split | Fix::Convert | Fix::ConvertEncoding { .. } => {}
         }
     }
     let mut out = Vec::with_capacity(input.len());

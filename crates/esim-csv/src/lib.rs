@@ -16,6 +16,10 @@
 //! * [`split()`] turns a file of more than 1,000 codes, or of several operators, into valid
 //!   files.
 //! * [`Batch`] checks several files together, so an ICCID repeated across files is found.
+//! * [`convert`] turns a carrier export (a header row naming many columns, the activation
+//!   code as a Matching ID or an SGP.22 LPA string [`LpaCode`], in UTF-8, UTF-16 or
+//!   Windows-1252) into a pool file; [`check`] reports such a file as `carrier-export`
+//!   with its findings, and [`fix()`] converts it.
 //! * [`check_codes`] checks codes sent as a request body (Graph's `activationCodes`) by
 //!   the same rules, each finding placed at the n-th code's field.
 //!
@@ -47,6 +51,8 @@
 
 mod code;
 mod codes;
+mod convert;
+mod decode;
 mod dups;
 mod engine;
 mod fix;
@@ -61,6 +67,7 @@ use std::sync::Arc;
 
 pub use code::{Code, Severity};
 pub use codes::{check_codes, CodeInput};
+pub use convert::{convert, ColumnRef, ColumnUse, Columns, Conversion, MappedColumn, Mapping};
 pub use engine::Validator;
 pub use fix::{apply_fixes, fix, Change, Fixed, Fixer};
 pub use report::{
@@ -69,8 +76,8 @@ pub use report::{
 };
 pub use split::{split, split_fixed, Part, SplitError};
 pub use values::{
-    ActivationCode, Iccid, IccidError, MatchingId, MatchingIdError, SmdpAddress, SmdpError,
-    MAX_MATCHING_ID_LEN,
+    ActivationCode, Iccid, IccidError, LpaCode, LpaError, LpaFormat, MatchingId, MatchingIdError,
+    SmdpAddress, SmdpError, MAX_MATCHING_ID_LEN,
 };
 
 /// The most activation codes one file may hold.
@@ -90,6 +97,9 @@ pub struct Options {
     pub max_findings: usize,
     /// Warnings make the file invalid too.
     pub deny_warnings: bool,
+    /// Columns of a carrier export to convert from (by name or number); any makes the file
+    /// an export. Empty: a file is an export when its header row says so.
+    pub columns: Columns,
 }
 
 impl Default for Options {
@@ -99,6 +109,7 @@ impl Default for Options {
             check_extension: true,
             max_findings: DEFAULT_MAX_FINDINGS,
             deny_warnings: false,
+            columns: Columns::default(),
         }
     }
 }

@@ -6,7 +6,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use esim_csv::{Batch, Finding, Lang, Options, Report, DEFAULT_MAX_FINDINGS, MAX_CODES};
+
+#[path = "cli/formats.rs"]
+mod formats;
+use esim_csv::{
+    Batch, ColumnRef, Columns, Finding, Lang, Mapping, Options, Report, DEFAULT_MAX_FINDINGS,
+    MAX_CODES,
+};
 
 /// Check, fix and split eSIM activation-code CSV files.
 ///
@@ -63,7 +69,8 @@ enum Command {
         #[arg(value_name = "FILE", required = true)]
         files: Vec<String>,
         /// `text` for people: `file:line:column: severity[code]: message`; `json`: one
-        /// report per line (JSON Lines).
+        /// report per line (JSON Lines); `sarif`: SARIF 2.1.0 for code-scanning tools;
+        /// `junit`: JUnit XML, one test case per file.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
         /// Warnings make a file invalid too.
@@ -72,6 +79,8 @@ enum Command {
         /// Findings listed per file (all are counted).
         #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_FINDINGS)]
         max_findings: usize,
+        #[command(flatten)]
+        columns: ColumnArgs,
     },
     /// Write the file with every safe fix applied; list what is left.
     #[command(after_help = EXIT_STATUS)]
@@ -85,6 +94,8 @@ enum Command {
         /// Warnings left count as problems too (exit 1).
         #[arg(long)]
         deny_warnings: bool,
+        #[command(flatten)]
+        columns: ColumnArgs,
     },
     /// Write valid files of at most N codes, one SM-DP+ address each (after every safe fix).
     #[command(after_help = EXIT_STATUS)]
@@ -98,13 +109,46 @@ enum Command {
         /// The most codes in one part.
         #[arg(long, value_name = "N", default_value_t = MAX_CODES, value_parser = max_codes)]
         max: usize,
+        #[command(flatten)]
+        columns: ColumnArgs,
     },
+}
+
+/// The columns of a carrier export, when its header row does not name them.
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Carrier exports (a header row and many columns)")]
+struct ColumnArgs {
+    /// The ICCID column: its header name or its number (from 1).
+    #[arg(long, value_name = "COLUMN")]
+    iccid_column: Option<ColumnRef>,
+    /// The Matching ID column (when the export has no LPA column).
+    #[arg(long, value_name = "COLUMN")]
+    matching_id_column: Option<ColumnRef>,
+    /// The LPA activation code column (LPA:1$<SM-DP+ address>$<Matching ID>).
+    #[arg(long, value_name = "COLUMN")]
+    lpa_column: Option<ColumnRef>,
+    /// The SM-DP+ address column (when the export has no LPA column).
+    #[arg(long, value_name = "COLUMN")]
+    smdp_column: Option<ColumnRef>,
+}
+
+impl ColumnArgs {
+    fn columns(&self) -> Columns {
+        Columns {
+            iccid: self.iccid_column.clone(),
+            matching_id: self.matching_id_column.clone(),
+            lpa: self.lpa_column.clone(),
+            smdp_address: self.smdp_column.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
     Text,
     Json,
+    Sarif,
+    Junit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -154,6 +198,7 @@ struct Args {
     lang: Lang,
     deny_warnings: bool,
     max_findings: usize,
+    columns: Columns,
 }
 
 fn run(cli: &Cli) -> Result<u8, Failure> {
@@ -161,10 +206,11 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
         LangArg::En => Lang::En,
         LangArg::Sv => Lang::Sv,
     };
-    let args = |deny_warnings, max_findings| Args {
+    let args = |deny_warnings, max_findings, columns: &ColumnArgs| Args {
         lang,
         deny_warnings,
         max_findings,
+        columns: columns.columns(),
     };
     match &cli.command {
         Command::Check {
@@ -172,17 +218,33 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
             format,
             deny_warnings,
             max_findings,
-        } => check(files, *format, &args(*deny_warnings, *max_findings)),
+            columns,
+        } => check(
+            files,
+            *format,
+            &args(*deny_warnings, *max_findings, columns),
+        ),
         Command::Fix {
             file,
             output,
             deny_warnings,
-        } => fix(file, output, &args(*deny_warnings, DEFAULT_MAX_FINDINGS)),
+            columns,
+        } => fix(
+            file,
+            output,
+            &args(*deny_warnings, DEFAULT_MAX_FINDINGS, columns),
+        ),
         Command::Split {
             file,
             output_dir,
             max,
-        } => split(file, output_dir, *max, &args(false, DEFAULT_MAX_FINDINGS)),
+            columns,
+        } => split(
+            file,
+            output_dir,
+            *max,
+            &args(false, DEFAULT_MAX_FINDINGS, columns),
+        ),
     }
 }
 
@@ -204,6 +266,7 @@ fn options_for(path: &str, a: &Args) -> Options {
         check_extension: path != "-",
         max_findings: a.max_findings,
         deny_warnings: a.deny_warnings,
+        columns: a.columns.clone(),
     }
 }
 
@@ -213,12 +276,14 @@ fn check(files: &[String], format: Format, a: &Args) -> Result<u8, Failure> {
     let mut invalid = 0;
     let stdout = io::stdout();
     let mut out = stdout.lock();
+    let mut collected: Vec<(String, Result<Report, String>)> = Vec::new();
     for path in files {
         let bytes = match read(path) {
             Ok(b) => b,
             Err(Failure(msg)) => {
                 eprintln!("esim-csv: {msg}");
                 unreadable = true;
+                collected.push((path.clone(), Err(msg)));
                 continue;
             }
         };
@@ -237,9 +302,23 @@ fn check(files: &[String], format: Format, a: &Args) -> Result<u8, Failure> {
                 .map_err(io::Error::other)
                 .and_then(|()| writeln!(out)),
             Format::Text => write_text(&mut out, path, &report, a.lang),
+            Format::Sarif | Format::Junit => {
+                collected.push((path.clone(), Ok(report)));
+                Ok(())
+            }
         };
         written.map_err(|e| Failure(format!("cannot write the report: {e}")))?;
     }
+    let written = match format {
+        Format::Sarif => {
+            serde_json::to_writer_pretty(&mut out, &formats::sarif(&collected, a.lang))
+                .map_err(io::Error::other)
+                .and_then(|()| writeln!(out))
+        }
+        Format::Junit => out.write_all(formats::junit(&collected, a.lang).as_bytes()),
+        _ => Ok(()),
+    };
+    written.map_err(|e| Failure(format!("cannot write the report: {e}")))?;
     if format == Format::Text && files.len() > 1 {
         let n = files.len();
         let line = if a.lang == Lang::Sv {
@@ -260,6 +339,9 @@ fn check(files: &[String], format: Format, a: &Args) -> Result<u8, Failure> {
 
 /// `file:line:column: severity[code]: message`, then a summary line.
 fn write_text(out: &mut impl Write, path: &str, report: &Report, lang: Lang) -> io::Result<()> {
+    if let Some(mapping) = &report.conversion {
+        write_mapping(out, path, mapping, lang)?;
+    }
     for f in &report.findings {
         writeln!(out, "{}", text_line(path, f, lang))?;
     }
@@ -326,6 +408,25 @@ fn fix(path: &str, output: &str, a: &Args) -> Result<u8, Failure> {
         write_file(Path::new(output), &fixed.bytes)?;
     }
     let mut err = io::stderr().lock();
+    // A converted carrier export: its mapping and findings (the pool file no longer shows
+    // a confirmation-code flag or the columns left out).
+    if fixed
+        .applied
+        .iter()
+        .any(|f| f.code == esim_csv::Code::CarrierExport)
+    {
+        let export = esim_csv::check(&bytes, &options_for(path, a));
+        if let Some(mapping) = &export.conversion {
+            let _ = write_mapping(&mut err, path, mapping, a.lang);
+        }
+        for f in export
+            .findings
+            .iter()
+            .filter(|f| f.code != esim_csv::Code::CarrierExport)
+        {
+            let _ = writeln!(err, "{}", text_line(path, f, a.lang));
+        }
+    }
     let mut counts = std::collections::BTreeMap::new();
     for f in &fixed.applied {
         *counts.entry(f.code).or_insert(0usize) += 1;
@@ -401,4 +502,62 @@ fn split(path: &str, dir: &str, max: usize, a: &Args) -> Result<u8, Failure> {
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     fs::write(path, bytes).map_err(|e| Failure(format!("cannot write {}: {e}", path.display())))
+}
+
+/// How a carrier export is read: one line for the file, one per column.
+fn write_mapping(out: &mut impl Write, path: &str, m: &Mapping, lang: Lang) -> io::Result<()> {
+    let sv = lang == Lang::Sv;
+    let sep = match m.delimiter.as_str() {
+        "\t" => "tab".to_owned(),
+        d => format!("'{d}'"),
+    };
+    let header = match (m.header_line, sv) {
+        (Some(l), false) => format!("header row on line {l}"),
+        (Some(l), true) => format!("rubrikrad på rad {l}"),
+        (None, false) => "no header row".to_owned(),
+        (None, true) => "ingen rubrikrad".to_owned(),
+    };
+    let encoding = m.encoding.map_or(String::new(), |e| {
+        if sv {
+            format!(", konverterad från {e}")
+        } else {
+            format!(", converted from {e}")
+        }
+    });
+    if sv {
+        writeln!(
+            out,
+            "{path}: export från operatören: {header}, avgränsare {sep}, {} rad(er){encoding}",
+            m.rows
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{path}: carrier export: {header}, separator {sep}, {} row(s){encoding}",
+            m.rows
+        )?;
+    }
+    for c in &m.columns {
+        let name = c
+            .name
+            .as_deref()
+            .map_or(String::new(), |n| format!(" \"{n}\""));
+        let what = match (c.used_as, sv) {
+            (Some(u), false) => format!("{} (by {})", u.label(), c.by.unwrap_or("header")),
+            (Some(u), true) => format!(
+                "{} (enligt {})",
+                u.label(),
+                match c.by.unwrap_or("header") {
+                    "option" => "val",
+                    "content" => "innehåll",
+                    _ => "rubrik",
+                }
+            ),
+            (None, false) => "left out".to_owned(),
+            (None, true) => "utelämnas".to_owned(),
+        };
+        let column = if sv { "kolumn" } else { "column" };
+        writeln!(out, "{path}: {column} {}{name}: {what}", c.number)?;
+    }
+    Ok(())
 }

@@ -60,6 +60,16 @@ pub(crate) fn message(f: &Finding, lang: Lang) -> String {
             "The file is empty; it needs the SM-DP+ address on line 1 and one ICCID,MatchingID line per code.".into(),
             "Filen är tom; den behöver SM-DP+-adressen på rad 1 och en rad ICCID,MatchingID per kod.".into(),
         ),
+        Code::FileEncoding if extra == "UTF-16" && f.fix.is_some() => t(
+            lang,
+            "The file is encoded as UTF-16; convert it to UTF-8 (the fix does: every character maps), or save it as UTF-8 (in Excel: \"CSV UTF-8\").".into(),
+            "Filen är kodad som UTF-16; konvertera den till UTF-8 (rättningen gör det: varje tecken motsvaras), eller spara den som UTF-8 (i Excel: \"CSV UTF-8\").".into(),
+        ),
+        Code::FileEncoding if f.fix.is_some() => t(
+            lang,
+            format!("The byte 0x{extra} is not valid UTF-8: the file is in Windows-1252 (Latin-1); convert it to UTF-8 (the fix does: every character maps), or save it as UTF-8 (in Excel: \"CSV UTF-8\")."),
+            format!("Byten 0x{extra} är inte giltig UTF-8: filen är i Windows-1252 (Latin-1); konvertera den till UTF-8 (rättningen gör det: varje tecken motsvaras), eller spara den som UTF-8 (i Excel: \"CSV UTF-8\")."),
+        ),
         Code::FileEncoding if extra == "UTF-16" => t(
             lang,
             "The file is encoded as UTF-16; save it as UTF-8 (in Excel: \"CSV UTF-8\").".into(),
@@ -289,6 +299,73 @@ pub(crate) fn message(f: &Finding, lang: Lang) -> String {
             format!("The Matching ID {v} is also on line {other} with another ICCID; each Matching ID belongs to one ICCID."),
             format!("Matching ID {v} finns också på rad {other} med ett annat ICCID; varje Matching ID hör till ett ICCID."),
         ),
+        Code::CarrierExport if f.fix.is_none() => t(
+            lang,
+            format!("This file is a carrier export with {n} column(s), not a pool file; correct the errors below, then convert it (esim-csv fix, or Convert in the browser): the report's mapping says what each column gives."),
+            format!("Filen är en export från operatören med {n} kolumn(er), inte en poolfil; rätta felen nedan och konvertera den sedan (esim-csv fix, eller Konvertera i webbläsaren): rapportens kolumnmappning visar vad varje kolumn ger."),
+        ),
+        Code::CarrierExport => t(
+            lang,
+            format!("This file is a carrier export with {n} column(s), not a pool file; convert it into one (esim-csv fix, or Convert in the browser): the report's mapping says what each column gives."),
+            format!("Filen är en export från operatören med {n} kolumn(er), inte en poolfil; konvertera den till en (esim-csv fix, eller Konvertera i webbläsaren): rapportens kolumnmappning visar vad varje kolumn ger."),
+        ),
+        Code::ColumnMapping => {
+            let (en_role, sv_role) = role_names(&raw);
+            match n {
+                2 => t(
+                    lang,
+                    format!("Several columns could hold the {en_role}: {extra}; choose one by its name or number (--iccid-column, --matching-id-column, --lpa-column, --smdp-column)."),
+                    format!("Flera kolumner kan innehålla {sv_role}: {extra}; välj en med namn eller nummer (--iccid-column, --matching-id-column, --lpa-column, --smdp-column)."),
+                ),
+                3 => t(
+                    lang,
+                    format!("No column of the header row is named \"{extra}\" (chosen for the {en_role}); give a header name or a column number."),
+                    format!("Ingen kolumn i rubrikraden heter \"{extra}\" (vald för {sv_role}); ange ett kolumnnamn eller ett kolumnnummer."),
+                ),
+                4 => t(
+                    lang,
+                    format!("Column {extra} (chosen for the {en_role}) does not exist: the export has fewer columns."),
+                    format!("Kolumn {extra} (vald för {sv_role}) finns inte: exporten har färre kolumner."),
+                ),
+                _ => t(
+                    lang,
+                    format!("The export has no column for the {en_role}; choose it with {extra} (a header name or a column number)."),
+                    format!("Exporten har ingen kolumn för {sv_role}; välj den med {extra} (ett kolumnnamn eller ett kolumnnummer)."),
+                ),
+            }
+        }
+        Code::LpaFormat => match n {
+            2 => t(
+                lang,
+                format!("The activation code {v} has no Matching ID; an LPA activation code reads LPA:1$<SM-DP+ address>$<Matching ID>."),
+                format!("Aktiveringskoden {v} saknar Matching ID; en LPA-aktiveringskod skrivs LPA:1$<SM-DP+-adress>$<Matching ID>."),
+            ),
+            3 => t(
+                lang,
+                format!("The activation code {v} has more than five $-separated parts (\"{extra}\" is too many); it reads LPA:1$<SM-DP+ address>$<Matching ID>[$<OID>[$1]]."),
+                format!("Aktiveringskoden {v} har fler än fem delar åtskilda av $ (\"{extra}\" är för mycket); den skrivs LPA:1$<SM-DP+-adress>$<Matching ID>[$<OID>[$1]]."),
+            ),
+            4 => t(
+                lang,
+                format!("The last part of the activation code {v} is \"{extra}\"; only 1 (a confirmation code is required) may stand there."),
+                format!("Sista delen av aktiveringskoden {v} är \"{extra}\"; där får bara 1 stå (en bekräftelsekod krävs)."),
+            ),
+            _ => t(
+                lang,
+                format!("The activation code {v} does not start with LPA:1$ (its format part is \"{extra}\"); an LPA activation code reads LPA:1$<SM-DP+ address>$<Matching ID>."),
+                format!("Aktiveringskoden {v} börjar inte med LPA:1$ (formatdelen är \"{extra}\"); en LPA-aktiveringskod skrivs LPA:1$<SM-DP+-adress>$<Matching ID>."),
+            ),
+        },
+        Code::LpaOid => t(
+            lang,
+            format!("The SM-DP+ OID {v} of the activation code is not a dotted number such as 1.3.6.1.4.1.31746; correct or remove it."),
+            format!("SM-DP+-OID {v} i aktiveringskoden är inte ett punktat nummer som 1.3.6.1.4.1.31746; rätta eller ta bort den."),
+        ),
+        Code::LpaConfirmationCode => t(
+            lang,
+            format!("The activation code {v} requires a confirmation code, which a pool cannot give: a device cannot install it through Intune. Ask the operator for codes without one."),
+            format!("Aktiveringskoden {v} kräver en bekräftelsekod, som en pool inte kan ge: en enhet kan inte installera den via Intune. Be operatören om koder utan."),
+        ),
         Code::IccidAlreadyImported if d.extra.is_some() => t(
             lang,
             format!("ICCID {raw} is already in the pool \"{extra}\" on the server; a code can be imported once."),
@@ -307,6 +384,19 @@ pub(crate) fn message(f: &Finding, lang: Lang) -> String {
     }
 }
 
+/// The English and Swedish names of what a column gives (the `column-mapping` value).
+fn role_names(role: &str) -> (String, String) {
+    let sv = match role {
+        "ICCID" => "ICCID",
+        "Matching ID" => "Matching ID",
+        "LPA activation code" => "LPA-aktiveringskoden",
+        "SM-DP+ address" => "SM-DP+-adressen",
+        "Matching ID / LPA activation code" => "Matching ID / LPA-aktiveringskoden",
+        other => other,
+    };
+    (role.to_owned(), sv.to_owned())
+}
+
 pub(crate) fn fix_label(fix: &Fix, lang: Lang) -> &'static str {
     let (en, sv) = match fix {
         Fix::RemoveBom => ("Remove the byte-order mark", "Ta bort byteordningsmärket"),
@@ -319,6 +409,8 @@ pub(crate) fn fix_label(fix: &Fix, lang: Lang) -> &'static str {
             "Ta bort de avslutande tomma raderna",
         ),
         Fix::Edit { .. } => ("Correct the line", "Rätta raden"),
+        Fix::ConvertEncoding { .. } => ("Convert the file to UTF-8", "Konvertera filen till UTF-8"),
+        Fix::Convert => ("Convert into a pool file", "Konvertera till en poolfil"),
         Fix::Split => ("Split the file", "Dela upp filen"),
     };
     match lang {

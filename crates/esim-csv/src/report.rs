@@ -110,6 +110,14 @@ pub enum Fix {
         /// Non-overlapping edits, left to right.
         edits: Vec<Edit>,
     },
+    /// Convert the whole file to UTF-8 from this encoding (`utf-16le`, `utf-16be`,
+    /// `windows-1252`): every character maps.
+    ConvertEncoding {
+        /// The encoding the file is in.
+        from: String,
+    },
+    /// Convert a carrier export into a pool file ([`convert`](crate::convert())).
+    Convert,
     /// Not an edit: the file must be split (`esim-csv split`), one operator and at most
     /// 1,000 codes per file.
     Split,
@@ -410,6 +418,8 @@ pub struct Report {
     pub deny_warnings: bool,
     /// The line break used most (CRLF on a tie, LF for a file of one line).
     pub line_ending: Option<LineEnding>,
+    /// For a carrier export, how it is read (every column and what it gives).
+    pub conversion: Option<Box<crate::Mapping>>,
 }
 
 impl Report {
@@ -488,6 +498,7 @@ impl Report {
                 })
                 .collect(),
             truncated: self.truncated,
+            conversion: self.conversion.as_deref(),
         }
     }
 }
@@ -558,6 +569,9 @@ pub struct JsonReport<'a> {
     pub findings: Vec<JsonFinding<'a>>,
     /// True when `findings` leaves some out.
     pub truncated: bool,
+    /// For a carrier export only: how it is read (absent for a pool file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conversion: Option<&'a crate::Mapping>,
 }
 
 /// One finding in the JSON report.

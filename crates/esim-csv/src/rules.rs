@@ -6,7 +6,9 @@
 use crate::code::Code;
 use crate::dups;
 use crate::report::Finding;
-use crate::values::{is_scientific, luhn_check_digit, luhn_valid, MAX_MATCHING_ID_LEN};
+use crate::values::{
+    is_oid, is_scientific, lpa_parts, luhn_check_digit, luhn_valid, LpaFormat, MAX_MATCHING_ID_LEN,
+};
 use crate::{SmdpAddress, SmdpError};
 
 /// Where findings go: the validator (which counts them, keeps the first ones and builds a
@@ -139,5 +141,59 @@ pub(crate) fn smdp_address(
             at(Code::SmdpScheme).extra(v.get(host_start..host_end).unwrap_or("")),
         )),
         Err(_) => Err(Box::new(at(Code::SmdpInvalid))),
+    }
+}
+
+/// The checks of an LPA activation code (`LPA:1$<SM-DP+>$<Matching ID>[$<OID>[$1]]`): its
+/// form (`lpa-format`), the SM-DP+ address part (`smdp-scheme`, `smdp-invalid`), the
+/// Matching ID part (every `matching-id-*` check), the OID (`lpa-oid`) and the
+/// confirmation code flag (`lpa-confirmation-code`). `at(code, offset)` builds a finding
+/// at that byte offset of the value. Returns the SM-DP+ address and the Matching ID when
+/// the code has no error.
+pub(crate) fn lpa<'v>(
+    v: &'v str,
+    at: impl Fn(Code, usize) -> Finding,
+    sink: &mut impl Sink,
+) -> Option<(SmdpAddress, &'v str)> {
+    let parts = match lpa_parts(v) {
+        Ok(parts) => parts,
+        Err((kind, offset)) => {
+            let (n, part) = match kind {
+                LpaFormat::Version => (1, v[offset..].split('$').next().unwrap_or("")),
+                LpaFormat::TooFewParts => (2, ""),
+                LpaFormat::TooManyParts => (3, &v[offset + 1..]),
+                LpaFormat::Flag => (4, &v[offset..]),
+            };
+            sink.emit(at(Code::LpaFormat, offset).value(v).number(n).extra(part));
+            return None;
+        }
+    };
+    let (smdp, smdp_at) = parts.smdp;
+    let address = smdp_address(smdp, |code| at(code, smdp_at).value(smdp));
+    let address = match address {
+        Ok(a) => Some(a),
+        Err(f) => {
+            sink.emit(*f);
+            None
+        }
+    };
+    let (mid, mid_at) = parts.matching_id;
+    let host = address.as_ref().map(SmdpAddress::as_str);
+    let mid_ok = matching_id(mid, host, |code| at(code, mid_at).value(mid), sink);
+    let mut oid_ok = true;
+    if let Some((oid, oid_at)) = parts.oid {
+        if !is_oid(oid) {
+            sink.emit(at(Code::LpaOid, oid_at).value(oid));
+            oid_ok = false;
+        }
+    }
+    if let Some((_, flag_at)) = parts.flag {
+        sink.emit_with(Code::LpaConfirmationCode, || {
+            at(Code::LpaConfirmationCode, flag_at).value(v)
+        });
+    }
+    match (address, mid_ok && oid_ok) {
+        (Some(address), true) => Some((address, mid)),
+        _ => None,
     }
 }

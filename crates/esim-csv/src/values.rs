@@ -226,6 +226,136 @@ pub struct ActivationCode {
     pub smdp_plus_server_address: SmdpAddress,
 }
 
+/// A GSMA SGP.22 activation code as carriers hand it out, in a QR code or a column of an
+/// export: `LPA:1$<SM-DP+ address>$<Matching ID>[$<SM-DP+ OID>[$<confirmation code
+/// required flag>]]`. The `LPA:` prefix (the QR code's) may be left out (`1$...`).
+///
+/// ```
+/// use esim_csv::LpaCode;
+///
+/// let code = LpaCode::parse("LPA:1$smdp.example.com$04386-AGYFT-A74Y8-3F815").unwrap();
+/// assert_eq!(code.smdp_address.as_str(), "smdp.example.com");
+/// assert_eq!(code.matching_id.as_str(), "04386-AGYFT-A74Y8-3F815");
+/// assert!(!code.confirmation_code_required);
+/// let code = LpaCode::parse("1$smdp.example.com$ABC$1.3.6.1.4.1.31746$1").unwrap();
+/// assert!(code.confirmation_code_required);
+/// assert!(LpaCode::parse("LPA:2$smdp.example.com$ABC").is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LpaCode {
+    /// The SM-DP+ address.
+    pub smdp_address: SmdpAddress,
+    /// The Matching ID (SGP.22's AC_Token).
+    pub matching_id: MatchingId,
+    /// The SM-DP+ OID, when given (dotted decimal, `1.3.6.1.4.1.31746`).
+    pub oid: Option<String>,
+    /// The code needs a confirmation code (the flag `1`): it cannot be installed through
+    /// a pool.
+    pub confirmation_code_required: bool,
+}
+
+/// Why a value is not an [`LpaCode`]: the first part that is wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LpaError {
+    /// Not `LPA:1$...` or `1$...`, fewer than three or more than five `$`-separated parts,
+    /// or a last part other than `1`; see [`LpaFormat`].
+    Format(LpaFormat),
+    /// The SM-DP+ address part.
+    Smdp(SmdpError),
+    /// The Matching ID part.
+    MatchingId(MatchingIdError),
+    /// The OID part is not dotted decimal.
+    Oid,
+}
+
+/// What is wrong with the form of an LPA activation code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LpaFormat {
+    /// The format part (before the first `$`, after `LPA:`) is not `1`.
+    Version,
+    /// Fewer than three `$`-separated parts: no Matching ID.
+    TooFewParts,
+    /// More than five `$`-separated parts.
+    TooManyParts,
+    /// The fifth part, the confirmation code flag, is not `1`.
+    Flag,
+}
+
+/// The parts of an LPA activation code with their byte offsets in the value; the checks of
+/// each part are the caller's.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LpaParts<'a> {
+    pub smdp: (&'a str, usize),
+    pub matching_id: (&'a str, usize),
+    pub oid: Option<(&'a str, usize)>,
+    pub flag: Option<(&'a str, usize)>,
+}
+
+/// Splits an activation code at `$`: the form only (`Err` names what and the byte offset).
+pub(crate) fn lpa_parts(value: &str) -> Result<LpaParts<'_>, (LpaFormat, usize)> {
+    let body_at = if value.len() >= 4 && value[..4].eq_ignore_ascii_case("lpa:") {
+        4
+    } else {
+        0
+    };
+    let body = &value[body_at..];
+    let mut parts = [("", 0usize); 5];
+    let mut n = 0;
+    let mut at = body_at;
+    for part in body.split('$') {
+        if n == parts.len() {
+            return Err((LpaFormat::TooManyParts, at - 1));
+        }
+        parts[n] = (part, at);
+        n += 1;
+        at += part.len() + 1;
+    }
+    if parts[0].0 != "1" {
+        return Err((LpaFormat::Version, body_at));
+    }
+    if n < 3 {
+        return Err((LpaFormat::TooFewParts, body_at));
+    }
+    if n == 5 && parts[4].0 != "1" {
+        return Err((LpaFormat::Flag, parts[4].1));
+    }
+    Ok(LpaParts {
+        smdp: parts[1],
+        matching_id: parts[2],
+        oid: (n >= 4 && !parts[3].0.is_empty()).then_some(parts[3]),
+        flag: (n == 5).then_some(parts[4]),
+    })
+}
+
+/// True for a dotted-decimal object identifier of at least two arcs (`1.3.6.1.4.1.31746`).
+pub(crate) fn is_oid(value: &str) -> bool {
+    value.split('.').count() >= 2
+        && value
+            .split('.')
+            .all(|arc| !arc.is_empty() && arc.bytes().all(|b| b.is_ascii_digit()))
+}
+
+impl LpaCode {
+    /// Parses an activation code strictly (no white space around it, no quotes).
+    pub fn parse(value: &str) -> Result<LpaCode, LpaError> {
+        let parts = lpa_parts(value).map_err(|(f, _)| LpaError::Format(f))?;
+        let smdp_address = SmdpAddress::parse(parts.smdp.0).map_err(LpaError::Smdp)?;
+        let matching_id = MatchingId::parse(parts.matching_id.0).map_err(LpaError::MatchingId)?;
+        let oid = match parts.oid {
+            Some((oid, _)) if !is_oid(oid) => return Err(LpaError::Oid),
+            oid => oid.map(|(o, _)| o.to_owned()),
+        };
+        Ok(LpaCode {
+            smdp_address,
+            matching_id,
+            oid,
+            confirmation_code_required: parts.flag.is_some(),
+        })
+    }
+}
+
 /// The byte span of the host inside a value that may carry a scheme, user, port, path or
 /// query. Returns `(0, len)` when there is nothing around the host.
 pub(crate) fn host_span(value: &str) -> (usize, usize) {

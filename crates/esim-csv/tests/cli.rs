@@ -366,3 +366,162 @@ fn split_refuses_files_with_other_errors() {
     assert!(stderr(&o).contains("not split"));
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
 }
+
+#[test]
+fn a_carrier_export_is_checked_with_its_mapping_and_converted_by_fix() {
+    let dir = scratch("carrier");
+    let export = data("carrier-lpa-semicolon.csv");
+    let o = run(&["check", &export]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("column 7 \"Activation code\": LPA activation code (by header)"),
+        "{out}"
+    );
+    assert!(out.contains("column 2 \"EID\": left out"), "{out}");
+    assert!(out.contains("error[carrier-export]"), "{out}");
+    assert!(
+        out.contains(":4:140: warning[lpa-confirmation-code]"),
+        "{out}"
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&run(&["check", "--format", "json", &export]).stdout).unwrap();
+    assert_eq!(v["conversion"]["columns"][0]["use"], "iccid");
+    assert_eq!(v["conversion"]["columns"][6]["use"], "lpa");
+    assert_eq!(
+        v["conversion"]["columns"][1]["use"],
+        serde_json::Value::Null
+    );
+
+    let pool = dir.join("pool.csv");
+    let o = run(&["fix", &export, "--output", pool.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning[lpa-confirmation-code]"),
+        "{}",
+        stderr(&o)
+    );
+    let bytes = std::fs::read_to_string(&pool).unwrap();
+    assert!(
+        bytes.starts_with("smdp.example.com\r\n8946000000000000014,04386-AGYFT-A74Y8-3F815\r\n")
+    );
+    assert_eq!(
+        run(&["check", "--deny-warnings", pool.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+
+    // Two operators: split writes one file each.
+    let parts = dir.join("parts");
+    let o = run(&[
+        "split",
+        &data("carrier-two-smdp.csv"),
+        "--output-dir",
+        parts.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("carrier-two-smdp-01.csv: 2 codes, SM-DP+ smdp.one.example"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("carrier-two-smdp-02.csv: 1 codes, SM-DP+ smdp.two.example"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn columns_are_chosen_by_number_or_name_when_there_is_no_header() {
+    let dir = scratch("columns");
+    let export = dir.join("export.csv");
+    std::fs::write(
+        &export,
+        "Acme;8946000000000000014;LPA:1$smdp.example.com$AB-1\nAcme;8946000000000000022;LPA:1$smdp.example.com$AB-2\n",
+    )
+    .unwrap();
+    let e = export.to_str().unwrap();
+    let out = dir.join("pool.csv");
+    let o = run(&[
+        "fix",
+        e,
+        "--iccid-column",
+        "2",
+        "--lpa-column",
+        "3",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "smdp.example.com\r\n8946000000000000014,AB-1\r\n8946000000000000022,AB-2\r\n"
+    );
+    // A column that does not exist is a finding, not a guess.
+    let o = run(&["check", e, "--iccid-column", "9", "--lpa-column", "3"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o)
+            .contains("error[column-mapping]: Column 9 (chosen for the ICCID) does not exist"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["check", e, "--iccid-column", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("numbered from 1"), "{}", stderr(&o));
+}
+
+#[test]
+fn sarif_and_junit_reports() {
+    let bad = data("iccid-length.csv");
+    let good = data("valid-lf.csv");
+    let o = run(&["check", "--format", "sarif", &good, &bad]);
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["version"], "2.1.0");
+    let run0 = &v["runs"][0];
+    assert_eq!(run0["tool"]["driver"]["name"], "esim-csv");
+    assert_eq!(run0["tool"]["driver"]["rules"][0]["id"], "iccid-length");
+    let results = run0["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[0]["ruleId"], "iccid-length");
+    assert_eq!(results[0]["level"], "error");
+    let loc = &results[0]["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], bad.replace('\\', "/"));
+    assert_eq!(loc["region"]["startLine"], 2);
+    assert_eq!(loc["region"]["startColumn"], 1);
+
+    let o = run(&[
+        "check",
+        "--format",
+        "junit",
+        "--lang",
+        "sv",
+        &good,
+        &bad,
+        "/nonexistent.csv",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let x = stdout(&o);
+    assert!(
+        x.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"),
+        "{x}"
+    );
+    assert!(x.contains("tests=\"3\" failures=\"1\" errors=\"1\""), "{x}");
+    assert!(
+        x.contains(&format!(
+            "<testcase classname=\"esim-csv\" name=\"{good}\"/>"
+        )),
+        "{x}"
+    );
+    assert!(
+        x.contains("error[iccid-length]: ICCID 894600000000014 har 15 siffror"),
+        "{x}"
+    );
+    assert!(
+        x.contains("<error message=\"cannot read /nonexistent.csv"),
+        "{x}"
+    );
+}

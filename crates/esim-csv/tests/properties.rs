@@ -735,6 +735,7 @@ proptest! {
             check_extension: true,
             max_findings,
             deny_warnings,
+            ..Options::default()
         };
         let report = check(&bytes, &options);
         assert_report_sane(&bytes, &report, max_findings);
@@ -935,5 +936,152 @@ proptest! {
         let cut = check(&bytes, &Options { max_findings: max, ..Options::default() });
         let k = max.min(full.findings.len());
         prop_assert_eq!(&cut.findings[..], &full.findings[..k], "input {}", show(&bytes));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Carrier exports
+
+/// A carrier export: a header row in some spelling and column order, extra columns, the
+/// codes as LPA strings or as Matching ID and SM-DP+ columns, in some separator and
+/// encoding.
+#[derive(Debug, Clone)]
+struct Export {
+    host: String,
+    codes: Vec<(String, String)>,
+    /// Column names, in the file's order; `iccid`, `code` and `smdp` mark the roles.
+    columns: Vec<(String, &'static str)>,
+    lpa: bool,
+    sep: char,
+    /// 0 UTF-8, 1 UTF-8 with BOM, 2 UTF-16LE, 3 UTF-16BE, 4 Windows-1252.
+    encoding: u8,
+    extra_value: String,
+}
+
+impl Export {
+    fn render(&self) -> Vec<u8> {
+        let mut text = String::new();
+        let header: Vec<&str> = self.columns.iter().map(|(n, _)| n.as_str()).collect();
+        text.push_str(&header.join(&self.sep.to_string()));
+        text.push_str("\r\n");
+        for (iccid, mid) in &self.codes {
+            let cells: Vec<String> = self
+                .columns
+                .iter()
+                .map(|(_, role)| match *role {
+                    "iccid" => iccid.clone(),
+                    "code" if self.lpa => format!("LPA:1${}${mid}", self.host),
+                    "code" => mid.clone(),
+                    "smdp" => self.host.clone(),
+                    _ => self.extra_value.clone(),
+                })
+                .collect();
+            text.push_str(&cells.join(&self.sep.to_string()));
+            text.push_str("\r\n");
+        }
+        match self.encoding {
+            1 => [b"\xEF\xBB\xBF".as_slice(), text.as_bytes()].concat(),
+            2 => [0xFF, 0xFE]
+                .into_iter()
+                .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+                .collect(),
+            3 => [0xFE, 0xFF]
+                .into_iter()
+                .chain(text.encode_utf16().flat_map(u16::to_be_bytes))
+                .collect(),
+            4 => text
+                .chars()
+                .map(|c| match c {
+                    'Å' => 0xC5,
+                    'Ö' => 0xD6,
+                    'ë' => 0xEB,
+                    'é' => 0xE9,
+                    c => c as u8,
+                })
+                .collect(),
+            _ => text.into_bytes(),
+        }
+    }
+}
+
+fn export() -> impl Strategy<Value = Export> {
+    let iccid_names = prop::sample::select(vec!["ICCID", "ICC-ID", "iccid", "SIM serial"]);
+    let lpa_names = prop::sample::select(vec![
+        "Activation code",
+        "LPA",
+        "QR code content",
+        "LPA string",
+    ]);
+    let mid_names = prop::sample::select(vec!["Matching ID", "MatchingID", "AC token"]);
+    let smdp_names = prop::sample::select(vec!["SM-DP+ address", "SMDP", "SM-DP+"]);
+    let extras = prop::sample::subsequence(
+        vec!["EID", "IMSI", "MSISDN", "PIN1", "PUK1", "Kund", "Plan"],
+        0..=4,
+    );
+    (
+        host(),
+        codes(1..=40),
+        any::<bool>(),
+        (iccid_names, lpa_names, mid_names, smdp_names, extras),
+        prop::sample::select(vec![',', ';', '\t']),
+        0u8..5,
+        prop::sample::select(vec!["", "Åsa Öberg", "Zoë", "x 1", "Café"]),
+        any::<prop::sample::Index>(),
+    )
+        .prop_flat_map(
+            |(host, codes, lpa, (i, l, m, s, extras), sep, encoding, extra_value, _)| {
+                let mut columns: Vec<(String, &'static str)> = vec![(i.to_owned(), "iccid")];
+                if lpa {
+                    columns.push((l.to_owned(), "code"));
+                } else {
+                    columns.push((m.to_owned(), "code"));
+                    columns.push((s.to_owned(), "smdp"));
+                }
+                columns.extend(extras.into_iter().map(|e| (e.to_owned(), "extra")));
+                Just(columns)
+                    .prop_shuffle()
+                    .prop_map(move |columns| Export {
+                        host: host.clone(),
+                        codes: codes.clone(),
+                        columns,
+                        lpa,
+                        sep,
+                        encoding,
+                        extra_value: extra_value.to_owned(),
+                    })
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(Config { cases: cases(64), failure_persistence: None, ..Config::default() })]
+
+    /// A carrier export converts into a valid pool file that holds exactly its (ICCID,
+    /// Matching ID) pairs, in order, under its SM-DP+ address; converting again changes
+    /// nothing.
+    #[test]
+    fn a_carrier_export_converts_to_its_codes_and_converting_is_idempotent(e in export()) {
+        let bytes = e.render();
+        let options = Options::file("export.csv");
+        let report = check(&bytes, &options);
+        prop_assert!(report.conversion.is_some(), "{:?}", report.findings);
+        prop_assert_eq!(report.errors(), 1, "{:?}", report.findings);
+        prop_assert_eq!(report.findings[0].code, Code::CarrierExport);
+        prop_assert_eq!(report.findings[0].fix.as_ref(), Some(&Fix::Convert));
+        let fixed = fix(&bytes, &options);
+        prop_assert!(fixed.report.is_valid(), "{:?}\n{}", fixed.report.findings, String::from_utf8_lossy(&fixed.bytes));
+        let (_, pool) = parse(&fixed.bytes, &Options::file("pool.csv"));
+        let pool = pool.expect("a valid pool file");
+        prop_assert_eq!(pool.smdp_address.as_str(), e.host.as_str());
+        let pairs: Vec<(String, String)> = pool
+            .codes
+            .iter()
+            .map(|c| (c.integrated_circuit_card_identifier.to_string(), c.matching_identifier.to_string()))
+            .collect();
+        prop_assert_eq!(&pairs, &e.codes);
+        let again = fix(&fixed.bytes, &options);
+        prop_assert!(!again.changed(), "{:?}", again.applied);
+        prop_assert_eq!(&again.bytes, &fixed.bytes);
+        prop_assert_eq!(esim_csv::convert(&bytes, &options).bytes, fixed.bytes);
     }
 }
