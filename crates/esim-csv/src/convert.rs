@@ -193,9 +193,12 @@ pub struct Mapping {
     /// The encoding the text was converted from (`utf-16le`, `utf-16be`,
     /// `windows-1252`); `None` for UTF-8.
     pub encoding: Option<&'static str>,
+    /// The sheet read, for an Excel workbook.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
     /// The header row's line, or `None` when the export has none.
     pub header_line: Option<u32>,
-    /// The separator of the values (`,`, `;` or a tab).
+    /// The separator of the values (`,`, `;` or a tab; empty for a workbook).
     pub delimiter: String,
     /// Every column, used or left out.
     pub columns: Vec<MappedColumn>,
@@ -312,12 +315,21 @@ pub(crate) fn looks_like_export(rows: &[Row]) -> bool {
 /// UTF-8, UTF-16 with a byte-order mark or Windows-1252). Cheap for a pool file: its first
 /// line names no column.
 pub(crate) fn is_export(input: &[u8]) -> bool {
+    if is_workbook(input) {
+        // Read as an export when this build reads workbooks (`xlsx`); else `file-encoding`.
+        return cfg!(feature = "xlsx");
+    }
     if input.starts_with(b"\xFF\xFE") || input.starts_with(b"\xFE\xFF") {
         return decode::to_utf8(input)
             .and_then(|(_, text)| head_rows(text.as_bytes()))
             .is_some_and(|rows| looks_like_export(&rows));
     }
     head_rows(input).is_some_and(|rows| looks_like_export(&rows))
+}
+
+/// An Excel workbook (`.xlsx`, a zip archive).
+pub(crate) fn is_workbook(input: &[u8]) -> bool {
+    input.starts_with(b"PK\x03\x04")
 }
 
 /// The first rows of a file, enough to tell an export ([`looks_like_export`]); `None` when
@@ -344,8 +356,9 @@ pub(crate) fn head_rows(input: &[u8]) -> Option<Vec<Row>> {
 }
 
 /// Converts a carrier export (a text file in UTF-8, UTF-16 with a byte-order mark or
-/// Windows-1252) into a pool file; `options.columns` chooses columns the header does not
-/// name.
+/// Windows-1252, or with the feature `xlsx` an Excel workbook: its first sheet or
+/// `options.sheet`) into a pool file; `options.columns` chooses columns the header does
+/// not name.
 ///
 /// ```
 /// use esim_csv::{convert, check, Options};
@@ -359,6 +372,24 @@ pub(crate) fn head_rows(input: &[u8]) -> Option<Vec<Row>> {
 /// ```
 pub fn convert(input: &[u8], options: &Options) -> Conversion {
     let mut mapping = Mapping::default();
+    #[cfg(feature = "xlsx")]
+    if is_workbook(input) {
+        return match crate::xlsx::rows(input, options.sheet.as_deref()) {
+            Ok((sheet, rows)) => {
+                mapping.sheet = Some(sheet);
+                convert_rows(&rows, mapping, options)
+            }
+            Err(e) => {
+                let f = Finding::new(Code::FileEncoding).extra(&format!("xlsx: {e}"));
+                Conversion {
+                    mapping,
+                    report: report_of(vec![f], 0, None, options),
+                    bytes: Vec::new(),
+                    origin: Vec::new(),
+                }
+            }
+        };
+    }
     let decoded;
     let text = match std::str::from_utf8(input) {
         Ok(t) => t.strip_prefix('\u{FEFF}').unwrap_or(t),

@@ -448,6 +448,14 @@ impl Validator {
             self.pos = input.len();
             return;
         }
+        if crate::convert::is_workbook(input) {
+            // A workbook in a build that does not read them (the browser's).
+            self.emit(Finding::new(Code::FileEncoding).extra("xlsx"));
+            self.done = true;
+            self.stopped = true;
+            self.pos = input.len();
+            return;
+        }
         if let Some(name) = self.options.file_name.as_deref() {
             if self.options.check_extension && !has_csv_extension(name) {
                 self.emit_file(Finding::new(Code::FileExtension).value(name));

@@ -184,9 +184,12 @@ impl Fixer {
             let next = match &finding.fix {
                 Some(Fix::Convert) => {
                     let c = crate::convert(&self.bytes, &self.all);
-                    // The pool file is a pool file: no columns to choose any more.
-                    self.all.columns = Columns::default();
-                    self.options.columns = Columns::default();
+                    // The pool file is a pool file: no columns to choose any more, and
+                    // it is saved under a new name (the export may be a `.xlsx`).
+                    for o in [&mut self.all, &mut self.options] {
+                        o.columns = Columns::default();
+                        o.check_extension = false;
+                    }
                     let origin = c
                         .origin
                         .iter()

@@ -62,6 +62,8 @@ mod rules;
 mod scan;
 mod split;
 mod values;
+#[cfg(feature = "xlsx")]
+mod xlsx;
 
 use std::sync::Arc;
 
@@ -100,6 +102,8 @@ pub struct Options {
     /// Columns of a carrier export to convert from (by name or number); any makes the file
     /// an export. Empty: a file is an export when its header row says so.
     pub columns: Columns,
+    /// The sheet of an Excel workbook to read (by name, any case); `None`: the first.
+    pub sheet: Option<String>,
 }
 
 impl Default for Options {
@@ -110,6 +114,7 @@ impl Default for Options {
             max_findings: DEFAULT_MAX_FINDINGS,
             deny_warnings: false,
             columns: Columns::default(),
+            sheet: None,
         }
     }
 }

@@ -130,6 +130,9 @@ struct ColumnArgs {
     /// The SM-DP+ address column (when the export has no LPA column).
     #[arg(long, value_name = "COLUMN")]
     smdp_column: Option<ColumnRef>,
+    /// The sheet of an Excel workbook (.xlsx) to read; the first by default.
+    #[arg(long, value_name = "NAME")]
+    sheet: Option<String>,
 }
 
 impl ColumnArgs {
@@ -199,6 +202,7 @@ struct Args {
     deny_warnings: bool,
     max_findings: usize,
     columns: Columns,
+    sheet: Option<String>,
 }
 
 fn run(cli: &Cli) -> Result<u8, Failure> {
@@ -211,6 +215,7 @@ fn run(cli: &Cli) -> Result<u8, Failure> {
         deny_warnings,
         max_findings,
         columns: columns.columns(),
+        sheet: columns.sheet.clone(),
     };
     match &cli.command {
         Command::Check {
@@ -267,6 +272,7 @@ fn options_for(path: &str, a: &Args) -> Options {
         max_findings: a.max_findings,
         deny_warnings: a.deny_warnings,
         columns: a.columns.clone(),
+        sheet: a.sheet.clone(),
     }
 }
 
@@ -507,9 +513,13 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
 /// How a carrier export is read: one line for the file, one per column.
 fn write_mapping(out: &mut impl Write, path: &str, m: &Mapping, lang: Lang) -> io::Result<()> {
     let sv = lang == Lang::Sv;
-    let sep = match m.delimiter.as_str() {
-        "\t" => "tab".to_owned(),
-        d => format!("'{d}'"),
+    let sep = match (m.sheet.as_deref(), m.delimiter.as_str(), sv) {
+        (Some(sheet), _, false) => format!("sheet \"{sheet}\""),
+        (Some(sheet), _, true) => format!("blad \"{sheet}\""),
+        (None, "\t", false) => "separator tab".to_owned(),
+        (None, "\t", true) => "avgränsare tabb".to_owned(),
+        (None, d, false) => format!("separator '{d}'"),
+        (None, d, true) => format!("avgränsare '{d}'"),
     };
     let header = match (m.header_line, sv) {
         (Some(l), false) => format!("header row on line {l}"),
@@ -527,13 +537,13 @@ fn write_mapping(out: &mut impl Write, path: &str, m: &Mapping, lang: Lang) -> i
     if sv {
         writeln!(
             out,
-            "{path}: export från operatören: {header}, avgränsare {sep}, {} rad(er){encoding}",
+            "{path}: export från operatören: {header}, {sep}, {} rad(er){encoding}",
             m.rows
         )?;
     } else {
         writeln!(
             out,
-            "{path}: carrier export: {header}, separator {sep}, {} row(s){encoding}",
+            "{path}: carrier export: {header}, {sep}, {} row(s){encoding}",
             m.rows
         )?;
     }

@@ -60,6 +60,16 @@ pub(crate) fn message(f: &Finding, lang: Lang) -> String {
             "The file is empty; it needs the SM-DP+ address on line 1 and one ICCID,MatchingID line per code.".into(),
             "Filen är tom; den behöver SM-DP+-adressen på rad 1 och en rad ICCID,MatchingID per kod.".into(),
         ),
+        Code::FileEncoding if extra == "xlsx" => t(
+            lang,
+            "The file is an Excel workbook (.xlsx); save it as CSV UTF-8, or convert it with the command line (esim-csv fix).".into(),
+            "Filen är en Excel-arbetsbok (.xlsx); spara den som CSV UTF-8, eller konvertera den med kommandoraden (esim-csv fix).".into(),
+        ),
+        Code::FileEncoding if extra.starts_with("xlsx: ") => t(
+            lang,
+            format!("The Excel workbook cannot be read ({}); save it again, or as CSV UTF-8.", &extra[6..]),
+            format!("Excel-arbetsboken kan inte läsas ({}); spara den igen, eller som CSV UTF-8.", &extra[6..]),
+        ),
         Code::FileEncoding if extra == "UTF-16" && f.fix.is_some() => t(
             lang,
             "The file is encoded as UTF-16; convert it to UTF-8 (the fix does: every character maps), or save it as UTF-8 (in Excel: \"CSV UTF-8\").".into(),

@@ -525,3 +525,41 @@ fn sarif_and_junit_reports() {
         "{x}"
     );
 }
+
+#[test]
+fn an_excel_workbook_is_read_from_its_first_or_a_chosen_sheet() {
+    let dir = scratch("xlsx");
+    let book = data("carrier-workbook.xlsx");
+    let pool = dir.join("pool.csv");
+    let o = run(&["fix", &book, "--output", pool.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("sheet \"Profiles\""), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(&pool).unwrap(),
+        "smdp.example.com\r\n8946000000000000014,04386-AGYFT-A74Y8-3F815\r\n\
+         89460000000000000220,04386-AGYFT-A74Y8-3F816\r\n8946000000000000030,04386-AGYFT-A74Y8-3F817\r\n"
+    );
+    // Another sheet by name; a sheet that does not exist is named in the finding.
+    let o = run(&["check", "--sheet", "notes", &book]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("sheet \"Notes\""), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("error[column-mapping]"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["check", "--sheet", "Prices", &book]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("no sheet named Prices"),
+        "{}",
+        stdout(&o)
+    );
+    // An ICCID stored as a number has lost its digits.
+    let o = run(&["check", &data("carrier-workbook-numbers.xlsx")]);
+    assert!(
+        stdout(&o).contains(":2:1: error[iccid-scientific]: The ICCID \"8.946E+18\""),
+        "{}",
+        stdout(&o)
+    );
+}

@@ -261,7 +261,16 @@ fn a_fix_in_steps_gives_the_same_repair() {
         assert_eq!(stepped.report, at_once.report, "{name}");
         assert_eq!(stepped.origin, at_once.origin, "{name}");
         assert_eq!(stepped.applied, at_once.applied, "{name}");
-        // The report equals a fresh check of the repaired file.
+        // The report equals a fresh check of the repaired file (a converted carrier export
+        // is saved under a new name: its name is not checked).
+        let converted = at_once
+            .applied
+            .iter()
+            .any(|f| f.code == Code::CarrierExport);
+        let options = Options {
+            check_extension: !converted,
+            ..options
+        };
         assert_eq!(stepped.report, check(&stepped.bytes, &options), "{name}");
     }
 }
