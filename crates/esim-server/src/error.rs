@@ -52,6 +52,9 @@ pub enum ApiError {
     /// 503 with `Retry-After`: the database aborted the transaction (a deadlock or a
     /// serialization failure) more often than [`crate::db::retry`] runs it again.
     Transient(String),
+    /// 503 with `Retry-After`: the request took longer than `--request-timeout` and was
+    /// stopped (its transaction rolled back).
+    TimedOut(std::time::Duration),
     /// 500: logged, never sent.
     Internal(String),
 }
@@ -77,7 +80,7 @@ impl ApiError {
                 (StatusCode::UNPROCESSABLE_ENTITY, "invalidActivationCodes")
             }
             ApiError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "tooManyRequests"),
-            ApiError::Unavailable(_) | ApiError::Transient(_) => {
+            ApiError::Unavailable(_) | ApiError::Transient(_) | ApiError::TimedOut(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "serviceUnavailable")
             }
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internalServerError"),
@@ -87,7 +90,7 @@ impl ApiError {
     /// The seconds of the `Retry-After` header, for the errors that have one.
     fn retry_after(&self) -> Option<u64> {
         match self {
-            ApiError::Transient(_) => Some(1),
+            ApiError::Transient(_) | ApiError::TimedOut(_) => Some(1),
             ApiError::TooManyRequests(seconds) => Some(*seconds),
             _ => None,
         }
@@ -145,6 +148,16 @@ impl IntoResponse for ApiError {
                 (
                     "The database is busy with concurrent changes; try again in a moment."
                         .to_owned(),
+                    Vec::new(),
+                )
+            }
+            ApiError::TimedOut(limit) => {
+                tracing::warn!(limit_s = limit.as_secs_f64(), "request timed out");
+                (
+                    format!(
+                        "The request took longer than this server allows ({} s) and was stopped; changes it had not committed were rolled back. Try again.",
+                        limit.as_secs_f64()
+                    ),
                     Vec::new(),
                 )
             }

@@ -12,6 +12,7 @@ pub mod db;
 pub mod devices;
 pub mod directory;
 pub mod error;
+pub mod layers;
 pub mod lifecycle;
 pub mod mdm;
 pub mod openapi;
@@ -23,19 +24,16 @@ pub mod util;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderName, HeaderValue, Method};
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::services::{ServeDir, ServeFile};
-use tracing::Instrument;
 
 use crate::db::Db;
-use crate::error::{ApiError, REQUEST_ID};
+use crate::error::ApiError;
 
 /// The log filter of `RUST_LOG`, `tracing-subscriber`'s [`EnvFilter`]: a level (`warn`),
 /// targets with levels (`info,sqlx=warn,esim_server::mdm=debug`), span and field filters
@@ -85,6 +83,9 @@ pub struct Config {
     pub max_page: i64,
     /// The base of `@odata.nextLink` URLs (`http://<Host>` when not set).
     pub public_url: Option<String>,
+    /// The longest a request may take to be answered (`--request-timeout`); then it gets
+    /// a 503 ([`error::ApiError::TimedOut`]).
+    pub request_timeout: Duration,
     /// Test only: hold each import this long inside its transaction (the crash test).
     pub import_pause: Option<Duration>,
 }
@@ -98,6 +99,7 @@ impl Default for Config {
             body_limit: 1024 * 1024,
             max_page: 1000,
             public_url: None,
+            request_timeout: Duration::from_secs(30),
             import_pause: None,
         }
     }
@@ -131,14 +133,7 @@ pub fn app(state: AppState) -> Router {
     let config = state.config.clone();
     let mut router = routes::router(state.clone());
     router = match &config.static_dir {
-        Some(dir) => {
-            let index = dir.join("index.html");
-            router.fallback_service(
-                ServeDir::new(dir)
-                    .fallback(ServeFile::new(index))
-                    .append_index_html_on_directories(true),
-            )
-        }
+        Some(dir) => router.fallback_service(layers::static_files(dir)),
         None => router.fallback(not_found),
     };
     router = router
@@ -175,7 +170,7 @@ pub fn app(state: AppState) -> Router {
     };
     let csp = HeaderValue::from_str(&format!("frame-ancestors {ancestors}"))
         .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'none'"));
-    router
+    let router = router
         .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             csp,
@@ -183,31 +178,8 @@ pub fn app(state: AppState) -> Router {
         .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
-        ))
-        .layer(middleware::from_fn(request_id))
-}
-
-/// Gives every request an id: in the `request-id` response header, in every log line of
-/// the request (a tracing span) and in every error body.
-async fn request_id(req: Request, next: Next) -> Response {
-    let id = util::new_id();
-    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
-    let started = Instant::now();
-    let mut res = REQUEST_ID
-        .scope(id.clone(), next.run(req))
-        .instrument(span.clone())
-        .await;
-    if let Ok(v) = HeaderValue::from_str(&id) {
-        res.headers_mut().insert("request-id", v);
-    }
-    span.in_scope(|| {
-        tracing::info!(
-            status = res.status().as_u16(),
-            micros = started.elapsed().as_micros() as u64,
-            "served"
-        )
-    });
-    res
+        ));
+    layers::around(router, config.request_timeout)
 }
 
 async fn not_found() -> Response {

@@ -103,6 +103,10 @@ struct ServeArgs {
     /// The base of @odata.nextLink URLs (default: http:// and the request's Host).
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
+    /// The longest a request may take to be answered; then it is stopped (its changes
+    /// roll back) and gets 503 serviceUnavailable with Retry-After.
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = seconds)]
+    request_timeout: Duration,
     /// After SIGTERM or Ctrl-C, how long the requests in flight may take to finish; a
     /// second signal or this limit stops the server at once (exit status 1).
     #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = seconds)]
@@ -384,6 +388,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         static_dir: args.static_dir,
         body_limit: args.body_limit,
         public_url: args.public_url,
+        request_timeout: args.request_timeout,
         // Test only: the crash-safety test holds imports open with this.
         import_pause: std::env::var("ESIM_TEST_PAUSE_IMPORT_MS")
             .ok()
@@ -396,6 +401,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let db = lifecycle::connect_waiting(&args.database.database, args.database_wait)
         .await
         .context("connecting to the database")?;
+    if let Some(dir) = &config.static_dir {
+        // Brotli and gzip copies of the app's files, written in the background.
+        let _ = esim_server::layers::precompress(dir);
+    }
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
