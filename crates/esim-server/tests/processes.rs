@@ -894,7 +894,7 @@ async fn sigterm_drains_the_requests_in_flight() {
     let mut server = Server::start_with(
         &db.url,
         &["--drain-timeout", "20"],
-        &[("ESIM_TEST_PAUSE_IMPORT_MS", "2000")],
+        &[("ESIM_TEST_PAUSE_IMPORT_MS", "5000")],
     );
     let pending = {
         let (url, token) = (server.url.clone(), token.clone());
@@ -915,17 +915,23 @@ async fn sigterm_drains_the_requests_in_flight() {
         server.wait_for_log("draining", Duration::from_secs(5)),
         "the server logs that it drains"
     );
-    // No new connections once draining.
+    // No new connections once draining (the listener closes just after the log line),
+    // while the import is still in flight.
     let url = server.url.clone();
-    assert!(
-        tokio::task::spawn_blocking(move || std::net::TcpStream::connect(
-            url.trim_start_matches("http://")
-        ))
-        .await
-        .unwrap()
-        .is_err(),
-        "the listener is closed while draining"
-    );
+    let refused = tokio::task::spawn_blocking(move || {
+        let deadline = std::time::Instant::now() + Duration::from_secs(2);
+        while std::time::Instant::now() < deadline {
+            if std::net::TcpStream::connect(url.trim_start_matches("http://")).is_err() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    })
+    .await
+    .unwrap();
+    assert!(refused, "the listener is closed while draining");
+    assert!(!pending.is_finished(), "the import was still in flight");
     let status = pending.await.unwrap().expect("the import answers");
     assert_eq!(status, 201, "the import in flight completes");
     let code = server.wait_exit(Duration::from_secs(15));
