@@ -24,6 +24,9 @@ pub mod testid {
     pub const ERROR_COUNT: &str = "error-count";
     pub const WARNING_COUNT: &str = "warning-count";
     pub const COUNT_ROW: &str = "count-row";
+    pub const MAPPING: &str = "mapping";
+    pub const MAPPING_ROW: &str = "mapping-row";
+    pub const MAPPING_ENCODING: &str = "mapping-encoding";
     pub const POOL_NAME: &str = "pool-name";
     pub const USE_SMDP_NAME: &str = "use-smdp-name";
     pub const NO_FINDINGS: &str = "no-findings";

@@ -14,7 +14,12 @@ pub use esim_csv::Lang;
 pub const STORAGE_KEY: &str = "esim-console.lang";
 
 /// Labels that are the same word in both languages (names, formats).
-pub const SAME_IN_BOTH: &[Label] = &[Label::JsonFormat, Label::CsvFormat];
+pub const SAME_IN_BOTH: &[Label] = &[
+    Label::JsonFormat,
+    Label::CsvFormat,
+    Label::UseIccid,
+    Label::UseMatchingId,
+];
 
 /// A text on the page in both languages (the page's labels and the console's).
 pub trait Text: Copy {
@@ -91,6 +96,19 @@ labels! {
     Summary => "{name}: {verdict}, {codes} codes, {errors} errors, {warnings} warnings.",
         "{name}: {verdict}, {codes} koder, {errors} fel, {warnings} varningar.";
     CountsCaption => "Findings by code", "Fynd per kod";
+    MappingCaption => "How the carrier export is read", "Så läses exporten från operatören";
+    ColumnNumber => "Column", "Kolumn";
+    ColumnName => "Header", "Rubrik";
+    ColumnUse => "Gives", "Ger";
+    LeftOut => "left out of the pool file", "utelämnas ur poolfilen";
+    UseIccid => "ICCID", "ICCID";
+    UseMatchingId => "Matching ID", "Matching ID";
+    UseLpa => "LPA activation code (SM-DP+ address and Matching ID)", "LPA-aktiveringskod (SM-DP+-adress och Matching ID)";
+    UseSmdp => "SM-DP+ address", "SM-DP+-adress";
+    ByHeader => "by its name", "enligt namnet";
+    ByOption => "as chosen", "enligt val";
+    ByContent => "by its content (no LPA strings)", "enligt innehållet (inga LPA-strängar)";
+    ConvertedFrom => "Converted from {encoding}", "Konverterad från {encoding}";
     Code => "Code", "Kod";
     Severity => "Severity", "Allvarlighet";
     Count => "Count", "Antal";

@@ -303,7 +303,8 @@ pub struct Repair {
     pub report: Report,
     /// Lines removed or edited.
     pub changes: Vec<Change>,
-    /// File-wide fixes applied (byte-order mark, line breaks), without repeats.
+    /// File-wide fixes applied (byte-order mark, line breaks, a conversion to UTF-8 or of a
+    /// carrier export), without repeats.
     pub file_wide: Vec<Fix>,
     /// The name of the repaired file: the pool name and `.csv`.
     pub file_name: String,
@@ -326,7 +327,13 @@ impl Repair {
         let changes = fixed.changes(&checked.bytes);
         let mut file_wide = Vec::new();
         for finding in &fixed.applied {
-            if let Some(fix @ (Fix::RemoveBom | Fix::NormalizeLineEndings { .. })) = &finding.fix {
+            if let Some(
+                fix @ (Fix::RemoveBom
+                | Fix::NormalizeLineEndings { .. }
+                | Fix::ConvertEncoding { .. }
+                | Fix::Convert),
+            ) = &finding.fix
+            {
                 if !file_wide.contains(fix) {
                     file_wide.push(fix.clone());
                 }

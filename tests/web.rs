@@ -272,6 +272,52 @@ async fn the_fix_shows_what_changed_and_checks_again() {
 }
 
 #[wasm_bindgen_test]
+async fn a_carrier_export_shows_its_columns_and_converts_into_a_pool_file() {
+    let page = Page::mount().await;
+    // Windows-1252 (a name with å and ö in a column left out), `;`, an LPA column.
+    let mut bytes = b"ICCID;Kund;MSISDN;Activation code\r\n".to_vec();
+    bytes.extend_from_slice(
+        b"8946000000000000014;\xC5sa \xD6berg;46701234567;LPA:1$smdp.example.com$AB-1\r\n",
+    );
+    bytes.extend_from_slice(
+        b"8946000000000000022;Zo\xEB;46701234568;LPA:1$smdp.example.com$AB-2\r\n",
+    );
+    page.choose_files(&[("export.csv", &bytes)]).await;
+    page.wait_for(testid::RESULT).await;
+    assert_eq!(page.text(testid::VERDICT), "Invalid");
+    assert_eq!(page.finding_codes(), ["carrier-export"]);
+    assert_eq!(
+        page.text(testid::MAPPING_ENCODING),
+        "Converted from windows-1252"
+    );
+    let rows = page.texts(testid::MAPPING_ROW);
+    assert_eq!(
+        rows,
+        [
+            "1ICCIDICCID (by its name)",
+            "2Kundleft out of the pool file",
+            "3MSISDNleft out of the pool file",
+            "4Activation codeLPA activation code (SM-DP+ address and Matching ID) (by its name)",
+        ]
+    );
+    page.click(testid::FIX);
+    page.wait_for(testid::FIX_PREVIEW).await;
+    assert_eq!(
+        page.text(testid::FIXED_VERDICT),
+        "After the fix the file is: Valid"
+    );
+    let wide = page.texts(testid::FIX_FILE_WIDE);
+    assert_eq!(wide, ["Whole file: Convert into a pool file"]);
+    let changes = page.texts(testid::FIX_CHANGE);
+    assert!(changes[0].starts_with("1ICCID;Kund"), "{changes:?}");
+    assert!(
+        changes[1].ends_with("8946000000000000014,AB-1"),
+        "{changes:?}"
+    );
+    assert!(page.find(testid::DOWNLOAD_FIXED).is_some());
+}
+
+#[wasm_bindgen_test]
 async fn the_language_switch_translates_labels_and_findings() {
     let page = Page::mount().await;
     page.paste("smdp.example.com\n894600000000014,ABCD-1234-XYZ\n");

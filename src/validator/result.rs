@@ -77,6 +77,61 @@ pub fn FileResult(id: u64, checked: Arc<Checked>) -> impl IntoView {
         }
     });
 
+    let mapping_view = checked.report.conversion.clone().map(|mapping| {
+        let encoding = mapping.encoding.map(|e| {
+            view! {
+                <p data-testid=testid::MAPPING_ENCODING>
+                    {move || tf(lang.get(), Label::ConvertedFrom, &[("encoding", e)])}
+                </p>
+            }
+        });
+        let rows = mapping
+            .columns
+            .iter()
+            .cloned()
+            .map(|c| {
+                let used = c.used_as.map(|u| match u {
+                    esim_csv::ColumnUse::Iccid => Label::UseIccid,
+                    esim_csv::ColumnUse::MatchingId => Label::UseMatchingId,
+                    esim_csv::ColumnUse::Lpa => Label::UseLpa,
+                    _ => Label::UseSmdp,
+                });
+                let by = match c.by {
+                    Some("option") => Label::ByOption,
+                    Some("content") => Label::ByContent,
+                    _ => Label::ByHeader,
+                };
+                let gives = move || match used {
+                    Some(label) => format!("{} ({})", tr(label), tr(by)),
+                    None => tr(Label::LeftOut).to_owned(),
+                };
+                view! {
+                    <tr data-testid=testid::MAPPING_ROW data-use=used.is_some().to_string()>
+                        <td class="number">{c.number}</td>
+                        <td>{c.name.unwrap_or_default()}</td>
+                        <td>{gives}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <div data-testid=testid::MAPPING>
+                {encoding}
+                <table class="counts">
+                    <caption>{move || tr(Label::MappingCaption)}</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">{move || tr(Label::ColumnNumber)}</th>
+                            <th scope="col">{move || tr(Label::ColumnName)}</th>
+                            <th scope="col">{move || tr(Label::ColumnUse)}</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        }
+    });
+
     let for_json = checked.clone();
     let for_csv = checked.clone();
     let report_stem = pool_file_stem("", &checked.source);
@@ -155,6 +210,7 @@ pub fn FileResult(id: u64, checked: Arc<Checked>) -> impl IntoView {
                     {use_smdp}
                 </div>
             </div>
+            {mapping_view}
             {counts_view}
             <div class="row downloads">
                 <button
