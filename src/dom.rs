@@ -27,6 +27,7 @@ pub mod testid {
     pub const MAPPING: &str = "mapping";
     pub const MAPPING_ROW: &str = "mapping-row";
     pub const MAPPING_ENCODING: &str = "mapping-encoding";
+    pub const COLUMN_PICK: &str = "column-pick";
     pub const POOL_NAME: &str = "pool-name";
     pub const USE_SMDP_NAME: &str = "use-smdp-name";
     pub const NO_FINDINGS: &str = "no-findings";

@@ -109,6 +109,12 @@ labels! {
     ByOption => "as chosen", "enligt val";
     ByContent => "by its content (no LPA strings)", "enligt innehållet (inga LPA-strängar)";
     ConvertedFrom => "Converted from {encoding}", "Konverterad från {encoding}";
+    ChooseColumns => "Choose the columns", "Välj kolumnerna";
+    ColumnAuto => "as the header says", "enligt rubriken";
+    PickIccid => "ICCID column", "ICCID-kolumn";
+    PickMatchingId => "Matching ID column", "Kolumn för Matching ID";
+    PickLpa => "LPA activation code column", "Kolumn för LPA-aktiveringskod";
+    PickSmdp => "SM-DP+ address column", "Kolumn för SM-DP+-adress";
     Code => "Code", "Kod";
     Severity => "Severity", "Allvarlighet";
     Count => "Count", "Antal";

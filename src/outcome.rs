@@ -66,6 +66,8 @@ pub struct Checked {
     pub source: Source,
     pub bytes: Arc<Vec<u8>>,
     pub report: Report,
+    /// The columns of a carrier export the user chose (empty: as its header says).
+    pub columns: esim_csv::Columns,
     lines: OnceLock<LineIndex>,
 }
 
@@ -75,8 +77,25 @@ impl Checked {
             source,
             bytes,
             report,
+            columns: esim_csv::Columns::default(),
             lines: OnceLock::new(),
         }
+    }
+
+    /// The validator's options for this file: its source's, and the columns chosen.
+    pub fn options(&self) -> Options {
+        Options {
+            columns: self.columns.clone(),
+            ..self.source.options()
+        }
+    }
+
+    /// The same file checked again with these columns of a carrier export.
+    pub fn with_columns(&self, columns: esim_csv::Columns) -> Self {
+        let mut checked = Self::new(self.source.clone(), self.bytes.clone(), Report::default());
+        checked.columns = columns;
+        checked.report = esim_csv::check(&checked.bytes, &checked.options());
+        checked
     }
 
     /// Checks one input to completion.
@@ -241,7 +260,7 @@ pub struct Stepper {
 pub enum Step {
     /// Bytes read so far.
     Reading(usize),
-    Done(Checked),
+    Done(Box<Checked>),
 }
 
 impl Stepper {
@@ -283,11 +302,11 @@ impl Stepper {
                 Some(batch) => batch.finish(validator, &self.bytes),
                 None => validator.finish(&self.bytes),
             };
-            Step::Done(Checked::new(
+            Step::Done(Box::new(Checked::new(
                 self.source.clone(),
                 self.bytes.clone(),
                 report,
-            ))
+            )))
         } else {
             Step::Reading(validator.bytes_read())
         }
@@ -316,14 +335,14 @@ impl Repair {
     /// Applies every safe fix; splits when the result has more than 1,000 codes or more
     /// than one SM-DP+ address.
     pub fn new(checked: &Checked, pool_name: &str) -> Self {
-        let fixed = esim_csv::fix(&checked.bytes, &checked.source.options());
+        let fixed = esim_csv::fix(&checked.bytes, &checked.options());
         Self::from_fixed(checked, pool_name, fixed)
     }
 
     /// The repair of `checked`, from a fix already made (in steps, with an
-    /// [`esim_csv::Fixer`] started with `checked.source.options()`).
+    /// [`esim_csv::Fixer`] started with `checked.options()`).
     pub fn from_fixed(checked: &Checked, pool_name: &str, fixed: esim_csv::Fixed) -> Self {
-        let options = checked.source.options();
+        let options = checked.options();
         let changes = fixed.changes(&checked.bytes);
         let mut file_wide = Vec::new();
         for finding in &fixed.applied {

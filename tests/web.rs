@@ -318,6 +318,54 @@ async fn a_carrier_export_shows_its_columns_and_converts_into_a_pool_file() {
 }
 
 #[wasm_bindgen_test]
+async fn an_ambiguous_column_is_chosen_in_the_column_picker() {
+    let page = Page::mount().await;
+    page.paste(
+        "ICCID,ICC-ID,EID,Activation code\n\
+         8946000000000000014,8946000000000000022,89049032000001000000000000000001,LPA:1$smdp.example.com$AB-1\n",
+    );
+    page.click(testid::CHECK);
+    page.wait_for(testid::MAPPING).await;
+    assert_eq!(page.finding_codes(), ["carrier-export", "column-mapping"]);
+    let pick = |role: &str| -> HtmlSelectElement {
+        page.root
+            .query_selector(&format!(
+                "[data-testid=\"{}\"][data-role=\"{role}\"]",
+                testid::COLUMN_PICK
+            ))
+            .unwrap()
+            .unwrap()
+            .unchecked_into()
+    };
+    assert_eq!(pick("iccid").value(), "", "as the header says");
+    let iccid = pick("iccid");
+    iccid.set_value("2");
+    let init = EventInit::new();
+    init.set_bubbles(true);
+    iccid
+        .dispatch_event(&Event::new_with_event_init_dict("change", &init).unwrap())
+        .unwrap();
+    for _ in 0..300 {
+        if page.finding_codes() == ["carrier-export"] {
+            break;
+        }
+        sleep_ms(10).await;
+    }
+    assert_eq!(page.finding_codes(), ["carrier-export"]);
+    assert_eq!(pick("iccid").value(), "2");
+    let rows = page.texts(testid::MAPPING_ROW);
+    assert_eq!(rows[1], "2ICC-IDICCID (as chosen)", "{rows:?}");
+    assert_eq!(rows[0], "1ICCIDleft out of the pool file", "{rows:?}");
+    page.click(testid::FIX);
+    page.wait_for(testid::FIX_PREVIEW).await;
+    let changes = page.texts(testid::FIX_CHANGE);
+    assert!(
+        changes[1].ends_with("8946000000000000022,AB-1"),
+        "{changes:?}"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn the_language_switch_translates_labels_and_findings() {
     let page = Page::mount().await;
     page.paste("smdp.example.com\n894600000000014,ABCD-1234-XYZ\n");

@@ -23,7 +23,7 @@ pub fn FixPanel(
     let tr = move |label| t(lang.get(), label);
     let repair = RwSignal::new(None::<Arc<Repair>>);
     let fixing = RwSignal::new(false);
-    let options = checked.source.options();
+    let options = checked.options();
     let start = move |_| {
         let checked = checked.clone();
         fixing.set(true);
@@ -32,7 +32,7 @@ pub fn FixPanel(
             // (seconds on a big file), giving the page a turn between them.
             browser::yield_now().await;
             browser::sleep_ms(16).await;
-            let mut fixer = esim_csv::Fixer::new(&checked.bytes, &checked.source.options());
+            let mut fixer = esim_csv::Fixer::new(&checked.bytes, &checked.options());
             loop {
                 let start = browser::now_ms();
                 let mut done = false;

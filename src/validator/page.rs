@@ -137,7 +137,7 @@ pub fn CheckPage(session: Session, chrome: bool) -> impl IntoView {
                     <For
                         each=move || session.results.get()
                         key=|(id, _)| *id
-                        children=move |(id, checked)| view! { <FileResult id checked /> }
+                        children=move |(id, checked)| view! { <FileResult id checked session /> }
                     />
                 </section>
             </Show>

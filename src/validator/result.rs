@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use super::findings::{severity_class, severity_label, FindingsList};
 use super::fix::FixPanel;
-use super::session::use_lang;
+use super::session::{use_lang, Session};
 use super::source_view::SourceView;
 use crate::browser;
 use crate::console::upload::UploadPanel;
@@ -17,7 +17,7 @@ use crate::outcome::{pool_file_stem, report_json, Checked};
 
 /// The verdict, counts, downloads, fix, findings and source view of one checked file.
 #[component]
-pub fn FileResult(id: u64, checked: Arc<Checked>) -> impl IntoView {
+pub fn FileResult(id: u64, checked: Arc<Checked>, session: Session) -> impl IntoView {
     let lang = use_lang();
     let tr = move |label| t(lang.get(), label);
     let pool_name = RwSignal::new(checked.default_pool_name());
@@ -114,9 +114,11 @@ pub fn FileResult(id: u64, checked: Arc<Checked>) -> impl IntoView {
                 }
             })
             .collect_view();
+        let picker = column_picker(id, checked.clone(), &mapping, session);
         view! {
             <div data-testid=testid::MAPPING>
                 {encoding}
+                {picker}
                 <table class="counts">
                     <caption>{move || tr(Label::MappingCaption)}</caption>
                     <thead>
@@ -238,7 +240,7 @@ pub fn FileResult(id: u64, checked: Arc<Checked>) -> impl IntoView {
                 <UploadPanel
                     bytes=checked.bytes.clone()
                     file_name=checked.source.file_name().to_owned()
-                    options=checked.source.options()
+                    options=checked.options()
                     codes=checked.report.codes
                     pool_name
                 />
@@ -247,5 +249,89 @@ pub fn FileResult(id: u64, checked: Arc<Checked>) -> impl IntoView {
             {findings}
             {source_view}
         </article>
+    }
+}
+
+/// One choice per column role (ICCID, Matching ID, LPA string, SM-DP+ address) among the
+/// export's columns, "as the header says" by default; a change checks the file again.
+fn column_picker(
+    id: u64,
+    checked: Arc<Checked>,
+    mapping: &esim_csv::Mapping,
+    session: Session,
+) -> impl IntoView {
+    use esim_csv::{ColumnRef, ColumnUse, Columns};
+    let lang = use_lang();
+    let columns: Vec<(usize, String)> = mapping
+        .columns
+        .iter()
+        .map(|c| {
+            let name = c.name.clone().unwrap_or_default();
+            (c.number, format!("{} {name}", c.number).trim().to_owned())
+        })
+        .collect();
+    let roles = [
+        (ColumnUse::Iccid, Label::PickIccid, "iccid"),
+        (ColumnUse::MatchingId, Label::PickMatchingId, "matching-id"),
+        (ColumnUse::Lpa, Label::PickLpa, "lpa"),
+        (ColumnUse::SmdpAddress, Label::PickSmdp, "smdp-address"),
+    ];
+    let selects = roles
+        .into_iter()
+        .map(|(role, label, key)| {
+            let current = match role {
+                ColumnUse::Iccid => checked.columns.iccid.clone(),
+                ColumnUse::MatchingId => checked.columns.matching_id.clone(),
+                ColumnUse::Lpa => checked.columns.lpa.clone(),
+                _ => checked.columns.smdp_address.clone(),
+            };
+            let current = match current {
+                Some(ColumnRef::Number(n)) => n.to_string(),
+                _ => String::new(),
+            };
+            let select_id = format!("file-{id}-column-{key}");
+            let options = columns
+                .iter()
+                .map(|(n, text)| {
+                    let value = n.to_string();
+                    let selected = value == current;
+                    view! { <option value=value selected=selected>{text.clone()}</option> }
+                })
+                .collect_view();
+            let checked = checked.clone();
+            view! {
+                <div class="field">
+                    <label for=select_id.clone()>{move || t(lang.get(), label)}</label>
+                    <select
+                        id=select_id
+                        data-testid=testid::COLUMN_PICK
+                        data-role=key
+                        on:change=move |ev| {
+                            let value = event_target_value(&ev);
+                            let chosen = value.parse().ok().map(ColumnRef::Number);
+                            let mut columns: Columns = checked.columns.clone();
+                            match role {
+                                ColumnUse::Iccid => columns.iccid = chosen,
+                                ColumnUse::MatchingId => columns.matching_id = chosen,
+                                ColumnUse::Lpa => columns.lpa = chosen,
+                                _ => columns.smdp_address = chosen,
+                            }
+                            session.replace(id, checked.with_columns(columns));
+                        }
+                    >
+                        <option value="" selected=current.is_empty()>
+                            {move || t(lang.get(), Label::ColumnAuto)}
+                        </option>
+                        {options}
+                    </select>
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <fieldset class="column-picker">
+            <legend>{move || t(lang.get(), Label::ChooseColumns)}</legend>
+            {selects}
+        </fieldset>
     }
 }

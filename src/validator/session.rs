@@ -78,6 +78,18 @@ impl Session {
         self.generation.get_value() == generation
     }
 
+    /// Puts `checked` (the file of result `id` checked again) in that result's place,
+    /// under a new id so its view is built anew.
+    pub fn replace(self, id: u64, checked: Checked) {
+        self.next_id.update_value(|n| *n += 1);
+        let new_id = self.next_id.get_value();
+        self.results.update(|results| {
+            if let Some(entry) = results.iter_mut().find(|(i, _)| *i == id) {
+                *entry = (new_id, Arc::new(checked));
+            }
+        });
+    }
+
     pub fn cancel(self) {
         self.generation.update_value(|g| *g += 1);
         self.running.set(None);
@@ -146,7 +158,7 @@ impl Session {
                 let start = browser::now_ms();
                 let done = loop {
                     match stepper.step_in(LINES_PER_FEED, batch.as_mut()) {
-                        Step::Done(done) => break Some(done),
+                        Step::Done(done) => break Some(*done),
                         Step::Reading(read) if browser::now_ms() - start > STEP_MS => {
                             self.running.set(Some(Running {
                                 name: name.clone(),
