@@ -6,12 +6,14 @@
 //!   fast.
 //! * `run` builds the release app and the server, and starts the whole console on the
 //!   embedded database in `data/`.
+//! * `tidy` checks that no crate has a module import cycle (also a test of this crate).
 //! * `bench` measures the validator and the console and writes `bench/RESULTS.md`.
 
 mod bench;
 mod run;
 mod setup;
 mod steps;
+mod tidy;
 mod versions;
 
 use std::net::SocketAddr;
@@ -31,6 +33,8 @@ commands:
   run [--listen ADDR]    setup, build the release app and esim-server, and start
                          the console on SQLite in data/ (default 127.0.0.1:8080);
                          prints a link that signs in with a new admin token
+  tidy                   the tidy checks (no module import cycles in any crate; also
+                         run by cargo test -p xtask)
   bench [--codes N] [--reps R] [--runs K] [--no-server] [--no-console-pool]
                          setup, then the benchmarks (wasm vs JS vs native, the console,
                          sizes, the server's if it has them); writes bench/RESULTS.md
@@ -49,6 +53,17 @@ fn run(args: Vec<String>) -> Result<()> {
         ["setup"] => setup::setup(&project_root()).map(drop),
         ["test"] => test(),
         ["run", rest @ ..] => run::run_console(parse_listen(rest)?),
+        ["tidy"] => {
+            let (report, known) = tidy::report(&project_root());
+            if !report.is_empty() {
+                bail!("{report}");
+            }
+            for cycle in known {
+                println!("known cycle (tidy::KNOWN_CYCLES): {cycle}");
+            }
+            println!("no other module import cycles");
+            Ok(())
+        }
         ["bench", rest @ ..] => bench::bench(&project_root(), &bench::BenchArgs::parse(rest)?),
         [] | ["help" | "--help" | "-h"] => {
             print!("{USAGE}");

@@ -194,6 +194,13 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// True when the database aborted a transaction that may succeed when run again: a
+/// deadlock (`40P01`) or a serialization failure (`40001`), both PostgreSQL's
+/// ([`crate::db::retry`] runs it again).
+pub fn is_transient(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if matches!(d.code().as_deref(), Some("40P01" | "40001")))
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
@@ -202,7 +209,7 @@ impl From<sqlx::Error> for ApiError {
                     .into(),
             ),
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) => ApiError::Unavailable(e.to_string()),
-            _ if crate::db::is_transient(&e) => ApiError::Transient(e.to_string()),
+            _ if is_transient(&e) => ApiError::Transient(e.to_string()),
             _ => ApiError::Internal(e.to_string()),
         }
     }

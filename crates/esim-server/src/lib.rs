@@ -20,6 +20,7 @@ pub mod paging;
 pub mod pools;
 pub mod routes;
 pub mod sim;
+pub mod tokens;
 pub mod util;
 
 use std::path::PathBuf;
@@ -114,12 +115,16 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Refused tokens per client address ([`auth::limit`]).
     pub auth_failures: Arc<auth::limit::Failures>,
+    /// The check-in times' batch writer ([`mdm::touch_writer`]).
+    pub touches: mdm::TouchSender,
 }
 
 impl AppState {
-    /// A state for this database and configuration.
+    /// A state for this database and configuration; starts the check-in time writer (so
+    /// it must be called inside a Tokio runtime).
     pub fn new(db: Db, config: Config) -> Self {
         AppState {
+            touches: mdm::touch_writer(db.clone()),
             db,
             config: Arc::new(config),
             auth_failures: Arc::default(),

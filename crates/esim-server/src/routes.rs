@@ -12,7 +12,7 @@ use axum::routing::{self, MethodFilter, MethodRouter};
 use axum::{Json, Router};
 
 use crate::auth::{authorize, Access};
-use crate::{assignments, audit, auth, devices, directory, mdm, openapi, pools, AppState};
+use crate::{assignments, audit, devices, directory, mdm, openapi, pools, tokens, AppState};
 
 /// The base of the Graph-shaped pool routes.
 pub const POOLS: &str = "/beta/deviceManagement/embeddedSIMActivationCodePools";
@@ -386,7 +386,7 @@ pub fn all() -> Vec<Route> {
             "tokens",
             200,
             "Every bearer token (paged), never the token itself",
-            auth::list,
+            tokens::list,
         ),
         r(
             POST,
@@ -395,7 +395,7 @@ pub fn all() -> Vec<Route> {
             "tokens",
             200,
             "Revoke a token (audited); refused from the next request on",
-            auth::revoke,
+            tokens::revoke,
         ),
         r(
             GET,
@@ -431,9 +431,29 @@ pub fn all() -> Vec<Route> {
             "health",
             200,
             "This API's OpenAPI document",
-            openapi::serve,
+            openapi_json,
         ),
     ]
+}
+
+impl Route {
+    /// This route as the OpenAPI document describes it.
+    pub fn operation(&self) -> openapi::Operation<'_> {
+        openapi::Operation {
+            method: &self.method,
+            path: &self.path,
+            access: self.access,
+            summary: self.summary,
+            tag: self.tag,
+            status: self.status,
+        }
+    }
+}
+
+/// `GET /openapi.json`: the document of [`all`].
+async fn openapi_json() -> Json<serde_json::Value> {
+    let routes = all();
+    Json(openapi::document(routes.iter().map(Route::operation)))
 }
 
 /// The router of [`all`], each route behind the access check of its table row.

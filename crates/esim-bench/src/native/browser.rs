@@ -15,8 +15,8 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 
+use super::measure::{median, NativeBench, CONSOLE_BIG_CODES};
 use super::static_server::StaticServer;
-use super::{median, NativeBench, CONSOLE_BIG_CODES};
 
 const POLL: Duration = Duration::from_millis(100);
 

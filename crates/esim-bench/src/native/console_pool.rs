@@ -26,9 +26,7 @@ use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{json, Value};
 
-use super::report::group;
-
-use super::median;
+use super::measure::{group, median};
 
 /// Devices of the big pool (issue 5).
 pub const DEVICES: usize = 10_000;

@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use super::browser::{Console, Round};
 use super::console_pool::{self, PoolBench};
+use super::measure::{group, median, Callgrind, Native};
 use super::sizes::Size;
-use super::{median, Callgrind, Native};
 
 /// The brotli budget of the console's wasm + JS + CSS.
 const BROTLI_BUDGET: usize = 300 * 1024;
@@ -663,19 +663,6 @@ fn fmt_ratio(ratio: Option<f64>) -> String {
 
 fn kb(bytes: usize) -> String {
     format!("{:.1} KB ({} bytes)", bytes as f64 / 1024.0, group(bytes))
-}
-
-/// `1234567` as `1,234,567`.
-pub(super) fn group(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn one_line(text: &str) -> String {

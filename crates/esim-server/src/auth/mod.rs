@@ -2,17 +2,15 @@
 
 pub mod limit;
 
-use axum::extract::{Extension, Path, Request, State};
+use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::Json;
-use esim_wire::{Collection, TokenInfo};
+use esim_wire::TokenInfo;
 use serde::Serialize;
 
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
-use crate::paging::Paging;
 use crate::util;
 use crate::AppState;
 
@@ -205,7 +203,8 @@ pub async fn create_token(
     Ok((id, token))
 }
 
-type TokenRow = (
+/// A row of `tokens`, in the order of [`TOKEN_COLUMNS`].
+pub(crate) type TokenRow = (
     String,
     String,
     Option<String>,
@@ -214,9 +213,9 @@ type TokenRow = (
     Option<String>,
 );
 
-const TOKEN_COLUMNS: &str = "id, role, device_id, label, created_at, revoked_at";
+pub(crate) const TOKEN_COLUMNS: &str = "id, role, device_id, label, created_at, revoked_at";
 
-fn token_info(
+pub(crate) fn token_info(
     (id, role, device_id, label, created_date_time, revoked_date_time): TokenRow,
 ) -> TokenInfo {
     TokenInfo {
@@ -236,66 +235,6 @@ pub async fn list_tokens(db: &Db) -> Result<Vec<TokenInfo>, sqlx::Error> {
             .fetch_all(&db.pool)
             .await?;
     Ok(rows.into_iter().map(token_info).collect())
-}
-
-/// `GET /api/tokens`: every token (never the token itself), oldest first, paged.
-pub async fn list(
-    State(s): State<AppState>,
-    paging: Paging,
-) -> ApiResult<Json<Collection<TokenInfo>>> {
-    let rows: Vec<TokenRow> = sqlx::query_as(&format!(
-        "SELECT {TOKEN_COLUMNS} FROM tokens WHERE id > $1 ORDER BY id LIMIT $2"
-    ))
-    .bind(&paging.after)
-    .bind(paging.limit())
-    .fetch_all(&s.db.pool)
-    .await?;
-    let items = rows.into_iter().map(token_info).collect();
-    Ok(Json(paging.page(items, |t| &t.id)))
-}
-
-/// `POST /api/tokens/{tokenId}/revoke`: refused from the next request on, by every
-/// process; audited (`token.revoke`) in the same transaction. 404 for no such token, 409
-/// for one revoked already.
-pub async fn revoke(
-    State(s): State<AppState>,
-    Extension(who): Extension<Principal>,
-    Path(id): Path<String>,
-) -> ApiResult<Json<TokenInfo>> {
-    let mut tx = s.db.pool.begin().await?;
-    let row: Option<TokenRow> = sqlx::query_as(&format!(
-        "UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL RETURNING {TOKEN_COLUMNS}"
-    ))
-    .bind(util::now())
-    .bind(&id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some(row) = row else {
-        drop(tx);
-        let known: Option<(String,)> = sqlx::query_as("SELECT id FROM tokens WHERE id = $1")
-            .bind(&id)
-            .fetch_optional(&s.db.pool)
-            .await?;
-        return Err(match known {
-            Some(_) => ApiError::Conflict(format!("The token '{id}' is revoked already.")),
-            None => ApiError::not_found("token", &id),
-        });
-    };
-    let info = token_info(row);
-    crate::audit::record(
-        &mut tx,
-        &who,
-        "token.revoke",
-        "token",
-        &id,
-        Some(match &info.label {
-            Some(label) => format!("{} ({label})", info.role),
-            None => info.role.clone(),
-        }),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Json(info))
 }
 
 /// Revokes a token by id; false when there is no such token still valid.

@@ -34,8 +34,6 @@ pub struct Db {
     pub read: AnyPool,
     /// Which database.
     pub backend: Backend,
-    /// The check-in times, written by one task in batches ([`crate::mdm::touch_writer`]).
-    pub(crate) touches: Option<crate::mdm::TouchSender>,
 }
 
 /// Read-only SQLite connections beside the writer (each has its own sqlx worker thread).
@@ -113,7 +111,6 @@ impl Db {
             read: pool.clone(),
             pool,
             backend,
-            touches: None,
         };
         db.migrate().await?;
         if backend == Backend::Sqlite {
@@ -134,7 +131,6 @@ impl Db {
                 .connect_with(options)
                 .await?;
         }
-        db.touches = Some(crate::mdm::touch_writer(db.clone()));
         Ok(db)
     }
 
@@ -259,12 +255,6 @@ pub async fn backup(url: &str, output: &std::path::Path) -> anyhow::Result<()> {
         .with_context(|| format!("writing the copy to '{out}'"))?;
     conn.close().await?;
     Ok(())
-}
-
-/// True when the database aborted a transaction that may succeed when run again: a
-/// deadlock (`40P01`) or a serialization failure (`40001`), both PostgreSQL's.
-pub fn is_transient(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if matches!(d.code().as_deref(), Some("40P01" | "40001")))
 }
 
 /// Runs `attempt` (a whole transaction) again when the database aborted it for a deadlock or

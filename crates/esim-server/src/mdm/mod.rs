@@ -47,7 +47,7 @@ pub async fn check_in(
     Path(device_id): Path<String>,
 ) -> ApiResult<Json<CheckInResponse>> {
     who.require_device(&device_id)?;
-    let actions = run_check_in(&s.db, &device_id).await?;
+    let actions = run_check_in(&s.db, &s.touches, &device_id).await?;
     Ok(Json(CheckInResponse { device_id, actions }))
 }
 
@@ -82,26 +82,22 @@ fn untargeted_delete_sql() -> &'static str {
 }
 
 /// A check-in time to record: the device, and who waits for the commit.
-pub(crate) type Touch = (String, oneshot::Sender<Result<(), String>>);
+pub type Touch = (String, oneshot::Sender<Result<(), String>>);
 
 /// Where check-ins send their device's id to have the time recorded.
-pub(crate) type TouchSender = mpsc::UnboundedSender<Touch>;
+pub type TouchSender = mpsc::UnboundedSender<Touch>;
 
 /// The most devices of one batch of check-in times.
 const TOUCH_BATCH: usize = 500;
 
-/// Starts the task that records check-in times on SQLite (group commit): it takes every
-/// check-in waiting, writes their time on the devices and their states in one transaction
-/// on the writer connection, and then answers each of them, so a check-in still answers
-/// only after its time is committed, but a thousand check-ins cost a few writer round
-/// trips instead of a thousand. The task ends when the last [`Db`] clone is dropped.
-pub(crate) fn touch_writer(db: Db) -> TouchSender {
+/// Starts the task that records check-in times (group commit): it takes every check-in
+/// waiting, writes their time on the devices and their states in one transaction on the
+/// writer connection, and then answers each of them, so a check-in still answers only
+/// after its time is committed, but a thousand check-ins cost a few writer round trips
+/// instead of a thousand. [`crate::AppState::new`] starts it; the task ends when the last
+/// sender (the last `AppState` clone) is dropped.
+pub fn touch_writer(db: Db) -> TouchSender {
     let (tx, mut rx) = mpsc::unbounded_channel::<Touch>();
-    // The task must not keep the channel open: it holds a Db without the sender.
-    let db = Db {
-        touches: None,
-        ..db
-    };
     tokio::spawn(async move {
         let mut batch: Vec<Touch> = Vec::new();
         while let Some(first) = rx.recv().await {
@@ -163,37 +159,19 @@ async fn touch_once(db: &Db, batch: &[Touch]) -> Result<(), sqlx::Error> {
 }
 
 /// Records the check-in time on the device and its states through the batch writer
-/// ([`touch_writer`]), or, on a [`Db`] without one, in one statement.
-async fn touch(db: &Db, device_id: &str, now: &str) -> ApiResult<()> {
-    if let Some(touches) = &db.touches {
-        let (done, wait) = oneshot::channel();
-        touches
-            .send((device_id.to_owned(), done))
-            .map_err(|_| ApiError::Internal("the check-in time writer stopped".into()))?;
-        return match wait.await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(ApiError::Internal(format!("recording check-in times: {e}"))),
-            Err(_) => Err(ApiError::Internal(
-                "the check-in time writer stopped".into(),
-            )),
-        };
+/// ([`touch_writer`]); answers once it is committed.
+async fn touch(touches: &TouchSender, device_id: &str) -> ApiResult<()> {
+    let (done, wait) = oneshot::channel();
+    touches
+        .send((device_id.to_owned(), done))
+        .map_err(|_| ApiError::Internal("the check-in time writer stopped".into()))?;
+    match wait.await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(ApiError::Internal(format!("recording check-in times: {e}"))),
+        Err(_) => Err(ApiError::Internal(
+            "the check-in time writer stopped".into(),
+        )),
     }
-    let sql = match db.backend {
-        Backend::Sqlite => {
-            "UPDATE dir_devices SET last_sync_at = $1 WHERE id = $2; \
-             UPDATE device_states SET last_sync_at = $1 WHERE device_id = $2"
-        }
-        Backend::Postgres => {
-            "WITH d AS (UPDATE dir_devices SET last_sync_at = $1 WHERE id = $2) \
-             UPDATE device_states SET last_sync_at = $1 WHERE device_id = $2"
-        }
-    };
-    sqlx::query(sql)
-        .bind(now)
-        .bind(device_id)
-        .execute(&db.pool)
-        .await?;
-    Ok(())
 }
 
 /// A check-in: one read (on [`Db::read`]: on SQLite it does not wait for the writer), one
@@ -201,7 +179,7 @@ async fn touch(db: &Db, device_id: &str, now: &str) -> ApiResult<()> {
 /// targets the device without a code yet, a removal per pool that no longer does. A
 /// device that is installed and still targeted (the steady state of a fleet) costs the
 /// read and the one write.
-async fn run_check_in(db: &Db, device_id: &str) -> ApiResult<Vec<Action>> {
+async fn run_check_in(db: &Db, touches: &TouchSender, device_id: &str) -> ApiResult<Vec<Action>> {
     let now = util::now();
     let rows: Vec<StateRow> = sqlx::query_as(states_sql())
         .bind(device_id)
@@ -210,7 +188,7 @@ async fn run_check_in(db: &Db, device_id: &str) -> ApiResult<Vec<Action>> {
     if rows.is_empty() {
         return Err(ApiError::not_found("device", device_id));
     }
-    touch(db, device_id, &now).await?;
+    touch(touches, device_id).await?;
     let mut actions = Vec::new();
     for (pool_id, state, iccid, matching_id, smdp, targeted) in rows {
         let (Some(pool_id), Some(state)) = (pool_id, state) else {
