@@ -17,6 +17,7 @@ pub mod lifecycle;
 pub mod mdm;
 pub mod openapi;
 pub mod paging;
+pub mod policy;
 pub mod pools;
 pub mod routes;
 pub mod sim;
@@ -76,6 +77,9 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Origins allowed to frame the console (`frame-ancestors`); none by default.
     pub frame_ancestors: Vec<String>,
+    /// Origins the console's page may call besides its own (`connect-src`, see
+    /// [`policy`]), such as the identity provider's; none by default.
+    pub connect_origins: Vec<String>,
     /// The built browser app, served at `/`.
     pub static_dir: Option<PathBuf>,
     /// The largest request body, in bytes.
@@ -96,6 +100,7 @@ impl Default for Config {
         Config {
             cors_origins: Vec::new(),
             frame_ancestors: Vec::new(),
+            connect_origins: Vec::new(),
             static_dir: None,
             body_limit: 1024 * 1024,
             max_page: 1000,
@@ -168,13 +173,8 @@ pub fn app(state: AppState) -> Router {
                 .expose_headers([HeaderName::from_static("request-id")]),
         );
     }
-    let ancestors = if config.frame_ancestors.is_empty() {
-        "'none'".to_owned()
-    } else {
-        config.frame_ancestors.join(" ")
-    };
-    let csp = HeaderValue::from_str(&format!("frame-ancestors {ancestors}"))
-        .unwrap_or_else(|_| HeaderValue::from_static("frame-ancestors 'none'"));
+    let csp = HeaderValue::from_str(&policy::content_security_policy(&config))
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"));
     let router = router
         .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
@@ -183,6 +183,10 @@ pub fn app(state: AppState) -> Router {
         .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
+        ))
+        .layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static(policy::REFERRER_POLICY),
         ));
     layers::around(router, config.request_timeout)
 }

@@ -1579,10 +1579,8 @@ fn no_route_outside_the_table() {
 async fn cors_frames_and_static_files() {
     let t = TestApp::new(Backend::Sqlite).await;
     let r = t.call("GET", "/healthz", None, None).await;
-    assert_eq!(
-        r.headers["content-security-policy"],
-        "frame-ancestors 'none'"
-    );
+    let csp = r.headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.ends_with("; frame-ancestors 'none'"), "{csp}");
     let embed = t.call("GET", "/embed.json", None, None).await;
     assert_eq!(
         serde_json::from_str::<serde_json::Value>(&embed.text).unwrap(),
@@ -1605,10 +1603,17 @@ async fn cors_frames_and_static_files() {
         esim_server::util::hex(&esim_server::util::random::<6>())
     ));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("index.html"), "<html>console</html>").unwrap();
+    // As Trunk writes it: the module loader inline, the module itself a file.
+    let loader = "import init from '/esim-console.js'; init('/esim-console_bg.wasm');";
+    std::fs::write(
+        dir.join("index.html"),
+        format!("<html><script type=\"module\">{loader}</script><script src=\"/x.js\"></script>console</html>"),
+    )
+    .unwrap();
     let config = Config {
         cors_origins: vec!["https://console.example.com".into()],
         frame_ancestors: vec!["https://portal.example.com".into()],
+        connect_origins: vec!["https://login.example.com".into()],
         static_dir: Some(dir.clone()),
         ..Config::default()
     };
@@ -1622,10 +1627,24 @@ async fn cors_frames_and_static_files() {
     let r = t.call("GET", "/", None, None).await;
     assert_eq!(r.status, 200);
     assert!(r.text.contains("console"));
-    assert_eq!(
-        r.headers["content-security-policy"],
-        "frame-ancestors https://portal.example.com"
+    // Issue 10, item 4: the page policy, on the app and on the API alike.
+    use sha2::Digest;
+    let hash = base64::engine::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        sha2::Sha256::digest(loader.as_bytes()),
     );
+    let expected = format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'sha256-{hash}'; \
+         style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; \
+         connect-src 'self' https://login.example.com; object-src 'none'; base-uri 'self'; \
+         form-action 'self'; frame-ancestors https://portal.example.com"
+    );
+    let api = t.call("GET", POOLS, None, None).await;
+    for (what, r) in [("/", &r), ("the API", &api)] {
+        assert_eq!(r.headers["content-security-policy"], expected.as_str(), "{what}");
+        assert_eq!(r.headers["x-content-type-options"], "nosniff", "{what}");
+        assert_eq!(r.headers["referrer-policy"], "no-referrer", "{what}");
+    }
     let deep = t.call("GET", "/pools/123", None, None).await;
     assert!(
         deep.text.contains("console"),
