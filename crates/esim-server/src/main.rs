@@ -21,6 +21,7 @@ Examples:
   esim-server simulate --url http://127.0.0.1:8080 --token TOKEN --devices 100 --pool POOL_ID
   esim-server simulate --url http://127.0.0.1:8080 --token TOKEN --group GROUP_ID --rounds 2
   esim-server bench --out bench/server.md
+  esim-server backup --database sqlite://data/esim.db --output esim-backup.db
 
 The database defaults to $ESIM_DATABASE, else sqlite://esim.db. Logs go to standard error,
 filtered by RUST_LOG (a level such as warn, or info,sqlx=warn,esim_server::mdm=debug).
@@ -57,6 +58,16 @@ One line per round; the exit status is 1 when any check-in met an error.")]
     Simulate(SimulateArgs),
     /// Measure imports and check-ins; writes a Markdown report.
     Bench(BenchArgs),
+    /// Copy a SQLite database, consistently, while servers use it (VACUUM INTO); for
+    /// PostgreSQL use pg_dump.
+    Backup {
+        #[command(flatten)]
+        database: DatabaseArg,
+        /// The copy to write (a new file; restore by serving it or putting it in place of
+        /// the database file while no server runs).
+        #[arg(long, value_name = "FILE")]
+        output: PathBuf,
+    },
     /// Print a shell completion script (for example: esim-server completions bash >
     /// ~/.local/share/bash-completion/completions/esim-server).
     Completions {
@@ -97,6 +108,10 @@ struct ServeArgs {
     /// by default.
     #[arg(long, value_name = "URL")]
     frame_ancestor: Vec<String>,
+    /// An origin the console's page may call besides its own (CSP connect-src), such as
+    /// the identity provider's; repeat for more. None by default.
+    #[arg(long, value_name = "URL")]
+    connect_origin: Vec<String>,
     /// The largest request body, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = Config::default().body_limit)]
     body_limit: usize,
@@ -377,6 +392,11 @@ async fn run(command: Command) -> anyhow::Result<()> {
             };
             bench::run(o).await
         }
+        Command::Backup { database, output } => {
+            esim_server::db::backup(&database.database, &output).await?;
+            eprintln!("backup written to {}", output.display());
+            Ok(())
+        }
         Command::Completions { .. } => Ok(()),
     }
 }
@@ -385,6 +405,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = Config {
         cors_origins: args.cors_origin,
         frame_ancestors: args.frame_ancestor,
+        connect_origins: args.connect_origin,
         static_dir: args.static_dir,
         body_limit: args.body_limit,
         public_url: args.public_url,

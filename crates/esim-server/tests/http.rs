@@ -1641,7 +1641,11 @@ async fn cors_frames_and_static_files() {
     );
     let api = t.call("GET", POOLS, None, None).await;
     for (what, r) in [("/", &r), ("the API", &api)] {
-        assert_eq!(r.headers["content-security-policy"], expected.as_str(), "{what}");
+        assert_eq!(
+            r.headers["content-security-policy"],
+            expected.as_str(),
+            "{what}"
+        );
         assert_eq!(r.headers["x-content-type-options"], "nosniff", "{what}");
         assert_eq!(r.headers["referrer-policy"], "no-referrer", "{what}");
     }
