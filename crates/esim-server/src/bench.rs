@@ -48,6 +48,9 @@ pub struct BenchOptions {
     pub connections: usize,
     /// This binary, started as `serve` for the check-in runs.
     pub exe: PathBuf,
+    /// Another build, whose check-in runs follow each of [`BenchOptions::exe`]'s in the
+    /// same run (an A/B comparison on the same machine state).
+    pub compare_exe: Option<PathBuf>,
     /// Skip the imports (`--only checkins`) or the check-ins (`--only imports`), for
     /// profiling one side.
     pub only: Option<String>,
@@ -524,6 +527,7 @@ struct CheckInFigures {
 async fn check_in_bench(
     postgres: Option<&str>,
     processes: usize,
+    exe: &PathBuf,
     o: &BenchOptions,
 ) -> anyhow::Result<CheckInFigures> {
     let bdb = BenchDb::new(postgres).await?;
@@ -534,7 +538,7 @@ async fn check_in_bench(
         let mut servers = Vec::new();
         for p in 0..processes {
             let log = std::env::temp_dir().join(format!("{}-{p}.log", bdb.name));
-            servers.push(Server::start(&o.exe, &bdb.url, &log)?);
+            servers.push(Server::start(exe, &bdb.url, &log)?);
         }
         let targets: Vec<SocketAddr> = servers.iter().map(|s| s.addr).collect();
         // Warm up the connections and the servers' statement caches.
@@ -617,19 +621,26 @@ pub async fn run(o: BenchOptions) -> anyhow::Result<()> {
     }
     let mut checkins = Vec::new();
     if only != Some("imports") {
-        eprintln!("bench: check-ins on SQLite");
-        checkins.push(("SQLite, 1 process", check_in_bench(None, 1, &o).await?));
+        let mut setups = vec![("SQLite, 1 process", None, 1)];
         if let Some(url) = pg {
-            eprintln!("bench: check-ins on PostgreSQL");
-            checkins.push((
-                "PostgreSQL, 1 process",
-                check_in_bench(Some(url), 1, &o).await?,
-            ));
-            eprintln!("bench: check-ins on PostgreSQL, two processes");
-            checkins.push((
-                "PostgreSQL, 2 processes",
-                check_in_bench(Some(url), 2, &o).await?,
-            ));
+            setups.push(("PostgreSQL, 1 process", Some(url), 1));
+            setups.push(("PostgreSQL, 2 processes", Some(url), 2));
+        }
+        // With --compare-exe each setup runs with this build, then at once with the other.
+        let mut builds = vec![(String::new(), o.exe.clone())];
+        if let Some(other) = &o.compare_exe {
+            let name = |p: &PathBuf| p.display().to_string();
+            builds[0].0 = format!(" [{}]", name(&o.exe));
+            builds.push((format!(" [{}]", name(other)), other.clone()));
+        }
+        for (name, postgres, processes) in setups {
+            for (build, exe) in &builds {
+                eprintln!("bench: check-ins, {name}{build}");
+                checkins.push((
+                    format!("{name}{build}"),
+                    check_in_bench(postgres, processes, exe, &o).await?,
+                ));
+            }
         }
     }
 

@@ -254,6 +254,10 @@ struct BenchArgs {
     /// The server binary of the check-in runs (default: this one), for A/B comparisons.
     #[arg(long, value_name = "PATH")]
     server_exe: Option<PathBuf>,
+    /// Another server binary: each check-in setup runs again with it, right after, and
+    /// both rows are reported (an A/B comparison in one run).
+    #[arg(long, value_name = "PATH")]
+    compare_exe: Option<PathBuf>,
 }
 
 /// A duration in seconds, such as 30 or 0.5.
@@ -382,6 +386,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     Some(p) => p,
                     None => std::env::current_exe().context("finding this binary")?,
                 },
+                compare_exe: a.compare_exe,
                 only: a.only.map(|o| {
                     match o {
                         BenchPart::Imports => "imports",
