@@ -106,6 +106,8 @@ fn test() -> Result<()> {
                 "embed",
                 "--test",
                 "console",
+                "--test",
+                "parity",
                 "--",
                 "-D",
                 "warnings",
@@ -178,6 +180,24 @@ fn test() -> Result<()> {
                 .cargo(&root)
                 .args(["test", "--package", "esim-console", "--test", "embed"]),
         )?;
+        // The JavaScript entry point of the same build against the `esim-csv` command
+        // line (next to the test binary, in target/debug) on the whole corpus.
+        steps.run("browser and command-line reports (release build)", || {
+            run_cmd(tools.cargo(&root).args([
+                "build",
+                "--package",
+                "esim-csv",
+                "--bin",
+                "esim-csv",
+            ]))?;
+            run_cmd(tools.cargo(&root).args([
+                "test",
+                "--package",
+                "esim-console",
+                "--test",
+                "parity",
+            ]))
+        })?;
         // The console end to end: the same build served by real `esim-server serve`
         // processes (the test finds the binary next to its own, in target/debug), on
         // SQLite, then on PostgreSQL (each test creates and drops its own database).
