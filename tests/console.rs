@@ -348,10 +348,17 @@ async fn the_server_serves_the_console_and_the_api_on_its_own_database() {
     let index = http(server.url(), "GET", "/", None, None).expect("GET /");
     assert_eq!(index.status, 200);
     assert!(String::from_utf8_lossy(&index.body).contains("<html"));
-    assert_eq!(
-        index.header("content-security-policy"),
-        Some("frame-ancestors 'none'")
+    // The page policy (docs/server.md): the built index.html's inline loader is allowed
+    // by its hash, nothing else inline.
+    let csp = index.header("content-security-policy").unwrap_or_default();
+    assert!(
+        csp.starts_with("default-src 'self'; script-src 'self' 'wasm-unsafe-eval' 'sha256-")
+            && csp.contains("object-src 'none'")
+            && csp.ends_with("frame-ancestors 'none'"),
+        "{csp}"
     );
+    assert_eq!(index.header("referrer-policy"), Some("no-referrer"));
+    assert_eq!(index.header("x-content-type-options"), Some("nosniff"));
     let (status, _) = server.get("not-a-token", POOLS);
     assert_eq!(status, 401);
     assert!(server.pools(&setup.token).is_empty());
@@ -619,6 +626,34 @@ async fn an_admin_uploads_a_pool_targets_groups_and_watches_the_fleet() {
         assert_eq!(pool_ids(&server.pools(token)), std::slice::from_ref(&pool));
         assert!(page.url().await.ends_with("#/"), "{}", page.url().await);
 
+        // 8. New codes for the same SM-DP+ address: the pool is offered (a warning, not a
+        // block), and "Add these codes to {pool}" adds them to it instead of a second pool.
+        page.nav_to("#/").await;
+        page.upload("Skynet-new.csv", valid_csv(SMDP, 10, 3).as_bytes())
+            .await;
+        page.wait_for_text(check::VERDICT, "Valid").await;
+        page.css(&upload).await.click().await.expect("click upload");
+        let add = page.element(ids::ADD_TO_POOL).await;
+        assert!(
+            add.text()
+                .await
+                .expect("its label")
+                .contains("Skynet phones"),
+            "the button names the pool"
+        );
+        add.click().await.expect("click add to pool");
+        let count = || {
+            server.pools(token)[0]["activationCodeCount"]
+                .as_i64()
+                .unwrap_or_default()
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while count() != 8 && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(count(), 8, "5 codes and the 3 added");
+        assert_eq!(pool_ids(&server.pools(token)), std::slice::from_ref(&pool));
+
         assert!(
             mismatches.is_empty(),
             "contract mismatches: {mismatches:#?}"
@@ -751,9 +786,13 @@ async fn a_portal_on_another_origin_frames_the_console() {
     // The console says whom it lets frame it.
     let response = http(setup.server.url(), "GET", "/", None, None).expect("GET /");
     assert_eq!(response.status, 200);
-    assert_eq!(
-        response.header("content-security-policy"),
-        Some(format!("frame-ancestors {}", portal.origin).as_str())
+    let csp = response
+        .header("content-security-policy")
+        .unwrap_or_default();
+    assert!(
+        csp.starts_with("default-src 'self'; ")
+            && csp.ends_with(&format!("; frame-ancestors {}", portal.origin)),
+        "{csp}"
     );
 
     let origin = portal.origin.clone();

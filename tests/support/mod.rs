@@ -280,12 +280,11 @@ impl Page {
             .await
             .expect("probe axe");
         if loaded != json!(true) {
+            // Run as WebDriver's script, not as an inline <script>: esim-server's page
+            // policy refuses inline scripts (docs/server.md, "Page policy"). axe.min.js
+            // sets window.axe itself.
             self.client
-                .execute(
-                    "const s = document.createElement('script'); s.textContent = arguments[0]; \
-                     document.head.appendChild(s); return typeof window.axe;",
-                    vec![json!(script)],
-                )
+                .execute(&format!("{script}\nreturn typeof window.axe;"), vec![])
                 .await
                 .expect("inject axe-core");
         }
@@ -307,6 +306,28 @@ impl Page {
             violations,
             json!([]),
             "axe-core: serious or critical violations on the {state} screen"
+        );
+        // Nothing the page did was refused by its Content-Security-Policy (esim-server
+        // sends one; the static server of the e2e tests none): the browser's reports since
+        // the page loaded.
+        let refused = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 const seen = [];
+                 const o = new ReportingObserver((reports) => {
+                   for (const r of reports) seen.push(r.body.effectiveDirective + ' ' + r.body.blockedURL);
+                 }, { types: ['csp-violation'], buffered: true });
+                 o.observe();
+                 setTimeout(() => { o.takeRecords(); o.disconnect(); done(seen); }, 50);",
+                vec![],
+            )
+            .await
+            .expect("read the CSP reports");
+        assert_eq!(
+            refused,
+            json!([]),
+            "the page policy refused something on the {state} screen"
         );
     }
 
