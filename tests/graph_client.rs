@@ -83,19 +83,22 @@ fn graph_errors_become_typed_errors_with_the_request_id() {
 /// a type this project never writes: reading it must not fail.
 #[test]
 fn assignments_with_targets_we_never_write_are_read() {
-    use esim_wire::{AssignmentRead, AssignmentTarget, ReadTarget};
+    use esim_wire::{AssignmentRead, TargetKind};
     let page: Collection<AssignmentRead> =
         decode(200, JSON, &recorded("assign-response.json")).unwrap();
-    let targets: Vec<&ReadTarget> = page.value.iter().map(|a| &a.target).collect();
+    let kinds: Vec<(TargetKind, Option<&str>)> = page
+        .value
+        .iter()
+        .map(|a| (a.target.kind(), a.target.group_id()))
+        .collect();
     assert_eq!(
-        targets,
+        kinds,
         [
-            &ReadTarget::Other {
-                odata_type: "microsoft.graph.deviceAndAppManagementAssignmentTarget".into()
-            },
-            &ReadTarget::Group(AssignmentTarget::ExclusionGroup {
-                group_id: "b2a1c3d4-0000-4000-8000-000000000001".into()
-            }),
+            (TargetKind::Other, None),
+            (
+                TargetKind::ExclusionGroup,
+                Some("b2a1c3d4-0000-4000-8000-000000000001")
+            ),
         ]
     );
     // What this server accepts stays strict.
@@ -105,6 +108,82 @@ fn assignments_with_targets_we_never_write_are_read() {
         &recorded("assign-response.json")
     )
     .is_err());
+}
+
+/// The JSON objects that follow `"target":` in compact JSON, as written.
+fn targets(json: &str) -> Vec<&str> {
+    json.match_indices("\"target\":{")
+        .map(|(at, key)| {
+            let start = at + key.len() - 1;
+            let mut depth = 0;
+            let end = json[start..]
+                .char_indices()
+                .find_map(|(i, c)| {
+                    match c {
+                        '{' => depth += 1,
+                        '}' => depth -= 1,
+                        _ => {}
+                    }
+                    (depth == 0).then_some(start + i + 1)
+                })
+                .expect("balanced");
+            &json[start..end]
+        })
+        .collect()
+}
+
+/// Graph's `assign` replaces the whole set: reading the assignments and saving them
+/// unchanged sends every target back byte for byte (filters, a target type the console does
+/// not edit, a property it does not know), and moving a group to the other side keeps its
+/// filter.
+#[test]
+fn saving_graph_assignments_unchanged_sends_the_same_targets_back() {
+    use esim_wire::{AssignmentRead, AssignmentSet};
+    let recorded = recorded("assignments-with-filters.json");
+    let page: Collection<AssignmentRead> = decode(200, JSON, &recorded).unwrap();
+    let set = AssignmentSet::from_read(page.value);
+    assert_eq!(set.others(), 1);
+    let sent = serde_json::to_string(&set.request()).unwrap();
+    let read = targets(&recorded);
+    assert_eq!(read.len(), 3);
+    assert_eq!(targets(&sent), read);
+    // The ids go back too.
+    assert!(sent.contains("\"id\":\"e7304dcc-4dcc-e730-cc4d-30e7cc4d30e9\""));
+
+    let mut moved = set.clone();
+    moved.set("b2a1c3d4-0000-4000-8000-000000000002", true);
+    let sent = serde_json::to_string(&moved.request()).unwrap();
+    let after = targets(&sent);
+    assert_eq!(
+        after[0],
+        read[0].replace("groupAssignmentTarget", "exclusionGroupAssignmentTarget")
+    );
+    assert_eq!(after[1..], read[1..]);
+}
+
+/// A state Graph adds later is shown as "Unknown" (both languages), an extra property is
+/// ignored, and the page still decodes; Graph's UICC id is headed as such.
+#[test]
+fn a_new_state_value_reads_as_unknown() {
+    use esim_console::console::devices::{Column, Row};
+    use esim_console::i18n::{Lang, Text};
+    let page: Collection<DeviceState> =
+        decode(200, JSON, &recorded("device-states-future.json")).unwrap();
+    let state = &page.value[0];
+    assert_eq!(state.state, DeviceStateKind::UnknownFutureValue);
+    assert_eq!(state.state.label(), StateLabel::Unknown);
+    let row = Row::from_state(state);
+    assert_eq!(row.iccid, "89049032000001000000012345678901");
+    let label = esim_console::console::chart::state_label(row.state);
+    assert_eq!(
+        (label.text(Lang::En), label.text(Lang::Sv)),
+        ("Unknown", "Okänd")
+    );
+    let heading = Column::Iccid.label_on(true);
+    assert_eq!(
+        (heading.text(Lang::En), heading.text(Lang::Sv)),
+        ("UICC ID", "UICC-id")
+    );
 }
 
 #[test]

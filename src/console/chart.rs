@@ -24,6 +24,7 @@ pub fn state_label(label: StateLabel) -> L {
         StateLabel::Active => L::StateActive,
         StateLabel::Failed => L::StateFailed,
         StateLabel::Removed => L::StateRemoved,
+        StateLabel::Unknown => L::StateUnknown,
     }
 }
 
@@ -35,12 +36,13 @@ pub fn state_key(label: StateLabel) -> &'static str {
         StateLabel::Active => "active",
         StateLabel::Failed => "failed",
         StateLabel::Removed => "removed",
+        StateLabel::Unknown => "unknown",
     }
 }
 
 /// The state a key names.
 pub fn state_from_key(key: &str) -> Option<StateLabel> {
-    StateLabel::ALL
+    StateLabel::WITH_UNKNOWN
         .iter()
         .copied()
         .find(|label| state_key(*label) == key)
@@ -72,15 +74,17 @@ pub const GAP: f64 = 12.0;
 /// The shortest visible bar, so that 1 of 10,000 still shows.
 pub const MIN_BAR: f64 = 3.0;
 
-/// The bars of a summary, one per label in the brief's order, scaled to the largest.
+/// The bars of a summary, one per label in the brief's order (and "Unknown" when Graph
+/// sent states this console does not know), scaled to the largest.
 pub fn bars(summary: &StateSummary) -> Vec<Bar> {
-    let max = StateLabel::ALL
+    let labels = summary.labels();
+    let max = labels
         .iter()
         .map(|label| summary.get(*label))
         .max()
         .unwrap_or(0);
     let room = WIDTH - LABEL_WIDTH - COUNT_WIDTH;
-    StateLabel::ALL
+    labels
         .iter()
         .enumerate()
         .map(|(i, label)| {
@@ -123,14 +127,15 @@ pub fn StateChart(summary: Signal<StateSummary>) -> impl IntoView {
                 role="img"
                 aria-labelledby=labelled
                 data-testid=testid::CHART
-                viewBox=format!("0 0 {} {}", n(WIDTH), n(height(StateLabel::ALL.len())))
+                viewBox=move || format!("0 0 {} {}", n(WIDTH), n(height(summary.with(|s| s.labels().len()))))
                 width="100%"
                 preserveAspectRatio="xMinYMin meet"
             >
                 <title id=title_id>
                     {move || {
                         let s = summary.get();
-                        let parts: Vec<String> = StateLabel::ALL
+                        let parts: Vec<String> = s
+                            .labels()
                             .iter()
                             .map(|l| format!("{}: {}", state_text(lang.get(), *l), num(lang.get(), s.get(*l))))
                             .collect();
@@ -189,6 +194,7 @@ mod tests {
             active: 10_000,
             failed: 50,
             removed: 0,
+            unknown: 0,
         };
         let bars = bars(&summary);
         assert_eq!(bars.len(), 5);
@@ -201,6 +207,17 @@ mod tests {
     }
 
     #[test]
+    fn unknown_states_get_their_own_bar() {
+        let summary = StateSummary {
+            unknown: 3,
+            ..StateSummary::default()
+        };
+        let bars = bars(&summary);
+        assert_eq!(bars.len(), 6);
+        assert_eq!((bars[5].label, bars[5].count), (StateLabel::Unknown, 3));
+    }
+
+    #[test]
     fn an_empty_pool_draws_no_bars() {
         assert!(bars(&StateSummary::default())
             .iter()
@@ -209,7 +226,7 @@ mod tests {
 
     #[test]
     fn state_keys_round_trip() {
-        for label in StateLabel::ALL {
+        for label in StateLabel::WITH_UNKNOWN {
             assert_eq!(state_from_key(state_key(*label)), Some(*label));
         }
         assert_eq!(state_from_key("nope"), None);

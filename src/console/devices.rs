@@ -22,7 +22,10 @@ pub struct Row {
     pub device: String,
     /// User.
     pub user: String,
-    /// ICCID (this server's `iccid`, else Graph's UICC id).
+    /// The identifier column: the ICCID delivered (this server's `iccid`), or on Graph,
+    /// which never returns the profile's ICCID, the device's UICC id
+    /// (`universalIntegratedCircuitCardIdentifier`), headed "UICC ID" there
+    /// ([`Column::label_on`]).
     pub iccid: String,
     /// Activation status.
     pub state: StateLabel,
@@ -115,11 +118,18 @@ impl Column {
         Column::LastSync,
     ];
 
-    /// The column's heading.
+    /// The column's heading against this server.
     pub fn label(self) -> L {
+        self.label_on(false)
+    }
+
+    /// The column's heading; on Graph (`graph`) the identifier column is the device's UICC
+    /// id, not an ICCID.
+    pub fn label_on(self, graph: bool) -> L {
         match self {
             Column::Device => L::ColDevice,
             Column::User => L::ColUser,
+            Column::Iccid if graph => L::ColUicc,
             Column::Iccid => L::ColIccid,
             Column::State => L::ColState,
             Column::Cellular => L::ColCellular,
@@ -153,7 +163,7 @@ impl Default for Query {
 }
 
 fn state_rank(label: StateLabel) -> usize {
-    StateLabel::ALL
+    StateLabel::WITH_UNKNOWN
         .iter()
         .position(|l| *l == label)
         .unwrap_or(0)
@@ -191,7 +201,7 @@ pub fn select(rows: &[Row], query: &Query) -> Vec<usize> {
 
 /// The rows as CSV in the table's order, with the table's headings; cells a spreadsheet
 /// would run as a formula (`=`, `+`, `-`, `@`) are neutralised with a leading `'`.
-pub fn to_csv(rows: &[Row], shown: &[usize], lang: Lang) -> Vec<u8> {
+pub fn to_csv(rows: &[Row], shown: &[usize], lang: Lang, graph: bool) -> Vec<u8> {
     // The writer the validator's CSV report uses (CRLF, as spreadsheets expect).
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
@@ -199,7 +209,7 @@ pub fn to_csv(rows: &[Row], shown: &[usize], lang: Lang) -> Vec<u8> {
     let headings = [
         L::ColDevice,
         L::ColUser,
-        L::ColIccid,
+        Column::Iccid.label_on(graph),
         L::ColState,
         L::ColDetails,
         L::ColCellular,
@@ -311,7 +321,7 @@ mod tests {
     fn export_neutralises_formulas_and_keeps_the_order() {
         let rows = rows();
         let shown = select(&rows, &Query::default());
-        let csv = String::from_utf8(to_csv(&rows, &shown, Lang::En)).unwrap();
+        let csv = String::from_utf8(to_csv(&rows, &shown, Lang::En, false)).unwrap();
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(
             lines[0],
@@ -324,8 +334,16 @@ mod tests {
             lines[1]
         );
         assert!(lines[2].contains(",Active,"));
-        let sv = String::from_utf8(to_csv(&rows, &shown, Lang::Sv)).unwrap();
+        let sv = String::from_utf8(to_csv(&rows, &shown, Lang::Sv, false)).unwrap();
         assert!(sv.starts_with("Enhetsnamn,Användare,ICCID,Aktiveringsstatus"));
+        // On Graph the identifier is the device's UICC id, and says so.
+        let graph = String::from_utf8(to_csv(&rows, &shown, Lang::En, true)).unwrap();
+        assert!(graph.starts_with("Device name,User,UICC ID,"), "{graph}");
+        let graph = String::from_utf8(to_csv(&rows, &shown, Lang::Sv, true)).unwrap();
+        assert!(
+            graph.starts_with("Enhetsnamn,Användare,UICC-id,"),
+            "{graph}"
+        );
     }
 
     #[test]

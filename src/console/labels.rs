@@ -87,9 +87,11 @@ crate::labels! {
     StateActive => "Active", "Aktiv";
     StateFailed => "Activation failed", "Aktiveringen misslyckades";
     StateRemoved => "Removed", "Borttagen";
+    StateUnknown => "Unknown", "Okänd";
     ColDevice => "Device name", "Enhetsnamn";
     ColUser => "User", "Användare";
     ColIccid => "ICCID", "ICCID";
+    ColUicc => "UICC ID", "UICC-id";
     ColState => "Activation status", "Aktiveringsstatus";
     ColDetails => "Detail", "Detalj";
     ColCellular => "Cellular status", "Mobilstatus";
@@ -104,8 +106,8 @@ crate::labels! {
     DeviceCount => "{n} of {total} devices", "{n} av {total} enheter";
     NoUsers => "Pools are assigned to device groups only: an eSIM belongs to a device, not to a user, so users cannot be targeted.",
         "Pooler tilldelas bara enhetsgrupper: ett eSIM hör till en enhet, inte till en användare, så användare kan inte väljas.";
-    OtherTargets => "{n} assignments target something other than a device group; saving replaces them.",
-        "{n} tilldelningar gäller något annat än en enhetsgrupp; när du sparar ersätts de.";
+    OtherTargets => "{n} assignments target something other than a device group (such as all devices); they are not edited here and are kept as they are when you save.",
+        "{n} tilldelningar gäller något annat än en enhetsgrupp (till exempel alla enheter); de ändras inte här och behålls som de är när du sparar.";
     Included => "Included groups", "Inkluderade grupper";
     Excluded => "Excluded groups", "Exkluderade grupper";
     GroupToAdd => "Group", "Grupp";

@@ -5,8 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use esim_wire::{
-    AssignRequest, Assignment, AssignmentRead, AssignmentTarget, DeviceState, Group, Pool,
-    ReadTarget, StateLabel, StateSummary,
+    AssignmentRead, AssignmentSet, DeviceState, Group, Pool, StateLabel, StateSummary,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -206,7 +205,7 @@ fn Overview(id: String, pool: RwSignal<Option<Result<Pool, ApiError>>>) -> impl 
                     </tr>
                 </thead>
                 <tbody>
-                    {StateLabel::ALL
+                    {move || summary.with(StateSummary::labels)
                         .iter()
                         .map(|label| {
                             let label = *label;
@@ -314,7 +313,9 @@ fn DeviceTable(id: String) -> impl IntoView {
     };
     let export = move |_| {
         let bytes = rows.with_untracked(|rows| {
-            shown.with_untracked(|shown| devices::to_csv(rows, shown, lang.get_untracked()))
+            shown.with_untracked(|shown| {
+                devices::to_csv(rows, shown, lang.get_untracked(), !can_retry)
+            })
         });
         if let Err(e) = browser::download("device-status.csv", &bytes, "text/csv") {
             web_sys::console::error_2(&"download failed".into(), &e);
@@ -346,7 +347,7 @@ fn DeviceTable(id: String) -> impl IntoView {
                     }
                 >
                     <button type="button" class="sort" data-testid=testid::SORT data-column=format!("{column:?}") on:click=move |_| sort_by(column)>
-                        {move || console.tr(column.label())}
+                        {move || console.tr(column.label_on(!can_retry))}
                         <span aria-hidden="true">
                             {move || if !sorted() { "" } else if query.with(|q| q.descending) { " ▼" } else { " ▲" }}
                         </span>
@@ -408,7 +409,7 @@ fn DeviceTable(id: String) -> impl IntoView {
             <tr class="spacer" aria-hidden="true" style:height=crate::source::px(below)></tr>
         }
     };
-    let options = StateLabel::ALL
+    let options = StateLabel::WITH_UNKNOWN
         .iter()
         .map(|label| {
             let label = *label;
@@ -486,18 +487,12 @@ fn DeviceTable(id: String) -> impl IntoView {
     }
 }
 
-/// One group in the assignment editor.
-#[derive(Debug, Clone, PartialEq)]
-struct Target {
-    group_id: String,
-    exclude: bool,
-}
-
 #[component]
 fn Assignments(id: String) -> impl IntoView {
     let console = use_console();
-    let targets = RwSignal::new(Vec::<Target>::new());
-    let other = RwSignal::new(0usize);
+    // The set as read: saving sends back every target not edited exactly as read (Graph's
+    // assignment filters and target types this console does not edit included).
+    let targets = RwSignal::new(AssignmentSet::default());
     let groups = RwSignal::new(Vec::<Group>::new());
     let loaded = RwSignal::new(None::<Result<(), ApiError>>);
     let saved = RwSignal::new(None::<Result<(), ApiError>>);
@@ -517,26 +512,7 @@ fn Assignments(id: String) -> impl IntoView {
                 }
                 match (list, all_groups) {
                     (Ok(list), Ok(all_groups)) => {
-                        let mut kept = Vec::new();
-                        let mut others = 0;
-                        for a in list {
-                            match a.target {
-                                ReadTarget::Group(AssignmentTarget::Group { group_id }) => kept
-                                    .push(Target {
-                                        group_id,
-                                        exclude: false,
-                                    }),
-                                ReadTarget::Group(AssignmentTarget::ExclusionGroup {
-                                    group_id,
-                                }) => kept.push(Target {
-                                    group_id,
-                                    exclude: true,
-                                }),
-                                _ => others += 1,
-                            }
-                        }
-                        targets.set(kept);
-                        other.set(others);
+                        targets.set(AssignmentSet::from_read(list));
                         groups.set(all_groups);
                         loaded.set(Some(Ok(())));
                     }
@@ -558,10 +534,7 @@ fn Assignments(id: String) -> impl IntoView {
             return;
         }
         let exclude = exclude.get_untracked();
-        targets.update(|ts| {
-            ts.retain(|t| t.group_id != group_id);
-            ts.push(Target { group_id, exclude });
-        });
+        targets.update(|ts| ts.set(&group_id, exclude));
         pick.set(String::new());
         saved.set(None);
     };
@@ -569,25 +542,7 @@ fn Assignments(id: String) -> impl IntoView {
         let Some(client) = console.client.get_untracked() else {
             return;
         };
-        let request = AssignRequest {
-            assignments: targets
-                .get_untracked()
-                .into_iter()
-                .map(|t| Assignment {
-                    odata_type: Default::default(),
-                    id: String::new(),
-                    target: if t.exclude {
-                        AssignmentTarget::ExclusionGroup {
-                            group_id: t.group_id,
-                        }
-                    } else {
-                        AssignmentTarget::Group {
-                            group_id: t.group_id,
-                        }
-                    },
-                })
-                .collect(),
-        };
+        let request = targets.with_untracked(AssignmentSet::request);
         let id = id.clone();
         busy.set(true);
         spawn_local(async move {
@@ -606,16 +561,20 @@ fn Assignments(id: String) -> impl IntoView {
         view! {
             <ul class="targets" data-testid=testid>
                 {move || {
-                    targets
-                        .get()
+                    let shown: Vec<String> = targets.with(|ts| {
+                        ts.groups()
+                            .filter(|(_, x)| *x == exclude)
+                            .map(|(g, _)| g.to_owned())
+                            .collect()
+                    });
+                    shown
                         .into_iter()
-                        .filter(|t| t.exclude == exclude)
-                        .map(|t| {
-                            let name = name_of(&t.group_id);
+                        .map(|group_id| {
+                            let name = name_of(&group_id);
                             let shown = name.clone();
-                            let group_id = t.group_id.clone();
+                            let item = group_id.clone();
                             view! {
-                                <li data-group-id=t.group_id.clone()>
+                                <li data-group-id=item>
                                     <span>{shown}</span>
                                     <button
                                         type="button"
@@ -623,7 +582,7 @@ fn Assignments(id: String) -> impl IntoView {
                                         data-testid=testid::REMOVE_ASSIGNMENT
                                         aria-label=move || fill(console.tr(L::RemoveNamed), &[("name", &name)])
                                         on:click=move |_| {
-                                            targets.update(|ts| ts.retain(|x| x.group_id != group_id));
+                                            targets.update(|ts| ts.remove(&group_id));
                                             saved.set(None);
                                         }
                                     >
@@ -645,7 +604,10 @@ fn Assignments(id: String) -> impl IntoView {
                 Some(Err(error)) => view! { <ErrorView error /> }.into_any(),
                 Some(Ok(())) => ().into_any(),
             }}
-            {move || (other.get() > 0).then(|| view! { <p class="notice">{fill(console.tr(L::OtherTargets), &[("n", &other.get().to_string())])}</p> })}
+            {move || {
+                let n = targets.with(AssignmentSet::others);
+                (n > 0).then(|| view! { <p class="notice">{fill(console.tr(L::OtherTargets), &[("n", &n.to_string())])}</p> })
+            }}
             <div class="columns">
                 <section aria-labelledby="included-heading">
                     <h2 id="included-heading">{move || console.tr(L::Included)}</h2>

@@ -15,7 +15,7 @@ use crate::i18n::{fill, Lang, Text};
 
 /// "2 Active, 1 Activation pending" (the labels with a count, in the chart's order).
 pub fn summary_text(lang: Lang, summary: &StateSummary) -> String {
-    let parts: Vec<String> = StateLabel::ALL
+    let parts: Vec<String> = StateLabel::WITH_UNKNOWN
         .iter()
         .filter(|label| summary.get(**label) > 0)
         .map(|label| {

@@ -11,12 +11,17 @@
 //! [`Collection`] with `@odata.nextLink`; errors as [`ErrorBody`]; dates as RFC 3339
 //! strings.
 
+mod assignments;
 mod directory;
 mod error;
 mod mdm;
 mod odata;
 mod pools;
 
+pub use assignments::{
+    AssignRequest, Assignment, AssignmentRead, AssignmentSet, AssignmentTarget, TargetKind,
+    FILTER_TYPES,
+};
 pub use directory::{Device, DeviceCreate, Group, GroupCreate, GroupPatch, MemberRef};
 pub use error::{ErrorBody, ErrorDetail, GraphError, InnerError};
 pub use mdm::{
@@ -25,9 +30,9 @@ pub use mdm::{
 };
 pub use odata::{Collection, ODataTypeError};
 pub use pools::{
-    ActivationCode, AddActivationCodes, AlreadyImported, AssignRequest, Assignment, AssignmentRead,
-    AssignmentTarget, DeviceState, DeviceStateKind, ImportedPool, Pool, PoolCreate, PoolExtras,
-    PoolPatch, PreUploadCheck, PreUploadCheckResult, ReadTarget, StateLabel, StateSummary,
+    ActivationCode, AddActivationCodes, AlreadyImported, DeviceState, DeviceStateKind,
+    ImportedPool, Pool, PoolCreate, PoolExtras, PoolPatch, PreUploadCheck, PreUploadCheckResult,
+    StateLabel, StateSummary,
 };
 
 /// The `@odata.type` markers, one per Graph entity this API reads or writes.

@@ -2,13 +2,9 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserializer};
-use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
-use crate::odata::{
-    bare, ActivationCodeType, AssignmentType, DeviceStateType, ODataTypeError, PoolType,
-};
+use crate::odata::{ActivationCodeType, DeviceStateType, PoolType};
 
 /// `embeddedSIMActivationCodePool` as returned: never with its codes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,6 +70,13 @@ pub struct StateSummary {
     /// `deleting`, `deleted`, `removedByUser`.
     #[serde(default)]
     pub removed: u32,
+    /// States this code does not know (only counted from Graph's device states).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unknown: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl StateSummary {
@@ -85,6 +88,7 @@ impl StateSummary {
             StateLabel::Active => self.active,
             StateLabel::Failed => self.failed,
             StateLabel::Removed => self.removed,
+            StateLabel::Unknown => self.unknown,
         }
     }
 
@@ -96,13 +100,23 @@ impl StateSummary {
             StateLabel::Active => &mut self.active,
             StateLabel::Failed => &mut self.failed,
             StateLabel::Removed => &mut self.removed,
+            StateLabel::Unknown => &mut self.unknown,
         };
         *slot += n;
     }
 
     /// Every device counted.
     pub fn total(&self) -> u32 {
-        self.not_synced + self.pending + self.active + self.failed + self.removed
+        self.not_synced + self.pending + self.active + self.failed + self.removed + self.unknown
+    }
+
+    /// The labels to show: the brief's, and "Unknown" when such states were counted.
+    pub fn labels(&self) -> &'static [StateLabel] {
+        if self.unknown > 0 {
+            StateLabel::WITH_UNKNOWN
+        } else {
+            StateLabel::ALL
+        }
     }
 }
 
@@ -215,176 +229,6 @@ pub struct AlreadyImported {
     pub delivered: bool,
 }
 
-/// `embeddedSIMActivationCodePoolAssignment`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Assignment {
-    /// `#microsoft.graph.embeddedSIMActivationCodePoolAssignment`, optional on read.
-    #[serde(rename = "@odata.type", default)]
-    pub odata_type: AssignmentType,
-    /// The assignment's id (empty or absent in an `assign` request).
-    #[serde(default)]
-    pub id: String,
-    /// The group it targets.
-    pub target: AssignmentTarget,
-}
-
-/// The body of `assign`: the new set of assignments.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AssignRequest {
-    /// Replaces every assignment of the pool.
-    pub assignments: Vec<Assignment>,
-}
-
-/// What an assignment targets: device groups only.
-///
-/// Any other `@odata.type` (all devices, all users, a filter) is an error that names the
-/// type, so the server can answer a clear 400.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AssignmentTarget {
-    /// `#microsoft.graph.groupAssignmentTarget`: the group's devices are targeted.
-    Group {
-        /// The group id.
-        group_id: String,
-    },
-    /// `#microsoft.graph.exclusionGroupAssignmentTarget`: the group's devices are not.
-    ExclusionGroup {
-        /// The group id.
-        group_id: String,
-    },
-}
-
-impl AssignmentTarget {
-    /// `#microsoft.graph.groupAssignmentTarget`.
-    pub const GROUP: &'static str = "#microsoft.graph.groupAssignmentTarget";
-    /// `#microsoft.graph.exclusionGroupAssignmentTarget`.
-    pub const EXCLUSION_GROUP: &'static str = "#microsoft.graph.exclusionGroupAssignmentTarget";
-
-    /// The group id.
-    pub fn group_id(&self) -> &str {
-        match self {
-            AssignmentTarget::Group { group_id }
-            | AssignmentTarget::ExclusionGroup { group_id } => group_id,
-        }
-    }
-
-    /// True for an exclusion.
-    pub fn is_exclusion(&self) -> bool {
-        matches!(self, AssignmentTarget::ExclusionGroup { .. })
-    }
-
-    /// The `@odata.type` written.
-    pub fn odata_type(&self) -> &'static str {
-        match self {
-            AssignmentTarget::Group { .. } => Self::GROUP,
-            AssignmentTarget::ExclusionGroup { .. } => Self::EXCLUSION_GROUP,
-        }
-    }
-}
-
-impl Serialize for AssignmentTarget {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(2))?;
-        m.serialize_entry("@odata.type", self.odata_type())?;
-        m.serialize_entry("groupId", self.group_id())?;
-        m.end()
-    }
-}
-
-impl<'de> Deserialize<'de> for AssignmentTarget {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        struct Raw {
-            #[serde(rename = "@odata.type")]
-            odata_type: Option<String>,
-            #[serde(rename = "groupId")]
-            group_id: Option<String>,
-        }
-        let raw = Raw::deserialize(d)?;
-        let Some(found) = raw.odata_type else {
-            return Err(de::Error::custom(
-                "an assignment target needs its @odata.type (#microsoft.graph.groupAssignmentTarget or #microsoft.graph.exclusionGroupAssignmentTarget)",
-            ));
-        };
-        let exclusion = match bare(&found) {
-            t if t == bare(Self::GROUP) => false,
-            t if t == bare(Self::EXCLUSION_GROUP) => true,
-            _ => {
-                return Err(de::Error::custom(format_args!(
-                    "{}: pools target device groups only",
-                    ODataTypeError {
-                        found,
-                        expected: &[Self::GROUP, Self::EXCLUSION_GROUP],
-                    }
-                )))
-            }
-        };
-        let group_id = raw
-            .group_id
-            .ok_or_else(|| de::Error::missing_field("groupId"))?;
-        Ok(if exclusion {
-            AssignmentTarget::ExclusionGroup { group_id }
-        } else {
-            AssignmentTarget::Group { group_id }
-        })
-    }
-}
-
-/// An assignment as a client reads it from any Graph-shaped API. Graph pools may carry
-/// targets this project never writes (all devices, all licensed users, a filter); reading
-/// them must not fail, so such a target is kept as [`ReadTarget::Other`] for the console to
-/// show as "not editable here". [`Assignment`] is what is written, and what this server
-/// accepts.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct AssignmentRead {
-    /// The assignment's id.
-    #[serde(default)]
-    pub id: String,
-    /// What it targets.
-    pub target: ReadTarget,
-}
-
-/// The target of an [`AssignmentRead`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ReadTarget {
-    /// A device group, included or excluded.
-    Group(AssignmentTarget),
-    /// Another kind of target, named by its `@odata.type`.
-    Other {
-        /// The `@odata.type` as read.
-        odata_type: String,
-    },
-}
-
-impl<'de> Deserialize<'de> for ReadTarget {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        struct Raw {
-            #[serde(rename = "@odata.type", default)]
-            odata_type: String,
-            #[serde(rename = "groupId")]
-            group_id: Option<String>,
-        }
-        let raw = Raw::deserialize(d)?;
-        let exclusion = match bare(&raw.odata_type) {
-            t if t == bare(AssignmentTarget::GROUP) => false,
-            t if t == bare(AssignmentTarget::EXCLUSION_GROUP) => true,
-            _ => {
-                return Ok(ReadTarget::Other {
-                    odata_type: raw.odata_type,
-                })
-            }
-        };
-        let group_id = raw
-            .group_id
-            .ok_or_else(|| de::Error::missing_field("groupId"))?;
-        Ok(ReadTarget::Group(if exclusion {
-            AssignmentTarget::ExclusionGroup { group_id }
-        } else {
-            AssignmentTarget::Group { group_id }
-        }))
-    }
-}
-
 /// `embeddedSIMDeviceState`, with this server's `iccid` and `cellularStatus` extras (Graph
 /// clients ignore them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -402,8 +246,10 @@ pub struct DeviceState {
     /// The device's last check-in, RFC 3339.
     #[serde(default)]
     pub last_sync_date_time: Option<String>,
-    /// The UICC id (Graph's field; this server fills it with the ICCID delivered).
-    #[serde(default)]
+    /// The UICC id: Graph's identifier of the device's eUICC hardware the profile goes to
+    /// (not the profile's ICCID, which Graph does not return). This server does not know
+    /// it and leaves it out; the ICCID delivered is in [`DeviceState::iccid`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub universal_integrated_circuit_card_identifier: Option<String>,
     /// The device's name.
     #[serde(default)]
@@ -425,6 +271,9 @@ pub struct DeviceState {
 }
 
 /// Graph's `embeddedSIMDeviceStateValue`.
+///
+/// A value Graph adds later reads as [`DeviceStateKind::UnknownFutureValue`] (OData's
+/// name for it) instead of failing the whole page; the console shows it as "Unknown".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum DeviceStateKind {
@@ -444,6 +293,9 @@ pub enum DeviceStateKind {
     Deleted,
     /// The user removed the profile.
     RemovedByUser,
+    /// A value this code does not know (read only; never stored by this server).
+    #[serde(other)]
+    UnknownFutureValue,
 }
 
 /// The console's label for a state (the brief's words).
@@ -459,6 +311,9 @@ pub enum StateLabel {
     Failed,
     /// "Removed" (with the detail).
     Removed,
+    /// "Unknown": a state Graph added after this code was written (not in [`StateLabel::ALL`],
+    /// which are the brief's labels; shown only when such a state is read).
+    Unknown,
 }
 
 impl StateLabel {
@@ -471,6 +326,16 @@ impl StateLabel {
         StateLabel::Removed,
     ];
 
+    /// [`StateLabel::ALL`] and [`StateLabel::Unknown`].
+    pub const WITH_UNKNOWN: &'static [StateLabel] = &[
+        StateLabel::NotSynced,
+        StateLabel::Pending,
+        StateLabel::Active,
+        StateLabel::Failed,
+        StateLabel::Removed,
+        StateLabel::Unknown,
+    ];
+
     /// The English label.
     pub fn text(self) -> &'static str {
         match self {
@@ -479,12 +344,13 @@ impl StateLabel {
             StateLabel::Active => "Active",
             StateLabel::Failed => "Activation failed",
             StateLabel::Removed => "Removed",
+            StateLabel::Unknown => "Unknown",
         }
     }
 }
 
 impl DeviceStateKind {
-    /// Every state.
+    /// Every state Graph documents (not [`DeviceStateKind::UnknownFutureValue`]).
     pub const ALL: &'static [DeviceStateKind] = &[
         DeviceStateKind::NotEvaluated,
         DeviceStateKind::Failed,
@@ -507,6 +373,7 @@ impl DeviceStateKind {
             DeviceStateKind::Error => "error",
             DeviceStateKind::Deleted => "deleted",
             DeviceStateKind::RemovedByUser => "removedByUser",
+            DeviceStateKind::UnknownFutureValue => "unknownFutureValue",
         }
     }
 
@@ -525,6 +392,7 @@ impl DeviceStateKind {
             DeviceStateKind::Deleting
             | DeviceStateKind::Deleted
             | DeviceStateKind::RemovedByUser => StateLabel::Removed,
+            DeviceStateKind::UnknownFutureValue => StateLabel::Unknown,
         }
     }
 }
@@ -635,38 +503,6 @@ mod tests {
         );
     }
 
-    #[test]
-    fn assignment_targets() {
-        let a = json!({
-            "@odata.type": "#microsoft.graph.embeddedSIMActivationCodePoolAssignment",
-            "id": "f7a1",
-            "target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "g1"}
-        });
-        assert_eq!(round_trip::<Assignment>(&a), a);
-        let x: AssignmentTarget = serde_json::from_value(
-            json!({"@odata.type": "microsoft.graph.exclusionGroupAssignmentTarget", "groupId": "g2",
-                   "deviceAndAppManagementAssignmentFilterType": "none"}),
-        )
-        .unwrap();
-        assert_eq!(
-            x,
-            AssignmentTarget::ExclusionGroup {
-                group_id: "g2".into()
-            }
-        );
-        // Graph's own example targets all licensed users: a clear error here.
-        let err = serde_json::from_value::<Assignment>(json!({
-            "@odata.type": "#microsoft.graph.embeddedSIMActivationCodePoolAssignment",
-            "id": "1",
-            "target": {"@odata.type": "microsoft.graph.allLicensedUsersAssignmentTarget"}
-        }))
-        .unwrap_err()
-        .to_string();
-        assert!(err.contains("allLicensedUsersAssignmentTarget"), "{err}");
-        assert!(err.contains("device groups only"), "{err}");
-        assert!(serde_json::from_value::<AssignmentTarget>(json!({"groupId": "g"})).is_err());
-    }
-
     // Graph's documented response of "Get embeddedSIMDeviceState".
     #[test]
     fn device_state_round_trips_graph_example() {
@@ -708,6 +544,41 @@ mod tests {
                 "Removed",
                 "Removed"
             ]
+        );
+    }
+
+    // A page from a newer Graph: an extra property on the pool and on a device state, and a
+    // state value this code does not know. Nothing fails; the state reads as unknown.
+    #[test]
+    fn unknown_properties_and_values_are_read() {
+        let pool: Pool = serde_json::from_value(json!({
+            "@odata.type": "#microsoft.graph.embeddedSIMActivationCodePool",
+            "id": "p", "displayName": "n", "createdDateTime": "2026-01-01T00:00:00Z",
+            "modifiedDateTime": "2026-01-01T00:00:00Z", "activationCodeCount": 1,
+            "newPoolProperty": {"x": 1}
+        }))
+        .unwrap();
+        assert_eq!(pool.activation_code_count, 1);
+        let page: Collection<DeviceState> = serde_json::from_value(json!({"value": [{
+            "@odata.type": "#microsoft.graph.embeddedSIMDeviceState",
+            "id": "d", "createdDateTime": "2026-01-01T00:00:00Z",
+            "modifiedDateTime": "2026-01-01T00:00:00Z",
+            "state": "suspendedByOperator", "newStateProperty": [1, 2]
+        }]}))
+        .unwrap();
+        let state = page.value[0].state;
+        assert_eq!(state, DeviceStateKind::UnknownFutureValue);
+        assert_eq!(state.label(), StateLabel::Unknown);
+        assert_eq!(state.label().text(), "Unknown");
+        let mut summary = StateSummary::default();
+        assert_eq!(summary.labels(), StateLabel::ALL);
+        summary.add(state.label(), 2);
+        assert_eq!((summary.get(StateLabel::Unknown), summary.total()), (2, 2));
+        assert_eq!(summary.labels(), StateLabel::WITH_UNKNOWN);
+        // This server's summaries never carry it.
+        assert_eq!(
+            serde_json::to_value(StateSummary::default()).unwrap(),
+            json!({"notSynced": 0, "pending": 0, "active": 0, "failed": 0, "removed": 0})
         );
     }
 }

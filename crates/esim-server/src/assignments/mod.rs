@@ -106,15 +106,22 @@ pub async fn refresh(conn: &mut AnyConnection, scope: Scope<'_>) -> Result<(), s
     Ok(())
 }
 
-fn assignment(id: String, group_id: String, exclusion: i64) -> Assignment {
+/// An assignment row: id, group, exclusion, filter id, filter type.
+type Row = (String, String, i64, Option<String>, Option<String>);
+
+/// The columns of a [`Row`].
+const COLUMNS: &str = "id, group_id, is_exclusion, filter_id, filter_type";
+
+fn assignment((id, group_id, exclusion, filter_id, filter_type): Row) -> Assignment {
     Assignment {
         odata_type: Default::default(),
         id,
-        target: if exclusion != 0 {
-            AssignmentTarget::ExclusionGroup { group_id }
-        } else {
-            AssignmentTarget::Group { group_id }
-        },
+        target: AssignmentTarget::group_with_filter(
+            group_id,
+            exclusion != 0,
+            filter_id,
+            filter_type,
+        ),
     }
 }
 
@@ -128,10 +135,10 @@ pub async fn assign(
     pools::ensure_exists(&s, &pool_id).await?;
     let mut seen = HashSet::new();
     for a in &body.assignments {
-        if !seen.insert(a.target.group_id()) {
+        let group = a.target.group_id().unwrap_or_default();
+        if !seen.insert(group) {
             return Err(ApiError::BadRequest(format!(
-                "The group '{}' is targeted more than once; a group is either included or excluded.",
-                a.target.group_id()
+                "The group '{group}' is targeted more than once; a group is either included or excluded."
             )));
         }
     }
@@ -184,20 +191,25 @@ async fn replace(
     let mut out = Vec::new();
     for a in assignments {
         let id = util::new_id();
+        let row: Row = (
+            id,
+            a.target.group_id().unwrap_or_default().to_owned(),
+            i64::from(a.target.is_exclusion()),
+            a.target.filter_id().map(str::to_owned),
+            a.target.filter_type().map(str::to_owned),
+        );
         sqlx::query(
-            "INSERT INTO assignments (id, pool_id, group_id, is_exclusion) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO assignments (id, pool_id, group_id, is_exclusion, filter_id, filter_type) VALUES ($1, $2, $3, $4, $5, $6)",
         )
-        .bind(&id)
+        .bind(&row.0)
         .bind(pool_id)
-        .bind(a.target.group_id())
-        .bind(i64::from(a.target.is_exclusion()))
+        .bind(&row.1)
+        .bind(row.2)
+        .bind(&row.3)
+        .bind(&row.4)
         .execute(&mut *tx)
         .await?;
-        out.push(assignment(
-            id,
-            a.target.group_id().to_owned(),
-            i64::from(a.target.is_exclusion()),
-        ));
+        out.push(assignment(row));
     }
     refresh(&mut tx, Scope::Pool(pool_id)).await?;
     audit::record(
@@ -219,16 +231,14 @@ pub async fn list(
     Path(pool_id): Path<String>,
 ) -> ApiResult<Json<Collection<Assignment>>> {
     pools::ensure_exists(&s, &pool_id).await?;
-    let rows: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT id, group_id, is_exclusion FROM assignments WHERE pool_id = $1 ORDER BY id",
-    )
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM assignments WHERE pool_id = $1 ORDER BY id"
+    ))
     .bind(&pool_id)
     .fetch_all(&s.db.pool)
     .await?;
     Ok(Json(Collection::all(
-        rows.into_iter()
-            .map(|(i, g, e)| assignment(i, g, e))
-            .collect(),
+        rows.into_iter().map(assignment).collect(),
     )))
 }
 
@@ -237,15 +247,15 @@ pub async fn get(
     State(s): State<AppState>,
     Path((pool_id, id)): Path<(String, String)>,
 ) -> ApiResult<Json<Assignment>> {
-    let row: Option<(String, String, i64)> = sqlx::query_as(
-        "SELECT id, group_id, is_exclusion FROM assignments WHERE pool_id = $1 AND id = $2",
-    )
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM assignments WHERE pool_id = $1 AND id = $2"
+    ))
     .bind(&pool_id)
     .bind(&id)
     .fetch_optional(&s.db.pool)
     .await?;
-    let (i, g, e) = row.ok_or_else(|| ApiError::not_found("assignment", &id))?;
-    Ok(Json(assignment(i, g, e)))
+    let row = row.ok_or_else(|| ApiError::not_found("assignment", &id))?;
+    Ok(Json(assignment(row)))
 }
 
 /// `DELETE .../{poolId}/assignments/{assignmentId}`.

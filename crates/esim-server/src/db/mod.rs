@@ -41,7 +41,10 @@ pub const SQLITE_READERS: u32 = 4;
 
 /// The migrations, in order. Each runs once, in a transaction, recorded in
 /// `esim_migrations`.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("schema_v1.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("schema_v1.sql")),
+    (2, include_str!("schema_v2.sql")),
+];
 
 /// An advisory-lock key so that two processes starting at once migrate one after the other.
 const MIGRATION_LOCK: i64 = 0x0065_7369_6d6d_6967;

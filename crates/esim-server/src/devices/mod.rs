@@ -33,7 +33,7 @@ fn state(r: Row) -> DeviceState {
         id: r.0,
         state: DeviceStateKind::from_name(&r.2).unwrap_or(DeviceStateKind::Error),
         state_details: r.3,
-        universal_integrated_circuit_card_identifier: r.4.clone(),
+        universal_integrated_circuit_card_identifier: None,
         iccid: r.4,
         cellular_status: r.5,
         created_date_time: r.6,
