@@ -120,10 +120,7 @@ fn PoolRow(pool: Pool, version: RwSignal<u32>) -> impl IntoView {
             return;
         };
         let id = rename_id.clone();
-        let patch = PoolPatch {
-            odata_type: Default::default(),
-            display_name: name.get_untracked().trim().to_owned(),
-        };
+        let patch = PoolPatch::rename(name.get_untracked().trim());
         busy.set(true);
         spawn_local(async move {
             let result: Result<Pool, _> =

@@ -106,7 +106,7 @@ pub fn all() -> Vec<Route> {
             Admin,
             "pools",
             200,
-            "Rename a pool",
+            "Rename a pool and/or add activation codes (Graph's update)",
             pools::patch,
         ),
         r(
@@ -144,6 +144,24 @@ pub fn all() -> Vec<Route> {
             200,
             "List the pool's assignments",
             assignments::list,
+        ),
+        r(
+            POST,
+            p("/{poolId}/assignments"),
+            Admin,
+            "assignments",
+            201,
+            "Add one assignment (Graph's create)",
+            assignments::create,
+        ),
+        r(
+            PATCH,
+            p("/{poolId}/assignments/{assignmentId}"),
+            Admin,
+            "assignments",
+            200,
+            "Change an assignment's target",
+            assignments::update,
         ),
         r(
             GET,

@@ -7,7 +7,11 @@ mod support;
 use serde_json::{json, Value};
 use support::{codes, Backend, TestApp, POOLS};
 
-on_both!(assignment_filters_are_kept,);
+on_both!(
+    assignment_filters_are_kept,
+    patch_with_graphs_body,
+    one_assignment_created_and_updated,
+);
 
 async fn pool(t: &TestApp, name: &str, smdp: &str, from: u64, n: u64) -> String {
     t.admin(
@@ -99,4 +103,165 @@ async fn assignment_filters_are_kept(b: Backend) {
         .await;
     assert_eq!(e.status.as_u16(), 400, "{}", e.text);
     assert!(e.text.contains("sometimes"), "{}", e.text);
+}
+
+/// "Update embeddedSIMActivationCodePool" (intune-esim-embeddedsimactivationcodepool-update.md):
+/// its documented body (`displayName`, `activationCodes`, the read-only
+/// `activationCodeCount`) with real values. The codes are added under the create's rules;
+/// a refused code changes nothing, the name included; read-only properties are ignored.
+async fn patch_with_graphs_body(b: Backend) {
+    let t = TestApp::new(b).await;
+    let p = pool(&t, "Before", "smdp.example.com", 0, 2).await;
+    let url = format!("{POOLS}/{p}");
+    let mut new_codes = codes("smdp.example.com", 10, 1);
+    new_codes[0]["@odata.type"] = json!("microsoft.graph.embeddedSIMActivationCode");
+    let body = json!({
+        "displayName": "Display Name value",
+        "activationCodes": new_codes,
+        "activationCodeCount": 3
+    });
+    let r = t.admin("PATCH", &url, Some(body)).await.ok(200).clone();
+    assert_eq!(r["displayName"], "Display Name value");
+    assert_eq!(r["activationCodeCount"], 3);
+    assert!(r.get("activationCodes").is_none());
+    // Read-only properties as a client read them: ignored.
+    let mut echoed = r.clone();
+    echoed["displayName"] = json!("Renamed");
+    echoed["activationCodeCount"] = json!(99);
+    let r = t.admin("PATCH", &url, Some(echoed)).await.ok(200).clone();
+    assert_eq!(
+        (r["displayName"].as_str(), r["activationCodeCount"].as_i64()),
+        (Some("Renamed"), Some(3))
+    );
+    // A code already in the pool, and one of another SM-DP+ address: refused, nothing changes.
+    for bad in [
+        codes("smdp.example.com", 10, 1),
+        codes("other.example.com", 20, 1),
+    ] {
+        let e = t
+            .admin(
+                "PATCH",
+                &url,
+                Some(json!({"displayName": "Never", "activationCodes": bad})),
+            )
+            .await;
+        // 422 with the findings, as a create (docs/API-DESIGN.md, "Errors").
+        assert_eq!(e.status.as_u16(), 422, "{}", e.text);
+        assert!(
+            !e.json["error"]["details"].as_array().unwrap().is_empty(),
+            "{}",
+            e.text
+        );
+    }
+    let now = t.admin("GET", &url, None).await.ok(200).clone();
+    assert_eq!(
+        (
+            now["displayName"].as_str(),
+            now["activationCodeCount"].as_i64()
+        ),
+        (Some("Renamed"), Some(3))
+    );
+    // A property Graph does not have is refused, naming it.
+    let e = t.admin("PATCH", &url, Some(json!({"colour": "red"}))).await;
+    assert_eq!(e.status.as_u16(), 400, "{}", e.text);
+    assert!(e.text.contains("colour"), "{}", e.text);
+    // An empty body changes nothing.
+    assert_eq!(
+        t.admin("PATCH", &url, Some(json!({}))).await.ok(200)["displayName"],
+        "Renamed"
+    );
+}
+
+/// "Create embeddedSIMActivationCodePoolAssignment" and "Update ..."
+/// (intune-esim-embeddedsimactivationcodepoolassignment-create.md, -update.md): `POST
+/// .../assignments` answers 201 with the assignment; `PATCH` changes its target. Graph's
+/// own example targets the abstract `deviceAndAppManagementAssignmentTarget`, which this
+/// server refuses (device groups only), naming the type.
+async fn one_assignment_created_and_updated(b: Backend) {
+    let t = TestApp::new(b).await;
+    let p = pool(&t, "P", "smdp.example.com", 0, 2).await;
+    let (g, h) = (group(&t, "G").await, group(&t, "H").await);
+    let url = format!("{POOLS}/{p}/assignments");
+    let documented = json!({
+        "@odata.type": "#microsoft.graph.embeddedSIMActivationCodePoolAssignment",
+        "target": {"@odata.type": "microsoft.graph.deviceAndAppManagementAssignmentTarget"}
+    });
+    let e = t.admin("POST", &url, Some(documented)).await;
+    assert_eq!(e.status.as_u16(), 400, "{}", e.text);
+    assert!(
+        e.text.contains("deviceAndAppManagementAssignmentTarget"),
+        "{}",
+        e.text
+    );
+    let created = t
+        .admin(
+            "POST",
+            &url,
+            Some(json!({
+                "@odata.type": "#microsoft.graph.embeddedSIMActivationCodePoolAssignment",
+                "target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": g}
+            })),
+        )
+        .await
+        .ok(201)
+        .clone();
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["target"]["groupId"], g.as_str());
+    assert_eq!(
+        created["target"]["deviceAndAppManagementAssignmentFilterType"],
+        "none"
+    );
+    // The same group again is refused; another group is added beside it.
+    let again = t
+        .admin("POST", &url, Some(json!({"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": g}})))
+        .await;
+    assert_eq!(again.status.as_u16(), 400, "{}", again.text);
+    assert!(again.text.contains(&id), "{}", again.text);
+    t.admin("POST", &url, Some(json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": h}})))
+        .await
+        .ok(201);
+    assert_eq!(
+        t.admin("GET", &url, None).await.ok(200)["value"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // PATCH: the first becomes an exclusion with a filter.
+    let updated = t
+        .admin(
+            "PATCH",
+            &format!("{url}/{id}"),
+            Some(json!({
+                "@odata.type": "#microsoft.graph.embeddedSIMActivationCodePoolAssignment",
+                "target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget",
+                    "deviceAndAppManagementAssignmentFilterId": "f1",
+                    "deviceAndAppManagementAssignmentFilterType": "exclude", "groupId": g}
+            })),
+        )
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(updated["id"], id.as_str());
+    assert_eq!(
+        t.admin("GET", &format!("{url}/{id}"), None).await.ok(200),
+        &updated
+    );
+    assert_eq!(
+        updated["target"]["@odata.type"],
+        "#microsoft.graph.exclusionGroupAssignmentTarget"
+    );
+    assert_eq!(
+        updated["target"]["deviceAndAppManagementAssignmentFilterId"],
+        "f1"
+    );
+    // Moving it onto the other assignment's group is refused; an unknown id is a 404.
+    let clash = t
+        .admin("PATCH", &format!("{url}/{id}"), Some(json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": h}})))
+        .await;
+    assert_eq!(clash.status.as_u16(), 400, "{}", clash.text);
+    let missing = t
+        .admin("PATCH", &format!("{url}/nope"), Some(json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": g}})))
+        .await;
+    assert_eq!(missing.status.as_u16(), 404, "{}", missing.text);
 }

@@ -1257,7 +1257,7 @@ async fn hostile_input(b: Backend) {
     t.admin(
         "PATCH",
         &format!("{POOLS}/{pool}"),
-        Some(json!({"displayName": "x", "activationCodeCount": 9})),
+        Some(json!({"displayName": "x", "colour": 9})),
     )
     .await
     .graph_error(400, "badRequest");

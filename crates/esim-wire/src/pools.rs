@@ -155,15 +155,52 @@ pub struct PoolCreate {
     pub activation_codes: Vec<ActivationCode>,
 }
 
-/// The body of a `PATCH`: only the name can change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The body of a `PATCH`, as Graph documents it ("Update embeddedSIMActivationCodePool"):
+/// a new name, and `activationCodes`, which this server adds to the pool (the same rules as
+/// a create, and the pool's SM-DP+ address: see `docs/API-DESIGN.md`). The read-only
+/// properties (`id`, the dates, `activationCodeCount`, this server's extras) are accepted
+/// and ignored, as Graph ignores them, so a client can send back a pool it read; any other
+/// property is refused.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PoolPatch {
     /// `#microsoft.graph.embeddedSIMActivationCodePool`, optional on read.
     #[serde(rename = "@odata.type", default, skip_serializing)]
     pub odata_type: PoolType,
-    /// The new name.
-    pub display_name: String,
+    /// The new name, when it changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Codes to add, when any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activation_codes: Option<Vec<ActivationCode>>,
+    #[serde(rename = "id", default, skip_serializing)]
+    ignored_id: Option<serde_json::Value>,
+    #[serde(rename = "createdDateTime", default, skip_serializing)]
+    ignored_created: Option<serde_json::Value>,
+    #[serde(rename = "modifiedDateTime", default, skip_serializing)]
+    ignored_modified: Option<serde_json::Value>,
+    #[serde(rename = "activationCodeCount", default, skip_serializing)]
+    ignored_count: Option<serde_json::Value>,
+    #[serde(rename = "smdpPlusServerAddress", default, skip_serializing)]
+    ignored_smdp: Option<serde_json::Value>,
+    #[serde(rename = "usedActivationCodeCount", default, skip_serializing)]
+    ignored_used: Option<serde_json::Value>,
+    #[serde(rename = "includedGroupCount", default, skip_serializing)]
+    ignored_included: Option<serde_json::Value>,
+    #[serde(rename = "excludedGroupCount", default, skip_serializing)]
+    ignored_excluded: Option<serde_json::Value>,
+    #[serde(rename = "deviceStateSummary", default, skip_serializing)]
+    ignored_summary: Option<serde_json::Value>,
+}
+
+impl PoolPatch {
+    /// A rename.
+    pub fn rename(display_name: impl Into<String>) -> Self {
+        PoolPatch {
+            display_name: Some(display_name.into()),
+            ..PoolPatch::default()
+        }
+    }
 }
 
 /// The body of the project's "add codes to a pool" route.
@@ -494,13 +531,35 @@ mod tests {
         );
     }
 
+    // Graph's documented request of "Update embeddedSIMActivationCodePool"
+    // (intune-esim-embeddedsimactivationcodepool-update.md).
     #[test]
-    fn patch_accepts_only_the_name() {
-        let p: PoolPatch = serde_json::from_value(json!({"displayName": "x"})).unwrap();
-        assert_eq!(p.display_name, "x");
-        assert!(
-            serde_json::from_value::<PoolPatch>(json!({"displayName": "x", "id": "y"})).is_err()
+    fn patch_reads_graph_example() {
+        let graph = json!({
+            "displayName": "Display Name value",
+            "activationCodes": [{
+                "@odata.type": "microsoft.graph.embeddedSIMActivationCode",
+                "integratedCircuitCardIdentifier": "Integrated Circuit Card Identifier value",
+                "matchingIdentifier": "Matching Identifier value",
+                "smdpPlusServerAddress": "Smdp Plus Server Address value"
+            }],
+            "activationCodeCount": 3
+        });
+        let p: PoolPatch = serde_json::from_value(graph).unwrap();
+        assert_eq!(p.display_name.as_deref(), Some("Display Name value"));
+        assert_eq!(p.activation_codes.as_ref().map(Vec::len), Some(1));
+        // Read-only properties are ignored and never written; others are refused.
+        let p: PoolPatch =
+            serde_json::from_value(json!({"displayName": "x", "id": "y", "createdDateTime": "z"}))
+                .unwrap();
+        assert_eq!(
+            serde_json::to_value(&p).unwrap(),
+            json!({"displayName": "x"})
         );
+        let err = serde_json::from_value::<PoolPatch>(json!({"displayName": "x", "colour": 1}))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("colour"), "{err}");
     }
 
     // Graph's documented response of "Get embeddedSIMDeviceState".

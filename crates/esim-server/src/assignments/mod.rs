@@ -142,30 +142,158 @@ pub async fn assign(
             )));
         }
     }
-    if !body.assignments.is_empty() {
-        let ids: Vec<&str> = seen.iter().copied().collect();
-        let sql = format!(
-            "SELECT id FROM dir_groups WHERE id IN ({})",
-            placeholders(1, ids.len())
-        );
-        let mut q = sqlx::query_as::<_, (String,)>(&sql);
-        for id in &ids {
-            q = q.bind(*id);
-        }
-        let found: HashSet<String> = q
-            .fetch_all(&s.db.pool)
-            .await?
-            .into_iter()
-            .map(|r| r.0)
-            .collect();
-        if let Some(missing) = ids.iter().find(|i| !found.contains(**i)) {
-            return Err(ApiError::BadRequest(format!(
-                "No group has the id '{missing}'; create it under /v1.0/groups first."
-            )));
-        }
-    }
+    let ids: Vec<&str> = seen.iter().copied().collect();
+    ensure_groups(&s, &ids).await?;
     let out = crate::db::retry(|| replace(&s, &who, &pool_id, &body.assignments)).await?;
     Ok(Json(Collection::all(out)))
+}
+
+/// A 400 naming the first of `ids` that is not a group.
+async fn ensure_groups(s: &AppState, ids: &[&str]) -> ApiResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let sql = format!(
+        "SELECT id FROM dir_groups WHERE id IN ({})",
+        placeholders(1, ids.len())
+    );
+    let mut q = sqlx::query_as::<_, (String,)>(&sql);
+    for id in ids {
+        q = q.bind(*id);
+    }
+    let found: HashSet<String> = q
+        .fetch_all(&s.db.pool)
+        .await?
+        .into_iter()
+        .map(|r| r.0)
+        .collect();
+    if let Some(missing) = ids.iter().find(|i| !found.contains(**i)) {
+        return Err(ApiError::BadRequest(format!(
+            "No group has the id '{missing}'; create it under /v1.0/groups first."
+        )));
+    }
+    Ok(())
+}
+
+/// The row of an assignment with this id and target.
+fn row_of(id: String, a: &Assignment) -> Row {
+    (
+        id,
+        a.target.group_id().unwrap_or_default().to_owned(),
+        i64::from(a.target.is_exclusion()),
+        a.target.filter_id().map(str::to_owned),
+        a.target.filter_type().map(str::to_owned),
+    )
+}
+
+/// `POST .../{poolId}/assignments` (Graph's "Create embeddedSIMActivationCodePoolAssignment"):
+/// adds one assignment; `201` with it. A group already targeted by the pool is a 400 (a
+/// group is either included or excluded; change it with `PATCH`).
+pub async fn create(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(pool_id): Path<String>,
+    GraphJson(body): GraphJson<Assignment>,
+) -> ApiResult<(StatusCode, Json<Assignment>)> {
+    pools::ensure_exists(&s, &pool_id).await?;
+    ensure_groups(&s, &[body.target.group_id().unwrap_or_default()]).await?;
+    let out = crate::db::retry(|| write_one(&s, &who, &pool_id, None, &body)).await?;
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+/// `PATCH .../{poolId}/assignments/{assignmentId}` (Graph's "Update
+/// embeddedSIMActivationCodePoolAssignment"): replaces its target (group, side, filter).
+pub async fn update(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path((pool_id, id)): Path<(String, String)>,
+    GraphJson(body): GraphJson<Assignment>,
+) -> ApiResult<Json<Assignment>> {
+    ensure_groups(&s, &[body.target.group_id().unwrap_or_default()]).await?;
+    let out = crate::db::retry(|| write_one(&s, &who, &pool_id, Some(&id), &body)).await?;
+    Ok(Json(out))
+}
+
+/// The transaction of [`create`] (`id` = `None`) and [`update`]: under the targeting lock,
+/// the pool (and the assignment) must exist and no other assignment of the pool may target
+/// the group; then the states are refreshed and the change audited.
+async fn write_one(
+    s: &AppState,
+    who: &Principal,
+    pool_id: &str,
+    id: Option<&str>,
+    a: &Assignment,
+) -> ApiResult<Assignment> {
+    let mut tx = s.db.begin_targeting().await?;
+    let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM pools WHERE id = $1")
+        .bind(pool_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if exists.is_none() {
+        return Err(ApiError::not_found("pool", pool_id));
+    }
+    if let Some(id) = id {
+        let found: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM assignments WHERE pool_id = $1 AND id = $2")
+                .bind(pool_id)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if found.is_none() {
+            return Err(ApiError::not_found("assignment", id));
+        }
+    }
+    let row = row_of(id.map_or_else(util::new_id, str::to_owned), a);
+    let other: Option<(String,)> = sqlx::query_as(
+        "SELECT id FROM assignments WHERE pool_id = $1 AND group_id = $2 AND id <> $3",
+    )
+    .bind(pool_id)
+    .bind(&row.1)
+    .bind(&row.0)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some((other,)) = other {
+        return Err(ApiError::BadRequest(format!(
+            "The group '{}' is already targeted by the assignment '{other}'; a group is either included or excluded.",
+            row.1
+        )));
+    }
+    let done = if id.is_some() {
+        sqlx::query(
+            "UPDATE assignments SET group_id = $3, is_exclusion = $4, filter_id = $5, filter_type = $6 WHERE pool_id = $1 AND id = $2",
+        )
+    } else {
+        sqlx::query(
+            "INSERT INTO assignments (pool_id, id, group_id, is_exclusion, filter_id, filter_type) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+    }
+    .bind(pool_id)
+    .bind(&row.0)
+    .bind(&row.1)
+    .bind(row.2)
+    .bind(&row.3)
+    .bind(&row.4)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::not_found("assignment", &row.0));
+    }
+    refresh(&mut tx, Scope::Pool(pool_id)).await?;
+    audit::record(
+        &mut tx,
+        who,
+        if id.is_some() {
+            "assignment.update"
+        } else {
+            "assignment.create"
+        },
+        "pool",
+        pool_id,
+        Some(row.0.clone()),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(assignment(row))
 }
 
 /// The transaction of [`assign`]: under the targeting lock ([`crate::db::Db::begin_targeting`]),
@@ -190,14 +318,7 @@ async fn replace(
         .await?;
     let mut out = Vec::new();
     for a in assignments {
-        let id = util::new_id();
-        let row: Row = (
-            id,
-            a.target.group_id().unwrap_or_default().to_owned(),
-            i64::from(a.target.is_exclusion()),
-            a.target.filter_id().map(str::to_owned),
-            a.target.filter_type().map(str::to_owned),
-        );
+        let row = row_of(util::new_id(), a);
         sqlx::query(
             "INSERT INTO assignments (id, pool_id, group_id, is_exclusion, filter_id, filter_type) VALUES ($1, $2, $3, $4, $5, $6)",
         )

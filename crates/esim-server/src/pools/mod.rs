@@ -211,37 +211,66 @@ pub async fn add_codes(
     headers: HeaderMap,
     GraphJson(body): GraphJson<AddActivationCodes>,
 ) -> ApiResult<Json<Pool>> {
-    let lang = validate::lang(&headers);
-    let (_, pool_smdp) = store::get(&s.db, &id)
+    Ok(Json(
+        add(&s, &who, &id, &body.activation_codes, &headers).await?,
+    ))
+}
+
+/// Adds JSON codes to pool `id` (`addActivationCodes` and a `PATCH` with
+/// `activationCodes`): the create's rules, the pool's SM-DP+ address, nothing stored yet.
+async fn add(
+    s: &AppState,
+    who: &Principal,
+    id: &str,
+    activation_codes: &[esim_wire::ActivationCode],
+    headers: &HeaderMap,
+) -> ApiResult<Pool> {
+    let lang = validate::lang(headers);
+    let (_, pool_smdp) = store::get(&s.db, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("pool", &id))?;
-    let (_, codes) = validate::json_codes(&body.activation_codes, Some(&pool_smdp), lang)
+        .ok_or_else(|| ApiError::not_found("pool", id))?;
+    let (_, codes) = validate::json_codes(activation_codes, Some(&pool_smdp), lang)
         .map_err(ApiError::InvalidActivationCodes)?;
-    check_unknown(&s, &codes, None, lang).await?;
+    check_unknown(s, &codes, None, lang).await?;
     let note = Note::new(
-        &who,
+        who,
         "pool.addCodes",
         "pool",
         Some(format!("{} codes", codes.len())),
     );
-    let pool = store::add(&s.db, &id, &codes, &note)
+    store::add(&s.db, id, &codes, &note)
         .await?
-        .ok_or_else(|| ApiError::not_found("pool", &id))?;
-    Ok(Json(pool))
+        .ok_or_else(|| ApiError::not_found("pool", id))
 }
 
-/// `PATCH .../{poolId}`: renames.
+/// `PATCH .../{poolId}` with Graph's documented body: `displayName` renames,
+/// `activationCodes` are added to the pool under every rule of a create and of
+/// `addActivationCodes` (the same validation path; the pool's SM-DP+ address), read-only
+/// properties are ignored. The codes are checked and added first, so a refused code
+/// changes nothing, the name included. A body with neither returns the pool unchanged.
 pub async fn patch(
     State(s): State<AppState>,
     Extension(who): Extension<Principal>,
     Path(id): Path<String>,
+    headers: HeaderMap,
     GraphJson(body): GraphJson<PoolPatch>,
 ) -> ApiResult<Json<Pool>> {
-    let name = validate::name("displayName", &body.display_name)?;
-    let note = Note::new(&who, "pool.rename", "pool", Some(name.clone()));
-    let pool = store::rename(&s.db, &id, &name, &note)
+    let name = match &body.display_name {
+        Some(n) => Some(validate::name("displayName", n)?),
+        None => None,
+    };
+    let (mut pool, _) = store::get(&s.db, &id)
         .await?
         .ok_or_else(|| ApiError::not_found("pool", &id))?;
+    if let Some(codes) = body.activation_codes.as_deref().filter(|c| !c.is_empty()) {
+        pool = add(&s, &who, &id, codes, &headers).await?;
+    }
+    if let Some(name) = name {
+        let note = Note::new(&who, "pool.rename", "pool", Some(name.clone()));
+        pool = store::rename(&s.db, &id, &name, &note)
+            .await?
+            .ok_or_else(|| ApiError::not_found("pool", &id))?;
+    }
     Ok(Json(pool))
 }
 
