@@ -22,6 +22,7 @@ on_both!(
     openapi_matches_router,
     pool_extras,
     token_routes,
+    retargeted_while_removing,
 );
 
 async fn create_pool(t: &TestApp, name: &str, smdp: &str, from: u64, n: u64) -> Value {
@@ -1789,5 +1790,76 @@ async fn token_routes(b: Backend) {
             .count(),
         1,
         "refused revocations are not audited"
+    );
+}
+
+/// A device targeted again while its old profile is being removed (`deleting`) gets a new
+/// code: its removal report moves it to `notEvaluated`, not to `deleted` (which no
+/// targeting change would revive), and its next check-in installs another code.
+async fn retargeted_while_removing(b: Backend) {
+    let t = TestApp::new(b).await;
+    let pool = create_pool(&t, "Again", "smdp.example.com", 0, 3).await;
+    let pool = pool["id"].as_str().unwrap().to_owned();
+    let (fleet, dev) = setup_fleet(&t, 1).await;
+    let out = t
+        .admin("POST", "/v1.0/groups", Some(json!({"displayName": "Out"})))
+        .await
+        .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    t.admin(
+        "POST",
+        &format!("/v1.0/groups/{out}/members/$ref"),
+        Some(json!({"@odata.id": dev[0]})),
+    )
+    .await
+    .ok(204);
+    let include = json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": fleet}});
+    let exclude = json!({"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": out}});
+    let assign = |list: Vec<Value>| {
+        let uri = format!("{POOLS}/{pool}/assign");
+        let t = &t;
+        async move {
+            t.admin("POST", &uri, Some(json!({"assignments": list})))
+                .await
+                .ok(200)
+                .clone()
+        }
+    };
+    assign(vec![include.clone()]).await;
+    let r = t.admin_check_in(&dev[0]).await;
+    let first = r.ok(200)["actions"][0]["iccid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let outcome = |iccid: &str, outcome: &str| {
+        let body = json!({"poolId": pool, "iccid": iccid, "outcome": outcome});
+        let uri = format!("/api/mdm/devices/{}/outcome", dev[0]);
+        let t = &t;
+        async move { t.admin("POST", &uri, Some(body)).await.ok(204).clone() }
+    };
+    outcome(&first, "installed").await;
+    assign(vec![include.clone(), exclude]).await;
+    let r = t.admin_check_in(&dev[0]).await;
+    assert_eq!(r.ok(200)["actions"][0]["action"], "remove", "{}", r.text);
+    // Included again before the device reports the removal.
+    assign(vec![include]).await;
+    outcome(&first, "removed").await;
+    let state = t
+        .admin(
+            "GET",
+            &format!("{POOLS}/{pool}/deviceStates/{}", dev[0]),
+            None,
+        )
+        .await;
+    assert_eq!(state.ok(200)["state"], "notEvaluated", "{}", state.text);
+    let r = t.admin_check_in(&dev[0]).await;
+    let action = &r.ok(200)["actions"][0];
+    assert_eq!(action["action"], "install", "{}", r.text);
+    assert_ne!(
+        action["iccid"],
+        first.as_str(),
+        "a new code; the old one stays used"
     );
 }

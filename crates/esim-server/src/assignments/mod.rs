@@ -23,6 +23,16 @@ pub fn targeted_sql(pool: &str, dev: &str) -> String {
     )
 }
 
+/// True (as SQL) when device `dev` should hold a state of pool `pool` now: targeted, not
+/// retired, and the pool exists.
+pub fn targeted_now_sql(pool: &str, dev: &str) -> String {
+    format!(
+        "({} AND EXISTS (SELECT 1 FROM dir_devices d WHERE d.id = {dev} AND d.retired = 0) \
+         AND EXISTS (SELECT 1 FROM pools p WHERE p.id = {pool}))",
+        targeted_sql(pool, dev)
+    )
+}
+
 /// Which device states a [`refresh`] reconsiders: those that a change can have moved.
 #[derive(Debug, Clone, Copy)]
 pub enum Scope<'a> {
@@ -90,17 +100,15 @@ pub async fn refresh(conn: &mut AnyConnection, scope: Scope<'_>) -> Result<(), s
     scope.execute(&mut *conn, &insert_sql, Some(&now)).await?;
     let revive_sql = format!(
         "UPDATE device_states SET state = 'notEvaluated', state_details = NULL, iccid = NULL, cellular_status = NULL, modified_at = $1 \
-         WHERE state = 'deleted' AND {} AND EXISTS (SELECT 1 FROM dir_devices d WHERE d.id = device_states.device_id AND d.retired = 0) \
-         AND EXISTS (SELECT 1 FROM pools p WHERE p.id = device_states.pool_id) AND {}",
+         WHERE state = 'deleted' AND {} AND {}",
         scope.condition("device_states.pool_id", "device_states.device_id", 2),
-        targeted_sql("device_states.pool_id", "device_states.device_id")
+        targeted_now_sql("device_states.pool_id", "device_states.device_id")
     );
     scope.execute(&mut *conn, &revive_sql, Some(&now)).await?;
     let drop_sql = format!(
-        "DELETE FROM device_states WHERE state = 'notEvaluated' AND {} AND NOT ({} \
-         AND EXISTS (SELECT 1 FROM dir_devices d WHERE d.id = device_states.device_id AND d.retired = 0))",
+        "DELETE FROM device_states WHERE state = 'notEvaluated' AND {} AND NOT {}",
         scope.condition("device_states.pool_id", "device_states.device_id", 1),
-        targeted_sql("device_states.pool_id", "device_states.device_id")
+        targeted_now_sql("device_states.pool_id", "device_states.device_id")
     );
     scope.execute(&mut *conn, &drop_sql, None).await?;
     Ok(())

@@ -21,7 +21,7 @@ use esim_wire::{
     Action, ActionKind, CellularStatusReport, CheckInResponse, Outcome, OutcomeReport,
 };
 
-use crate::assignments::targeted_sql;
+use crate::assignments::{targeted_now_sql, targeted_sql};
 use crate::auth::Principal;
 use crate::db::{Backend, Db};
 use crate::error::{ApiError, ApiResult, GraphJson};
@@ -74,9 +74,8 @@ fn untargeted_delete_sql() -> &'static str {
     SQL.get_or_init(|| {
         format!(
             "DELETE FROM device_states WHERE pool_id = $1 AND device_id = $2 AND state = 'notEvaluated' \
-             AND NOT ({} AND EXISTS (SELECT 1 FROM dir_devices d WHERE d.id = $2 AND d.retired = 0) \
-             AND EXISTS (SELECT 1 FROM pools p WHERE p.id = $1))",
-            targeted_sql("$1", "$2")
+             AND NOT {}",
+            targeted_now_sql("$1", "$2")
         )
     })
 }
@@ -374,10 +373,30 @@ pub async fn outcome(
         .as_deref()
         .map(|d| d.chars().take(500).collect::<String>())
         .or(default_detail.map(str::to_owned));
+    // A removal reported while the device is targeted again (it was re-included while its
+    // old profile was being removed) goes to `notEvaluated`, so it gets a new code at its
+    // next check-in (api.md section 3), not to `deleted`, which no refresh would revive.
+    // Under the targeting lock, so a targeting change cannot slip between the two.
+    let set = if body.outcome == Outcome::Removed {
+        let now = targeted_now_sql("device_states.pool_id", "device_states.device_id");
+        format!(
+            "state = CASE WHEN {now} THEN 'notEvaluated' ELSE $1 END, \
+             state_details = CASE WHEN {now} THEN NULL ELSE $2 END, \
+             iccid = CASE WHEN {now} THEN NULL ELSE iccid END, \
+             cellular_status = CASE WHEN {now} THEN NULL ELSE cellular_status END"
+        )
+    } else {
+        "state = $1, state_details = $2".to_owned()
+    };
     let sql = format!(
-        "UPDATE device_states SET state = $1, state_details = $2, modified_at = $3 WHERE pool_id = $4 AND device_id = $5 AND iccid = $6 AND state IN ({})",
+        "UPDATE device_states SET {set}, modified_at = $3 WHERE pool_id = $4 AND device_id = $5 AND iccid = $6 AND state IN ({})",
         crate::db::placeholders(7, from.len())
     );
+    let mut tx = if body.outcome == Outcome::Removed {
+        s.db.begin_targeting().await?
+    } else {
+        s.db.pool.begin().await?
+    };
     let mut q = sqlx::query(&sql)
         .bind(to)
         .bind(detail)
@@ -388,7 +407,8 @@ pub async fn outcome(
     for f in from {
         q = q.bind(*f);
     }
-    let done = q.execute(&s.db.pool).await?;
+    let done = q.execute(&mut *tx).await?;
+    tx.commit().await?;
     if done.rows_affected() == 0 {
         return Err(ApiError::Conflict(format!(
             "No {} of ICCID {} from pool '{}' is pending on this device.",
