@@ -629,7 +629,13 @@ pub async fn run(o: BenchOptions) -> anyhow::Result<()> {
         // With --compare-exe each setup runs with this build, then at once with the other.
         let mut builds = vec![(String::new(), o.exe.clone())];
         if let Some(other) = &o.compare_exe {
-            let name = |p: &PathBuf| p.display().to_string();
+            // The file names only: the report is committed, paths are the machine's.
+            let name = |p: &PathBuf| {
+                p.file_name().map_or_else(
+                    || p.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                )
+            };
             builds[0].0 = format!(" [{}]", name(&o.exe));
             builds.push((format!(" [{}]", name(other)), other.clone()));
         }
