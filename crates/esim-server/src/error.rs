@@ -30,6 +30,9 @@ pub enum ApiError {
     BadRequest(String),
     /// 401: no valid bearer token.
     Unauthorized,
+    /// 401 `InvalidAuthenticationToken`: a provider's token that failed verification (the
+    /// text says why; also in `WWW-Authenticate: Bearer error="invalid_token"`).
+    InvalidToken(String),
     /// 403: the token's role does not allow this.
     Forbidden(String),
     /// 404.
@@ -55,6 +58,8 @@ pub enum ApiError {
     /// 503 with `Retry-After`: the request took longer than `--request-timeout` and was
     /// stopped (its transaction rolled back).
     TimedOut(std::time::Duration),
+    /// 503: the identity provider's signing keys cannot be fetched (the text is shown).
+    IdentityUnavailable(String),
     /// 500: logged, never sent.
     Internal(String),
 }
@@ -68,6 +73,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "badRequest"),
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            ApiError::InvalidToken(_) => (StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "notFound"),
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "methodNotAllowed"),
@@ -80,7 +86,10 @@ impl ApiError {
                 (StatusCode::UNPROCESSABLE_ENTITY, "invalidActivationCodes")
             }
             ApiError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "tooManyRequests"),
-            ApiError::Unavailable(_) | ApiError::Transient(_) | ApiError::TimedOut(_) => {
+            ApiError::Unavailable(_)
+            | ApiError::Transient(_)
+            | ApiError::TimedOut(_)
+            | ApiError::IdentityUnavailable(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "serviceUnavailable")
             }
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internalServerError"),
@@ -106,13 +115,25 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_code();
         let retry_after = self.retry_after();
+        let challenge = match &self {
+            ApiError::InvalidToken(why) => {
+                // A quoted-string: no quotes or backslashes inside.
+                let why: String = why.chars().filter(|c| *c != '"' && *c != '\\').collect();
+                HeaderValue::from_str(&format!(
+                    "Bearer error=\"invalid_token\", error_description=\"{why}\""
+                ))
+                .unwrap_or_else(|_| HeaderValue::from_static("Bearer error=\"invalid_token\""))
+            }
+            _ => HeaderValue::from_static("Bearer"),
+        };
         let (message, details) = match self {
             ApiError::BadRequest(m)
             | ApiError::Forbidden(m)
             | ApiError::NotFound(m)
             | ApiError::Conflict(m)
             | ApiError::PayloadTooLarge(m)
-            | ApiError::UnsupportedMediaType(m) => (m, Vec::new()),
+            | ApiError::UnsupportedMediaType(m)
+            | ApiError::InvalidToken(m) => (m, Vec::new()),
             ApiError::Unauthorized => (
                 "Send a valid token as 'Authorization: Bearer <token>'.".to_owned(),
                 Vec::new(),
@@ -161,6 +182,10 @@ impl IntoResponse for ApiError {
                     Vec::new(),
                 )
             }
+            ApiError::IdentityUnavailable(m) => {
+                tracing::warn!(error = %m, "identity provider unavailable");
+                (m, Vec::new())
+            }
             ApiError::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
                 (
@@ -184,7 +209,7 @@ impl IntoResponse for ApiError {
         let mut res = (status, axum::Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
             res.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+                .insert(header::WWW_AUTHENTICATE, challenge);
         }
         if let Some(seconds) = retry_after {
             res.headers_mut()

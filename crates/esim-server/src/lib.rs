@@ -93,6 +93,9 @@ pub struct Config {
     pub request_timeout: Duration,
     /// Test only: hold each import this long inside its transaction (the crash test).
     pub import_pause: Option<Duration>,
+    /// People's access tokens from this OpenID Connect provider are accepted beside the
+    /// static tokens (`--oidc-issuer`); `/auth.json` tells the console.
+    pub oidc: Option<Arc<auth::oidc::Oidc>>,
 }
 
 impl Default for Config {
@@ -107,6 +110,7 @@ impl Default for Config {
             public_url: None,
             request_timeout: Duration::from_secs(30),
             import_pause: None,
+            oidc: None,
         }
     }
 }

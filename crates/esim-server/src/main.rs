@@ -4,10 +4,12 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use esim_server::auth::oidc::{Oidc, OidcConfig};
 use esim_server::auth::{self, Role};
 use esim_server::bench::{self, BenchOptions};
 use esim_server::db::Db;
@@ -45,7 +47,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve the API (and the built console with --static-dir) until SIGTERM or Ctrl-C.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Create, list or revoke API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -130,6 +132,60 @@ struct ServeArgs {
     /// not accept connections yet (0: fail at once).
     #[arg(long, value_name = "SECONDS", default_value = "60", value_parser = seconds)]
     database_wait: Duration,
+    #[command(flatten)]
+    oidc: OidcArgs,
+}
+
+/// People signed in through an OpenID Connect provider (docs/identity.md).
+#[derive(Debug, clap::Args)]
+struct OidcArgs {
+    /// Accept people's access tokens (JWTs) from this OpenID Connect issuer beside the
+    /// static tokens, such as https://login.microsoftonline.com/TENANT/v2.0 (https://, or
+    /// http:// on a loopback address).
+    #[arg(long, value_name = "URL", requires = "oidc_audience")]
+    oidc_issuer: Option<String>,
+    /// The audience (aud) the access tokens must name: the API's application ID URI or
+    /// client id.
+    #[arg(long, value_name = "AUD", requires = "oidc_issuer")]
+    oidc_audience: Option<String>,
+    /// The console's public client id at the provider, published in /auth.json so the
+    /// console offers the sign-in.
+    #[arg(long, value_name = "ID", requires = "oidc_issuer")]
+    oidc_client_id: Option<String>,
+    /// The value of the roles claim that makes an admin.
+    #[arg(long, value_name = "ROLE", default_value = "Esim.Admin")]
+    oidc_admin_role: String,
+    /// The value of the roles claim that makes a reader.
+    #[arg(long, value_name = "ROLE", default_value = "Esim.Reader")]
+    oidc_reader_role: String,
+    /// A scope the console asks for (repeat, or several separated by spaces); default:
+    /// openid profile offline_access AUD/Esim.Access.
+    #[arg(long, value_name = "SCOPE", requires = "oidc_issuer")]
+    oidc_scope: Vec<String>,
+}
+
+impl OidcArgs {
+    /// The verifier, when --oidc-issuer is given.
+    fn verifier(self) -> anyhow::Result<Option<Arc<Oidc>>> {
+        let (Some(issuer), Some(audience)) = (self.oidc_issuer, self.oidc_audience) else {
+            return Ok(None);
+        };
+        let mut config = OidcConfig::new(issuer, audience);
+        config.client_id = self.oidc_client_id;
+        config.admin_role = self.oidc_admin_role;
+        config.reader_role = self.oidc_reader_role;
+        if !self.oidc_scope.is_empty() {
+            config.scopes = self
+                .oidc_scope
+                .iter()
+                .flat_map(|s| s.split_whitespace())
+                .map(str::to_owned)
+                .collect();
+        }
+        tracing::info!(issuer = %config.issuer, audience = %config.audience, "accepting people's tokens from this OpenID Connect provider");
+        let oidc = Oidc::new(config).map_err(|e| anyhow::anyhow!("--oidc-issuer: {e}"))?;
+        Ok(Some(Arc::new(oidc)))
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -310,7 +366,7 @@ fn main() -> ExitCode {
 
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         Command::Token(TokenCommand::Create {
             role,
             device,
@@ -420,6 +476,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .ok()
             .and_then(|v| v.parse().ok())
             .map(Duration::from_millis),
+        oidc: args.oidc.verifier()?,
         ..Config::default()
     };
     let shutdown =

@@ -10,6 +10,7 @@ use axum::middleware::Next;
 use axum::response::IntoResponse;
 use axum::routing::{self, MethodFilter, MethodRouter};
 use axum::{Json, Router};
+use esim_wire::AuthConfig;
 
 use crate::auth::{authorize, Access};
 use crate::{assignments, audit, devices, directory, mdm, openapi, pools, tokens, AppState};
@@ -444,6 +445,15 @@ pub fn all() -> Vec<Route> {
         ),
         r(
             GET,
+            "/auth.json",
+            Public,
+            "health",
+            200,
+            "How the console signs people in: the OpenID Connect issuer, its client id and scopes (all empty without --oidc-issuer)",
+            auth_config,
+        ),
+        r(
+            GET,
             "/openapi.json",
             Public,
             "health",
@@ -500,6 +510,23 @@ async fn embed_config(State(s): State<AppState>) -> impl IntoResponse {
         .filter(|o| o.starts_with("https://") || o.starts_with("http://"))
         .collect();
     Json(serde_json::json!({ "allowedOrigins": origins }))
+}
+
+/// The console's sign-in settings ([`AuthConfig`]), from `--oidc-issuer`, `--oidc-client-id`
+/// and `--oidc-scope`.
+async fn auth_config(State(s): State<AppState>) -> impl IntoResponse {
+    let config = match &s.config.oidc {
+        None => AuthConfig::default(),
+        Some(oidc) => {
+            let c = oidc.config();
+            AuthConfig {
+                issuer: Some(c.issuer.clone()),
+                client_id: c.client_id.clone(),
+                scopes: c.scopes.clone(),
+            }
+        }
+    };
+    Json(config)
 }
 
 async fn live() -> impl IntoResponse {

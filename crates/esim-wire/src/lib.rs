@@ -12,6 +12,7 @@
 //! strings.
 
 mod assignments;
+mod auth;
 mod directory;
 mod error;
 mod mdm;
@@ -22,6 +23,7 @@ pub use assignments::{
     AssignRequest, Assignment, AssignmentRead, AssignmentSet, AssignmentTarget, TargetKind,
     FILTER_TYPES,
 };
+pub use auth::AuthConfig;
 pub use directory::{Device, DeviceCreate, Group, GroupCreate, GroupPatch, MemberRef};
 pub use error::{ErrorBody, ErrorDetail, GraphError, InnerError};
 pub use mdm::{

@@ -90,8 +90,12 @@ pub struct AuditEntry {
     pub id: String,
     /// RFC 3339.
     pub date_time: String,
-    /// Who: the token's id and role, such as `admin:5f1c...`.
+    /// Who: the role and the token's id, such as `admin:5f1c...`, or the role and the
+    /// person's `sub` from the identity provider, such as `admin:user:00u1...`.
     pub actor: String,
+    /// The person's user name (`preferred_username` or `upn`), when a person acted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub actor_name: Option<String>,
     /// What, such as `pool.create`.
     pub action: String,
     /// The kind of thing acted on, such as `pool`.

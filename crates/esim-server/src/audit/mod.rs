@@ -1,11 +1,13 @@
 //! The audit log: who created, changed, assigned or deleted what, and when.
 
-use axum::extract::{Extension, State};
+use std::collections::HashMap;
+
+use axum::extract::{Extension, Query, State};
 use axum::Json;
 use esim_wire::{AuditEntry, Collection};
 
 use crate::auth::Principal;
-use crate::error::{request_id, ApiResult};
+use crate::error::{request_id, ApiError, ApiResult};
 use crate::paging::Paging;
 use crate::{util, AppState};
 use sqlx::AnyConnection;
@@ -70,11 +72,12 @@ pub async fn record(
     detail: Option<String>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO audit (id, happened_at, actor, action, target_type, target_id, detail, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO audit (id, happened_at, actor, actor_name, action, target_type, target_id, detail, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(util::new_id())
     .bind(util::now())
     .bind(who.actor())
+    .bind(who.actor_name())
     .bind(action)
     .bind(target_type)
     .bind(target_id)
@@ -89,6 +92,7 @@ type Row = (
     String,
     String,
     String,
+    Option<String>,
     String,
     String,
     String,
@@ -96,27 +100,73 @@ type Row = (
     String,
 );
 
-/// `GET /api/auditEntries`: newest last, paged.
+/// `GET /api/auditEntries`: paged, oldest first, or newest first with
+/// `$orderby=dateTime desc` (the console's audit view); `actor=` keeps the entries of one
+/// actor (`admin:user:<sub>`, a token's `admin:<id>`, or a person's user name) and
+/// `action=` those of one action (`pool.create`). The next link keeps the order and filters.
 pub async fn list(
     State(s): State<AppState>,
     paging: Paging,
+    Query(q): Query<HashMap<String, String>>,
     Extension(_who): Extension<Principal>,
 ) -> ApiResult<Json<Collection<AuditEntry>>> {
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT id, happened_at, actor, action, target_type, target_id, detail, request_id FROM audit WHERE id > $1 ORDER BY id LIMIT $2",
-    )
-    .bind(&paging.after)
-    .bind(paging.limit())
-    .fetch_all(&s.db.pool)
-    .await?;
+    let newest_first = match q.get("$orderby").map(|o| o.trim()) {
+        None | Some("dateTime") | Some("dateTime asc") => false,
+        Some("dateTime desc") => true,
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "$orderby may be 'dateTime' or 'dateTime desc'; got '{other}'."
+            )))
+        }
+    };
+    let actor = q.get("actor").filter(|a| !a.is_empty());
+    let action = q.get("action").filter(|a| !a.is_empty());
+    let (cmp, order) = if newest_first {
+        ("<", "DESC")
+    } else {
+        (">", "ASC")
+    };
+    let mut sql = "SELECT id, happened_at, actor, actor_name, action, target_type, target_id, detail, request_id FROM audit WHERE 1 = 1".to_owned();
+    let mut binds = Vec::new();
+    // An empty $skiptoken means from the start.
+    if !paging.after.is_empty() {
+        binds.push(paging.after.clone());
+        sql.push_str(&format!(" AND id {cmp} ${}", binds.len()));
+    }
+    if let Some(a) = actor {
+        binds.push(a.clone());
+        let n = binds.len();
+        sql.push_str(&format!(" AND (actor = ${n} OR actor_name = ${n})"));
+    }
+    if let Some(a) = action {
+        binds.push(a.clone());
+        sql.push_str(&format!(" AND action = ${}", binds.len()));
+    }
+    sql.push_str(&format!(" ORDER BY id {order} LIMIT ${}", binds.len() + 1));
+    let mut query = sqlx::query_as::<_, Row>(&sql);
+    for b in binds {
+        query = query.bind(b);
+    }
+    let rows = query.bind(paging.limit()).fetch_all(&s.db.pool).await?;
     let items = rows
         .into_iter()
         .map(
-            |(id, date_time, actor, action, target_type, target_id, detail, request_id)| {
+            |(
+                id,
+                date_time,
+                actor,
+                actor_name,
+                action,
+                target_type,
+                target_id,
+                detail,
+                request_id,
+            )| {
                 AuditEntry {
                     id,
                     date_time,
                     actor,
+                    actor_name,
                     action,
                     target_type,
                     target_id,
@@ -126,5 +176,18 @@ pub async fn list(
             },
         )
         .collect();
-    Ok(Json(paging.page(items, |e| &e.id)))
+    let mut page = paging.page(items, |e| &e.id);
+    // The paging helper links `$top` and `$skiptoken`; the order and filters go along.
+    if let Some(link) = &mut page.next_link {
+        for (name, value) in [
+            ("$orderby", newest_first.then_some("dateTime desc")),
+            ("actor", actor.map(String::as_str)),
+            ("action", action.map(String::as_str)),
+        ] {
+            if let Some(v) = value {
+                link.push_str(&format!("&{name}={}", util::percent_encode(v)));
+            }
+        }
+    }
+    Ok(Json(page))
 }

@@ -1,4 +1,7 @@
-//! Access (api.md section 4): bearer tokens with a role, stored as SHA-256 hashes.
+//! Access (api.md section 4): bearer tokens with a role, stored as SHA-256 hashes, and
+//! people's access tokens from an OpenID Connect provider ([`oidc`]).
+
+pub mod oidc;
 
 pub mod limit;
 
@@ -82,21 +85,32 @@ impl Access {
     }
 }
 
-/// Who is calling: the token's id, role and device.
+/// Who is calling: the token's id, role and device, or the person signed in.
 #[derive(Debug, Clone)]
 pub struct Principal {
-    /// The token's id (not the token).
+    /// The static token's id (not the token); the person's `sub` for a provider's token.
     pub token_id: String,
     /// The role.
     pub role: Role,
     /// The device a `device` token was issued to.
     pub device_id: Option<String>,
+    /// The person, when the token came from the OpenID Connect provider.
+    pub person: Option<oidc::Person>,
 }
 
 impl Principal {
-    /// `role:token-id`, as the audit log names the actor.
+    /// As the audit log names the actor: `role:token-id` for a static token,
+    /// `role:user:sub` for a person.
     pub fn actor(&self) -> String {
-        format!("{}:{}", self.role.as_str(), self.token_id)
+        match &self.person {
+            Some(p) => format!("{}:user:{}", self.role.as_str(), p.subject),
+            None => format!("{}:{}", self.role.as_str(), self.token_id),
+        }
+    }
+
+    /// The person's user name (`preferred_username` or `upn`), for the audit log.
+    pub fn actor_name(&self) -> Option<&str> {
+        self.person.as_ref().and_then(|p| p.username.as_deref())
     }
 
     /// Fails unless the caller may act for `device_id` (admin, or that device's token).
@@ -139,10 +153,15 @@ pub async fn authorize(
         return axum::response::IntoResponse::into_response(ApiError::TooManyRequests(seconds));
     }
     let given = token.is_some();
-    let principal = match principal(&state.db, token).await {
+    let found = match (&state.config.oidc, token) {
+        // A JWT (three dot-separated parts; static tokens have no dot) from the provider.
+        (Some(oidc), Some(t)) if t.split('.').count() == 3 => person(oidc, &t).await,
+        (_, token) => principal(&state.db, token).await,
+    };
+    let principal = match found {
         Ok(p) => p,
         Err(e) => {
-            if given && matches!(e, ApiError::Unauthorized) {
+            if given && matches!(e, ApiError::Unauthorized | ApiError::InvalidToken(_)) {
                 state.auth_failures.record(addr);
             }
             return axum::response::IntoResponse::into_response(e);
@@ -158,6 +177,26 @@ pub async fn authorize(
     }
     req.extensions_mut().insert(principal);
     next.run(req).await
+}
+
+/// The principal of a provider's access token: verified, with its role from `roles`.
+async fn person(oidc: &oidc::Oidc, token: &str) -> ApiResult<Principal> {
+    match oidc.verify(token).await {
+        Ok(v) => Ok(Principal {
+            token_id: v.person.subject.clone(),
+            role: v.role,
+            device_id: None,
+            person: Some(v.person),
+        }),
+        Err(oidc::Rejection::Invalid(why)) => Err(ApiError::InvalidToken(why)),
+        Err(oidc::Rejection::NoRole) => Err(ApiError::Forbidden(format!(
+            "Your account has no role in this console: ask an administrator to give you the \
+             '{}' or '{}' role of this application.",
+            oidc.config().admin_role,
+            oidc.config().reader_role
+        ))),
+        Err(oidc::Rejection::Unavailable(why)) => Err(ApiError::IdentityUnavailable(why)),
+    }
 }
 
 /// The token's principal, read on [`Db::read`] at every request (no cache): a revocation
@@ -177,6 +216,7 @@ async fn principal(db: &Db, token: Option<String>) -> ApiResult<Principal> {
         token_id,
         role,
         device_id,
+        person: None,
     })
 }
 
