@@ -32,7 +32,9 @@ commands:
                          the release build and the end-to-end tests
   run [--listen ADDR]    setup, build the release app and esim-server, and start
                          the console on SQLite in data/ (default 127.0.0.1:8080);
-                         prints a link that signs in with a new admin token
+                         prints a link that signs in with a new admin token;
+                         --oidc-issuer URL --oidc-audience AUD ... (any --oidc-*)
+                         go to esim-server serve (docs/identity.md)
   tidy                   the tidy checks (no module import cycles in any crate; also
                          run by cargo test -p xtask)
   bench [--codes N] [--reps R] [--runs K] [--no-server] [--no-console-pool]
@@ -52,7 +54,10 @@ fn run(args: Vec<String>) -> Result<()> {
     match args.as_slice() {
         ["setup"] => setup::setup(&project_root()).map(drop),
         ["test"] => test(),
-        ["run", rest @ ..] => run::run_console(parse_listen(rest)?),
+        ["run", rest @ ..] => {
+            let (rest, oidc) = oidc_flags(rest)?;
+            run::run_console(parse_listen(&rest)?, &oidc)
+        }
         ["tidy"] => {
             let (report, known) = tidy::report(&project_root());
             if !report.is_empty() {
@@ -230,6 +235,27 @@ fn test() -> Result<()> {
     result
 }
 
+/// `run`'s `--oidc-* VALUE` pairs, passed to `esim-server serve` as they are
+/// (docs/identity.md), and the other arguments.
+fn oidc_flags<'a>(args: &[&'a str]) -> Result<(Vec<&'a str>, Vec<String>)> {
+    let mut rest = Vec::new();
+    let mut oidc = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a.starts_with("--oidc-") {
+            if let Some((flag, value)) = a.split_once('=') {
+                oidc.extend([flag.to_owned(), value.to_owned()]);
+            } else {
+                let value = it.next().with_context(|| format!("{a} needs a value"))?;
+                oidc.extend([a.to_string(), value.to_string()]);
+            }
+        } else {
+            rest.push(*a);
+        }
+    }
+    Ok((rest, oidc))
+}
+
 fn parse_listen(args: &[&str]) -> Result<SocketAddr> {
     let text = match args {
         [] => "127.0.0.1:8080",
@@ -244,6 +270,29 @@ fn parse_listen(args: &[&str]) -> Result<SocketAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn oidc_flags_pass_through() {
+        let (rest, oidc) = oidc_flags(&[
+            "--listen",
+            "0.0.0.0:3000",
+            "--oidc-issuer",
+            "https://login.microsoftonline.com/t/v2.0",
+            "--oidc-audience=api://esim",
+        ])
+        .unwrap();
+        assert_eq!(rest, ["--listen", "0.0.0.0:3000"]);
+        assert_eq!(
+            oidc,
+            [
+                "--oidc-issuer",
+                "https://login.microsoftonline.com/t/v2.0",
+                "--oidc-audience",
+                "api://esim"
+            ]
+        );
+        assert!(oidc_flags(&["--oidc-client-id"]).is_err());
+    }
 
     #[test]
     fn listen_defaults_to_localhost_8080() {

@@ -12,7 +12,7 @@ use crate::steps::run_cmd;
 /// The database `run` uses, relative to the project root (where the server runs).
 const DATABASE: &str = "sqlite://data/esim.db";
 
-pub fn run_console(listen: SocketAddr) -> Result<()> {
+pub fn run_console(listen: SocketAddr, oidc: &[String]) -> Result<()> {
     let root = crate::project_root();
     let tools: Toolchain = setup::setup(&root)?;
     run_cmd(&mut tools.trunk_build(&root))?;
@@ -64,6 +64,8 @@ pub fn run_console(listen: SocketAddr) -> Result<()> {
             DATABASE,
         ])
         .args(["--static-dir", "dist"])
+        // `--oidc-issuer ...`: people sign in through that provider too (docs/identity.md).
+        .args(oidc)
         .status()
         .context("cannot start esim-server")?;
     if !status.success() {

@@ -184,7 +184,10 @@ async fn person(oidc: &oidc::Oidc, token: &str) -> ApiResult<Principal> {
     match oidc.verify(token).await {
         Ok(v) => Ok(Principal {
             token_id: v.person.subject.clone(),
-            role: v.role,
+            role: match v.grant {
+                oidc::Grant::Admin => Role::Admin,
+                oidc::Grant::Reader => Role::Reader,
+            },
             device_id: None,
             person: Some(v.person),
         }),

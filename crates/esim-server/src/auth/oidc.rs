@@ -19,8 +19,6 @@ use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 
-use super::Role;
-
 /// How the server trusts an OpenID Connect provider.
 #[derive(Debug, Clone)]
 pub struct OidcConfig {
@@ -117,13 +115,22 @@ pub enum Rejection {
     Unavailable(String),
 }
 
-/// A verified person and the role their `roles` claim gives.
+/// What a person's `roles` claim allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    /// `--oidc-admin-role`.
+    Admin,
+    /// `--oidc-reader-role`.
+    Reader,
+}
+
+/// A verified person and what their `roles` claim allows.
 #[derive(Debug, Clone)]
 pub struct Verified {
     /// Who.
     pub person: Person,
     /// Admin or reader.
-    pub role: Role,
+    pub grant: Grant,
 }
 
 /// The asymmetric algorithms accepted (never `none` or HMAC).
@@ -242,10 +249,10 @@ impl Oidc {
         let data = jsonwebtoken::decode::<Claims>(token, &key.decoding, &validation)
             .map_err(|e| Rejection::Invalid(explain(e.kind()).to_owned()))?;
         let c = data.claims;
-        let role = if c.roles.iter().any(|r| r == &self.config.admin_role) {
-            Role::Admin
+        let grant = if c.roles.iter().any(|r| r == &self.config.admin_role) {
+            Grant::Admin
         } else if c.roles.iter().any(|r| r == &self.config.reader_role) {
-            Role::Reader
+            Grant::Reader
         } else {
             return Err(Rejection::NoRole);
         };
@@ -255,7 +262,7 @@ impl Oidc {
                 username: c.preferred_username.or(c.upn).or(c.email),
                 name: c.name,
             },
-            role,
+            grant,
         })
     }
 
