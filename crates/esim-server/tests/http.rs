@@ -429,6 +429,56 @@ async fn json_create_rules(b: Backend) {
         r.graph_error(422, "invalidActivationCodes")["details"][0]["code"],
         "second-smdp"
     );
+    // The validator's messages, in the request's language: a repeated ICCID and another
+    // operator name the earlier code.
+    let mut mixed = codes("smdp.example.com", 0, 3);
+    mixed[1]["integratedCircuitCardIdentifier"] =
+        mixed[0]["integratedCircuitCardIdentifier"].clone();
+    mixed[2]["smdpPlusServerAddress"] = json!("other.example.com");
+    for (lang, duplicate, second) in [
+        (
+            "en-GB",
+            "is also activationCodes[0]; each code may be used once.",
+            "differs from \"smdp.example.com\" of activationCodes[0]; one pool holds the codes of one operator.",
+        ),
+        (
+            "sv-SE,en;q=0.5",
+            "finns också i activationCodes[0]; varje kod får användas en gång.",
+            "skiljer sig från \"smdp.example.com\" i activationCodes[0]; en pool innehåller en operatörs koder.",
+        ),
+    ] {
+        let body = json!({"displayName": "x", "activationCodes": mixed});
+        let r = t
+            .send(
+                axum::http::Request::post(POOLS)
+                    .header("authorization", format!("Bearer {}", t.admin))
+                    .header("content-type", "application/json")
+                    .header("accept-language", lang)
+                    .body(axum::body::Body::from(body.to_string()))
+                    .unwrap(),
+            )
+            .await;
+        let e = r.graph_error(422, "invalidActivationCodes");
+        let d = e["details"].as_array().unwrap();
+        let found: Vec<(&str, &str)> = d
+            .iter()
+            .map(|x| (x["code"].as_str().unwrap(), x["target"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (
+                    "iccid-duplicate",
+                    "activationCodes[1].integratedCircuitCardIdentifier"
+                ),
+                ("second-smdp", "activationCodes[2].smdpPlusServerAddress"),
+            ],
+            "{lang}"
+        );
+        assert!(d[0]["message"].as_str().unwrap().ends_with(duplicate), "{lang}: {d:?}");
+        assert!(d[1]["message"].as_str().unwrap().ends_with(second), "{lang}: {d:?}");
+        assert!(d[0].get("line").is_none());
+    }
     // Exactly 1,000 is fine; @odata.type without '#' or absent is fine.
     let ok = t
         .admin("POST", POOLS, Some(json!({"@odata.type": "microsoft.graph.embeddedSIMActivationCodePool", "displayName": "Big", "activationCodes": codes("smdp.example.com", 0, 1000)})))
