@@ -20,7 +20,6 @@ pub mod paging;
 pub mod policy;
 pub mod pools;
 pub mod routes;
-pub mod sim;
 pub mod tokens;
 pub mod util;
 

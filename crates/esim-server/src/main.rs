@@ -13,7 +13,6 @@ use esim_server::auth::oidc::{Oidc, OidcConfig};
 use esim_server::auth::{self, Role};
 use esim_server::bench::{self, BenchOptions};
 use esim_server::db::Db;
-use esim_server::sim::{self, SimOptions};
 use esim_server::{app, lifecycle, AppState, Config};
 
 const AFTER_HELP: &str = "\
@@ -413,7 +412,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     );
                 }
             }
-            let o = SimOptions {
+            let o = esim_sim::SimOptions {
                 url: a.url,
                 token: a.token,
                 devices: a.devices.unwrap_or(100),
@@ -424,7 +423,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 pool: a.pool,
                 concurrency: a.concurrency,
             };
-            let counts = sim::run(o).await?.counts();
+            let counts = esim_sim::run(o).await?.counts();
             if counts.errors > 0 {
                 bail!("{} check-ins met an error (see above)", counts.errors);
             }

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use esim_server::sim::Api;
+use esim_sim::Api;
 use serde_json::json;
 use support::{csv, Backend, TestDb, POOLS};
 

@@ -8,11 +8,14 @@
 //! reported `installed` (then a cellular status) or `failed`, a `remove` (a device no
 //! longer targeted) is reported `removed`, which moves its state from `deleting` to
 //! `deleted`.
+//!
+//! A tool, not part of the server: `esim-server simulate` runs it, and the server's
+//! process tests use its [`Api`] client.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use axum::body::Bytes;
+use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
@@ -97,7 +100,7 @@ impl Api {
         path: &str,
         body: Option<Value>,
     ) -> anyhow::Result<(u16, Value)> {
-        let mut req = axum::http::Request::builder()
+        let mut req = hyper::Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.base))
             .header("authorization", format!("Bearer {}", self.token));
@@ -133,8 +136,23 @@ impl SimReport {
     }
 }
 
+/// The base of the pool routes (Graph beta's).
+pub const POOLS: &str = "/beta/deviceManagement/embeddedSIMActivationCodePools";
+
+/// The time of day (UTC) as `HH.MM.SS`, to tell simulated fleets apart.
+fn time_of_day() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs()
+        % 86_400;
+    format!("{:02}.{:02}.{:02}", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
 fn chance(rate: f64) -> bool {
-    let r = (crate::util::random_i64() as u64 >> 11) as f64 / (1u64 << 53) as f64;
+    let mut b = [0u8; 8];
+    getrandom::fill(&mut b).expect("the system's random source");
+    let r = (u64::from_le_bytes(b) >> 11) as f64 / (1u64 << 53) as f64;
     r < rate
 }
 
@@ -213,7 +231,7 @@ async fn members(api: &Api, group: &str) -> anyhow::Result<Vec<String>> {
         }
         match page["@odata.nextLink"].as_str() {
             Some(next) => {
-                let uri: axum::http::Uri = next.parse()?;
+                let uri: hyper::Uri = next.parse()?;
                 path = uri
                     .path_and_query()
                     .map(|p| p.as_str().to_owned())
@@ -228,7 +246,7 @@ async fn members(api: &Api, group: &str) -> anyhow::Result<Vec<String>> {
 /// the pool's other assignments); the group's id and the devices.
 async fn create_fleet(api: &Api, o: &SimOptions) -> anyhow::Result<(String, Vec<String>)> {
     let (st, group) = api
-        .call("POST", "/v1.0/groups", Some(json!({"displayName": format!("Simulated fleet {}", crate::util::now().replace(':', "."))})))
+        .call("POST", "/v1.0/groups", Some(json!({"displayName": format!("Simulated fleet {}", time_of_day())})))
         .await?;
     anyhow::ensure!(st == 201, "creating the group failed: {st} {group}");
     let group_id = group["id"].as_str().unwrap_or_default().to_owned();
@@ -250,7 +268,7 @@ async fn create_fleet(api: &Api, o: &SimOptions) -> anyhow::Result<(String, Vec<
         devices.push(id);
     }
     if let Some(pool) = &o.pool {
-        let path = format!("{}/{pool}", crate::routes::POOLS);
+        let path = format!("{POOLS}/{pool}");
         let (st, current) = api
             .call("GET", &format!("{path}/assignments"), None)
             .await?;
