@@ -5,7 +5,7 @@
 //!    and `wasm-opt -O3`, builds its native binary from the same sources, and stages
 //!    `bench/web/` with the module and Papa Parse in `target/bench-web/`;
 //! 2. `trunk build --release` (the console as it ships, in `dist/`);
-//! 3. `esim-server bench` when the server has that command (into a scratch file, whose
+//! 3. `esim-bench server` against a release esim-server (into a scratch file, whose
 //!    figures go into the results file);
 //! 4. `esim-bench run`: the native figures, the bench page and the console in headless
 //!    Chromium, the shipped sizes, instruction counts under callgrind, and the results file.
@@ -114,45 +114,51 @@ pub fn bench(root: &Path, args: &BenchArgs) -> Result<()> {
         if server_md.exists() {
             std::fs::remove_file(&server_md)?;
         }
-        let server_status = if !args.server {
-            "not run (--no-server)".to_owned()
-        } else if !server_has_bench(root) {
-            "not available (esim-server has no `bench` command)".to_owned()
-        } else {
-            let run = steps.cmd(
-                "server bench (esim-server bench)",
-                tools
-                    .cargo(root)
-                    .args(["run", "--release", "--package", "esim-server", "--"])
-                    .args(["bench", "--out"])
-                    .arg(&server_md),
-            );
-            match run {
-                Ok(()) => "ran in this run".to_owned(),
-                Err(error) => format!("failed in this run: {}", first_line(&error)),
-            }
-        };
-
-        // Issue 5: the console on a 10,000-device pool needs a release esim-server.
-        let server_exe = if args.console_pool {
+        // The server bench (`esim-bench server`) and the console on a 10,000-device pool
+        // (issue 5) both run a release esim-server.
+        let release_server = if args.server || args.console_pool {
             let build = steps.cmd(
-                "release build (esim-server, for the console on a 10,000-device pool)",
+                "release build (esim-server)",
                 tools
                     .cargo(root)
                     .args(["build", "--release", "--package", "esim-server"]),
             );
             match build {
-                Ok(()) => Some(target_dir(root).join("release").join("esim-server")),
+                Ok(()) => Ok(target_dir(root).join("release").join("esim-server")),
                 Err(error) => {
-                    notes.push(format!(
+                    let why = format!(
                         "`cargo build --release -p esim-server` failed: {}",
                         first_line(&error)
-                    ));
-                    None
+                    );
+                    notes.push(why.clone());
+                    Err(why)
                 }
             }
         } else {
-            None
+            Err("not built".to_owned())
+        };
+        let server_status = match (&release_server, args.server) {
+            (_, false) => "not run (--no-server)".to_owned(),
+            (Err(why), true) => format!("not run: {why}"),
+            (Ok(exe), true) => {
+                let run = steps.cmd(
+                    "server bench (esim-bench server)",
+                    tools
+                        .command(&driver, root)
+                        .args(["server", "--out"])
+                        .arg(&server_md)
+                        .arg("--server-exe")
+                        .arg(exe),
+                );
+                match run {
+                    Ok(()) => "ran in this run".to_owned(),
+                    Err(error) => format!("failed in this run: {}", first_line(&error)),
+                }
+            }
+        };
+        let server_exe = match release_server {
+            Ok(exe) if args.console_pool => Some(exe),
+            _ => None,
         };
 
         let mut command = tools.command(&driver, root);
@@ -282,16 +288,6 @@ fn stage(tools: &Toolchain, root: &Path, web: &Path) -> Result<()> {
         .with_context(|| format!("copy {}", papa.display()))?;
     println!("  staged {}", web.display());
     Ok(())
-}
-
-/// True when `esim-server` has a `bench` command (another engineer adds it).
-fn server_has_bench(root: &Path) -> bool {
-    let main = root
-        .join("crates")
-        .join("esim-server")
-        .join("src")
-        .join("main.rs");
-    std::fs::read_to_string(main).is_ok_and(|text| text.contains("esim-server bench"))
 }
 
 /// Modified tracked files under the code that is measured, for the results file's notes.

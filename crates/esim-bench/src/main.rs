@@ -7,6 +7,9 @@
 //!   measures after building - the native figures, the bench page in headless Chromium
 //!   (through ChromeDriver), the console in `dist/` (a real file chosen in its file input),
 //!   the shipped sizes - and writes the results file.
+//! * `esim-bench server [--out bench/server.md] [...]`: the server's imports (in process,
+//!   through its router) and check-ins (against `esim-server serve` processes), written to
+//!   `bench/server.md` (see `docs/server.md`).
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native;

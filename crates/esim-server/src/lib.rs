@@ -7,7 +7,6 @@
 pub mod assignments;
 pub mod audit;
 pub mod auth;
-pub mod bench;
 pub mod db;
 pub mod devices;
 pub mod directory;

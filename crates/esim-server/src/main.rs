@@ -1,5 +1,5 @@
-//! `esim-server`: serve the API, manage tokens, simulate a fleet, benchmark the server
-//! (`esim-server bench`). The command line is declared with `clap` (derive) below.
+//! `esim-server`: serve the API, manage tokens, simulate a fleet (the server's benchmark is
+//! `esim-bench server`). The command line is declared with `clap` (derive) below.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -11,7 +11,6 @@ use anyhow::{bail, Context};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use esim_server::auth::oidc::{Oidc, OidcConfig};
 use esim_server::auth::{self, Role};
-use esim_server::bench::{self, BenchOptions};
 use esim_server::db::Db;
 use esim_server::{app, lifecycle, AppState, Config};
 
@@ -21,7 +20,6 @@ Examples:
   esim-server serve --database sqlite://data/esim.db --static-dir dist
   esim-server simulate --url http://127.0.0.1:8080 --token TOKEN --devices 100 --pool POOL_ID
   esim-server simulate --url http://127.0.0.1:8080 --token TOKEN --group GROUP_ID --rounds 2
-  esim-server bench --out bench/server.md
   esim-server backup --database sqlite://data/esim.db --output esim-backup.db
 
 The database defaults to $ESIM_DATABASE, else sqlite://esim.db. Logs go to standard error,
@@ -57,8 +55,6 @@ Without --group: creates a group of --devices devices (assigned to --pool when g
 With --group: checks in the members of an existing group, creating and assigning nothing.
 One line per round; the exit status is 1 when any check-in met an error.")]
     Simulate(SimulateArgs),
-    /// Measure imports and check-ins; writes a Markdown report.
-    Bench(BenchArgs),
     /// Copy a SQLite database, consistently, while servers use it (VACUUM INTO); for
     /// PostgreSQL use pg_dump.
     Backup {
@@ -270,51 +266,6 @@ struct SimulateArgs {
     concurrency: usize,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum BenchPart {
-    /// Only the import timings.
-    Imports,
-    /// Only the check-in runs.
-    Checkins,
-}
-
-#[derive(Debug, clap::Args)]
-struct BenchArgs {
-    /// The report to write (Markdown).
-    #[arg(long, value_name = "FILE", default_value = "bench/server.md")]
-    out: PathBuf,
-    /// PostgreSQL's maintenance database (the bench creates and drops its own databases),
-    /// or `none` to skip PostgreSQL.
-    #[arg(
-        long,
-        value_name = "URL",
-        default_value = "postgres://postgres@127.0.0.1:5432/postgres"
-    )]
-    postgres: String,
-    /// Measured imports per kind and database.
-    #[arg(long, value_name = "N", default_value_t = 200)]
-    imports: usize,
-    /// Devices of the check-in runs.
-    #[arg(long, value_name = "N", default_value_t = 5000)]
-    devices: usize,
-    /// Seconds of each timed check-in phase.
-    #[arg(long, value_name = "SECONDS", default_value_t = 5.0)]
-    seconds: f64,
-    /// Concurrent HTTP connections of the load generator.
-    #[arg(long, value_name = "N", default_value_t = 64)]
-    connections: usize,
-    /// Run one side only, for profiling.
-    #[arg(long, value_enum)]
-    only: Option<BenchPart>,
-    /// The server binary of the check-in runs (default: this one), for A/B comparisons.
-    #[arg(long, value_name = "PATH")]
-    server_exe: Option<PathBuf>,
-    /// Another server binary: each check-in setup runs again with it, right after, and
-    /// both rows are reported (an A/B comparison in one run).
-    #[arg(long, value_name = "PATH")]
-    compare_exe: Option<PathBuf>,
-}
-
 /// A duration in seconds, such as 30 or 0.5.
 fn seconds(s: &str) -> Result<Duration, String> {
     s.parse::<f64>()
@@ -428,29 +379,6 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 bail!("{} check-ins met an error (see above)", counts.errors);
             }
             Ok(())
-        }
-        Command::Bench(a) => {
-            let o = BenchOptions {
-                out: a.out,
-                postgres: (a.postgres != "none").then_some(a.postgres),
-                imports: a.imports,
-                devices: a.devices,
-                seconds: a.seconds,
-                connections: a.connections,
-                exe: match a.server_exe {
-                    Some(p) => p,
-                    None => std::env::current_exe().context("finding this binary")?,
-                },
-                compare_exe: a.compare_exe,
-                only: a.only.map(|o| {
-                    match o {
-                        BenchPart::Imports => "imports",
-                        BenchPart::Checkins => "checkins",
-                    }
-                    .to_owned()
-                }),
-            };
-            bench::run(o).await
         }
         Command::Backup { database, output } => {
             esim_server::db::backup(&database.database, &output).await?;

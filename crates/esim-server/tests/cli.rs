@@ -98,7 +98,7 @@ fn help_version_and_completions() {
     let out = run(&["--help"]);
     assert!(out.status.success());
     let help = text(&out.stdout);
-    for command in ["serve", "token", "simulate", "bench", "completions"] {
+    for command in ["serve", "token", "simulate", "completions"] {
         assert!(help.contains(command), "{help}");
     }
     assert!(

@@ -246,7 +246,11 @@ async fn members(api: &Api, group: &str) -> anyhow::Result<Vec<String>> {
 /// the pool's other assignments); the group's id and the devices.
 async fn create_fleet(api: &Api, o: &SimOptions) -> anyhow::Result<(String, Vec<String>)> {
     let (st, group) = api
-        .call("POST", "/v1.0/groups", Some(json!({"displayName": format!("Simulated fleet {}", time_of_day())})))
+        .call(
+            "POST",
+            "/v1.0/groups",
+            Some(json!({"displayName": format!("Simulated fleet {}", time_of_day())})),
+        )
         .await?;
     anyhow::ensure!(st == 201, "creating the group failed: {st} {group}");
     let group_id = group["id"].as_str().unwrap_or_default().to_owned();

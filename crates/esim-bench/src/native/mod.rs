@@ -4,6 +4,7 @@ mod browser;
 mod console_pool;
 mod measure;
 mod report;
+mod server;
 mod sizes;
 #[path = "../../../../tests/support/static_server.rs"]
 mod static_server;
@@ -23,6 +24,10 @@ usage:
                  [--server-exe PATH (the console on a 10,000-device pool, issue 5)]
   esim-bench console-pool --dist DIR --server-exe PATH [--devices N] [--baseline N]
                  [--runs K] [--out FILE (its section replaced)]
+  esim-bench server [--out bench/server.md] [--postgres URL | none] [--imports 200]
+                 [--devices 5000] [--seconds 5] [--connections 64] [--only imports|checkins]
+                 [--server-exe PATH (default: esim-server beside this binary)]
+                 [--compare-exe PATH]
 ";
 
 pub fn main(args: Vec<String>) -> Result<()> {
@@ -39,8 +44,56 @@ pub fn main(args: Vec<String>) -> Result<()> {
         }
         "run" => run(&flags, codes, reps),
         "console-pool" => console_pool_alone(&flags),
+        "server" => server_bench(&flags),
         _ => bail!("unknown command {command:?}\n{USAGE}"),
     }
+}
+
+/// `esim-bench server`: the server's figures (`bench/server.md`), see `docs/server.md`.
+fn server_bench(flags: &Flags) -> Result<()> {
+    let postgres = flags
+        .get("postgres")
+        .unwrap_or("postgres://postgres@127.0.0.1:5432/postgres");
+    let only = flags.get("only").map(str::to_owned);
+    if let Some(o) = &only {
+        if o != "imports" && o != "checkins" {
+            bail!("--only takes imports or checkins, not {o:?}\n{USAGE}");
+        }
+    }
+    let exe = match flags.get("server-exe") {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let me = std::env::current_exe().context("finding this binary")?;
+            me.with_file_name(format!("esim-server{}", std::env::consts::EXE_SUFFIX))
+        }
+    };
+    if !exe.is_file() {
+        bail!(
+            "{} does not exist: build it (cargo build --release -p esim-server) or pass --server-exe",
+            exe.display()
+        );
+    }
+    let seconds: f64 = match flags.get("seconds") {
+        None => 5.0,
+        Some(v) => v
+            .parse()
+            .with_context(|| format!("--seconds wants a number, got {v:?}"))?,
+    };
+    let options = server::BenchOptions {
+        out: PathBuf::from(flags.get("out").unwrap_or("bench/server.md")),
+        postgres: (postgres != "none").then(|| postgres.to_owned()),
+        imports: flags.num("imports", 200)?,
+        devices: flags.num("devices", 5000)?,
+        seconds,
+        connections: flags.num("connections", 64)?,
+        exe,
+        compare_exe: flags.get("compare-exe").map(PathBuf::from),
+        only,
+    };
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(server::run(options))
 }
 
 fn run(flags: &Flags, codes: usize, reps: usize) -> Result<()> {

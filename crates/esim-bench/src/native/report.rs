@@ -607,7 +607,7 @@ impl Results {
             Some(text) => {
                 let _ = writeln!(
                     w,
-                    "`esim-server bench` ({status}); its report, headings moved down two \
+                    "`esim-bench server` ({status}); its report, headings moved down two \
                      levels:\n"
                 );
                 for line in text.lines() {
@@ -620,7 +620,7 @@ impl Results {
                 w.push('\n');
             }
             None => {
-                let _ = writeln!(w, "`esim-server bench`: {status}.\n");
+                let _ = writeln!(w, "`esim-bench server`: {status}.\n");
             }
         }
     }

@@ -1,4 +1,4 @@
-//! `esim-server bench`: the figures of issue 4's "Measured" section, written to a
+//! `esim-bench server`: the figures of issue 4's "Measured" section, written to a
 //! Markdown file.
 //!
 //! * **Import**: server time per request to import a 1,000-code pool, as a raw CSV file
@@ -27,9 +27,9 @@ use http_body_util::{BodyExt, Empty};
 use sqlx::Connection;
 use tower::ServiceExt;
 
-use crate::auth::{create_token, Role};
-use crate::db::Db;
-use crate::{app, util, AppState, Config};
+use esim_server::auth::{create_token, Role};
+use esim_server::db::Db;
+use esim_server::{app, util, AppState, Config};
 
 /// What to measure.
 #[derive(Debug, Clone)]
@@ -46,7 +46,7 @@ pub struct BenchOptions {
     pub seconds: f64,
     /// Concurrent HTTP connections of the load generator.
     pub connections: usize,
-    /// This binary, started as `serve` for the check-in runs.
+    /// The esim-server binary, started as `serve` for the check-in runs.
     pub exe: PathBuf,
     /// Another build, whose check-in runs follow each of [`BenchOptions::exe`]'s in the
     /// same run (an A/B comparison on the same machine state).
@@ -63,8 +63,6 @@ const SMDP: &str = "smdp.bench.example.com";
 /// Percentiles of a sample.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Stats {
-    /// Requests.
-    pub n: usize,
     /// Median.
     pub p50: Duration,
     /// 95th percentile.
@@ -86,7 +84,6 @@ impl Stats {
             }
         };
         Stats {
-            n: v.len(),
             p50: at(0.50),
             p95: at(0.95),
             p99: at(0.99),
@@ -254,7 +251,7 @@ async fn import_bench(postgres: Option<&str>, o: &BenchOptions) -> anyhow::Resul
         for i in 0..WARMUP_IMPORTS + o.imports {
             let body = json_pool(&format!("Bench pool {i}"), next, CODES_PER_IMPORT);
             next += CODES_PER_IMPORT;
-            let req = Request::post(crate::routes::POOLS)
+            let req = Request::post(esim_server::routes::POOLS)
                 .header(header::AUTHORIZATION, &bearer)
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(Body::from(body))?;
@@ -402,7 +399,7 @@ async fn fleet(db: &Db, n: usize) -> anyhow::Result<Vec<(String, String)>> {
         }
         q.execute(&mut *tx).await?;
     }
-    crate::assignments::refresh(&mut tx, crate::assignments::Scope::All).await?;
+    esim_server::assignments::refresh(&mut tx, esim_server::assignments::Scope::All).await?;
     tx.commit().await?;
     Ok(devices)
 }
@@ -654,7 +651,7 @@ pub async fn run(o: BenchOptions) -> anyhow::Result<()> {
     let _ = writeln!(md, "# Server benchmark\n");
     let _ = writeln!(
         md,
-        "Written by `esim-server bench` (`crates/esim-server/src/bench.rs`); do not edit by hand.\n"
+        "Written by `esim-bench server` (`crates/esim-bench/src/native/server.rs`); do not edit by hand.\n"
     );
     let _ = writeln!(md, "* Date: {}", util::now());
     let _ = writeln!(
@@ -758,9 +755,9 @@ pub async fn run(o: BenchOptions) -> anyhow::Result<()> {
     }
     let _ = writeln!(md, "## How it was measured\n");
     let _ = writeln!(md, "* Imports: `POST /api/pools/import?fileName=...` (the raw CSV file) and `POST /beta/deviceManagement/embeddedSIMActivationCodePools` (JSON) with an admin token, each a new pool of 1,000 new codes, sent through the whole router in process (`tower::ServiceExt::oneshot`, no socket), timed from the request to the last byte of the response: that is server time (authentication, validation, the known-ICCID check, the insert transaction, the audit entry). The baseline is `esim_csv::parse` of the same file alone (the validator's share). The database grows by every import, as it would.");
-    let _ = writeln!(md, "* Check-ins: `esim-server serve` processes of this binary (release build, logging at its default level to a file), on a fresh database holding {} devices in one group assigned to a pool of {} codes, each device with its own `device` token. The load generator runs in the bench process: {} HTTP/1.1 keep-alive connections (hyper), one task per connection, each sending its next request when the last response is read, spread evenly over the server processes. Phases: `GET /healthz` for {} s (the ceiling of HTTP, the runtime and this client on this machine); every device's first check-in once (claims a code: one transaction); then the devices are marked installed (as after their outcome reports) and random devices check in for {} s (the steady state of a fleet). The ratio column is each phase's rate over the `/healthz` rate of the same servers.", o.devices, o.devices, o.connections, o.seconds, o.seconds);
+    let _ = writeln!(md, "* Check-ins: `esim-server serve` processes of the `--server-exe` binary (release build, logging at its default level to a file), on a fresh database holding {} devices in one group assigned to a pool of {} codes, each device with its own `device` token. The load generator runs in the bench process: {} HTTP/1.1 keep-alive connections (hyper), one task per connection, each sending its next request when the last response is read, spread evenly over the server processes. Phases: `GET /healthz` for {} s (the ceiling of HTTP, the runtime and this client on this machine); every device's first check-in once (claims a code: one transaction); then the devices are marked installed (as after their outcome reports) and random devices check in for {} s (the steady state of a fleet). The ratio column is each phase's rate over the `/healthz` rate of the same servers.", o.devices, o.devices, o.connections, o.seconds, o.seconds);
     let _ = writeln!(md, "* Client and servers share the machine's cores, as they would on one host; latencies include the client's queueing.");
-    let _ = writeln!(md, "* Command: `cargo run --release -p esim-server -- bench --out bench/server.md` (PostgreSQL at `--postgres postgres://postgres@127.0.0.1:5432/postgres`, the default).");
+    let _ = writeln!(md, "* Command: `cargo build --release -p esim-server && cargo run --release -p esim-bench -- server --out bench/server.md` (PostgreSQL at `--postgres postgres://postgres@127.0.0.1:5432/postgres`, the default).");
 
     if let Some(dir) = o.out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
