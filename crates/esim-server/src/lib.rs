@@ -14,6 +14,7 @@ pub mod error;
 pub mod layers;
 pub mod lifecycle;
 pub mod mdm;
+pub mod odata;
 pub mod openapi;
 pub mod paging;
 pub mod policy;

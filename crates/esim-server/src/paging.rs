@@ -1,5 +1,9 @@
-//! Paging: `$top` (capped) and `$skiptoken` (the last id of the page before), with a
-//! whole-URL `@odata.nextLink` while more pages remain.
+//! Paging: `$top` (capped) and `$skiptoken` (the last id of the page before, or with
+//! `$orderby` the number of items before), with a whole-URL `@odata.nextLink` while more
+//! pages remain, and the collection's other OData query options ([`crate::odata`]): a
+//! collection with a schema there gets `$filter`, `$orderby`, `$select` and `$count` in
+//! [`Paging::options`] (carried into the next link); on any other collection they are a
+//! 400 naming the option, never ignored.
 //!
 //! A paged list handler takes [`Paging`] as an extractor, reads `paging.limit()` rows
 //! after `paging.after` (ordered by the key), and answers `paging.page(rows, key)`:
@@ -11,11 +15,10 @@
 //! }
 //! ```
 
-use std::collections::HashMap;
-
-use axum::extract::{FromRequestParts, Query};
+use axum::extract::{FromRequestParts, MatchedPath, Query};
 use axum::http::header;
 use axum::http::request::Parts;
+use esim_odata::QueryOptions;
 use esim_wire::Collection;
 
 use crate::error::ApiError;
@@ -35,16 +38,71 @@ pub struct Paging {
     /// This collection's URL without the query (`--public-url`, else `http://<Host>`,
     /// and the path): the base of the next page's link.
     base: String,
+    /// `$filter`, `$orderby`, `$select`, `$count` (empty for a collection without them).
+    pub options: QueryOptions,
+    /// With `$orderby`: the items before this page (the skiptoken `o<n>`).
+    pub offset: i64,
+    /// The options carried into the next link, encoded (`&$filter=...`).
+    carried: String,
 }
 
 impl FromRequestParts<AppState> for Paging {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, ApiError> {
-        let Query(q) = Query::<HashMap<String, String>>::try_from_uri(&parts.uri)
+        let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
             .map_err(|e| ApiError::BadRequest(format!("The query string is malformed: {e}")))?;
+        let schema = parts
+            .extensions
+            .get::<MatchedPath>()
+            .and_then(|p| crate::odata::schema_for(p.as_str()));
+        let options = match schema {
+            Some(schema) => {
+                QueryOptions::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), schema)
+                    .map_err(|e| ApiError::BadRequest(e.0))?
+            }
+            None => {
+                if let Some((k, _)) = pairs.iter().find(|(k, _)| {
+                    k.starts_with('$') && !matches!(k.as_str(), "$top" | "$skiptoken")
+                }) {
+                    return Err(ApiError::BadRequest(format!(
+                        "The query option '{k}' is not supported on this collection; it takes $top and $skiptoken."
+                    )));
+                }
+                QueryOptions::default()
+            }
+        };
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        let mut carried = String::new();
+        for (k, v) in &pairs {
+            if matches!(k.as_str(), "$filter" | "$orderby" | "$select" | "$count") {
+                carried.push('&');
+                carried.extend(form_urlencoded::byte_serialize(k.as_bytes()));
+                carried.push('=');
+                carried.extend(form_urlencoded::byte_serialize(v.as_bytes()));
+            }
+        }
+        let after = get("$skiptoken").unwrap_or_default();
+        let offset = if options.order.is_empty() || after.is_empty() {
+            0
+        } else {
+            after
+                .strip_prefix('o')
+                .and_then(|n| n.parse::<i64>().ok())
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| {
+                    ApiError::BadRequest(format!(
+                        "The $skiptoken '{after}' was not made by this server for this $orderby; follow @odata.nextLink unchanged."
+                    ))
+                })?
+        };
         let max = s.config.max_page;
-        let top = match q.get("$top") {
+        let top = match get("$top") {
             None => DEFAULT_TOP.min(max),
             Some(t) => match t.parse::<i64>() {
                 Ok(n) if n >= 1 => n.min(max),
@@ -65,8 +123,11 @@ impl FromRequestParts<AppState> for Paging {
         });
         Ok(Paging {
             top,
-            after: q.get("$skiptoken").cloned().unwrap_or_default(),
+            after,
             base: format!("{}{}", origin.trim_end_matches('/'), parts.uri.path()),
+            options,
+            offset,
+            carried,
         })
     }
 }
@@ -82,17 +143,23 @@ impl Paging {
         let more = items.len() as i64 > self.top;
         items.truncate(self.top as usize);
         let next_link = match (more, items.last()) {
-            (true, Some(last)) => Some(format!(
-                "{}?$top={}&$skiptoken={}",
-                self.base,
-                self.top,
-                key(last)
-            )),
+            (true, Some(last)) => {
+                let token = if self.options.order.is_empty() {
+                    form_urlencoded::byte_serialize(key(last).as_bytes()).collect()
+                } else {
+                    format!("o{}", self.offset + self.top)
+                };
+                Some(format!(
+                    "{}?$top={}{}&$skiptoken={token}",
+                    self.base, self.top, self.carried
+                ))
+            }
             _ => None,
         };
         Collection {
             value: items,
             next_link,
+            count: None,
         }
     }
 }

@@ -11,6 +11,7 @@ on_both!(
     assignment_filters_are_kept,
     patch_with_graphs_body,
     one_assignment_created_and_updated,
+    device_states_query_options,
 );
 
 async fn pool(t: &TestApp, name: &str, smdp: &str, from: u64, n: u64) -> String {
@@ -264,4 +265,128 @@ async fn one_assignment_created_and_updated(b: Backend) {
         .admin("PATCH", &format!("{url}/nope"), Some(json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": g}})))
         .await;
     assert_eq!(missing.status.as_u16(), 404, "{}", missing.text);
+}
+
+/// OData query options on `deviceStates` (Graph's `$filter`, `$orderby`, `$select`,
+/// `$count`, `$top` with an opaque `$skiptoken`), and refused expressions: a 400 naming the
+/// part, never unfiltered data. Collections without them refuse them too.
+async fn device_states_query_options(b: Backend) {
+    let t = TestApp::new(b).await;
+    let p = pool(&t, "P", "smdp.example.com", 0, 5).await;
+    let g = group(&t, "G").await;
+    for (i, name) in ["Cedar", "alder", "Birch", "Aspen", "Surface LTE"]
+        .iter()
+        .enumerate()
+    {
+        let d = t
+            .admin(
+                "POST",
+                "/v1.0/devices",
+                Some(json!({"displayName": name, "userName": format!("u{i}")})),
+            )
+            .await
+            .ok(201)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        t.admin(
+            "POST",
+            &format!("/v1.0/groups/{g}/members/$ref"),
+            Some(json!({"@odata.id": d})),
+        )
+        .await
+        .ok(204);
+    }
+    t.admin(
+        "POST",
+        &format!("{POOLS}/{p}/assign"),
+        Some(json!({"assignments": [
+        {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": g}}]})),
+    )
+    .await
+    .ok(200);
+    let url = format!("{POOLS}/{p}/deviceStates");
+    let get = |q: &str| {
+        let u = format!("{url}?{}", q.replace(' ', "%20").replace('\'', "%27"));
+        let t = &t;
+        async move { t.admin("GET", &u, None).await }
+    };
+    let names = |v: &Value| -> Vec<String> {
+        v["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["deviceName"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    // $filter with startswith (case-insensitive), or, parentheses, and an enum value.
+    let r = get("$filter=(startswith(deviceName,'a') or deviceName eq 'Cedar') and state eq 'notEvaluated'&$orderby=deviceName&$count=true").await;
+    let v = r.ok(200).clone();
+    let mut got = names(&v);
+    got.sort_by_key(|n| n.to_lowercase());
+    assert_eq!(got, ["alder", "Aspen", "Cedar"], "{v}");
+    assert_eq!(v["@odata.count"], 3);
+    assert_eq!(
+        names(&get("$filter=state eq 'installed'").await.ok(200).clone()),
+        Vec::<String>::new()
+    );
+    assert_eq!(names(&get("$filter=deviceName ne 'Cedar' and not startswith(deviceName,'S')&$orderby=deviceName desc").await.ok(200).clone()).len(), 3);
+    // $orderby pages with an opaque skiptoken; the next link keeps the query.
+    let first = get("$orderby=userName desc&$top=2&$count=true&$select=deviceName,userName")
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(first["@odata.count"], 5);
+    let item = first["value"][0].as_object().unwrap();
+    let mut keys: Vec<&str> = item.keys().map(String::as_str).collect();
+    keys.sort();
+    assert_eq!(keys, ["deviceName", "id", "userName"], "{first}");
+    let mut users: Vec<String> = Vec::new();
+    let mut page = first;
+    loop {
+        users.extend(
+            page["value"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["userName"].as_str().unwrap().to_owned()),
+        );
+        let Some(next) = page["@odata.nextLink"].as_str() else {
+            break;
+        };
+        assert!(
+            next.contains("%24orderby=userName+desc") || next.contains("$orderby=userName+desc"),
+            "{next}"
+        );
+        let path = next.split_once("://").unwrap().1;
+        let path = &path[path.find('/').unwrap()..];
+        page = t.admin("GET", path, None).await.ok(200).clone();
+    }
+    assert_eq!(users, ["u4", "u3", "u2", "u1", "u0"]);
+    // Refused: each names what it did not understand.
+    for (q, part) in [
+        ("$filter=contains(deviceName,'a')", "contains"),
+        ("$filter=colour eq 'red'", "colour"),
+        ("$filter=state eq 'sideways'", "sideways"),
+        ("$filter=deviceName eq 'a' xor id eq 'b'", "xor"),
+        ("$orderby=nope", "nope"),
+        ("$select=nope", "nope"),
+        ("$expand=nope", "$expand"),
+        ("$count=maybe", "maybe"),
+        ("$orderby=deviceName&$skiptoken=forged", "forged"),
+    ] {
+        let r = get(q).await;
+        r.graph_error(400, "badRequest");
+        assert!(r.text.contains(part), "{q}: {}", r.text);
+    }
+    // A collection without query options refuses them instead of ignoring them.
+    let r = t
+        .admin(
+            "GET",
+            &format!("{POOLS}?$filter=displayName%20eq%20%27P%27"),
+            None,
+        )
+        .await;
+    r.graph_error(400, "badRequest");
+    assert!(r.text.contains("$filter"), "{}", r.text);
 }

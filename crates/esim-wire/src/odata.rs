@@ -100,6 +100,13 @@ pub struct Collection<T> {
         skip_serializing_if = "Option::is_none"
     )]
     pub next_link: Option<String>,
+    /// `@odata.count`: the items of every page, with `$count=true`.
+    #[serde(
+        rename = "@odata.count",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub count: Option<i64>,
 }
 
 impl<T> Collection<T> {
@@ -108,6 +115,7 @@ impl<T> Collection<T> {
         Collection {
             value,
             next_link: None,
+            count: None,
         }
     }
 }

@@ -3,10 +3,12 @@
 
 use axum::extract::{Extension, Path, State};
 use axum::Json;
+use esim_odata::{order_sql, Param};
 use esim_wire::{Collection, DeviceState, DeviceStateKind};
 
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
+use crate::odata;
 use crate::paging::Paging;
 use crate::{audit, util, AppState};
 
@@ -44,23 +46,61 @@ fn state(r: Row) -> DeviceState {
     }
 }
 
-/// `GET .../{poolId}/deviceStates` (paged by device id).
+/// `GET .../{poolId}/deviceStates`: paged by device id, or with `$orderby` in that order
+/// (then by device id); `$filter`, `$select` and `$count` as [`crate::odata::DEVICE_STATES`]
+/// allows, every value a bound parameter.
 pub async fn list(
     State(s): State<AppState>,
     paging: Paging,
     Path(pool_id): Path<String>,
-) -> ApiResult<Json<Collection<DeviceState>>> {
+) -> ApiResult<Json<Collection<serde_json::Value>>> {
     crate::pools::ensure_exists(&s, &pool_id).await?;
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} {FROM} WHERE ds.pool_id = $1 AND ds.device_id > $2 ORDER BY ds.device_id LIMIT $3"
-    ))
-    .bind(&pool_id)
-    .bind(&paging.after)
-    .bind(paging.limit())
-    .fetch_all(&s.db.pool)
-    .await?;
-    let items = rows.into_iter().map(state).collect();
-    Ok(Json(paging.page(items, |d| &d.id)))
+    let opts = &paging.options;
+    let mut params = vec![Param::Text(pool_id.clone())];
+    let mut filter = String::new();
+    if let Some(f) = &opts.filter {
+        let sql = f.to_sql(odata::dialect(s.db.backend), params.len() + 1);
+        filter = format!(" AND {}", sql.text);
+        params.extend(sql.params);
+    }
+    let count = if opts.count {
+        let sql = format!("SELECT COUNT(*) {FROM} WHERE ds.pool_id = $1{filter}");
+        let (n,): (i64,) = odata::bind_all(sqlx::query_as(&sql), &params)
+            .fetch_one(&s.db.pool)
+            .await?;
+        Some(n)
+    } else {
+        None
+    };
+    let n = params.len();
+    let sql = if opts.order.is_empty() {
+        params.push(Param::Text(paging.after.clone()));
+        params.push(Param::Int(paging.limit()));
+        format!(
+            "SELECT {COLUMNS} {FROM} WHERE ds.pool_id = $1{filter} AND ds.device_id > ${} ORDER BY ds.device_id LIMIT ${}",
+            n + 1,
+            n + 2
+        )
+    } else {
+        params.push(Param::Int(paging.limit()));
+        params.push(Param::Int(paging.offset));
+        format!(
+            "SELECT {COLUMNS} {FROM} WHERE ds.pool_id = $1{filter} ORDER BY {} LIMIT ${} OFFSET ${}",
+            order_sql(&opts.order, "ds.device_id"),
+            n + 1,
+            n + 2
+        )
+    };
+    let rows: Vec<Row> = odata::bind_all(sqlx::query_as(&sql), &params)
+        .fetch_all(&s.db.pool)
+        .await?;
+    let items: Vec<DeviceState> = rows.into_iter().map(state).collect();
+    let page = paging.page(items, |d| &d.id);
+    Ok(Json(Collection {
+        value: odata::project(page.value, opts.select.as_deref()),
+        next_link: page.next_link,
+        count,
+    }))
 }
 
 /// `GET .../{poolId}/deviceStates/{deviceStateId}` (the id is the device's id).

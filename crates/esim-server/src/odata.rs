@@ -1,0 +1,147 @@
+//! OData query options on this server's collections: which properties each collection can
+//! be filtered, sorted and selected on ([`esim_odata::Schema`]), found by route, and the
+//! helpers a list handler uses to run them (bound parameters, `@odata.count`, `$select`).
+//!
+//! A collection without a schema here accepts only `$top` and `$skiptoken`; any other
+//! system query option on it is a 400 naming it ([`crate::paging::Paging`]), never
+//! silently ignored.
+
+use esim_odata::{Dialect, Kind, Param, Property, Schema};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::db::Backend;
+use crate::routes::POOLS;
+
+/// `embeddedSIMDeviceStateValue`'s members, as stored.
+pub const DEVICE_STATE_VALUES: &[&str] = &[
+    "notEvaluated",
+    "failed",
+    "installing",
+    "installed",
+    "deleting",
+    "error",
+    "deleted",
+    "removedByUser",
+];
+
+const fn prop(
+    name: &'static str,
+    column: &'static str,
+    kind: Kind,
+    filter: bool,
+    order: bool,
+) -> Property {
+    Property {
+        name,
+        column,
+        kind,
+        filter,
+        order,
+    }
+}
+
+/// `.../{poolId}/deviceStates`: Graph's properties and this server's `iccid` and
+/// `cellularStatus` (columns of `devices::FROM`).
+pub const DEVICE_STATES: Schema = Schema {
+    entity: "embeddedSIMDeviceState",
+    properties: &[
+        prop("id", "ds.device_id", Kind::Text, true, true),
+        prop("createdDateTime", "ds.created_at", Kind::Time, true, true),
+        prop("modifiedDateTime", "ds.modified_at", Kind::Time, true, true),
+        prop(
+            "lastSyncDateTime",
+            "ds.last_sync_at",
+            Kind::Time,
+            true,
+            true,
+        ),
+        // Not known to this server (always absent): selectable only.
+        prop(
+            "universalIntegratedCircuitCardIdentifier",
+            "NULL",
+            Kind::Text,
+            false,
+            false,
+        ),
+        prop("deviceName", "d.display_name", Kind::Text, true, true),
+        prop("userName", "d.user_name", Kind::Text, true, true),
+        prop(
+            "state",
+            "ds.state",
+            Kind::Enum(DEVICE_STATE_VALUES),
+            true,
+            true,
+        ),
+        prop("stateDetails", "ds.state_details", Kind::Text, true, false),
+        prop("iccid", "ds.iccid", Kind::Text, true, true),
+        prop(
+            "cellularStatus",
+            "ds.cellular_status",
+            Kind::Text,
+            true,
+            true,
+        ),
+    ],
+};
+
+/// The schema of the collection at this route (axum's matched path), if it takes
+/// `$filter`, `$orderby`, `$select` and `$count`.
+pub fn schema_for(path: &str) -> Option<&'static Schema> {
+    let rest = path.strip_prefix(POOLS)?;
+    match rest {
+        "/{poolId}/deviceStates" => Some(&DEVICE_STATES),
+        _ => None,
+    }
+}
+
+/// The SQL dialect of a database.
+pub fn dialect(backend: Backend) -> Dialect {
+    match backend {
+        Backend::Sqlite => Dialect::Sqlite,
+        Backend::Postgres => Dialect::Postgres,
+    }
+}
+
+/// Binds `params` in order.
+pub fn bind_all<'q, O>(
+    mut q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
+    params: &'q [Param],
+) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
+    for p in params {
+        q = match p {
+            Param::Text(s) => q.bind(s.as_str()),
+            Param::Int(n) => q.bind(*n),
+        };
+    }
+    q
+}
+
+/// Items as JSON with only the `$select`ed properties (and `id`, which a client needs to
+/// address an item); every property without `$select`.
+pub fn project<T: Serialize>(items: Vec<T>, select: Option<&[&'static Property]>) -> Vec<Value> {
+    items
+        .into_iter()
+        .map(|item| {
+            let mut v = serde_json::to_value(item).unwrap_or(Value::Null);
+            if let (Some(select), Some(map)) = (select, v.as_object_mut()) {
+                map.retain(|k, _| k == "id" || select.iter().any(|p| p.name == k));
+            }
+            v
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use esim_wire::DeviceStateKind;
+
+    #[test]
+    fn the_schema_knows_every_state() {
+        let names: Vec<&str> = DeviceStateKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names, DEVICE_STATE_VALUES);
+        assert!(schema_for(&format!("{POOLS}/{{poolId}}/deviceStates")).is_some());
+        assert!(schema_for(POOLS).is_none());
+    }
+}
