@@ -15,8 +15,8 @@ use std::time::Instant;
 use fantoccini::Locator;
 use serde_json::{json, Value};
 
-use super::static_server::StaticServer;
 use super::{selector, Page, POLL, WAIT};
+use esim_test_support::static_server::StaticServer;
 
 /// The three origins of the embedding tests.
 #[derive(Debug)]

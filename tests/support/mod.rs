@@ -1,5 +1,6 @@
 //! Harness for the end-to-end tests: the release build in `dist/`, served by a small static
-//! server, driven in headless Chromium through ChromeDriver (WebDriver).
+//! server, driven in headless Chromium through ChromeDriver (WebDriver); the browser, the
+//! server and the HTTP client come from `esim-test-support`.
 //!
 //! A test is `support::run(|page| async move { ... }).await`: it gets a fresh browser with
 //! its own profile, the app loaded and mounted, and helpers that poll (never sleep) for what
@@ -9,23 +10,19 @@
 
 pub mod embed;
 pub mod server;
-pub mod static_server;
 
 use std::future::Future;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use esim_console::dom::testid;
+use esim_test_support::browser::{Browser, Options};
+use esim_test_support::static_server::StaticServer;
 use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
+use fantoccini::{Client, Locator};
 use serde_json::json;
-
-use self::static_server::StaticServer;
 
 /// WebDriver's key codes.
 pub const TAB: &str = "\u{e004}";
@@ -75,10 +72,15 @@ where
     F: FnOnce(Page) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let session = Session::start(args).await;
+    let session = Browser::start(&Options {
+        name: Some("esim-console-e2e".into()),
+        ..Options::with_args(args)
+    })
+    .await
+    .unwrap_or_else(|error| panic!("{error:#}"));
     let page = Page {
         client: session.client.clone(),
-        files: session.dir.join("files"),
+        files: session.dir().join("files"),
     };
     let outcome = tokio::spawn(async move {
         page.client.goto(&url).await.expect("open the page");
@@ -446,116 +448,4 @@ fn server() -> &'static StaticServer {
         StaticServer::start(&dist, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))
             .expect("start the static server")
     })
-}
-
-/// One ChromeDriver and one Chromium with a private profile.
-struct Session {
-    client: Client,
-    driver: Driver,
-    dir: PathBuf,
-}
-
-impl Session {
-    async fn start(extra_args: &[&str]) -> Self {
-        static COUNT: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "esim-console-e2e-{}-{}",
-            std::process::id(),
-            COUNT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).expect("create the session directory");
-        std::fs::create_dir_all(dir.join("downloads")).expect("create the download directory");
-
-        let port = free_port();
-        let program = std::env::var_os("CHROMEDRIVER").unwrap_or_else(|| "chromedriver".into());
-        let driver = Command::new(&program)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map(Driver)
-            .unwrap_or_else(|error| {
-                panic!(
-                    "cannot start {program:?} ({error}): set CHROMEDRIVER or put chromedriver \
-                     on PATH (`cargo xtask setup` installs it)"
-                )
-            });
-
-        let mut chrome = json!({
-            "args": [
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                format!("--user-data-dir={}", dir.join("profile").display()),
-            ]
-        });
-        if let Some(args) = chrome["args"].as_array_mut() {
-            args.extend(extra_args.iter().map(|arg| json!(arg)));
-        }
-        // Downloads go to the session's directory without asking, several in a row too.
-        chrome["prefs"] = json!({
-            "download.default_directory": dir.join("downloads").display().to_string(),
-            "download.prompt_for_download": false,
-            "download.directory_upgrade": true,
-            "profile.default_content_setting_values.automatic_downloads": 1,
-            "safebrowsing.enabled": false,
-        });
-        if let Some(binary) = std::env::var_os("CHROME_BIN") {
-            chrome["binary"] = json!(binary.to_string_lossy());
-        }
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert("goog:chromeOptions".into(), chrome);
-
-        // ChromeDriver takes a moment to listen: retry the new session until it answers.
-        let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + WAIT;
-        let client = loop {
-            let attempt = ClientBuilder::new(HttpConnector::new())
-                .capabilities(capabilities.clone())
-                .connect(&url)
-                .await;
-            match attempt {
-                Ok(client) => break client,
-                Err(error) if Instant::now() > deadline => {
-                    panic!("no WebDriver session from chromedriver at {url}: {error}")
-                }
-                Err(_) => tokio::time::sleep(POLL).await,
-            }
-        };
-        Self {
-            client,
-            driver,
-            dir,
-        }
-    }
-
-    async fn close(self) {
-        // Quits Chromium; the driver is killed when `self.driver` drops.
-        let _ = self.client.close().await;
-        drop(self.driver);
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// Kills ChromeDriver when dropped, also when a test panics.
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|listener| listener.local_addr())
-        .expect("find a free port")
-        .port()
 }

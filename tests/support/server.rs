@@ -1,6 +1,7 @@
 //! Harness for the console tests: a real `esim-server serve` process serving the release
-//! build and the API on its own database, its tokens, the fleet simulator, and a small
-//! HTTP client to check what the server holds.
+//! build and the API on its own database, its tokens, the fleet simulator, and requests
+//! to check what the server holds (the process, token and HTTP helpers of
+//! `esim-test-support`).
 //!
 //! * The database is SQLite in a temporary directory, or, when `ESIM_TEST_POSTGRES` is set
 //!   (`postgres://user@host:port`, optionally with the maintenance database as its path),
@@ -10,13 +11,15 @@
 //!   builds it before these tests).
 //! * The app is `ESIM_DIST`, else `dist/` at the repository root (`trunk build --release`).
 
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+pub use esim_test_support::http::Response;
+use esim_test_support::{http as client, server};
 
 use fantoccini::elements::Element;
 use fantoccini::key::Key;
@@ -308,9 +311,7 @@ fn pg_until_ready(stream: &mut TcpStream) -> Result<(), String> {
 /// A running `esim-server serve`, killed on drop (its log printed when a test failed).
 #[derive(Debug)]
 pub struct EsimServer {
-    child: Option<Child>,
-    url: String,
-    log: Arc<Mutex<Vec<String>>>,
+    process: server::Server,
 }
 
 impl EsimServer {
@@ -318,119 +319,43 @@ impl EsimServer {
     /// allowing `frame_ancestors` to frame it; returns once `/healthz` answers 200.
     pub fn start(db: &TestDatabase, frame_ancestors: &[&str]) -> Self {
         let dist = dist();
-        let mut command = Command::new(exe());
-        command
-            .args(["serve", "--listen", "127.0.0.1:0", "--database", &db.url])
-            .arg("--static-dir")
-            .arg(&dist);
-        for origin in frame_ancestors {
-            command.args(["--frame-ancestor", origin]);
-        }
-        command
-            .env("RUST_LOG", "info,sqlx=warn")
-            .env_remove("ESIM_TEST_PAUSE_IMPORT_MS")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = command
-            .spawn()
-            .unwrap_or_else(|error| panic!("cannot start esim-server: {error}"));
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let stderr = child.stderr.take().expect("piped stderr");
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                sink.lock().expect("log lock").push(line);
+        let process = server::Server::serve(&exe(), &db.url, |command| {
+            command.arg("--static-dir").arg(&dist);
+            for origin in frame_ancestors {
+                command.args(["--frame-ancestor", origin]);
             }
-        });
-        // `serve` prints `listening on http://ADDR` once it has bound the port.
-        let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-        let mut line = String::new();
-        let _ = stdout.read_line(&mut line);
-        let mut server = EsimServer {
-            child: Some(child),
-            url: String::new(),
-            log,
-        };
-        let Some(url) = line.trim().strip_prefix("listening on ") else {
-            // Give the log thread a moment to collect why.
-            std::thread::sleep(Duration::from_millis(200));
-            let log = server.log();
-            server.stop();
-            panic!("esim-server serve did not start (first line {line:?}); its log:\n{log}");
-        };
-        server.url = url.trim_end_matches('/').to_owned();
-        // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || {
-            let mut rest = Vec::new();
-            let _ = stdout.read_to_end(&mut rest);
-        });
-        server.wait_healthy();
-        server
-    }
-
-    fn wait_healthy(&mut self) {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            match http(&self.url, "GET", "/healthz", None, None) {
-                Ok(response) if response.status == 200 => return,
-                _ if Instant::now() > deadline => {
-                    let log = self.log();
-                    self.stop();
-                    panic!(
-                        "esim-server at {} never answered /healthz; log:\n{log}",
-                        self.url
-                    );
-                }
-                _ => std::thread::sleep(POLL),
-            }
-        }
+            command
+                .env("RUST_LOG", "info,sqlx=warn")
+                .env_remove("ESIM_TEST_PAUSE_IMPORT_MS");
+        })
+        .unwrap_or_else(|error| panic!("{error:#}"));
+        EsimServer { process }
     }
 
     /// The base URL, `http://127.0.0.1:PORT` (no trailing slash).
     pub fn url(&self) -> &str {
-        &self.url
+        self.process.url()
     }
 
     /// The origin (same as [`EsimServer::url`]).
     pub fn origin(&self) -> String {
-        self.url.clone()
+        self.url().to_owned()
     }
 
     /// Kills the process (the port then refuses connections).
     pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        self.process.stop();
     }
 
     /// Everything the server logged so far.
     pub fn log(&self) -> String {
-        self.log.lock().map(|l| l.join("\n")).unwrap_or_default()
+        self.process.log()
     }
 
     /// A new token of this role (`admin`, `reader`) from `esim-server token create`.
     pub fn token(db: &TestDatabase, role: &str) -> String {
-        let output = Command::new(exe())
-            .args(["token", "create", "--role", role, "--label", "console e2e"])
-            .args(["--database", &db.url])
-            .stdin(Stdio::null())
-            .output()
-            .expect("run esim-server token create");
-        assert!(
-            output.status.success(),
-            "esim-server token create failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        // The token alone on standard output; its id and role go to standard error.
-        let token = String::from_utf8(output.stdout).expect("a UTF-8 token");
-        let token = token.trim().to_owned();
-        assert!(
-            !token.is_empty() && !token.contains(char::is_whitespace),
-            "unexpected token output {token:?}"
-        );
-        token
+        server::create_token(&exe(), &db.url, role, "console e2e", None)
+            .unwrap_or_else(|error| panic!("{error:#}"))
     }
 
     /// Runs the fleet simulator on the members of `group` for `rounds` rounds, no
@@ -461,7 +386,7 @@ impl EsimServer {
         );
         let mut command = Command::new(exe());
         command
-            .args(["simulate", "--url", &self.url, "--token", token])
+            .args(["simulate", "--url", self.url(), "--token", token])
             .args(["--group", group, "--rounds", &rounds.to_string()])
             .args(["--failure-rate", &failure_rate.to_string()])
             .args(["--concurrency", "4"])
@@ -482,14 +407,14 @@ impl EsimServer {
 
     /// `GET path` with this bearer token; the status and the JSON body (null if none).
     pub fn get(&self, token: &str, path: &str) -> (u16, Value) {
-        let response = http(&self.url, "GET", path, Some(token), None)
+        let response = http(self.url(), "GET", path, Some(token), None)
             .unwrap_or_else(|error| panic!("GET {path}: {error}"));
         (response.status, response.json())
     }
 
     /// `POST path` with a JSON body and this bearer token.
     pub fn post(&self, token: &str, path: &str, body: &Value) -> (u16, Value) {
-        let response = http(&self.url, "POST", path, Some(token), Some(body))
+        let response = http(self.url(), "POST", path, Some(token), Some(body))
             .unwrap_or_else(|error| panic!("POST {path}: {error}"));
         (response.status, response.json())
     }
@@ -519,23 +444,6 @@ impl EsimServer {
         );
         assert_eq!(status, 201, "create pool: {pool}");
         pool["id"].as_str().expect("a pool id").to_owned()
-    }
-}
-
-impl Drop for EsimServer {
-    fn drop(&mut self) {
-        self.stop();
-        if std::thread::panicking() {
-            let log = self.log();
-            let lines: Vec<&str> = log.lines().collect();
-            let tail = &lines[lines.len().saturating_sub(60)..];
-            eprintln!(
-                "--- the last {} lines of esim-server's log ({}) ---\n{}",
-                tail.len(),
-                self.url,
-                tail.join("\n")
-            );
-        }
     }
 }
 
@@ -570,109 +478,21 @@ pub fn valid_csv(smdp: &str, from: u64, n: u64) -> String {
     csv
 }
 
-/// An HTTP response.
-#[derive(Debug)]
-pub struct Response {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Response {
-    pub fn json(&self) -> Value {
-        if self.body.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&self.body)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&self.body).into_owned()))
-        }
-    }
-
-    /// The first header of this name (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// One HTTP/1.1 request on a fresh connection (`Connection: close`), std only.
+/// One request to the server at `base`: `path`, a bearer token, a JSON body.
 pub fn http(
     base: &str,
     method: &str,
     path: &str,
     token: Option<&str>,
     body: Option<&Value>,
-) -> io::Result<Response> {
-    let authority = base
-        .strip_prefix("http://")
-        .unwrap_or(base)
-        .trim_end_matches('/');
-    let mut stream = TcpStream::connect(authority)?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let mut request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\
-         Accept: application/json\r\n"
-    );
-    if let Some(token) = token {
-        request.push_str(&format!("Authorization: Bearer {token}\r\n"));
+) -> anyhow::Result<Response> {
+    let mut request = client::Request::new(method, &format!("{base}{path}"))
+        .bearer_opt(token)
+        .timeout(Duration::from_secs(30));
+    if let Some(body) = body {
+        request = request.json(body);
     }
-    if method != "GET" {
-        request.push_str(&format!(
-            "Content-Type: application/json\r\nContent-Length: {}\r\n",
-            body.len()
-        ));
-    }
-    request.push_str("\r\n");
-    request.push_str(&body);
-    stream.write_all(request.as_bytes())?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no end of the head"))?;
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no status"))?;
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
-        .collect();
-    let mut body = raw[split + 4..].to_vec();
-    let chunked = headers.iter().any(|(n, v)| {
-        n.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
-    });
-    if chunked {
-        body = dechunk(&body);
-    }
-    Ok(Response {
-        status,
-        headers,
-        body,
-    })
-}
-
-fn dechunk(mut data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(end) = data.windows(2).position(|w| w == b"\r\n") {
-        let size = String::from_utf8_lossy(&data[..end]);
-        let size =
-            usize::from_str_radix(size.split(';').next().unwrap_or("0").trim(), 16).unwrap_or(0);
-        data = &data[end + 2..];
-        if size == 0 || data.len() < size {
-            break;
-        }
-        out.extend_from_slice(&data[..size]);
-        data = data.get(size + 2..).unwrap_or_default();
-    }
-    out
+    request.send()
 }
 
 /// Console helpers on the browser page: every wait polls until [`WAIT`].
@@ -882,7 +702,7 @@ impl HostPage {
     pub fn start() -> Self {
         let dir = std::env::temp_dir().join(unique("esim-console-portal"));
         std::fs::create_dir_all(&dir).expect("create the host page directory");
-        let server = super::static_server::StaticServer::start(
+        let server = esim_test_support::static_server::StaticServer::start(
             &dir,
             std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0)),
         )

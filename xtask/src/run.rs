@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
+use esim_test_support::server::create_token;
 
 use crate::setup::{self, Toolchain};
 use crate::steps::run_cmd;
@@ -29,26 +30,7 @@ pub fn run_console(listen: SocketAddr, oidc: &[String]) -> Result<()> {
     std::fs::create_dir_all(&data).with_context(|| format!("cannot create {}", data.display()))?;
     // A new admin token each run: only its hash is stored, so an old one cannot be shown
     // again (`esim-server token list` and `token revoke` manage them).
-    let token = Command::new(&server)
-        .current_dir(&root)
-        .args([
-            "token",
-            "create",
-            "--role",
-            "admin",
-            "--label",
-            "cargo xtask run",
-        ])
-        .args(["--database", DATABASE])
-        .output()
-        .context("cannot run esim-server token create")?;
-    if !token.status.success() {
-        bail!(
-            "esim-server token create failed: {}",
-            String::from_utf8_lossy(&token.stderr)
-        );
-    }
-    let token = String::from_utf8(token.stdout)?.trim().to_owned();
+    let token = create_token(&server, DATABASE, "admin", "cargo xtask run", Some(&root))?;
     println!(
         "\nThe console, on the database {DATABASE}:\n\n    http://{listen}/#token={token}\n\n\
          The link signs you in as an admin (the token then stays in this browser tab's \

@@ -1,22 +1,20 @@
 //! Headless Chromium through ChromeDriver: the bench page, and the real console in `dist/`.
 //!
-//! The same ideas as the end-to-end harness (`tests/support/`): ChromeDriver on a free
-//! port, Chromium with the flags this machine needs and a private profile, a static
-//! server, polling instead of sleeping.
+//! The browser and the static server are the end-to-end tests' (`esim-test-support`);
+//! every wait polls instead of sleeping.
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
+pub use esim_test_support::browser::chromium_version;
+use esim_test_support::browser::{Browser, Options};
+use esim_test_support::static_server::StaticServer;
+use fantoccini::Locator;
 use serde_json::{json, Value};
 
 use super::measure::{median, NativeBench, CONSOLE_BIG_CODES};
-use super::static_server::StaticServer;
 
 const POLL: Duration = Duration::from_millis(100);
 
@@ -44,7 +42,7 @@ pub async fn bench_page(
         }
     }
     let server = StaticServer::start(web, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))?;
-    let session = Session::start().await?;
+    let session = start_browser().await?;
     let outcome = async {
         let url = format!("{}index.html?driven&codes={codes}", server.url());
         session.client.goto(&url).await?;
@@ -92,7 +90,7 @@ pub async fn bench_page(
 }
 
 /// The page's state; prints its log lines not printed yet.
-async fn page_state(session: &Session, printed: &mut usize) -> Result<Value> {
+async fn page_state(session: &Browser, printed: &mut usize) -> Result<Value> {
     let state = session
         .client
         .execute(
@@ -157,9 +155,9 @@ pub async fn console(dist: &Path) -> Result<Console> {
     let server = StaticServer::start(dist, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))?;
     let url = server.url();
 
-    let session = Session::start().await?;
+    let session = start_browser().await?;
     let small = async {
-        let path = session.dir.join("codes-1000.csv");
+        let path = session.dir().join("codes-1000.csv");
         std::fs::write(&path, esim_bench::generate(1000))?;
         let mut painted = Vec::new();
         let mut seen = Vec::new();
@@ -198,9 +196,9 @@ pub async fn console(dist: &Path) -> Result<Console> {
 }
 
 async fn big_file(url: &str) -> Result<BigRun> {
-    let session = Session::start().await?;
+    let session = start_browser().await?;
     let outcome = async {
-        let path = session.dir.join("codes-50mb.csv");
+        let path = session.dir().join("codes-50mb.csv");
         let bytes = esim_bench::generate(CONSOLE_BIG_CODES);
         std::fs::write(&path, &bytes)?;
         let drop = choose_file(&session, url, &path, Duration::from_secs(600)).await?;
@@ -270,7 +268,7 @@ new MutationObserver(() => {
 }).observe(document.body, { childList: true, subtree: true, characterData: true });
 "#;
 
-async fn choose_file(session: &Session, url: &str, path: &Path, wait: Duration) -> Result<Dropped> {
+async fn choose_file(session: &Browser, url: &str, path: &Path, wait: Duration) -> Result<Dropped> {
     session.client.goto(url).await?;
     let input = session
         .client
@@ -369,113 +367,12 @@ fn renderer_memory(profile: &Path) -> Option<(u64, u64)> {
         .max()
 }
 
-/// `chromium --version`, if it runs.
-pub fn chromium_version() -> Option<String> {
-    let program = std::env::var_os("CHROME_BIN").unwrap_or_else(|| "chromium".into());
-    let out = Command::new(program).arg("--version").output().ok()?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    Some(text.lines().next()?.trim().to_owned())
-}
-
-/// One ChromeDriver and one Chromium with a private profile.
-struct Session {
-    client: Client,
-    driver: Driver,
-    dir: PathBuf,
-}
-
-impl Session {
-    async fn start() -> Result<Self> {
-        static COUNT: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "esim-bench-{}-{}",
-            std::process::id(),
-            COUNT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir)?;
-        let port = free_port()?;
-        let program = std::env::var_os("CHROMEDRIVER").unwrap_or_else(|| "chromedriver".into());
-        let driver = Command::new(&program)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map(Driver)
-            .with_context(|| format!("cannot start {program:?} (set CHROMEDRIVER)"))?;
-        let mut chrome = json!({
-            "args": [
-                "--headless=new",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                // Unrounded performance.memory figures.
-                "--enable-precise-memory-info",
-                format!("--user-data-dir={}", dir.join("profile").display()),
-            ]
-        });
-        if let Some(binary) = std::env::var_os("CHROME_BIN") {
-            chrome["binary"] = json!(binary.to_string_lossy());
-        }
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert("goog:chromeOptions".into(), chrome);
-        let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let client = loop {
-            let attempt = ClientBuilder::new(HttpConnector::new())
-                .capabilities(capabilities.clone())
-                .connect(&url)
-                .await;
-            match attempt {
-                Ok(client) => break client,
-                Err(error) if Instant::now() > deadline => {
-                    bail!("no WebDriver session from chromedriver at {url}: {error}")
-                }
-                Err(_) => tokio::time::sleep(POLL).await,
-            }
-        };
-        // A long-running page script must not time out the polling calls.
-        client
-            .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
-                Some(Duration::from_secs(600)),
-                Some(Duration::from_secs(120)),
-                Some(Duration::ZERO),
-            ))
-            .await?;
-        Ok(Self {
-            client,
-            driver,
-            dir,
-        })
-    }
-
-    fn profile(&self) -> PathBuf {
-        self.dir.join("profile")
-    }
-
-    async fn close(self) {
-        let _ = self.client.close().await;
-        drop(self.driver);
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-/// Kills ChromeDriver when dropped.
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> Result<u16> {
-    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
-        .local_addr()?
-        .port())
+/// A browser whose long-running page scripts do not time out the polling calls.
+async fn start_browser() -> Result<Browser> {
+    Browser::start(&Options {
+        timeouts: Some((Duration::from_secs(600), Duration::from_secs(120))),
+        name: Some("esim-bench".into()),
+        ..Options::default()
+    })
+    .await
 }

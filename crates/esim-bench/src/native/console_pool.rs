@@ -15,15 +15,15 @@
 //! MutationObserver and `requestAnimationFrame`. The report takes medians over the runs.
 
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use fantoccini::{Client, ClientBuilder};
-use hyper_util::client::legacy::connect::HttpConnector;
+use esim_test_support::browser::{Browser, Options};
+use esim_test_support::http;
+use esim_test_support::server::{create_token, Server};
+use fantoccini::Client;
 use serde_json::{json, Value};
 
 use super::measure::{group, median};
@@ -175,8 +175,10 @@ pub async fn measure(
         };
         let database = format!("sqlite://{}", dir.join("bench.db").display());
         let start = Instant::now();
-        let server = Server::start(server_exe, &database, dist)?;
-        let token = admin_token(server_exe, &database)?;
+        let server = Server::serve(server_exe, &database, |command| {
+            command.arg("--static-dir").arg(dist);
+        })?;
+        let token = create_token(server_exe, &database, "admin", "esim-bench", None)?;
         timed(&mut setup, "server started, admin token".into(), start);
 
         // Codes 0..devices for the big pool, the next ones for the baseline: all distinct.
@@ -200,13 +202,13 @@ pub async fn measure(
         let base_id = import_pool(&server, &token, &smdp, &lines[devices..], "pool-baseline")?;
 
         let start = Instant::now();
-        simulate(server_exe, &server.url, &token, &big_id, devices)?;
+        simulate(server_exe, server.url(), &token, &big_id, devices)?;
         timed(
             &mut setup,
             format!("`esim-server simulate --devices {devices} --rounds 1 --failure-rate 0.05`"),
             start,
         );
-        simulate(server_exe, &server.url, &token, &base_id, baseline_devices)?;
+        simulate(server_exe, server.url(), &token, &base_id, baseline_devices)?;
 
         let mut big = Figures::new(devices);
         let mut baseline = Figures::new(baseline_devices);
@@ -216,11 +218,11 @@ pub async fn measure(
 
         for run in 1..=runs {
             println!("  run {run}/{runs}: a fresh browser");
-            let session = Session::start(&dir).await?;
+            let session = start_browser().await?;
             let outcome = async {
-                sign_in(&session.client, &server.url, &token).await?;
+                sign_in(&session.client, server.url(), &token).await?;
                 for (id, figures) in [(&base_id, &mut baseline), (&big_id, &mut big)] {
-                    measure_pool(&session.client, &server.url, id, figures).await?;
+                    measure_pool(&session.client, server.url(), id, figures).await?;
                 }
                 anyhow::Ok(())
             }
@@ -543,85 +545,6 @@ async fn leave(client: &Client) -> Result<()> {
     Ok(())
 }
 
-/// A running `esim-server serve`, killed on drop.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(exe: &Path, database: &str, dist: &Path) -> Result<Self> {
-        let mut child = Command::new(exe)
-            .args(["serve", "--listen", "127.0.0.1:0", "--database", database])
-            .arg("--static-dir")
-            .arg(dist)
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .with_context(|| format!("cannot start {}", exe.display()))?;
-        let mut stdout = BufReader::new(child.stdout.take().context("piped stdout")?);
-        let mut line = String::new();
-        let _ = stdout.read_line(&mut line);
-        std::thread::spawn(move || {
-            let mut rest = Vec::new();
-            let _ = stdout.read_to_end(&mut rest);
-        });
-        let Some(url) = line.trim().strip_prefix("listening on ") else {
-            let _ = child.kill();
-            let _ = child.wait();
-            bail!("esim-server serve did not start (first line {line:?})");
-        };
-        let server = Server {
-            child,
-            url: url.trim_end_matches('/').to_owned(),
-        };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while http(&server.url, "GET", "/healthz", None, None).map_or(true, |(s, _)| s != 200) {
-            if Instant::now() > deadline {
-                bail!("esim-server at {} never answered /healthz", server.url);
-            }
-            std::thread::sleep(POLL);
-        }
-        Ok(server)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn admin_token(exe: &Path, database: &str) -> Result<String> {
-    let output = Command::new(exe)
-        .args([
-            "token",
-            "create",
-            "--role",
-            "admin",
-            "--label",
-            "esim-bench",
-        ])
-        .args(["--database", database])
-        .stdin(Stdio::null())
-        .output()
-        .context("run esim-server token create")?;
-    if !output.status.success() {
-        bail!(
-            "esim-server token create failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    let token = String::from_utf8(output.stdout)?.trim().to_owned();
-    if token.is_empty() || token.contains(char::is_whitespace) {
-        bail!("unexpected token output {token:?}");
-    }
-    Ok(token)
-}
-
 /// Imports the code lines as a new pool, 1,000 codes a file; returns the pool's id.
 fn import_pool(
     server: &Server,
@@ -641,18 +564,14 @@ fn import_pool(
             None => format!("/api/pools/import?fileName={name}-{k}.csv"),
             Some(id) => format!("/api/pools/{id}/import?fileName={name}-{k}.csv"),
         };
-        let (status, body) = http(
-            &server.url,
-            "POST",
-            &path,
-            Some(token),
-            Some(("text/csv", file.as_bytes())),
-        )?;
-        if !(200..300).contains(&status) {
-            bail!("POST {path}: {status} {}", String::from_utf8_lossy(&body));
-        }
+        let response = http::post(&format!("{}{path}", server.url()))
+            .bearer(token)
+            .body("text/csv", file)
+            .send()
+            .and_then(http::Response::success)
+            .with_context(|| format!("POST {path}"))?;
         if id.is_none() {
-            let pool: Value = serde_json::from_slice(&body)?;
+            let pool = response.json();
             id = Some(
                 pool["id"]
                     .as_str()
@@ -691,11 +610,12 @@ fn state_counts(server: &Server, token: &str, pool: &str) -> Result<String> {
         "/beta/deviceManagement/embeddedSIMActivationCodePools/{pool}/deviceStates?$top=1000"
     );
     for _ in 0..1000 {
-        let (status, body) = http(&server.url, "GET", &path, Some(token), None)?;
-        if status != 200 {
-            bail!("GET {path}: {status}");
-        }
-        let page: Value = serde_json::from_slice(&body)?;
+        let page = http::get(&format!("{}{path}", server.url()))
+            .bearer(token)
+            .send()
+            .and_then(http::Response::success)
+            .with_context(|| format!("GET {path}"))?
+            .json();
         for state in page["value"].as_array().into_iter().flatten() {
             let name = state["state"].as_str().unwrap_or("?").to_owned();
             match counts.iter_mut().find(|(n, _)| *n == name) {
@@ -719,192 +639,25 @@ fn state_counts(server: &Server, token: &str, pool: &str) -> Result<String> {
         .join(", "))
 }
 
-/// One HTTP/1.1 request on a fresh connection: (status, body).
-fn http(
-    base: &str,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<(&str, &[u8])>,
-) -> Result<(u16, Vec<u8>)> {
-    let authority = base.strip_prefix("http://").unwrap_or(base);
-    let mut stream = TcpStream::connect(authority)?;
-    stream.set_read_timeout(Some(Duration::from_secs(120)))?;
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\
-         Accept: application/json\r\n"
-    );
-    if let Some(token) = token {
-        let _ = write!(head, "Authorization: Bearer {token}\r\n");
+/// A fresh browser (a fixed window, so that the table's layout is the same in every run)
+/// with the early observer installed through ChromeDriver's CDP endpoint.
+async fn start_browser() -> Result<Browser> {
+    let browser = Browser::start(&Options {
+        args: vec!["--window-size=1280,900".into()],
+        timeouts: Some((Duration::from_secs(900), Duration::from_secs(120))),
+        name: Some("esim-bench-pool".into()),
+    })
+    .await?;
+    let early = browser
+        .cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({ "source": EARLY }),
+        )
+        .await;
+    if let Err(error) = early {
+        println!("  no early observer ({error:#}); first rows are upper bounds");
     }
-    let (kind, bytes) = body.unwrap_or(("application/json", b""));
-    if method != "GET" {
-        let _ = write!(
-            head,
-            "Content-Type: {kind}\r\nContent-Length: {}\r\n",
-            bytes.len()
-        );
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes())?;
-    stream.write_all(bytes)?;
-    // Read the head, then Content-Length bytes (or to the end: ChromeDriver may keep the
-    // connection open).
-    let mut raw = Vec::new();
-    let mut buf = [0u8; 64 * 1024];
-    let (split, length) = loop {
-        let n = stream.read(&mut buf)?;
-        raw.extend_from_slice(&buf[..n]);
-        if let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-            let length = head.lines().find_map(|l| {
-                l.strip_prefix("content-length:")
-                    .and_then(|v| v.trim().parse::<usize>().ok())
-            });
-            break (split, length);
-        }
-        if n == 0 {
-            bail!("no end of the response head");
-        }
-    };
-    match length {
-        Some(length) => {
-            while raw.len() < split + 4 + length {
-                let n = stream.read(&mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                raw.extend_from_slice(&buf[..n]);
-            }
-        }
-        None => {
-            stream.read_to_end(&mut raw)?;
-        }
-    }
-    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .context("no status")?;
-    let mut body = raw[split + 4..].to_vec();
-    if head.contains("transfer-encoding: chunked") {
-        body = dechunk(&body);
-    }
-    Ok((status, body))
-}
-
-fn dechunk(mut data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(end) = data.windows(2).position(|w| w == b"\r\n") {
-        let size = String::from_utf8_lossy(&data[..end]);
-        let size =
-            usize::from_str_radix(size.split(';').next().unwrap_or("0").trim(), 16).unwrap_or(0);
-        data = &data[end + 2..];
-        if size == 0 || data.len() < size {
-            break;
-        }
-        out.extend_from_slice(&data[..size]);
-        data = data.get(size + 2..).unwrap_or_default();
-    }
-    out
-}
-
-/// ChromeDriver and a fresh Chromium profile (the flags of `browser.rs`; a fixed window so
-/// that the table's layout is the same in every run).
-struct Session {
-    client: Client,
-    driver: Child,
-    dir: PathBuf,
-}
-
-impl Session {
-    async fn start(parent: &Path) -> Result<Self> {
-        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
-            .local_addr()?
-            .port();
-        let dir = parent.join(format!("browser-{port}"));
-        std::fs::create_dir_all(&dir)?;
-        let program = std::env::var_os("CHROMEDRIVER").unwrap_or_else(|| "chromedriver".into());
-        let driver = Command::new(&program)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .with_context(|| format!("cannot start {program:?} (set CHROMEDRIVER)"))?;
-        let mut chrome = json!({
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=1280,900",
-                format!("--user-data-dir={}", dir.join("profile").display()),
-            ]
-        });
-        if let Some(binary) = std::env::var_os("CHROME_BIN") {
-            chrome["binary"] = json!(binary.to_string_lossy());
-        }
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert("goog:chromeOptions".into(), chrome);
-        let session = Session {
-            client: connect(port, capabilities).await?,
-            driver,
-            dir,
-        };
-        session
-            .client
-            .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
-                Some(Duration::from_secs(900)),
-                Some(Duration::from_secs(120)),
-                Some(Duration::ZERO),
-            ))
-            .await?;
-        // The early observer, through ChromeDriver's CDP endpoint.
-        let id = session.client.session_id().await?.context("a session id")?;
-        let body = json!({
-            "cmd": "Page.addScriptToEvaluateOnNewDocument",
-            "params": { "source": EARLY },
-        })
-        .to_string();
-        let (status, answer) = http(
-            &format!("http://127.0.0.1:{port}"),
-            "POST",
-            &format!("/session/{id}/goog/cdp/execute"),
-            None,
-            Some(("application/json", body.as_bytes())),
-        )?;
-        if status != 200 {
-            println!(
-                "  no early observer (CDP {status}: {}); first rows are upper bounds",
-                String::from_utf8_lossy(&answer)
-            );
-        }
-        Ok(session)
-    }
-
-    async fn close(mut self) {
-        let _ = self.client.close().await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-async fn connect(port: u16, capabilities: serde_json::Map<String, Value>) -> Result<Client> {
-    let url = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let attempt = ClientBuilder::new(HttpConnector::new())
-            .capabilities(capabilities.clone())
-            .connect(&url)
-            .await;
-        match attempt {
-            Ok(client) => return Ok(client),
-            Err(error) if Instant::now() > deadline => {
-                bail!("no WebDriver session from chromedriver at {url}: {error}")
-            }
-            Err(_) => tokio::time::sleep(POLL).await,
-        }
-    }
+    Ok(browser)
 }
 
 /// The section of `bench/RESULTS.md`.

@@ -6,8 +6,6 @@ mod measure;
 mod report;
 mod server;
 mod sizes;
-#[path = "../../../../tests/support/static_server.rs"]
-mod static_server;
 
 use std::path::PathBuf;
 

@@ -1,9 +1,7 @@
-//! A tiny static file server for Trunk's `dist/`, std only.
-//!
-//! Used by the end-to-end tests and, until the real server exists, by `cargo xtask run`
-//! (which includes this file with `#[path]`). It serves files below one directory, answers
-//! `index.html` for extension-less paths (client-side routes), and nothing else: no
-//! directory listings, no `..`.
+//! A tiny static file server for Trunk's `dist/` (the browser tests without `esim-server`,
+//! the bench page) and for a portal's page on another origin. It serves files below one
+//! directory, answers `index.html` for extension-less paths (client-side routes), and
+//! nothing else: no directory listings, no `..`.
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -17,7 +15,6 @@ pub struct StaticServer {
     thread: JoinHandle<()>,
 }
 
-#[allow(dead_code)] // Each includer uses a different part.
 impl StaticServer {
     /// Binds `addr` (port 0 picks a free port) and serves `root` on a background thread.
     pub fn start(root: &Path, addr: SocketAddr) -> io::Result<Self> {

@@ -1,0 +1,22 @@
+//! What the tests, the bench and xtask share to drive the project from outside, as a user
+//! or an operator would: never a dependency of a product crate (the app's, the bench's and
+//! xtask's tests and tools only).
+//!
+//! * [`browser`]: a headless Chromium with a private profile through ChromeDriver.
+//! * [`http`]: an HTTP client (hyper-util's), callable from plain and from async code.
+//! * [`static_server`]: a small static file server (the release build, a portal's page).
+//! * [`server`]: an `esim-server serve` process, and admin tokens from `token create`.
+
+pub mod browser;
+pub mod http;
+pub mod server;
+pub mod static_server;
+
+use std::net::{Ipv4Addr, TcpListener};
+
+/// A port free on 127.0.0.1 right now.
+pub fn free_port() -> std::io::Result<u16> {
+    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
+        .local_addr()?
+        .port())
+}
