@@ -52,7 +52,9 @@ enum Command {
     #[command(after_help = "\
 Without --group: creates a group of --devices devices (assigned to --pool when given;
 --rounds 0 creates them and stops) and checks them in for --rounds rounds.
-With --group: checks in the members of an existing group, creating and assigning nothing.
+With --group: checks in the members of an existing group, creating and assigning nothing;
+with --group and --pool, also every device holding a state in that pool (one removed from
+the group checks in, reports its profile removed, and the console shows it Removed).
 One line per round; the exit status is 1 when any check-in met an error.")]
     Simulate(SimulateArgs),
     /// Copy a SQLite database, consistently, while servers use it (VACUUM INTO); for
@@ -257,8 +259,9 @@ struct SimulateArgs {
     /// Check-in rounds.
     #[arg(long, value_name = "N", default_value_t = 3)]
     rounds: usize,
-    /// The pool to assign the new group to (none: the group is only created; not with
-    /// --group).
+    /// The pool to assign the new group to (none: the group is only created); with
+    /// --group, also check in every device holding a state in this pool (so a device
+    /// removed from the group has its profile removed: Removed in the console).
     #[arg(long, value_name = "POOL_ID")]
     pool: Option<String>,
     /// Check-ins in flight at once.
@@ -353,7 +356,6 @@ async fn run(command: Command) -> anyhow::Result<()> {
             if a.group.is_some() {
                 let given = [
                     ("devices", a.devices.is_some()),
-                    ("pool", a.pool.is_some()),
                     ("leave-rate", a.leave_rate.is_some()),
                 ];
                 if let Some((flag, _)) = given.iter().find(|(_, given)| *given) {

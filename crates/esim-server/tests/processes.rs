@@ -512,14 +512,47 @@ async fn simulator_checks_in_an_existing_group() {
         .iter()
         .all(|(d, _)| after[..2].iter().any(|(a, _)| a == d)));
     assert_eq!(last.iter().filter(|(_, s)| s == "installed").count(), 3);
-    // --group refuses what would create or assign.
+    // A member removed from the group (as the console's "Remove from group" does) is no
+    // longer listed by --group; with --pool it still checks in, as a real device would,
+    // so its profile is removed and its state reaches deleted ("Removed").
+    let gone = &after[2].0;
+    let (st, e) = api
+        .call(
+            "DELETE",
+            &format!("/v1.0/groups/{group}/members/{gone}/$ref"),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(st, 204, "{e}");
+    let args = ["--group", &group, "--pool", &pool, "--rounds", "1"];
+    let text = simulate(&server, &token, &args);
+    assert!(
+        text.contains(&format!("group {group} has 4 devices")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("pool {pool} has 5 devices with a state")),
+        "{text}"
+    );
+    assert!(
+        text.contains("round 1/1: check-ins 5, installed 0, failed 0, removed 1, errors 0"),
+        "{text}"
+    );
+    let last = states().await;
+    assert!(
+        last.iter().any(|(d, s)| d == gone && s == "deleted"),
+        "{last:?}"
+    );
+    assert_eq!(last.iter().filter(|(_, s)| s == "installed").count(), 2);
+    // --group refuses what would create devices.
     let out = Command::new(BIN)
         .args(["simulate", "--url", &server.url, "--token", &token])
-        .args(["--group", &group, "--pool", &pool])
+        .args(["--group", &group, "--devices", "3"])
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("takes no --pool"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("takes no --devices"));
 }
 
 /// The id of a created resource, after checking the status.

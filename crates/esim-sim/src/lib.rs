@@ -2,7 +2,9 @@
 //! makes the devices check in over HTTP like real devices - installing, failing at a
 //! rate, leaving the group - so the status views have moving data and load can be made.
 //! With `group`, it checks in the members of an existing group instead (made in the
-//! console, say), creating and assigning nothing.
+//! console, say), creating and assigning nothing; with `group` and `pool`, also every
+//! device holding a state in that pool (one removed from the group in the console still
+//! checks in, so its state reaches `deleted`, "Removed").
 //!
 //! Every device acts on what its check-in answers, like a real one: an `install` is
 //! reported `installed` (then a cellular status) or `failed`, a `remove` (a device no
@@ -39,7 +41,8 @@ pub struct SimOptions {
     pub leave_rate: f64,
     /// Check-in rounds.
     pub rounds: usize,
-    /// The pool to assign the group to (none: the group is only created).
+    /// The pool to assign the new group to (none: the group is only created); with
+    /// `group`, the pool whose devices with a state check in too.
     pub pool: Option<String>,
     /// Check-ins in flight at once.
     pub concurrency: usize,
@@ -161,8 +164,22 @@ pub async fn run(o: SimOptions) -> anyhow::Result<Arc<SimReport>> {
     let api = Api::new(&o.url, &o.token);
     let (group_id, devices) = match &o.group {
         Some(group) => {
-            let devices = members(&api, group).await?;
+            let mut devices = ids(&api, &format!("/v1.0/groups/{group}/members?$top=1000"))
+                .await
+                .map_err(|e| e.context("listing the group's members failed"))?;
             println!("group {group} has {} devices", devices.len());
+            if let Some(pool) = &o.pool {
+                let path = format!("{POOLS}/{pool}/deviceStates");
+                let held = ids(&api, &path)
+                    .await
+                    .map_err(|e| e.context("listing the pool's device states failed"))?;
+                println!("pool {pool} has {} devices with a state", held.len());
+                for d in held {
+                    if !devices.contains(&d) {
+                        devices.push(d);
+                    }
+                }
+            }
             (group.clone(), devices)
         }
         None => create_fleet(&api, &o).await?,
@@ -217,13 +234,14 @@ pub async fn run(o: SimOptions) -> anyhow::Result<Arc<SimReport>> {
     Ok(report)
 }
 
-/// The ids of a group's members (every page).
-async fn members(api: &Api, group: &str) -> anyhow::Result<Vec<String>> {
+/// The ids in a collection, every page: a group's members, or a pool's device states
+/// (a state's id is its device's id).
+async fn ids(api: &Api, first: &str) -> anyhow::Result<Vec<String>> {
     let mut ids = Vec::new();
-    let mut path = format!("/v1.0/groups/{group}/members?$top=1000");
+    let mut path = first.to_owned();
     loop {
         let (st, page) = api.call("GET", &path, None).await?;
-        anyhow::ensure!(st == 200, "listing the group's members failed: {st} {page}");
+        anyhow::ensure!(st == 200, "{st} {page}");
         for d in page["value"].as_array().into_iter().flatten() {
             if let Some(id) = d["id"].as_str() {
                 ids.push(id.to_owned());
