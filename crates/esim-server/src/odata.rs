@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::db::Backend;
-use crate::routes::POOLS;
+use crate::util::POOLS;
 
 /// `embeddedSIMDeviceStateValue`'s members, as stored.
 pub const DEVICE_STATE_VALUES: &[&str] = &[

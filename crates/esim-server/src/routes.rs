@@ -15,8 +15,7 @@ use esim_wire::AuthConfig;
 use crate::auth::{authorize, Access};
 use crate::{assignments, audit, devices, directory, mdm, openapi, pools, tokens, AppState};
 
-/// The base of the Graph-shaped pool routes.
-pub const POOLS: &str = "/beta/deviceManagement/embeddedSIMActivationCodePools";
+pub use crate::util::POOLS;
 
 /// One route.
 #[derive(Debug)]

@@ -5,6 +5,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
 
+/// The base of the Graph-shaped pool routes (here, a leaf, so that the route table and
+/// the OData schemas can both name it).
+pub const POOLS: &str = "/beta/deviceManagement/embeddedSIMActivationCodePools";
+
 /// Now as RFC 3339 in UTC with milliseconds, such as `2026-11-26T06:53:36.123Z`.
 pub fn now() -> String {
     let d = SystemTime::now()
