@@ -485,14 +485,7 @@ fn cycles(edges: &BTreeMap<(String, String), Edge>) -> Vec<Vec<Edge>> {
 /// Cycles known and left to their owners, by crate root and the modules of the cycle:
 /// reported as known, not as failures. Remove an entry when its cycle is gone (the test
 /// then says so).
-pub const KNOWN_CYCLES: &[(&str, &[&str])] = &[
-    // A finding renders its message (report -> messages) and the messages read findings
-    // (messages -> report): esim-csv's owner (issue 11 item 1) resolves it.
-    ("crates/esim-csv/src/lib.rs", &["messages", "report"]),
-    // A workbook's cells become a carrier export's rows (xlsx -> convert) and the
-    // conversion reads workbooks (convert -> xlsx): the same owner.
-    ("crates/esim-csv/src/lib.rs", &["convert", "xlsx"]),
-];
+pub const KNOWN_CYCLES: &[(&str, &[&str])] = &[];
 
 fn known(root: &Path, cycle: &[Edge]) -> bool {
     let modules: BTreeSet<&str> = cycle.iter().map(|e| e.from.as_str()).collect();

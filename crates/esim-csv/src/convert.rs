@@ -13,6 +13,7 @@ use crate::decode::{self, Encoding};
 use crate::report::{Finding, Fix, Report};
 use crate::rules;
 use crate::scan::{self, column, is_empty_row, split, Lines, Seps};
+pub(crate) use crate::table::{Cell, Row};
 use crate::{Options, SmdpAddress, MAX_CODES};
 
 /// A column of an export as the user names it: by its header or by its 1-based number.
@@ -226,33 +227,6 @@ pub struct Conversion {
     pub bytes: Vec<u8>,
     /// For each line of `bytes`, the export's line it came from (0 for an SM-DP+ line).
     pub origin: Vec<u32>,
-}
-
-/// A cell of a table: its cleaned text, its column for findings, and whether offsets in
-/// the text are columns too (a cell of a text line, not a spreadsheet cell).
-#[derive(Debug, Clone)]
-pub(crate) struct Cell {
-    pub text: String,
-    pub column: u32,
-    pub inner: bool,
-}
-
-impl Cell {
-    fn column_at(&self, offset: usize) -> u32 {
-        if self.inner {
-            let chars = self.text.get(..offset).map_or(0, |t| t.chars().count());
-            self.column + u32::try_from(chars).unwrap_or(0)
-        } else {
-            self.column
-        }
-    }
-}
-
-/// A row of a table, at its line.
-#[derive(Debug, Clone)]
-pub(crate) struct Row {
-    pub line: u32,
-    pub cells: Vec<Cell>,
 }
 
 /// The rows of a text table in UTF-8 (without a byte-order mark) and its separator.

@@ -61,6 +61,7 @@ mod report;
 mod rules;
 mod scan;
 mod split;
+mod table;
 mod values;
 #[cfg(feature = "xlsx")]
 mod xlsx;

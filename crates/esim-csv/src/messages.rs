@@ -3,29 +3,9 @@
 //! `every_code_has_both_languages` check it).
 
 use crate::code::Code;
+#[cfg(test)]
+use crate::report::{shorten, MAX_SHOWN};
 use crate::report::{Finding, Fix, Lang};
-
-/// The longest value quoted in a message, in characters.
-const MAX_SHOWN: usize = 48;
-
-/// Shortens a value for display and makes invisible characters visible.
-pub(crate) fn shorten(value: &str) -> String {
-    let mut out = String::new();
-    for (n, c) in value.chars().enumerate() {
-        if n == MAX_SHOWN {
-            out.push('…');
-            break;
-        }
-        match c {
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() || matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{00A0}') => {
-                out.push_str(&format!("\\u{{{:X}}}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn q(s: &Option<String>) -> String {
     match s {
@@ -426,6 +406,20 @@ pub(crate) fn fix_label(fix: &Fix, lang: Lang) -> &'static str {
     match lang {
         Lang::Sv => sv,
         _ => en,
+    }
+}
+
+impl Fix {
+    /// A short label for a fix button, such as "Remove the line".
+    pub fn label(&self, lang: Lang) -> &'static str {
+        fix_label(self, lang)
+    }
+}
+
+impl Finding {
+    /// The message in `lang`: names the value and says how to fix it.
+    pub fn message(&self, lang: Lang) -> String {
+        message(self, lang)
     }
 }
 

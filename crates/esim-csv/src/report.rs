@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use serde::{Serialize, Serializer};
 
 use crate::code::{Code, Severity};
-use crate::messages;
 use crate::values::SmdpAddress;
 
 /// The language of messages. Codes are language-neutral; messages come in both.
@@ -127,11 +126,6 @@ impl Fix {
     /// True for fixes `esim-csv fix` applies (all but [`Fix::Split`]).
     pub fn is_edit(&self) -> bool {
         !matches!(self, Fix::Split)
-    }
-
-    /// A short label for a fix button, such as "Remove the line".
-    pub fn label(&self, lang: Lang) -> &'static str {
-        messages::fix_label(self, lang)
     }
 }
 
@@ -325,7 +319,7 @@ impl Finding {
 
     /// Naming this value.
     pub fn value(mut self, value: &str) -> Self {
-        self.detail.value = Some(messages::shorten(value));
+        self.detail.value = Some(shorten(value));
         self
     }
 
@@ -355,18 +349,13 @@ impl Finding {
 
     /// Naming this extra text.
     pub fn extra(mut self, extra: &str) -> Self {
-        self.detail.extra = Some(messages::shorten(extra));
+        self.detail.extra = Some(shorten(extra));
         self
     }
 
     /// The severity of the code.
     pub fn severity(&self) -> Severity {
         self.code.severity()
-    }
-
-    /// The message in `lang`: names the value and says how to fix it.
-    pub fn message(&self, lang: Lang) -> String {
-        messages::message(self, lang)
     }
 
     /// `iccid-already-imported`, as the server check reports it. `pool` is the pool's name,
@@ -597,6 +586,28 @@ pub struct JsonFinding<'a> {
 
 fn ordered_map<S: Serializer>(pairs: &[(&'static str, usize)], s: S) -> Result<S::Ok, S::Error> {
     s.collect_map(pairs.iter().map(|(k, v)| (*k, *v)))
+}
+
+/// The longest value quoted in a message, in characters.
+pub(crate) const MAX_SHOWN: usize = 48;
+
+/// Shortens a value for display and makes invisible characters visible.
+pub(crate) fn shorten(value: &str) -> String {
+    let mut out = String::new();
+    for (n, c) in value.chars().enumerate() {
+        if n == MAX_SHOWN {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{00A0}') => {
+                out.push_str(&format!("\\u{{{:X}}}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 
-use crate::convert::{Cell, Row};
+use crate::table::{Cell, Row};
 
 /// The sheet read and its non-empty rows (at their row numbers; cells at their column).
 pub(crate) fn rows(input: &[u8], sheet: Option<&str>) -> Result<(String, Vec<Row>), String> {
