@@ -95,6 +95,15 @@ pub fn schema_for(path: &str) -> Option<&'static Schema> {
     }
 }
 
+/// System query options that a collection without a [`Schema`] reads itself, beside `$top`
+/// and `$skiptoken`: the audit log's `$orderby=dateTime desc` (its handler checks the value).
+pub fn own_options(path: &str) -> &'static [&'static str] {
+    match path {
+        "/api/auditEntries" => &["$orderby"],
+        _ => &[],
+    }
+}
+
 /// The SQL dialect of a database.
 pub fn dialect(backend: Backend) -> Dialect {
     match backend {

@@ -52,10 +52,12 @@ impl FromRequestParts<AppState> for Paging {
     async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, ApiError> {
         let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
             .map_err(|e| ApiError::BadRequest(format!("The query string is malformed: {e}")))?;
-        let schema = parts
+        let path = parts
             .extensions
             .get::<MatchedPath>()
-            .and_then(|p| crate::odata::schema_for(p.as_str()));
+            .map(MatchedPath::as_str);
+        let schema = path.and_then(crate::odata::schema_for);
+        let own = path.map_or(&[][..], crate::odata::own_options);
         let options = match schema {
             Some(schema) => {
                 QueryOptions::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), schema)
@@ -63,7 +65,9 @@ impl FromRequestParts<AppState> for Paging {
             }
             None => {
                 if let Some((k, _)) = pairs.iter().find(|(k, _)| {
-                    k.starts_with('$') && !matches!(k.as_str(), "$top" | "$skiptoken")
+                    k.starts_with('$')
+                        && !matches!(k.as_str(), "$top" | "$skiptoken")
+                        && !own.contains(&k.as_str())
                 }) {
                     return Err(ApiError::BadRequest(format!(
                         "The query option '{k}' is not supported on this collection; it takes $top and $skiptoken."
