@@ -140,7 +140,7 @@ pub async fn assign(
     Path(pool_id): Path<String>,
     GraphJson(body): GraphJson<AssignRequest>,
 ) -> ApiResult<Json<Collection<Assignment>>> {
-    pools::ensure_exists(&s, &pool_id).await?;
+    pools::ensure_exists(&s.db.pool, &pool_id).await?;
     let mut seen = HashSet::new();
     for a in &body.assignments {
         let group = a.target.group_id().unwrap_or_default();
@@ -203,7 +203,7 @@ pub async fn create(
     Path(pool_id): Path<String>,
     GraphJson(body): GraphJson<Assignment>,
 ) -> ApiResult<(StatusCode, Json<Assignment>)> {
-    pools::ensure_exists(&s, &pool_id).await?;
+    pools::ensure_exists(&s.db.pool, &pool_id).await?;
     ensure_groups(&s, &[body.target.group_id().unwrap_or_default()]).await?;
     let out = crate::db::retry(|| write_one(&s, &who, &pool_id, None, &body)).await?;
     Ok((StatusCode::CREATED, Json(out)))
@@ -233,13 +233,7 @@ async fn write_one(
     a: &Assignment,
 ) -> ApiResult<Assignment> {
     let mut tx = s.db.begin_targeting().await?;
-    let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM pools WHERE id = $1")
-        .bind(pool_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    if exists.is_none() {
-        return Err(ApiError::not_found("pool", pool_id));
-    }
+    pools::ensure_exists(&mut *tx, pool_id).await?;
     if let Some(id) = id {
         let found: Option<(String,)> =
             sqlx::query_as("SELECT id FROM assignments WHERE pool_id = $1 AND id = $2")
@@ -313,13 +307,7 @@ async fn replace(
     assignments: &[Assignment],
 ) -> ApiResult<Vec<Assignment>> {
     let mut tx = s.db.begin_targeting().await?;
-    let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM pools WHERE id = $1")
-        .bind(pool_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    if exists.is_none() {
-        return Err(ApiError::not_found("pool", pool_id));
-    }
+    pools::ensure_exists(&mut *tx, pool_id).await?;
     sqlx::query("DELETE FROM assignments WHERE pool_id = $1")
         .bind(pool_id)
         .execute(&mut *tx)
@@ -359,7 +347,7 @@ pub async fn list(
     State(s): State<AppState>,
     Path(pool_id): Path<String>,
 ) -> ApiResult<Json<Collection<Assignment>>> {
-    pools::ensure_exists(&s, &pool_id).await?;
+    pools::ensure_exists(&s.db.pool, &pool_id).await?;
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM assignments WHERE pool_id = $1 ORDER BY id"
     ))

@@ -54,7 +54,7 @@ pub async fn list(
     paging: Paging,
     Path(pool_id): Path<String>,
 ) -> ApiResult<Json<Collection<serde_json::Value>>> {
-    crate::pools::ensure_exists(&s, &pool_id).await?;
+    crate::pools::ensure_exists(&s.db.pool, &pool_id).await?;
     let opts = &paging.options;
     let mut params = vec![Param::Text(pool_id.clone())];
     let mut filter = String::new();

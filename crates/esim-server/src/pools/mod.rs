@@ -321,11 +321,15 @@ pub async fn check(
     }))
 }
 
-/// 404 unless the pool exists (for the routes under a pool: assignments, device states).
-pub(crate) async fn ensure_exists(s: &AppState, id: &str) -> ApiResult<()> {
+/// 404 unless the pool exists (for the routes under a pool: assignments, device states),
+/// read on `db`: the pool, or a transaction that must see the pool it changes.
+pub(crate) async fn ensure_exists<'e>(
+    db: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    id: &str,
+) -> ApiResult<()> {
     let found: Option<(String,)> = sqlx::query_as("SELECT id FROM pools WHERE id = $1")
         .bind(id)
-        .fetch_optional(&s.db.pool)
+        .fetch_optional(db)
         .await?;
     found
         .map(|_| ())
