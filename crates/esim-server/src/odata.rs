@@ -85,6 +85,25 @@ pub const DEVICE_STATES: Schema = Schema {
     ],
 };
 
+/// `/api/auditEntries`: `$filter` on every property (the console's audit view filters by
+/// actor and action). Not sortable through a schema: the log keeps its own order, oldest
+/// or newest first (`$orderby=dateTime desc`), paged by id ([`own_options`]), so a page
+/// boundary holds however many entries arrive meanwhile.
+pub const AUDIT_ENTRIES: Schema = Schema {
+    entity: "auditEntry",
+    properties: &[
+        prop("id", "id", Kind::Text, true, false),
+        prop("dateTime", "happened_at", Kind::Time, true, false),
+        prop("actor", "actor", Kind::Text, true, false),
+        prop("actorName", "actor_name", Kind::Text, true, false),
+        prop("action", "action", Kind::Text, true, false),
+        prop("targetType", "target_type", Kind::Text, true, false),
+        prop("targetId", "target_id", Kind::Text, true, false),
+        prop("detail", "detail", Kind::Text, true, false),
+        prop("requestId", "request_id", Kind::Text, true, false),
+    ],
+};
+
 /// The schema of the collection at this route (axum's matched path), if it takes
 /// `$filter`, `$orderby`, `$select` and `$count`.
 pub fn schema_for(path: &str) -> Option<&'static Schema> {
@@ -96,10 +115,11 @@ pub fn schema_for(path: &str) -> Option<&'static Schema> {
 }
 
 /// System query options that a collection without a [`Schema`] reads itself, beside `$top`
-/// and `$skiptoken`: the audit log's `$orderby=dateTime desc` (its handler checks the value).
+/// and `$skiptoken`: the audit log's `$orderby=dateTime desc` (its handler checks the value)
+/// and `$filter` (on [`AUDIT_ENTRIES`]).
 pub fn own_options(path: &str) -> &'static [&'static str] {
     match path {
-        "/api/auditEntries" => &["$orderby"],
+        "/api/auditEntries" => &["$orderby", "$filter"],
         _ => &[],
     }
 }

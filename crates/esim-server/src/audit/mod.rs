@@ -4,12 +4,13 @@ use std::collections::HashMap;
 
 use axum::extract::{Extension, Query, State};
 use axum::Json;
+use esim_odata::{Param, QueryOptions};
 use esim_wire::{AuditEntry, Collection};
 
 use crate::auth::Principal;
 use crate::error::{request_id, ApiError, ApiResult};
 use crate::paging::Paging;
-use crate::{util, AppState};
+use crate::{odata, util, AppState};
 use sqlx::AnyConnection;
 
 /// What the audit log says of one action; written by [`Note::write`] inside the action's
@@ -101,9 +102,11 @@ type Row = (
 );
 
 /// `GET /api/auditEntries`: paged, oldest first, or newest first with
-/// `$orderby=dateTime desc` (the console's audit view); `actor=` keeps the entries of one
-/// actor (`admin:user:<sub>`, a token's `admin:<id>`, or a person's user name) and
-/// `action=` those of one action (`pool.create`). The next link keeps the order and filters.
+/// `$orderby=dateTime desc` (the console's audit view); `$filter` on any property
+/// ([`crate::odata::AUDIT_ENTRIES`]: `actor eq 'admin:user:<sub>' or actorName eq 'ada'`,
+/// `startswith(action,'pool.')`), every value a bound parameter. The older `actor=` (an
+/// actor id or a person's user name) and `action=` parameters still filter. The next link
+/// keeps the order and the filters.
 pub async fn list(
     State(s): State<AppState>,
     paging: Paging,
@@ -119,6 +122,14 @@ pub async fn list(
             )))
         }
     };
+    let filter = QueryOptions::parse(
+        q.iter()
+            .filter(|(k, _)| k.as_str() == "$filter")
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+        &odata::AUDIT_ENTRIES,
+    )
+    .map_err(|e| ApiError::BadRequest(e.0))?
+    .filter;
     let actor = q.get("actor").filter(|a| !a.is_empty());
     let action = q.get("action").filter(|a| !a.is_empty());
     let (cmp, order) = if newest_first {
@@ -127,27 +138,30 @@ pub async fn list(
         (">", "ASC")
     };
     let mut sql = "SELECT id, happened_at, actor, actor_name, action, target_type, target_id, detail, request_id FROM audit WHERE 1 = 1".to_owned();
-    let mut binds = Vec::new();
+    let mut binds: Vec<Param> = Vec::new();
     // An empty $skiptoken means from the start.
     if !paging.after.is_empty() {
-        binds.push(paging.after.clone());
+        binds.push(Param::Text(paging.after.clone()));
         sql.push_str(&format!(" AND id {cmp} ${}", binds.len()));
     }
     if let Some(a) = actor {
-        binds.push(a.clone());
+        binds.push(Param::Text(a.clone()));
         let n = binds.len();
         sql.push_str(&format!(" AND (actor = ${n} OR actor_name = ${n})"));
     }
     if let Some(a) = action {
-        binds.push(a.clone());
+        binds.push(Param::Text(a.clone()));
         sql.push_str(&format!(" AND action = ${}", binds.len()));
     }
-    sql.push_str(&format!(" ORDER BY id {order} LIMIT ${}", binds.len() + 1));
-    let mut query = sqlx::query_as::<_, Row>(&sql);
-    for b in binds {
-        query = query.bind(b);
+    if let Some(f) = &filter {
+        let f = f.to_sql(odata::dialect(s.db.backend), binds.len() + 1);
+        sql.push_str(&format!(" AND {}", f.text));
+        binds.extend(f.params);
     }
-    let rows = query.bind(paging.limit()).fetch_all(&s.db.pool).await?;
+    binds.push(Param::Int(paging.limit()));
+    sql.push_str(&format!(" ORDER BY id {order} LIMIT ${}", binds.len()));
+    let query = odata::bind_all(sqlx::query_as::<_, Row>(&sql), &binds);
+    let rows = query.fetch_all(&s.db.pool).await?;
     let items = rows
         .into_iter()
         .map(
@@ -177,10 +191,10 @@ pub async fn list(
         )
         .collect();
     let mut page = paging.page(items, |e| &e.id);
-    // The paging helper links `$top` and `$skiptoken`; the order and filters go along.
+    // The paging helper links `$top` and `$skiptoken` and carries `$orderby` and `$filter`;
+    // the project's own filters go along too.
     if let Some(link) = &mut page.next_link {
         for (name, value) in [
-            ("$orderby", newest_first.then_some("dateTime desc")),
             ("actor", actor.map(String::as_str)),
             ("action", action.map(String::as_str)),
         ] {
