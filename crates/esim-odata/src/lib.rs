@@ -14,7 +14,7 @@
 //! 'text')`, parentheses; string (`'it''s'`), whole-number, `true`/`false`, `null` and
 //! UTC date-time (`2026-01-31T12:00:00Z`) literals. No maintained Rust crate covers this
 //! with messages naming the part not understood (see `docs/API-DESIGN.md`), so it is a
-//! small hand-written recursive-descent parser, fuzzed (`fuzz/README.md`).
+//! small hand-written recursive-descent parser, fuzzed in `cargo test` (`tests/fuzz.rs`).
 
 mod filter;
 mod sql;
@@ -236,6 +236,11 @@ pub fn parse_orderby(input: &str, schema: &Schema) -> Result<Vec<Order>, Error> 
 pub fn parse_select(input: &str, schema: &Schema) -> Result<Vec<&'static Property>, Error> {
     let mut out: Vec<&'static Property> = Vec::new();
     for name in input.split(',').map(str::trim) {
+        if let Some((whole, _)) = name.split_once('/') {
+            return Err(Error(format!(
+                "'{name}' in $select names a part of a property; select the whole property ('{whole}')."
+            )));
+        }
         let Some(property) = schema.find(name) else {
             return Err(Error(format!(
                 "'{name}' in $select is not a property of {}; use: {}.",

@@ -68,31 +68,35 @@ pub enum ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
-    /// The status and Graph's code.
+    /// The status and Graph's code, spelled as Graph's Intune endpoints send it (.NET's
+    /// status names, `ResourceNotFound`, the gateway's `InvalidAuthenticationToken`; the
+    /// table in `docs/API-DESIGN.md`). `invalidActivationCodes` is this server's own.
     fn status_code(&self) -> (StatusCode, &'static str) {
         match self {
-            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "badRequest"),
-            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "BadRequest"),
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken"),
             ApiError::InvalidToken(_) => (StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken"),
-            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "notFound"),
-            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "methodNotAllowed"),
-            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-            ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payloadTooLarge"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "Forbidden"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "ResourceNotFound"),
+            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "MethodNotAllowed"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "Conflict"),
+            ApiError::PayloadTooLarge(_) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "RequestEntityTooLarge")
+            }
             ApiError::UnsupportedMediaType(_) => {
-                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupportedMediaType")
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "UnsupportedMediaType")
             }
             ApiError::InvalidActivationCodes(_) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, "invalidActivationCodes")
             }
-            ApiError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "tooManyRequests"),
+            ApiError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "TooManyRequests"),
             ApiError::Unavailable(_)
             | ApiError::Transient(_)
             | ApiError::TimedOut(_)
             | ApiError::IdentityUnavailable(_) => {
-                (StatusCode::SERVICE_UNAVAILABLE, "serviceUnavailable")
+                (StatusCode::SERVICE_UNAVAILABLE, "ServiceUnavailable")
             }
-            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internalServerError"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError"),
         }
     }
 

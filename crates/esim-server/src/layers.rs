@@ -49,7 +49,7 @@ pub fn around(router: Router, request_timeout: Duration) -> Router {
         .layer(middleware::map_request(adopt_incoming_id))
 }
 
-/// The answer of a request that took longer than the limit: 503 `serviceUnavailable`
+/// The answer of a request that took longer than the limit: 503 `ServiceUnavailable`
 /// with `Retry-After`, in Graph's error shape (the handler was stopped, so its
 /// transaction rolled back).
 fn timed_out(error: BoxError, limit: Duration) -> Response {

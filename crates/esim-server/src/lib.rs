@@ -85,8 +85,13 @@ pub struct Config {
     pub body_limit: usize,
     /// The most items of one page (`$top` is capped to it).
     pub max_page: i64,
-    /// The base of `@odata.nextLink` URLs (`http://<Host>` when not set).
+    /// The base of `@odata.nextLink` URLs (when not set: the forwarded origin, else
+    /// `http://<Host>`; [`paging::origin`]).
     pub public_url: Option<String>,
+    /// Build links from a reverse proxy's `Forwarded` / `X-Forwarded-Proto` /
+    /// `X-Forwarded-Host` (true unless `--ignore-forwarded-headers`; links only, never
+    /// access).
+    pub forwarded_headers: bool,
     /// The longest a request may take to be answered (`--request-timeout`); then it gets
     /// a 503 ([`error::ApiError::TimedOut`]).
     pub request_timeout: Duration,
@@ -107,6 +112,7 @@ impl Default for Config {
             body_limit: 1024 * 1024,
             max_page: 1000,
             public_url: None,
+            forwarded_headers: true,
             request_timeout: Duration::from_secs(30),
             import_pause: None,
             oidc: None,

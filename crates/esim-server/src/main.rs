@@ -114,11 +114,16 @@ struct ServeArgs {
     /// The largest request body, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = Config::default().body_limit)]
     body_limit: usize,
-    /// The base of @odata.nextLink URLs (default: http:// and the request's Host).
+    /// The base of @odata.nextLink URLs (default: the origin a reverse proxy forwards in
+    /// Forwarded or X-Forwarded-Proto/-Host, else http:// and the request's Host).
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
+    /// Build @odata.nextLink without the Forwarded and X-Forwarded-* headers (they only
+    /// ever shape links, never access).
+    #[arg(long)]
+    ignore_forwarded_headers: bool,
     /// The longest a request may take to be answered; then it is stopped (its changes
-    /// roll back) and gets 503 serviceUnavailable with Retry-After.
+    /// roll back) and gets 503 ServiceUnavailable with Retry-After.
     #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = seconds)]
     request_timeout: Duration,
     /// After SIGTERM or Ctrl-C, how long the requests in flight may take to finish; a
@@ -399,6 +404,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         static_dir: args.static_dir,
         body_limit: args.body_limit,
         public_url: args.public_url,
+        forwarded_headers: !args.ignore_forwarded_headers,
         request_timeout: args.request_timeout,
         // Test only: the crash-safety test holds imports open with this.
         import_pause: std::env::var("ESIM_TEST_PAUSE_IMPORT_MS")

@@ -2,9 +2,11 @@
 //! be filtered, sorted and selected on ([`esim_odata::Schema`]), found by route, and the
 //! helpers a list handler uses to run them (bound parameters, `@odata.count`, `$select`).
 //!
-//! A collection without a schema here accepts only `$top` and `$skiptoken`; any other
-//! system query option on it is a 400 naming it ([`crate::paging::Paging`]), never
-//! silently ignored.
+//! Every Graph-shaped collection (pools, assignments, device states, groups, members,
+//! devices) has one. A collection without a schema found by route (this server's audit
+//! log, which reads its own `$orderby` and `$filter` with [`AUDIT_ENTRIES`], and tokens)
+//! accepts only `$top`, `$skiptoken` and its [`own_options`]; any other system query
+//! option on it is a 400 naming it ([`crate::paging::Paging`]), never silently ignored.
 
 use esim_odata::{Dialect, Kind, Param, Property, Schema};
 use serde::Serialize;
@@ -104,12 +106,98 @@ pub const AUDIT_ENTRIES: Schema = Schema {
     ],
 };
 
+/// `embeddedSIMActivationCodePools`: Graph's properties (columns of `pools`, written bare so
+/// that they also name the page's columns in `pools::store`'s query) and this server's
+/// extras; `smdpPlusServerAddress` (stored lowercased) can be filtered and sorted on, the
+/// counts are selectable only (they are computed per page).
+pub const POOLS_SCHEMA: Schema = Schema {
+    entity: "embeddedSIMActivationCodePool",
+    properties: &[
+        prop("id", "id", Kind::Text, true, true),
+        prop("displayName", "display_name", Kind::Text, true, true),
+        prop("createdDateTime", "created_at", Kind::Time, true, true),
+        prop("modifiedDateTime", "modified_at", Kind::Time, true, true),
+        prop("activationCodeCount", "code_count", Kind::Int, true, true),
+        // Never returned (Graph does not either): selectable, always absent.
+        prop("activationCodes", "NULL", Kind::Text, false, false),
+        prop(
+            "smdpPlusServerAddress",
+            "smdp_address",
+            Kind::Text,
+            true,
+            true,
+        ),
+        prop("usedActivationCodeCount", "NULL", Kind::Int, false, false),
+        prop("includedGroupCount", "NULL", Kind::Int, false, false),
+        prop("excludedGroupCount", "NULL", Kind::Int, false, false),
+        prop("deviceStateSummary", "NULL", Kind::Text, false, false),
+    ],
+};
+
+/// `.../{poolId}/assignments`: `id` and the target's group (`target/groupId`, filterable);
+/// `target` selectable.
+pub const ASSIGNMENTS: Schema = Schema {
+    entity: "embeddedSIMActivationCodePoolAssignment",
+    properties: &[
+        prop("id", "id", Kind::Text, true, true),
+        prop("target", "NULL", Kind::Text, false, false),
+        prop("target/groupId", "group_id", Kind::Text, true, true),
+        prop(
+            "target/deviceAndAppManagementAssignmentFilterId",
+            "filter_id",
+            Kind::Text,
+            true,
+            false,
+        ),
+    ],
+};
+
+/// `/v1.0/groups` (columns of `dir_groups`).
+pub const GROUPS: Schema = Schema {
+    entity: "group",
+    properties: &[
+        prop("id", "id", Kind::Text, true, true),
+        prop("displayName", "display_name", Kind::Text, true, true),
+        prop("description", "description", Kind::Text, true, true),
+        prop("createdDateTime", "created_at", Kind::Time, true, true),
+    ],
+};
+
+/// `/v1.0/devices` and a group's `members` (columns of `dir_devices`, bare: the members'
+/// join adds no column of the same name).
+pub const DEVICES: Schema = Schema {
+    entity: "device",
+    properties: &[
+        prop("id", "id", Kind::Text, true, true),
+        prop("displayName", "display_name", Kind::Text, true, true),
+        prop("userName", "user_name", Kind::Text, true, true),
+        prop(
+            "operatingSystem",
+            "operating_system",
+            Kind::Text,
+            true,
+            true,
+        ),
+        prop("isEsimCapable", "esim_capable", Kind::Bool, true, true),
+        prop("isRetired", "retired", Kind::Bool, true, true),
+        prop("createdDateTime", "created_at", Kind::Time, true, true),
+        prop("lastSyncDateTime", "last_sync_at", Kind::Time, true, true),
+    ],
+};
+
 /// The schema of the collection at this route (axum's matched path), if it takes
-/// `$filter`, `$orderby`, `$select` and `$count`.
+/// `$filter`, `$orderby`, `$select` and `$count`: every eSIM and directory collection.
 pub fn schema_for(path: &str) -> Option<&'static Schema> {
-    let rest = path.strip_prefix(POOLS)?;
-    match rest {
-        "/{poolId}/deviceStates" => Some(&DEVICE_STATES),
+    match path.strip_prefix(POOLS) {
+        Some("") => return Some(&POOLS_SCHEMA),
+        Some("/{poolId}/assignments") => return Some(&ASSIGNMENTS),
+        Some("/{poolId}/deviceStates") => return Some(&DEVICE_STATES),
+        Some(_) => return None,
+        None => {}
+    }
+    match path {
+        "/v1.0/groups" => Some(&GROUPS),
+        "/v1.0/devices" | "/v1.0/groups/{groupId}/members" => Some(&DEVICES),
         _ => None,
     }
 }
@@ -171,6 +259,8 @@ mod tests {
         let names: Vec<&str> = DeviceStateKind::ALL.iter().map(|k| k.as_str()).collect();
         assert_eq!(names, DEVICE_STATE_VALUES);
         assert!(schema_for(&format!("{POOLS}/{{poolId}}/deviceStates")).is_some());
-        assert!(schema_for(POOLS).is_none());
+        assert_eq!(schema_for(POOLS).unwrap().entity, POOLS_SCHEMA.entity);
+        assert!(schema_for(&format!("{POOLS}/{{poolId}}")).is_none());
+        assert!(schema_for("/api/auditEntries").is_none());
     }
 }

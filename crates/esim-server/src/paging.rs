@@ -1,28 +1,41 @@
-//! Paging: `$top` (capped) and `$skiptoken` (the last id of the page before, or with
-//! `$orderby` the number of items before), with a whole-URL `@odata.nextLink` while more
-//! pages remain, and the collection's other OData query options ([`crate::odata`]): a
-//! collection with a schema there gets `$filter`, `$orderby`, `$select` and `$count` in
-//! [`Paging::options`] (carried into the next link); on any other collection they are a
-//! 400 naming the option, never ignored.
+//! Paging: `$top` (capped) and an opaque `$skiptoken`, with a whole-URL `@odata.nextLink`
+//! while more pages remain, and the collection's other OData query options
+//! ([`crate::odata`]): a collection with a schema there gets `$filter`, `$orderby`,
+//! `$select` and `$count` in [`Paging::options`] (carried into the next link); on any other
+//! collection they are a 400 naming the option, never ignored.
 //!
-//! A paged list handler takes [`Paging`] as an extractor, reads `paging.limit()` rows
-//! after `paging.after` (ordered by the key), and answers `paging.page(rows, key)`:
+//! The skiptoken ([`token`]) is base64url text that names where the next page starts (the
+//! last id of the page before, or with `$orderby` the number of items before it) and
+//! carries a check of that position with the collection's path and the query options it
+//! was made for: an edited, truncated or borrowed token is a 400, never a page from
+//! somewhere else.
+//!
+//! The next link's origin is `--public-url` when set; otherwise the request's
+//! `Forwarded` (`proto=`, `host=`) or `X-Forwarded-Proto` / `X-Forwarded-Host` headers as
+//! a reverse proxy sets them (unless `--ignore-forwarded-headers`), else `http://<Host>`.
+//! They shape the link only, never access.
+//!
+//! A list handler of a collection with a schema takes [`Paging`] as an extractor and lets
+//! [`Paging::fetch`] run the query:
 //!
 //! ```ignore
-//! pub async fn list(State(s): State<AppState>, paging: Paging) -> ApiResult<Json<Collection<Pool>>> {
-//!     let pools = store::list(&s.db, &paging.after, paging.limit()).await?;
-//!     Ok(Json(paging.page(pools, |p| &p.id)))
+//! pub async fn list(State(s): State<AppState>, paging: Paging) -> ApiResult<Json<Collection<Value>>> {
+//!     let (rows, count) = paging.fetch::<Row>(&s.db, COLUMNS, "FROM t WHERE 1 = 1", vec![], "id").await?;
+//!     Ok(Json(paging.collection(rows.into_iter().map(item).collect(), |x| &x.id, count)))
 //! }
 //! ```
 
 use axum::extract::{FromRequestParts, MatchedPath, Query};
-use axum::http::header;
 use axum::http::request::Parts;
-use esim_odata::QueryOptions;
+use axum::http::{header, HeaderMap};
+use esim_odata::{order_sql, Param, QueryOptions};
 use esim_wire::Collection;
+use serde::Serialize;
+use serde_json::Value;
 
+use crate::db::Db;
 use crate::error::ApiError;
-use crate::AppState;
+use crate::{odata, AppState};
 
 /// The default page size.
 pub const DEFAULT_TOP: i64 = 100;
@@ -35,15 +48,149 @@ pub struct Paging {
     pub top: i64,
     /// Items after this id (empty: from the start).
     pub after: String,
-    /// This collection's URL without the query (`--public-url`, else `http://<Host>`,
-    /// and the path): the base of the next page's link.
+    /// This collection's URL without the query (`--public-url`, else the forwarded or
+    /// `Host` origin, and the path): the base of the next page's link.
     base: String,
     /// `$filter`, `$orderby`, `$select`, `$count` (empty for a collection without them).
     pub options: QueryOptions,
-    /// With `$orderby`: the items before this page (the skiptoken `o<n>`).
+    /// With `$orderby`: the items before this page.
     pub offset: i64,
     /// The options carried into the next link, encoded (`&$filter=...`).
     carried: String,
+    /// What a skiptoken is bound to: the path and the carried options.
+    scope: String,
+}
+
+/// The opaque `$skiptoken`: `base64url(kind, position, check)`.
+pub mod token {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+
+    /// Where a page starts.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub enum Position {
+        /// After this key (keyset paging in the collection's own order).
+        After(String),
+        /// After this many items (with `$orderby`).
+        Offset(i64),
+    }
+
+    const CHECK: usize = 12;
+
+    fn check(kind: u8, payload: &[u8], scope: &str) -> [u8; CHECK] {
+        let mut h = Sha256::new();
+        h.update(b"esim-skiptoken-v1\0");
+        h.update([kind]);
+        h.update((payload.len() as u64).to_be_bytes());
+        h.update(payload);
+        h.update(scope.as_bytes());
+        let d = h.finalize();
+        let mut out = [0; CHECK];
+        out.copy_from_slice(&d[..CHECK]);
+        out
+    }
+
+    /// The token of `position` for this scope (the collection's path and its options).
+    pub fn encode(position: &Position, scope: &str) -> String {
+        let (kind, payload) = match position {
+            Position::After(key) => (b'k', key.as_bytes().to_vec()),
+            Position::Offset(n) => (b'o', n.to_be_bytes().to_vec()),
+        };
+        let mut bytes = vec![kind];
+        bytes.extend_from_slice(&payload);
+        bytes.extend_from_slice(&check(kind, &payload, scope));
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// The position of a token made by [`encode`] for this scope; `None` for anything else.
+    pub fn decode(token: &str, scope: &str) -> Option<Position> {
+        let bytes = URL_SAFE_NO_PAD.decode(token).ok()?;
+        if bytes.len() < 1 + CHECK {
+            return None;
+        }
+        let (body, sum) = bytes.split_at(bytes.len() - CHECK);
+        let (kind, payload) = (body[0], &body[1..]);
+        if check(kind, payload, scope) != sum {
+            return None;
+        }
+        match kind {
+            b'k' => String::from_utf8(payload.to_vec())
+                .ok()
+                .map(Position::After),
+            b'o' => {
+                let n = i64::from_be_bytes(payload.try_into().ok()?);
+                (n >= 0).then_some(Position::Offset(n))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A host as a link may carry it: a name or address and an optional port; nothing that
+/// could end the authority (`/`, `?`, `#`, `@`, spaces) or break out of the URL.
+fn valid_host(h: &str) -> bool {
+    !h.is_empty()
+        && h.len() <= 255
+        && h.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+}
+
+fn valid_proto(p: &str) -> Option<&'static str> {
+    match p.to_ascii_lowercase().as_str() {
+        "http" => Some("http"),
+        "https" => Some("https"),
+        _ => None,
+    }
+}
+
+/// The first value of a header (the proxy nearest the client writes the first one).
+fn first<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    let v = headers.get(name)?.to_str().ok()?;
+    v.split(',').next().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// The origin of links for a request: `--public-url`, else what a reverse proxy forwarded
+/// (RFC 7239 `Forwarded`, then `X-Forwarded-Proto`/`-Host`) when `forwarded`, else
+/// `http://<Host>`. A forwarded value that is not a plain scheme or host is ignored.
+pub fn origin(public_url: Option<&str>, headers: &HeaderMap, forwarded: bool) -> String {
+    if let Some(u) = public_url {
+        return u.trim_end_matches('/').to_owned();
+    }
+    let host_header = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| valid_host(h))
+        .unwrap_or("localhost");
+    let (mut proto, mut host) = (None, None);
+    if forwarded {
+        if let Some(element) = first(headers, "forwarded") {
+            for pair in element.split(';') {
+                let Some((k, v)) = pair.split_once('=') else {
+                    continue;
+                };
+                let v = v.trim().trim_matches('"');
+                match k.trim().to_ascii_lowercase().as_str() {
+                    "proto" => proto = valid_proto(v),
+                    "host" if valid_host(v) => host = Some(v.to_owned()),
+                    _ => {}
+                }
+            }
+        }
+        if proto.is_none() {
+            proto = first(headers, "x-forwarded-proto").and_then(valid_proto);
+        }
+        if host.is_none() {
+            host = first(headers, "x-forwarded-host")
+                .filter(|h| valid_host(h))
+                .map(str::to_owned);
+        }
+    }
+    format!(
+        "{}://{}",
+        proto.unwrap_or("http"),
+        host.as_deref().unwrap_or(host_header)
+    )
 }
 
 impl FromRequestParts<AppState> for Paging {
@@ -83,27 +230,35 @@ impl FromRequestParts<AppState> for Paging {
                 .map(|(_, v)| v.clone())
         };
         let mut carried = String::new();
+        let mut scope = parts.uri.path().to_owned();
+        let mut seen: Vec<&str> = Vec::new();
         for (k, v) in &pairs {
-            if matches!(k.as_str(), "$filter" | "$orderby" | "$select" | "$count") {
+            if matches!(k.as_str(), "$filter" | "$orderby" | "$select" | "$count")
+                && !seen.contains(&k.as_str())
+            {
+                seen.push(k);
                 carried.push('&');
                 carried.extend(form_urlencoded::byte_serialize(k.as_bytes()));
                 carried.push('=');
                 carried.extend(form_urlencoded::byte_serialize(v.as_bytes()));
+                scope.push('\0');
+                scope.push_str(k);
+                scope.push('\0');
+                scope.push_str(v);
             }
         }
-        let after = get("$skiptoken").unwrap_or_default();
-        let offset = if options.order.is_empty() || after.is_empty() {
-            0
-        } else {
-            after
-                .strip_prefix('o')
-                .and_then(|n| n.parse::<i64>().ok())
-                .filter(|n| *n >= 0)
-                .ok_or_else(|| {
-                    ApiError::BadRequest(format!(
-                        "The $skiptoken '{after}' was not made by this server for this $orderby; follow @odata.nextLink unchanged."
-                    ))
-                })?
+        let ordered = !options.order.is_empty();
+        let (after, offset) = match get("$skiptoken").filter(|t| !t.is_empty()) {
+            None => (String::new(), 0),
+            Some(t) => match token::decode(&t, &scope) {
+                Some(token::Position::After(key)) if !ordered => (key, 0),
+                Some(token::Position::Offset(n)) if ordered => (String::new(), n),
+                _ => {
+                    return Err(ApiError::BadRequest(format!(
+                        "The $skiptoken '{t}' was not made by this server for this collection and query; follow @odata.nextLink unchanged."
+                    )))
+                }
+            },
         };
         let max = s.config.max_page;
         let top = match get("$top") {
@@ -117,21 +272,19 @@ impl FromRequestParts<AppState> for Paging {
                 }
             },
         };
-        let origin = s.config.public_url.clone().unwrap_or_else(|| {
-            let host = parts
-                .headers
-                .get(header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .unwrap_or("localhost");
-            format!("http://{host}")
-        });
+        let origin = origin(
+            s.config.public_url.as_deref(),
+            &parts.headers,
+            s.config.forwarded_headers,
+        );
         Ok(Paging {
             top,
             after,
-            base: format!("{}{}", origin.trim_end_matches('/'), parts.uri.path()),
+            base: format!("{origin}{}", parts.uri.path()),
             options,
             offset,
             carried,
+            scope,
         })
     }
 }
@@ -148,14 +301,17 @@ impl Paging {
         items.truncate(self.top as usize);
         let next_link = match (more, items.last()) {
             (true, Some(last)) => {
-                let token = if self.options.order.is_empty() {
-                    form_urlencoded::byte_serialize(key(last).as_bytes()).collect()
+                let position = if self.options.order.is_empty() {
+                    token::Position::After(key(last).to_owned())
                 } else {
-                    format!("o{}", self.offset + self.top)
+                    token::Position::Offset(self.offset + self.top)
                 };
                 Some(format!(
-                    "{}?$top={}{}&$skiptoken={token}",
-                    self.base, self.top, self.carried
+                    "{}?$top={}{}&$skiptoken={}",
+                    self.base,
+                    self.top,
+                    self.carried,
+                    token::encode(&position, &self.scope)
                 ))
             }
             _ => None,
@@ -165,5 +321,178 @@ impl Paging {
             next_link,
             count: None,
         }
+    }
+
+    /// [`Paging::page`], then only the `$select`ed properties, and `@odata.count`.
+    pub fn collection<T: Serialize>(
+        &self,
+        items: Vec<T>,
+        key: impl Fn(&T) -> &str,
+        count: Option<i64>,
+    ) -> Collection<Value> {
+        let page = self.page(items, key);
+        Collection {
+            value: odata::project(page.value, self.options.select.as_deref()),
+            next_link: page.next_link,
+            count,
+        }
+    }
+
+    /// ` AND (filter)` for `$filter` (empty without), its values appended to `params`.
+    pub fn filter_sql(&self, db: &Db, params: &mut Vec<Param>) -> String {
+        match &self.options.filter {
+            None => String::new(),
+            Some(f) => {
+                let sql = f.to_sql(odata::dialect(db.backend), params.len() + 1);
+                params.extend(sql.params);
+                format!(" AND {}", sql.text)
+            }
+        }
+    }
+
+    /// The page's position and order after the `WHERE` conditions, for a collection whose
+    /// own order (and keyset) is `key`: ` AND key > $n ORDER BY key LIMIT $m`, or with
+    /// `$orderby` ` ORDER BY ... , key LIMIT $m OFFSET $k`; values appended to `params`.
+    pub fn page_sql(&self, key: &str, params: &mut Vec<Param>) -> String {
+        if self.options.order.is_empty() {
+            params.push(Param::Text(self.after.clone()));
+            params.push(Param::Int(self.limit()));
+            let n = params.len();
+            format!(" AND {key} > ${} ORDER BY {key} LIMIT ${n}", n - 1)
+        } else {
+            params.push(Param::Int(self.limit()));
+            params.push(Param::Int(self.offset));
+            let n = params.len();
+            format!(
+                " ORDER BY {} LIMIT ${} OFFSET ${n}",
+                self.order_sql(key),
+                n - 1
+            )
+        }
+    }
+
+    /// The `ORDER BY` keys of this page: `$orderby`'s, then `key`.
+    pub fn order_sql(&self, key: &str) -> String {
+        order_sql(&self.options.order, key)
+    }
+
+    /// Runs one page of a collection: `SELECT {columns} {from_where}` (which ends in its
+    /// own conditions, with `params` as `$1...`) narrowed by `$filter`, positioned and
+    /// ordered by [`Paging::page_sql`]; and with `$count=true` the count of every page.
+    pub async fn fetch<R>(
+        &self,
+        db: &Db,
+        columns: &str,
+        from_where: &str,
+        mut params: Vec<Param>,
+        key: &str,
+    ) -> Result<(Vec<R>, Option<i64>), ApiError>
+    where
+        R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        let filter = self.filter_sql(db, &mut params);
+        let count = if self.options.count {
+            let sql = format!("SELECT COUNT(*) {from_where}{filter}");
+            let (n,): (i64,) = odata::bind_all(sqlx::query_as(&sql), &params)
+                .fetch_one(&db.pool)
+                .await?;
+            Some(n)
+        } else {
+            None
+        };
+        let tail = self.page_sql(key, &mut params);
+        let sql = format!("SELECT {columns} {from_where}{filter}{tail}");
+        let rows: Vec<R> = odata::bind_all(sqlx::query_as(&sql), &params)
+            .fetch_all(&db.pool)
+            .await?;
+        Ok((rows, count))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::token::{decode, encode, Position};
+    use super::*;
+
+    #[test]
+    fn tokens_are_opaque_and_checked() {
+        let scope = "/beta/x\0$orderby\0displayName";
+        for p in [
+            Position::After("0190a1b2-0000-7000-8000-000000000001".into()),
+            Position::After(String::new()),
+            Position::Offset(0),
+            Position::Offset(200),
+        ] {
+            let t = encode(&p, scope);
+            assert!(
+                t.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
+                "{t}"
+            );
+            assert!(!t.contains("0190a1b2"), "{t}");
+            assert_eq!(decode(&t, scope), Some(p.clone()));
+            // Another collection or query: refused.
+            assert_eq!(decode(&t, "/beta/y"), None);
+            // Every single-character edit is refused.
+            for i in 0..t.len() {
+                let mut b = t.clone().into_bytes();
+                b[i] = if b[i] == b'A' { b'B' } else { b'A' };
+                let edited = String::from_utf8(b).unwrap();
+                assert_eq!(decode(&edited, scope), None, "{edited}");
+            }
+            assert_eq!(decode(&t[..t.len() - 1], scope), None);
+        }
+        assert_eq!(decode("", scope), None);
+        assert_eq!(decode("o200", scope), None);
+        assert_eq!(decode("!!", scope), None);
+    }
+
+    #[test]
+    fn link_origin() {
+        let h = |pairs: &[(&str, &str)]| {
+            let mut m = HeaderMap::new();
+            for (k, v) in pairs {
+                m.append(
+                    axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                    v.parse().unwrap(),
+                );
+            }
+            m
+        };
+        let host = [("host", "10.0.0.5:8080")];
+        assert_eq!(origin(None, &h(&host), true), "http://10.0.0.5:8080");
+        assert_eq!(
+            origin(Some("https://esim.example.com/"), &h(&host), true),
+            "https://esim.example.com"
+        );
+        let fwd = [
+            ("host", "10.0.0.5:8080"),
+            (
+                "forwarded",
+                "for=192.0.2.60;proto=https;host=\"esim.example.com\", for=10.0.0.1;proto=http",
+            ),
+        ];
+        assert_eq!(origin(None, &h(&fwd), true), "https://esim.example.com");
+        assert_eq!(origin(None, &h(&fwd), false), "http://10.0.0.5:8080");
+        let x = [
+            ("host", "10.0.0.5:8080"),
+            ("x-forwarded-proto", "https, http"),
+            ("x-forwarded-host", "console.example.org:8443"),
+        ];
+        assert_eq!(
+            origin(None, &h(&x), true),
+            "https://console.example.org:8443"
+        );
+        // Anything that is not a plain scheme or host is ignored.
+        let bad = [
+            ("host", "10.0.0.5:8080"),
+            ("x-forwarded-proto", "javascript"),
+            ("x-forwarded-host", "evil.example/path?"),
+        ];
+        assert_eq!(origin(None, &h(&bad), true), "http://10.0.0.5:8080");
+        assert_eq!(
+            origin(None, &h(&[("host", "a b")]), true),
+            "http://localhost"
+        );
     }
 }

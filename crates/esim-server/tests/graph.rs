@@ -12,6 +12,9 @@ on_both!(
     patch_with_graphs_body,
     one_assignment_created_and_updated,
     device_states_query_options,
+    every_collection_query_options,
+    skiptokens_are_opaque,
+    device_state_writes,
 );
 
 async fn pool(t: &TestApp, name: &str, smdp: &str, from: u64, n: u64) -> String {
@@ -376,17 +379,621 @@ async fn device_states_query_options(b: Backend) {
         ("$orderby=deviceName&$skiptoken=forged", "forged"),
     ] {
         let r = get(q).await;
-        r.graph_error(400, "badRequest");
+        r.graph_error(400, "BadRequest");
         assert!(r.text.contains(part), "{q}: {}", r.text);
     }
-    // A collection without query options refuses them instead of ignoring them.
+    // A collection without query options (this server's audit log) refuses them instead
+    // of ignoring them.
     let r = t
         .admin(
             "GET",
-            &format!("{POOLS}?$filter=displayName%20eq%20%27P%27"),
+            "/api/auditEntries?$filter=action%20eq%20%27x%27",
             None,
         )
         .await;
-    r.graph_error(400, "badRequest");
+    r.graph_error(400, "BadRequest");
     assert!(r.text.contains("$filter"), "{}", r.text);
+}
+
+/// Follows `@odata.nextLink` from `first` (a path and query) to the end; every item's
+/// `field`.
+async fn all_pages(t: &TestApp, first: &str, field: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut url = first.to_owned();
+    loop {
+        let page = t.admin("GET", &url, None).await.ok(200).clone();
+        out.extend(
+            page["value"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v[field].as_str().unwrap_or("").to_owned()),
+        );
+        match page["@odata.nextLink"].as_str() {
+            Some(next) => {
+                let path = next.split_once("://").unwrap().1;
+                url = path[path.find('/').unwrap()..].to_owned();
+            }
+            None => return out,
+        }
+    }
+}
+
+fn q(s: &str) -> String {
+    s.replace(' ', "%20").replace('\'', "%27")
+}
+
+async fn device(t: &TestApp, name: &str, user: &str) -> String {
+    t.admin(
+        "POST",
+        "/v1.0/devices",
+        Some(json!({"displayName": name, "userName": user})),
+    )
+    .await
+    .ok(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn member(t: &TestApp, g: &str, d: &str) {
+    t.admin(
+        "POST",
+        &format!("/v1.0/groups/{g}/members/$ref"),
+        Some(json!({"@odata.id": d})),
+    )
+    .await
+    .ok(204);
+}
+
+/// `$filter`, `$orderby`, `$select`, `$count` and `$top` paging on every Graph-shaped
+/// collection: pools, assignments, groups, devices, a group's members (device states:
+/// [`device_states_query_options`]); refused parts named on each.
+async fn every_collection_query_options(b: Backend) {
+    let t = TestApp::new(b).await;
+    let mut pools = Vec::new();
+    for (i, (name, n)) in [("Telia B", 3), ("Tele2 A", 1), ("Telia A", 2), ("Three", 4)]
+        .iter()
+        .enumerate()
+    {
+        pools.push(pool(&t, name, &format!("smdp{i}.example.com"), i as u64 * 10, *n).await);
+    }
+    // Pools: startswith, an Int comparison, $orderby over pages, $count, $select.
+    let names = all_pages(
+        &t,
+        &format!(
+            "{POOLS}?{}",
+            q("$filter=startswith(displayName,'tel') and activationCodeCount ge 2&$orderby=displayName desc&$top=1&$count=true")
+        ),
+        "displayName",
+    )
+    .await;
+    assert_eq!(names, ["Telia B", "Telia A"]);
+    let v = t
+        .admin("GET", &format!("{POOLS}?{}", q("$filter=smdpPlusServerAddress eq 'smdp3.example.com' or displayName eq 'Tele2 A'&$count=true&$select=displayName,activationCodeCount")), None)
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(v["@odata.count"], 2, "{v}");
+    let mut keys: Vec<&str> = v["value"][0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort();
+    assert_eq!(keys, ["activationCodeCount", "displayName", "id"], "{v}");
+    // Without $orderby: creation order, keyset pages.
+    assert_eq!(all_pages(&t, &format!("{POOLS}?$top=3"), "id").await, pools);
+
+    // Groups and devices.
+    let mut groups = Vec::new();
+    for name in ["Sales", "Field", "Support", "Finance"] {
+        groups.push(group(&t, name).await);
+    }
+    let got = all_pages(&t, &format!("/v1.0/groups?{}", q("$filter=startswith(displayName,'s') or displayName eq 'Finance'&$orderby=displayName&$top=2")), "displayName").await;
+    assert_eq!(got, ["Finance", "Sales", "Support"]);
+    let mut devices = Vec::new();
+    for (name, user) in [("Cedar", "c@x"), ("Alder", "a@x"), ("Birch", "b@x")] {
+        devices.push(device(&t, name, user).await);
+    }
+    t.admin(
+        "POST",
+        &format!("/v1.0/devices/{}/retire", devices[2]),
+        None,
+    )
+    .await
+    .ok(200);
+    let got = all_pages(
+        &t,
+        &format!(
+            "/v1.0/devices?{}",
+            q("$filter=isRetired eq false&$orderby=displayName desc&$top=1")
+        ),
+        "displayName",
+    )
+    .await;
+    assert_eq!(got, ["Cedar", "Alder"]);
+    let v = t
+        .admin(
+            "GET",
+            &format!(
+                "/v1.0/devices?{}",
+                q("$filter=userName eq 'b@x'&$select=userName&$count=true")
+            ),
+            None,
+        )
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(v["@odata.count"], 1);
+    assert_eq!(v["value"][0], json!({"id": devices[2], "userName": "b@x"}));
+    for d in &devices {
+        member(&t, &groups[0], d).await;
+    }
+    let got = all_pages(
+        &t,
+        &format!(
+            "/v1.0/groups/{}/members?{}",
+            groups[0],
+            q("$filter=displayName ne 'Alder'&$orderby=displayName&$top=1")
+        ),
+        "displayName",
+    )
+    .await;
+    assert_eq!(got, ["Birch", "Cedar"]);
+
+    // Assignments: by the target's group.
+    let p = &pools[0];
+    t.admin("POST", &format!("{POOLS}/{p}/assign"), Some(json!({"assignments": [
+        {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": groups[0]}},
+        {"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": groups[1]}},
+        {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": groups[2]}}
+    ]})))
+    .await
+    .ok(200);
+    let url = format!("{POOLS}/{p}/assignments");
+    let v = t
+        .admin(
+            "GET",
+            &format!(
+                "{url}?{}",
+                q(&format!(
+                    "$filter=target/groupId eq '{}'&$count=true",
+                    groups[1]
+                ))
+            ),
+            None,
+        )
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(v["@odata.count"], 1, "{v}");
+    assert_eq!(v["value"][0]["target"]["groupId"], groups[1].as_str());
+    assert_eq!(
+        v["value"][0]["target"]["@odata.type"],
+        "#microsoft.graph.exclusionGroupAssignmentTarget"
+    );
+    assert_eq!(all_pages(&t, &format!("{url}?$top=2"), "id").await.len(), 3);
+
+    // Refused, each naming the part, on every collection.
+    for (path, query, part) in [
+        (
+            POOLS.to_owned(),
+            "$filter=contains(displayName,'a')",
+            "contains",
+        ),
+        (
+            POOLS.to_owned(),
+            "$orderby=usedActivationCodeCount",
+            "usedActivationCodeCount",
+        ),
+        (
+            POOLS.to_owned(),
+            "$filter=activationCodeCount eq 'x'",
+            "whole number",
+        ),
+        (url.clone(), "$filter=target/colour eq 'x'", "target/colour"),
+        (url.clone(), "$select=target/groupId", "target/groupId"),
+        ("/v1.0/groups".to_owned(), "$search=x", "$search"),
+        (
+            "/v1.0/devices".to_owned(),
+            "$filter=isRetired eq 1",
+            "true or false",
+        ),
+        (
+            format!("/v1.0/groups/{}/members", groups[0]),
+            "$orderby=colour",
+            "colour",
+        ),
+    ] {
+        let r = t.admin("GET", &format!("{path}?{}", q(query)), None).await;
+        r.graph_error(400, "BadRequest");
+        assert!(r.text.contains(part), "{path}?{query}: {}", r.text);
+    }
+}
+
+/// `$skiptoken` is opaque (no id or offset to read or edit) and bound to its collection and
+/// query: an edited token, one of another collection and one carried to another `$filter`
+/// or `$orderby` are a 400, never a page from somewhere else.
+async fn skiptokens_are_opaque(b: Backend) {
+    let t = TestApp::new(b).await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        ids.push(group(&t, &format!("G{i}")).await);
+    }
+    let next = |v: &Value| -> String {
+        let link = v["@odata.nextLink"].as_str().unwrap();
+        link.rsplit_once("$skiptoken=").unwrap().1.to_owned()
+    };
+    let keyset = t
+        .admin("GET", "/v1.0/groups?$top=1", None)
+        .await
+        .ok(200)
+        .clone();
+    let token = next(&keyset);
+    assert!(
+        !token.contains(&ids[0]) && !ids[0].contains(&token),
+        "{token}"
+    );
+    let ordered = t
+        .admin(
+            "GET",
+            &format!("/v1.0/groups?{}", q("$orderby=displayName desc&$top=1")),
+            None,
+        )
+        .await
+        .ok(200)
+        .clone();
+    let offset = next(&ordered);
+    assert_ne!(offset, "o1");
+    // Followed unchanged: the pages.
+    let second = t
+        .admin(
+            "GET",
+            &format!("/v1.0/groups?$top=1&$skiptoken={token}"),
+            None,
+        )
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(second["value"][0]["id"], ids[1].as_str());
+    let mut edited = token.clone().into_bytes();
+    let last = edited.len() - 1;
+    edited[last] = if edited[last] == b'A' { b'B' } else { b'A' };
+    let edited = String::from_utf8(edited).unwrap();
+    for (url, why) in [
+        (format!("/v1.0/groups?$top=1&$skiptoken={edited}"), "edited"),
+        (
+            format!("/v1.0/groups?$top=1&$skiptoken={}", ids[0]),
+            "an id",
+        ),
+        ("/v1.0/groups?$top=1&$skiptoken=o1".to_owned(), "an offset"),
+        (
+            format!("/v1.0/devices?$top=1&$skiptoken={token}"),
+            "another collection",
+        ),
+        (
+            format!(
+                "/v1.0/groups?$top=1&{}&$skiptoken={token}",
+                q("$filter=displayName ne 'x'")
+            ),
+            "another filter",
+        ),
+        (
+            format!(
+                "/v1.0/groups?$top=1&{}&$skiptoken={offset}",
+                q("$orderby=displayName")
+            ),
+            "another order",
+        ),
+        (
+            format!("/v1.0/groups?$top=1&$skiptoken={offset}"),
+            "an offset without its order",
+        ),
+    ] {
+        let r = t.admin("GET", &url, None).await;
+        r.graph_error(400, "BadRequest");
+        assert!(r.text.contains("$skiptoken"), "{why}: {}", r.text);
+    }
+}
+
+/// Graph's create, update and delete of a device state (`intune-esim-embeddedsimdevicestate-
+/// create.md`, `-update.md`, `-delete.md`), under api.md section 3: a state exists while
+/// the pool targets the device and moves by the device's reports.
+async fn device_state_writes(b: Backend) {
+    let t = TestApp::new(b).await;
+    let p = pool(&t, "P", "smdp.example.com", 0, 3).await;
+    let g = group(&t, "G").await;
+    let (d, e) = (
+        device(&t, "Desk-1", "joe@x").await,
+        device(&t, "Desk-2", "ann@x").await,
+    );
+    member(&t, &g, &d).await;
+    t.admin(
+        "POST",
+        &format!("{POOLS}/{p}/assign"),
+        Some(json!({"assignments": [
+        {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": g}}]})),
+    )
+    .await
+    .ok(200);
+    let url = format!("{POOLS}/{p}/deviceStates");
+    // Graph's create body: its state is the device's to report.
+    let graph_body = json!({
+        "@odata.type": "#microsoft.graph.embeddedSIMDeviceState",
+        "lastSyncDateTime": "2017-01-01T00:02:49.3205976-08:00",
+        "universalIntegratedCircuitCardIdentifier": "Universal Integrated Circuit Card Identifier value",
+        "deviceName": "Desk-1",
+        "userName": "joe@x",
+        "state": "failed",
+        "stateDetails": "State Details value"
+    });
+    let r = t.admin("POST", &url, Some(graph_body.clone())).await;
+    r.graph_error(400, "BadRequest");
+    assert!(r.text.contains("'failed'"), "{}", r.text);
+    // The targeted device has its state already; the other is not targeted.
+    let mut body = graph_body.clone();
+    body["state"] = json!("notEvaluated");
+    let r = t.admin("POST", &url, Some(body.clone())).await;
+    r.graph_error(409, "Conflict");
+    assert!(
+        r.text.contains("notEvaluated") && r.text.contains(&d),
+        "{}",
+        r.text
+    );
+    let r = t
+        .admin("POST", &url, Some(json!({"deviceName": "Desk-2"})))
+        .await;
+    r.graph_error(409, "Conflict");
+    assert!(r.text.contains("does not target"), "{}", r.text);
+    for (body, part) in [
+        (json!({"deviceName": "Nope"}), "Nope"),
+        (
+            json!({"deviceName": "Desk-1", "userName": "ann@x"}),
+            "ann@x",
+        ),
+        (json!({"deviceName": "Desk-1", "colour": "red"}), "colour"),
+        (json!({}), "deviceName"),
+    ] {
+        let r = t.admin("POST", &url, Some(body)).await;
+        r.graph_error(400, "BadRequest");
+        assert!(r.text.contains(part), "{}", r.text);
+    }
+    // A targeted device whose state was lost (a database restored in part) gets it back.
+    sqlx::query("DELETE FROM device_states WHERE device_id = $1")
+        .bind(&d)
+        .execute(&t.db.pool)
+        .await
+        .unwrap();
+    let made = t
+        .admin("POST", &url, Some(json!({"id": d})))
+        .await
+        .ok(201)
+        .clone();
+    assert_eq!(made["id"], d.as_str());
+    assert_eq!(made["state"], "notEvaluated");
+    assert_eq!(made["deviceName"], "Desk-1");
+
+    // Update: a read state sent back changes nothing; a state the device reports is 409.
+    let read = t
+        .admin("GET", &format!("{url}/{d}"), None)
+        .await
+        .ok(200)
+        .clone();
+    let same = t
+        .admin("PATCH", &format!("{url}/{d}"), Some(read.clone()))
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(same, read);
+    let r = t
+        .admin(
+            "PATCH",
+            &format!("{url}/{d}"),
+            Some(json!({"state": "installed"})),
+        )
+        .await;
+    r.graph_error(409, "Conflict");
+    let r = t
+        .admin(
+            "PATCH",
+            &format!("{url}/{d}"),
+            Some(json!({"stateDetails": "made up"})),
+        )
+        .await;
+    r.graph_error(400, "BadRequest");
+    // The device installs and fails; state notEvaluated is the retry.
+    check_in_and_report(&t, &d, "failed").await;
+    let failed = t
+        .admin("GET", &format!("{url}/{d}"), None)
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(failed["state"], "failed", "{failed}");
+    let retried = t
+        .admin("PATCH", &format!("{url}/{d}"), Some(json!({"@odata.type": "#microsoft.graph.embeddedSIMDeviceState", "state": "notEvaluated"})))
+        .await
+        .ok(200)
+        .clone();
+    assert_eq!(retried["state"], "notEvaluated");
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM audit WHERE action = 'deviceState.retry'")
+            .await,
+        1
+    );
+    t.admin("PATCH", &format!("{url}/nope"), Some(json!({})))
+        .await
+        .graph_error(404, "ResourceNotFound");
+
+    // Delete: refused while targeted and while the profile is on the device.
+    let r = t.admin("DELETE", &format!("{url}/{d}"), None).await;
+    r.graph_error(409, "Conflict");
+    assert!(r.text.contains("targets"), "{}", r.text);
+    check_in_and_report(&t, &d, "installed").await;
+    t.admin(
+        "DELETE",
+        &format!("/v1.0/groups/{g}/members/{d}/$ref"),
+        None,
+    )
+    .await
+    .ok(204);
+    let r = t.admin("DELETE", &format!("{url}/{d}"), None).await;
+    r.graph_error(409, "Conflict");
+    assert!(r.text.contains("'installed'"), "{}", r.text);
+    // Removed at the next check-in: then the record can go; its code stays used.
+    check_in_and_report(&t, &d, "removed").await;
+    let used = t.count("SELECT COUNT(*) FROM codes WHERE used = 1").await;
+    t.admin("DELETE", &format!("{url}/{d}"), None).await.ok(204);
+    t.admin("GET", &format!("{url}/{d}"), None)
+        .await
+        .graph_error(404, "ResourceNotFound");
+    t.admin("DELETE", &format!("{url}/{d}"), None)
+        .await
+        .graph_error(404, "ResourceNotFound");
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM codes WHERE used = 1").await,
+        used
+    );
+    assert_eq!(
+        t.count("SELECT COUNT(*) FROM audit WHERE action = 'deviceState.delete'")
+            .await,
+        1
+    );
+    // Readers may not write.
+    let r = t
+        .call(
+            "DELETE",
+            &format!("{url}/{e}"),
+            Some(&t.reader.clone()),
+            None,
+        )
+        .await;
+    r.graph_error(403, "Forbidden");
+}
+
+/// The device checks in and reports its one action's outcome.
+async fn check_in_and_report(t: &TestApp, d: &str, outcome: &str) {
+    let r = t.admin_check_in(d).await.ok(200).clone();
+    let action = &r["actions"][0];
+    let mut body =
+        json!({"poolId": action["poolId"], "iccid": action["iccid"], "outcome": outcome});
+    if outcome == "failed" {
+        body["detail"] = json!("no signal");
+    }
+    t.admin("POST", &format!("/api/mdm/devices/{d}/outcome"), Some(body))
+        .await
+        .ok(204);
+}
+
+/// `@odata.nextLink` behind a reverse proxy: built from `Forwarded` (RFC 7239), else
+/// `X-Forwarded-Proto`/`-Host`, else `Host`; `--public-url` wins over all of them, and
+/// `--ignore-forwarded-headers` turns them off. They shape the link only: a request with
+/// them and no token is still a 401.
+#[tokio::test]
+async fn next_link_behind_a_proxy() {
+    use axum::body::Body;
+    use axum::http::Request;
+    async fn link(t: &TestApp, headers: &[(&str, &str)]) -> String {
+        let mut b = Request::builder()
+            .uri("/v1.0/groups?$top=1")
+            .header("authorization", format!("Bearer {}", t.admin));
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        let r = t.send(b.body(Body::empty()).unwrap()).await;
+        r.ok(200)["@odata.nextLink"]
+            .as_str()
+            .unwrap()
+            .split('?')
+            .next()
+            .unwrap()
+            .to_owned()
+    }
+    let t = TestApp::new(Backend::Sqlite).await;
+    group(&t, "A").await;
+    group(&t, "B").await;
+    let host = ("host", "10.1.2.3:8080");
+    assert_eq!(link(&t, &[host]).await, "http://10.1.2.3:8080/v1.0/groups");
+    assert_eq!(
+        link(
+            &t,
+            &[
+                host,
+                (
+                    "forwarded",
+                    "for=198.51.100.7;proto=https;host=esim.example.com"
+                ),
+                ("x-forwarded-host", "other.example.com"),
+            ]
+        )
+        .await,
+        "https://esim.example.com/v1.0/groups"
+    );
+    assert_eq!(
+        link(
+            &t,
+            &[
+                host,
+                ("x-forwarded-proto", "https"),
+                ("x-forwarded-host", "console.example.org:8443")
+            ]
+        )
+        .await,
+        "https://console.example.org:8443/v1.0/groups"
+    );
+    // Not a plain host: ignored.
+    assert_eq!(
+        link(&t, &[host, ("x-forwarded-host", "evil.example/x?y=")]).await,
+        "http://10.1.2.3:8080/v1.0/groups"
+    );
+    // Links only, never access.
+    let r = t
+        .send(
+            Request::builder()
+                .uri("/v1.0/groups")
+                .header("forwarded", "for=127.0.0.1;proto=https;host=localhost")
+                .header("x-forwarded-for", "127.0.0.1")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    r.graph_error(401, "InvalidAuthenticationToken");
+
+    let fixed = TestApp::with_config(
+        Backend::Sqlite,
+        esim_server::Config {
+            public_url: Some("https://esim.example.net/".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    group(&fixed, "A").await;
+    group(&fixed, "B").await;
+    assert_eq!(
+        link(&fixed, &[host, ("x-forwarded-host", "other.example.com")]).await,
+        "https://esim.example.net/v1.0/groups"
+    );
+    let ignoring = TestApp::with_config(
+        Backend::Sqlite,
+        esim_server::Config {
+            forwarded_headers: false,
+            ..Default::default()
+        },
+    )
+    .await;
+    group(&ignoring, "A").await;
+    group(&ignoring, "B").await;
+    assert_eq!(
+        link(
+            &ignoring,
+            &[
+                host,
+                ("x-forwarded-proto", "https"),
+                ("x-forwarded-host", "other.example.com")
+            ]
+        )
+        .await,
+        "http://10.1.2.3:8080/v1.0/groups"
+    );
 }

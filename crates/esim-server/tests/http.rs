@@ -77,10 +77,10 @@ async fn pools_lifecycle(b: Backend) {
     assert_eq!(seen[0], id);
     t.admin("GET", &format!("{POOLS}?$top=0"), None)
         .await
-        .graph_error(400, "badRequest");
+        .graph_error(400, "BadRequest");
     t.admin("GET", &format!("{POOLS}?$top=x"), None)
         .await
-        .graph_error(400, "badRequest");
+        .graph_error(400, "BadRequest");
 
     let got = t
         .admin("GET", &format!("{POOLS}/{id}"), None)
@@ -125,24 +125,24 @@ async fn pools_lifecycle(b: Backend) {
         .ok(204);
     t.admin("GET", &format!("{POOLS}/{id}"), None)
         .await
-        .graph_error(404, "notFound");
+        .graph_error(404, "ResourceNotFound");
     t.admin("DELETE", &format!("{POOLS}/{id}"), None)
         .await
-        .graph_error(404, "notFound");
+        .graph_error(404, "ResourceNotFound");
     t.admin(
         "PATCH",
         &format!("{POOLS}/{id}"),
         Some(json!({"displayName": "x"})),
     )
     .await
-    .graph_error(404, "notFound");
+    .graph_error(404, "ResourceNotFound");
     t.admin(
         "POST",
         &format!("{POOLS}/{id}/addActivationCodes"),
         Some(json!({"activationCodes": codes("smdp.example.com", 30, 1)})),
     )
     .await
-    .graph_error(404, "notFound");
+    .graph_error(404, "ResourceNotFound");
     // Unused codes of a deleted pool are free again.
     create_pool(&t, "Again", "smdp.example.com", 0, 3).await;
 }
@@ -292,7 +292,7 @@ async fn raw_import_and_findings(b: Backend) {
     // A file name is required.
     t.raw("/api/pools/import", &admin, "text/csv", "x")
         .await
-        .graph_error(400, "badRequest");
+        .graph_error(400, "BadRequest");
     // Adding a file's codes to the pool; another operator's file is refused.
     let more = t
         .raw(
@@ -324,7 +324,7 @@ async fn raw_import_and_findings(b: Backend) {
         csv("smdp.example.com", 90, 1),
     )
     .await
-    .graph_error(404, "notFound");
+    .graph_error(404, "ResourceNotFound");
     // The pre-upload check.
     let check = t
         .admin("POST", "/api/pools/check", Some(json!({"iccids": [iccid(0), iccid(999)], "smdpPlusServerAddress": "SMDP.example.com"})))
@@ -342,7 +342,7 @@ async fn raw_import_and_findings(b: Backend) {
         Some(json!({"iccids": too_many})),
     )
     .await
-    .graph_error(400, "badRequest");
+    .graph_error(400, "BadRequest");
 }
 
 async fn json_create_rules(b: Backend) {
@@ -830,7 +830,7 @@ async fn distribution(b: Backend) {
         .ok(200);
     t.admin("GET", &format!("{POOLS}/{pool}/assignments/nope"), None)
         .await
-        .graph_error(404, "notFound");
+        .graph_error(404, "ResourceNotFound");
     // Targeted devices are notEvaluated before they check in; the excluded one has no state.
     let states = t
         .admin("GET", &format!("{POOLS}/{pool}/deviceStates?$top=2"), None)
@@ -847,7 +847,7 @@ async fn distribution(b: Backend) {
         None,
     )
     .await
-    .graph_error(404, "notFound");
+    .graph_error(404, "ResourceNotFound");
     // Check-ins: two codes for three targeted devices.
     let mut installs = Vec::new();
     for d in &dev[..3] {
@@ -895,7 +895,7 @@ async fn distribution(b: Backend) {
         Some(json!({"poolId": pool, "iccid": iccid0, "outcome": "installed"})),
     )
     .await
-    .graph_error(409, "conflict");
+    .graph_error(409, "Conflict");
     t.admin("POST", &format!("/api/mdm/devices/{}/outcome", dev[1]), Some(json!({"poolId": pool, "iccid": iccid1, "outcome": "failed", "detail": "SM-DP+ refused"}))).await.ok(204);
     t.admin(
         "POST",
@@ -910,7 +910,7 @@ async fn distribution(b: Backend) {
         Some(json!({"iccid": iccid0, "status": "x"})),
     )
     .await
-    .graph_error(404, "notFound");
+    .graph_error(404, "ResourceNotFound");
     let s0 = t
         .admin(
             "GET",
@@ -936,7 +936,7 @@ async fn distribution(b: Backend) {
         None,
     )
     .await
-    .graph_error(409, "conflict");
+    .graph_error(409, "Conflict");
     t.admin(
         "POST",
         &format!("{POOLS}/{pool}/addActivationCodes"),
@@ -970,7 +970,7 @@ async fn distribution(b: Backend) {
         None,
     )
     .await
-    .graph_error(404, "notFound");
+    .graph_error(404, "ResourceNotFound");
     let r = t.admin_check_in(&dev[0]).await.ok(200).clone();
     assert_eq!(
         r["actions"],
@@ -1039,7 +1039,7 @@ async fn distribution(b: Backend) {
         None,
     )
     .await
-    .graph_error(404, "notFound");
+    .graph_error(404, "ResourceNotFound");
     t.admin("DELETE", &format!("{POOLS}/{pool}"), None)
         .await
         .ok(204);
@@ -1068,17 +1068,17 @@ async fn distribution(b: Backend) {
     // Unknown devices and pools.
     t.admin("POST", "/api/mdm/devices/nope/checkIn", None)
         .await
-        .graph_error(404, "notFound");
+        .graph_error(404, "ResourceNotFound");
     t.admin("GET", &format!("{POOLS}/nope/deviceStates"), None)
         .await
-        .graph_error(404, "notFound");
+        .graph_error(404, "ResourceNotFound");
     t.admin(
         "POST",
         &format!("{POOLS}/nope/assign"),
         Some(json!({"assignments": []})),
     )
     .await
-    .graph_error(404, "notFound");
+    .graph_error(404, "ResourceNotFound");
 }
 
 async fn roles(b: Backend) {
@@ -1112,16 +1112,16 @@ async fn roles(b: Backend) {
         Some(json!({"displayName": "x", "activationCodes": codes("smdp.example.com", 5, 1)})),
     )
     .await
-    .graph_error(403, "forbidden");
+    .graph_error(403, "Forbidden");
     t.call("DELETE", &format!("{POOLS}/{pool}"), Some(&reader), None)
         .await
-        .graph_error(403, "forbidden");
+        .graph_error(403, "Forbidden");
     t.call("GET", "/api/auditEntries", Some(&reader), None)
         .await
-        .graph_error(403, "forbidden");
+        .graph_error(403, "Forbidden");
     t.check_in(&dev[0], Some(&reader))
         .await
-        .graph_error(403, "forbidden");
+        .graph_error(403, "Forbidden");
     // Device token: only its own device's routes.
     let (_, device) = create_token(&t.db, Role::Device, Some(&dev[0]), None)
         .await
@@ -1129,7 +1129,7 @@ async fn roles(b: Backend) {
     t.check_in(&dev[0], Some(&device)).await.ok(200);
     t.check_in(&dev[1], Some(&device))
         .await
-        .graph_error(403, "forbidden");
+        .graph_error(403, "Forbidden");
     t.call(
         "POST",
         &format!("/api/mdm/devices/{}/outcome", dev[1]),
@@ -1137,29 +1137,29 @@ async fn roles(b: Backend) {
         Some(json!({"poolId": pool, "iccid": "1", "outcome": "installed"})),
     )
     .await
-    .graph_error(403, "forbidden");
+    .graph_error(403, "Forbidden");
     t.call("GET", POOLS, Some(&device), None)
         .await
-        .graph_error(403, "forbidden");
+        .graph_error(403, "Forbidden");
     t.call("GET", "/v1.0/devices", Some(&device), None)
         .await
-        .graph_error(403, "forbidden");
+        .graph_error(403, "Forbidden");
     // No token, a wrong token, a revoked token: 401, except the public routes.
     let r = t.call("GET", POOLS, None, None).await;
-    r.graph_error(401, "unauthenticated");
+    r.graph_error(401, "InvalidAuthenticationToken");
     assert_eq!(r.headers["www-authenticate"], "Bearer");
     t.call("GET", POOLS, Some("esim_wrong"), None)
         .await
-        .graph_error(401, "unauthenticated");
+        .graph_error(401, "InvalidAuthenticationToken");
     let (rid, revoked) = create_token(&t.db, Role::Admin, None, None).await.unwrap();
     t.call("GET", POOLS, Some(&revoked), None).await.ok(200);
     assert!(revoke_token(&t.db, &rid).await.unwrap());
     t.call("GET", POOLS, Some(&revoked), None)
         .await
-        .graph_error(401, "unauthenticated");
+        .graph_error(401, "InvalidAuthenticationToken");
     t.check_in(&dev[0], None)
         .await
-        .graph_error(401, "unauthenticated");
+        .graph_error(401, "InvalidAuthenticationToken");
     assert_eq!(
         t.call("GET", "/healthz", None, None).await.ok(200)["status"],
         "live"
@@ -1196,7 +1196,7 @@ async fn hostile_input(b: Backend) {
     let bad_json = t
         .raw(POOLS, &admin, "application/json", "{\"displayName\": ")
         .await;
-    assert!(bad_json.graph_error(400, "badRequest")["message"]
+    assert!(bad_json.graph_error(400, "BadRequest")["message"]
         .as_str()
         .unwrap()
         .contains("not valid JSON"));
@@ -1208,22 +1208,22 @@ async fn hostile_input(b: Backend) {
             r#"{"displayName": 5, "activationCodes": []}"#,
         )
         .await;
-    assert!(wrong.graph_error(400, "badRequest")["message"]
+    assert!(wrong.graph_error(400, "BadRequest")["message"]
         .as_str()
         .unwrap()
         .contains("displayName"));
     let wrong = t.raw(POOLS, &admin, "application/json", r#"{"displayName": "x", "activationCodes": [{"integratedCircuitCardIdentifier": 8946000000000000014, "matchingIdentifier": "A", "smdpPlusServerAddress": "smdp.example.com"}]}"#).await;
-    wrong.graph_error(400, "badRequest");
+    wrong.graph_error(400, "BadRequest");
     t.raw(POOLS, &admin, "text/plain", "{}")
         .await
-        .graph_error(415, "unsupportedMediaType");
+        .graph_error(415, "UnsupportedMediaType");
     let huge = format!(
         "{{\"displayName\": \"{}\", \"activationCodes\": []}}",
         "a".repeat(2 * 1024 * 1024)
     );
     t.raw(POOLS, &admin, "application/json", huge)
         .await
-        .graph_error(413, "payloadTooLarge");
+        .graph_error(413, "RequestEntityTooLarge");
     let huge_csv = "x".repeat(2 * 1024 * 1024);
     t.raw(
         "/api/pools/import?fileName=a.csv",
@@ -1232,11 +1232,11 @@ async fn hostile_input(b: Backend) {
         huge_csv,
     )
     .await
-    .graph_error(413, "payloadTooLarge");
+    .graph_error(413, "RequestEntityTooLarge");
     let r = t
         .admin("POST", POOLS, Some(json!({"@odata.type": "#microsoft.graph.user", "displayName": "x", "activationCodes": codes("smdp.example.com", 0, 1)})))
         .await;
-    assert!(r.graph_error(400, "badRequest")["message"]
+    assert!(r.graph_error(400, "BadRequest")["message"]
         .as_str()
         .unwrap()
         .contains("#microsoft.graph.user"));
@@ -1254,13 +1254,13 @@ async fn hostile_input(b: Backend) {
             Some(json!({"displayName": name, "activationCodes": codes("smdp.example.com", 0, 1)})),
         )
         .await
-        .graph_error(400, "badRequest");
+        .graph_error(400, "BadRequest");
         t.admin("POST", "/v1.0/groups", Some(json!({"displayName": name})))
             .await
-            .graph_error(400, "badRequest");
+            .graph_error(400, "BadRequest");
         t.admin("POST", "/v1.0/devices", Some(json!({"displayName": name})))
             .await
-            .graph_error(400, "badRequest");
+            .graph_error(400, "BadRequest");
     }
     let r = t
         .raw(
@@ -1270,7 +1270,7 @@ async fn hostile_input(b: Backend) {
             csv("smdp.example.com", 0, 1),
         )
         .await;
-    r.graph_error(400, "badRequest");
+    r.graph_error(400, "BadRequest");
     let pool = create_pool(&t, "P", "smdp.example.com", 0, 1).await["id"]
         .as_str()
         .unwrap()
@@ -1295,23 +1295,23 @@ async fn hostile_input(b: Backend) {
                 Some(json!({"assignments": [{"target": target}]})),
             )
             .await;
-        r.graph_error(400, "badRequest");
+        r.graph_error(400, "BadRequest");
     }
     t.admin("POST", &format!("{POOLS}/{pool}/assign"), Some(json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "nope"}}]})))
         .await
-        .graph_error(400, "badRequest");
+        .graph_error(400, "BadRequest");
     t.admin("POST", &format!("{POOLS}/{pool}/assign"), Some(json!({"assignments": [
         {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": g}},
         {"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": g}}]})))
         .await
-        .graph_error(400, "badRequest");
+        .graph_error(400, "BadRequest");
     t.admin(
         "PATCH",
         &format!("{POOLS}/{pool}"),
         Some(json!({"displayName": "x", "colour": 9})),
     )
     .await
-    .graph_error(400, "badRequest");
+    .graph_error(400, "BadRequest");
     // Nothing stored by any of it.
     assert_eq!(t.count("SELECT COUNT(*) FROM pools").await, 1);
     assert_eq!(t.count("SELECT COUNT(*) FROM dir_groups").await, 1);
@@ -1320,10 +1320,10 @@ async fn hostile_input(b: Backend) {
     // Unknown paths and methods get the same error shape.
     t.admin("GET", "/beta/nothing", None)
         .await
-        .graph_error(404, "notFound");
+        .graph_error(404, "ResourceNotFound");
     t.admin("PUT", POOLS, None)
         .await
-        .graph_error(405, "methodNotAllowed");
+        .graph_error(405, "MethodNotAllowed");
 }
 
 async fn directory_and_audit(b: Backend) {
@@ -1336,7 +1336,7 @@ async fn directory_and_audit(b: Backend) {
         .ok(200);
     t.admin("GET", "/v1.0/groups/nope", None)
         .await
-        .graph_error(404, "notFound");
+        .graph_error(404, "ResourceNotFound");
     let members = t
         .admin("GET", &format!("/v1.0/groups/{g}/members?$top=2"), None)
         .await
@@ -1353,7 +1353,7 @@ async fn directory_and_audit(b: Backend) {
         Some(json!({"@odata.id": "nope"})),
     )
     .await
-    .graph_error(400, "badRequest");
+    .graph_error(400, "BadRequest");
     let devices = t.admin("GET", "/v1.0/devices", None).await.ok(200).clone();
     assert_eq!(devices["value"].as_array().unwrap().len(), 3);
     let d = t
@@ -1373,10 +1373,10 @@ async fn directory_and_audit(b: Backend) {
     );
     t.admin("POST", "/v1.0/devices/nope/retire", None)
         .await
-        .graph_error(404, "notFound");
+        .graph_error(404, "ResourceNotFound");
     t.admin("GET", "/v1.0/devices/nope", None)
         .await
-        .graph_error(404, "notFound");
+        .graph_error(404, "ResourceNotFound");
     // Editing a group.
     let edited = t
         .admin(
@@ -1411,7 +1411,7 @@ async fn directory_and_audit(b: Backend) {
     ] {
         t.admin("PATCH", &format!("/v1.0/groups/{g}"), Some(body))
             .await
-            .graph_error(400, "badRequest");
+            .graph_error(400, "BadRequest");
     }
     t.admin(
         "PATCH",
@@ -1419,7 +1419,7 @@ async fn directory_and_audit(b: Backend) {
         Some(json!({"displayName": "x"})),
     )
     .await
-    .graph_error(404, "notFound");
+    .graph_error(404, "ResourceNotFound");
     let reader = t.reader.clone();
     t.call(
         "PATCH",
@@ -1428,7 +1428,7 @@ async fn directory_and_audit(b: Backend) {
         Some(json!({"displayName": "x"})),
     )
     .await
-    .graph_error(403, "forbidden");
+    .graph_error(403, "Forbidden");
     // Deleting a device: its memberships go and its device token stops working.
     let (_, dev_token) = create_token(&t.db, Role::Device, Some(&dev[2]), None)
         .await
@@ -1439,13 +1439,13 @@ async fn directory_and_audit(b: Backend) {
         .ok(204);
     t.admin("DELETE", &format!("/v1.0/devices/{}", dev[2]), None)
         .await
-        .graph_error(404, "notFound");
+        .graph_error(404, "ResourceNotFound");
     t.admin("GET", &format!("/v1.0/devices/{}", dev[2]), None)
         .await
-        .graph_error(404, "notFound");
+        .graph_error(404, "ResourceNotFound");
     t.check_in(&dev[2], Some(&dev_token))
         .await
-        .graph_error(401, "unauthenticated");
+        .graph_error(401, "InvalidAuthenticationToken");
     assert_eq!(
         t.count("SELECT COUNT(*) FROM dir_members").await,
         2,
@@ -1456,7 +1456,7 @@ async fn directory_and_audit(b: Backend) {
         .ok(204);
     t.admin("DELETE", &format!("/v1.0/groups/{g}"), None)
         .await
-        .graph_error(404, "notFound");
+        .graph_error(404, "ResourceNotFound");
     assert_eq!(t.count("SELECT COUNT(*) FROM dir_members").await, 0);
     let audit = t
         .admin("GET", "/api/auditEntries?$top=1000", None)
@@ -1513,7 +1513,7 @@ async fn audit_in_the_same_transaction(b: Backend) {
         Some(json!({"displayName": "P", "activationCodes": codes("smdp.example.com", 0, 3)})),
     )
     .await
-    .graph_error(500, "internalServerError");
+    .graph_error(500, "InternalServerError");
     t.raw(
         "/api/pools/import?fileName=a.csv",
         &t.admin,
@@ -1521,13 +1521,13 @@ async fn audit_in_the_same_transaction(b: Backend) {
         csv("smdp.example.com", 10, 3),
     )
     .await
-    .graph_error(500, "internalServerError");
+    .graph_error(500, "InternalServerError");
     t.admin("POST", "/v1.0/groups", Some(json!({"displayName": "G"})))
         .await
-        .graph_error(500, "internalServerError");
+        .graph_error(500, "InternalServerError");
     t.admin("POST", "/v1.0/devices", Some(json!({"displayName": "D"})))
         .await
-        .graph_error(500, "internalServerError");
+        .graph_error(500, "InternalServerError");
     assert_eq!(audit_counts(&t).await, (0, 0, 0, 0));
 
     sqlx::query("ALTER TABLE audit_gone RENAME TO audit")
@@ -1763,18 +1763,18 @@ async fn failed_authentication_is_rate_limited_per_address() {
     for _ in 0..esim_server::auth::limit::MAX_FAILURES {
         t.send(from_addr(guesser, "esim_wrong"))
             .await
-            .graph_error(401, "unauthenticated");
+            .graph_error(401, "InvalidAuthenticationToken");
     }
     for token in ["esim_wrong", t.admin.as_str()] {
         let r = t.send(from_addr(guesser, token)).await;
-        r.graph_error(429, "tooManyRequests");
+        r.graph_error(429, "TooManyRequests");
         let wait: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
         assert!((1..=60).contains(&wait), "{wait}");
     }
     t.send(from_addr(other, &t.admin)).await.ok(200);
     t.send(from_addr(other, "esim_wrong"))
         .await
-        .graph_error(401, "unauthenticated");
+        .graph_error(401, "InvalidAuthenticationToken");
     assert_eq!(
         t.call("GET", "/healthz", None, None).await.ok(200)["status"],
         "live"
@@ -1792,11 +1792,11 @@ async fn token_routes(b: Backend) {
     t.check_in(&ids[0], Some(&dev_token)).await.ok(200);
     t.call("GET", "/api/tokens", Some(&t.reader.clone()), None)
         .await
-        .graph_error(403, "forbidden");
+        .graph_error(403, "Forbidden");
     let uri = format!("/api/tokens/{dev_id}/revoke");
     t.call("POST", &uri, Some(&t.reader.clone()), None)
         .await
-        .graph_error(403, "forbidden");
+        .graph_error(403, "Forbidden");
     let list = t.admin("GET", "/api/tokens", None).await;
     let value = list.ok(200)["value"].as_array().unwrap().clone();
     assert_eq!(value.len(), 3, "{}", list.text);
@@ -1818,13 +1818,13 @@ async fn token_routes(b: Backend) {
     assert!(revoked.json["revokedDateTime"].as_str().is_some());
     t.check_in(&ids[0], Some(&dev_token))
         .await
-        .graph_error(401, "unauthenticated");
+        .graph_error(401, "InvalidAuthenticationToken");
     t.admin("POST", &uri, None)
         .await
-        .graph_error(409, "conflict");
+        .graph_error(409, "Conflict");
     t.admin("POST", "/api/tokens/nothing/revoke", None)
         .await
-        .graph_error(404, "notFound");
+        .graph_error(404, "ResourceNotFound");
     let audit = t.admin("GET", "/api/auditEntries?$top=1000", None).await;
     let entries = audit.ok(200)["value"].as_array().unwrap();
     let entry = entries

@@ -25,13 +25,13 @@ async fn request_ids_are_adopted_or_made() {
     let t = TestApp::new(Backend::Sqlite).await;
     // None sent: one is made, in the header and the error body (graph_error checks both).
     let a = t.send(get(POOLS, &[])).await;
-    a.graph_error(401, "unauthenticated");
+    a.graph_error(401, "InvalidAuthenticationToken");
     let b = t.send(get(POOLS, &[])).await;
     assert_ne!(a.headers["request-id"], b.headers["request-id"]);
     // The client's request-id, or its x-request-id, is kept.
     for header in ["request-id", "x-request-id"] {
         let r = t.send(get(POOLS, &[(header, "client-7f3a.retry:2")])).await;
-        r.graph_error(401, "unauthenticated");
+        r.graph_error(401, "InvalidAuthenticationToken");
         assert_eq!(r.headers["request-id"], "client-7f3a.retry:2", "{header}");
         let ok = t.send(get("/healthz", &[(header, "Trace_0001")])).await;
         assert_eq!(ok.headers["request-id"], "Trace_0001");
@@ -49,7 +49,7 @@ async fn request_ids_are_adopted_or_made() {
     let long = "a".repeat(129);
     for bad in ["two words", "<script>", long.as_str(), ""] {
         let r = t.send(get(POOLS, &[("request-id", bad)])).await;
-        let e = r.graph_error(401, "unauthenticated");
+        let e = r.graph_error(401, "InvalidAuthenticationToken");
         assert_ne!(r.headers["request-id"], bad);
         assert!(!e["innerError"]["request-id"].as_str().unwrap().is_empty());
     }
@@ -81,7 +81,7 @@ async fn request_timeout(backend: Backend) {
         )
         .await;
     let elapsed = started.elapsed();
-    let e = r.graph_error(503, "serviceUnavailable");
+    let e = r.graph_error(503, "ServiceUnavailable");
     assert!(e["message"].as_str().unwrap().contains("1.5 s"), "{e}");
     assert_eq!(r.headers["retry-after"], "1");
     assert!(

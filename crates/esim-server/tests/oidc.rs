@@ -234,7 +234,7 @@ async fn bad_tokens_get_401() {
     pools(&t, &t.admin.clone()).await.ok(200);
     pools(&t, "esim_not-a-token")
         .await
-        .graph_error(401, "unauthenticated");
+        .graph_error(401, "InvalidAuthenticationToken");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -253,17 +253,17 @@ async fn roles_from_the_roles_claim() {
     // No role: 403 naming the roles to ask for (the token itself is valid).
     for token in [&norole, &other] {
         let r = pools(&t, token).await;
-        let e = r.graph_error(403, "forbidden");
+        let e = r.graph_error(403, "Forbidden");
         assert!(e["message"].as_str().unwrap().contains("Esim.Reader"));
     }
     // A reader reads, and cannot write.
     pools(&t, &reader).await.ok(200);
     t.call("POST", POOLS, Some(&reader), Some(body.clone()))
         .await
-        .graph_error(403, "forbidden");
+        .graph_error(403, "Forbidden");
     t.call("GET", "/api/auditEntries", Some(&reader), None)
         .await
-        .graph_error(403, "forbidden");
+        .graph_error(403, "Forbidden");
     // An admin writes; the audit log names the person.
     t.call("POST", POOLS, Some(&admin), Some(body))
         .await
@@ -369,7 +369,7 @@ async fn jwks_down() {
     idp.set_down(true);
     let t = TestApp::with_config(Backend::Sqlite, idp.config()).await;
     let r = pools(&t, &key.sign(&claims)).await;
-    let e = r.graph_error(503, "serviceUnavailable");
+    let e = r.graph_error(503, "ServiceUnavailable");
     assert!(e["message"].as_str().unwrap().contains("identity provider"));
 
     // Up: the key is fetched and cached.
@@ -384,7 +384,7 @@ async fn jwks_down() {
     let rotated = Key::new();
     pools(&t, &rotated.sign(&claims))
         .await
-        .graph_error(503, "serviceUnavailable");
+        .graph_error(503, "ServiceUnavailable");
     pools(&t, &key.sign(&claims)).await.ok(200);
     // Static tokens do not depend on the provider.
     pools(&t, &t.admin.clone()).await.ok(200);
@@ -494,7 +494,7 @@ async fn audit_view(b: Backend) {
     let r = t
         .call("GET", "/api/auditEntries?$orderby=actor", Some(&ada), None)
         .await;
-    r.graph_error(400, "badRequest");
+    r.graph_error(400, "BadRequest");
 
     // The same through $filter (what the console sends), a page at a time: the next link
     // carries the filter and the order once each.
@@ -551,7 +551,7 @@ async fn audit_view(b: Backend) {
                 None,
             )
             .await;
-        let error = r.graph_error(400, "badRequest");
+        let error = r.graph_error(400, "BadRequest");
         let message = error["message"].as_str().unwrap_or_default();
         assert!(message.contains(part), "{bad}: {message}");
     }

@@ -221,12 +221,12 @@ async fn signed_in_people_use_the_api() {
     t.call("GET", POOLS, Some(reader_token), None).await.ok(200);
     t.call("POST", POOLS, Some(reader_token), Some(body.clone()))
         .await
-        .graph_error(403, "forbidden");
+        .graph_error(403, "Forbidden");
 
     let norole = sign_in(&p, "norole").await;
     t.call("GET", POOLS, norole["access_token"].as_str(), None)
         .await
-        .graph_error(403, "forbidden");
+        .graph_error(403, "Forbidden");
 
     // A refresh token gives a new access token that works.
     let http = reqwest::Client::new();

@@ -33,8 +33,8 @@ pub use mdm::{
 pub use odata::{Collection, ODataTypeError};
 pub use pools::{
     ActivationCode, AddActivationCodes, AlreadyImported, DeviceState, DeviceStateKind,
-    ImportedPool, Pool, PoolCreate, PoolExtras, PoolPatch, PreUploadCheck, PreUploadCheckResult,
-    StateLabel, StateSummary,
+    DeviceStateWrite, ImportedPool, Pool, PoolCreate, PoolExtras, PoolPatch, PreUploadCheck,
+    PreUploadCheckResult, StateLabel, StateSummary,
 };
 
 /// The `@odata.type` markers, one per Graph entity this API reads or writes.

@@ -307,6 +307,52 @@ pub struct DeviceState {
     pub cellular_status: Option<String>,
 }
 
+/// The body of Graph's "Create embeddedSIMDeviceState" and "Update embeddedSIMDeviceState"
+/// (`POST .../deviceStates`, `PATCH .../deviceStates/{id}`). The device is named by `id`
+/// (on this server a state's id is its device's id) or else by `deviceName`; `state` and
+/// `stateDetails` are what a client asks for, which this server grants only as its
+/// distribution rules allow (`docs/API-DESIGN.md`). The properties the service sets
+/// (the dates, the UICC id, this server's `iccid` and `cellularStatus`) are accepted and
+/// ignored, so a client may send back a state it read; any other property is refused.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DeviceStateWrite {
+    /// `#microsoft.graph.embeddedSIMDeviceState`, optional.
+    #[serde(rename = "@odata.type", default, skip_serializing)]
+    pub odata_type: DeviceStateType,
+    /// The device's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The device's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_name: Option<String>,
+    /// The device's user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    /// The state asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<DeviceStateKind>,
+    /// The detail asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_details: Option<String>,
+    #[serde(rename = "createdDateTime", default, skip_serializing)]
+    ignored_created: Option<serde_json::Value>,
+    #[serde(rename = "modifiedDateTime", default, skip_serializing)]
+    ignored_modified: Option<serde_json::Value>,
+    #[serde(rename = "lastSyncDateTime", default, skip_serializing)]
+    ignored_sync: Option<serde_json::Value>,
+    #[serde(
+        rename = "universalIntegratedCircuitCardIdentifier",
+        default,
+        skip_serializing
+    )]
+    ignored_uicc: Option<serde_json::Value>,
+    #[serde(rename = "iccid", default, skip_serializing)]
+    ignored_iccid: Option<serde_json::Value>,
+    #[serde(rename = "cellularStatus", default, skip_serializing)]
+    ignored_cellular: Option<serde_json::Value>,
+}
+
 /// Graph's `embeddedSIMDeviceStateValue`.
 ///
 /// A value Graph adds later reads as [`DeviceStateKind::UnknownFutureValue`] (OData's

@@ -7,12 +7,14 @@ use std::collections::HashSet;
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use esim_odata::Param;
 use esim_wire::{AssignRequest, Assignment, AssignmentTarget, Collection};
 use sqlx::AnyConnection;
 
 use crate::auth::Principal;
 use crate::db::placeholders;
 use crate::error::{ApiError, ApiResult, GraphJson};
+use crate::paging::Paging;
 use crate::{audit, pools, util, AppState};
 
 /// True (as SQL) when device `dev` is targeted by pool `pool` (column expressions).
@@ -342,21 +344,25 @@ async fn replace(
     Ok(out)
 }
 
-/// `GET .../{poolId}/assignments`.
+/// `GET .../{poolId}/assignments`: paged, with `$filter` (`target/groupId eq '...'`),
+/// `$orderby`, `$select`, `$count` ([`crate::odata::ASSIGNMENTS`]).
 pub async fn list(
     State(s): State<AppState>,
+    paging: Paging,
     Path(pool_id): Path<String>,
-) -> ApiResult<Json<Collection<Assignment>>> {
+) -> ApiResult<Json<Collection<serde_json::Value>>> {
     pools::ensure_exists(&s.db.pool, &pool_id).await?;
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM assignments WHERE pool_id = $1 ORDER BY id"
-    ))
-    .bind(&pool_id)
-    .fetch_all(&s.db.pool)
-    .await?;
-    Ok(Json(Collection::all(
-        rows.into_iter().map(assignment).collect(),
-    )))
+    let (rows, count) = paging
+        .fetch::<Row>(
+            &s.db,
+            COLUMNS,
+            "FROM assignments WHERE pool_id = $1",
+            vec![Param::Text(pool_id)],
+            "id",
+        )
+        .await?;
+    let items: Vec<Assignment> = rows.into_iter().map(assignment).collect();
+    Ok(Json(paging.collection(items, |a| &a.id, count)))
 }
 
 /// `GET .../{poolId}/assignments/{assignmentId}`.

@@ -1,14 +1,23 @@
-//! Device states of a pool (Graph's `embeddedSIMDeviceState`), and the retry of a failed
-//! install.
+//! Device states of a pool (Graph's `embeddedSIMDeviceState`): list and get, Graph's
+//! create, update and delete under the distribution rules (api.md section 3), and the
+//! retry of a failed install.
+//!
+//! A state exists from the moment its device is targeted and moves by the device's reports,
+//! so a client cannot make one or set one: `POST` names the device's existing state or
+//! that it is not targeted (409), `PATCH` grants only a retry (`state: notEvaluated` on a
+//! failed, error or user-removed install) and what it already is, and `DELETE` removes only
+//! the history of a device no longer targeted whose profile is gone (no profile left
+//! behind, no state missing for a targeted device).
 
 use axum::extract::{Extension, Path, State};
+use axum::http::StatusCode;
 use axum::Json;
-use esim_odata::{order_sql, Param};
-use esim_wire::{Collection, DeviceState, DeviceStateKind};
+use esim_odata::Param;
+use esim_wire::{Collection, DeviceState, DeviceStateKind, DeviceStateWrite};
 
+use crate::assignments::targeted_now_sql;
 use crate::auth::Principal;
-use crate::error::{ApiError, ApiResult};
-use crate::odata;
+use crate::error::{ApiError, ApiResult, GraphJson};
 use crate::paging::Paging;
 use crate::{audit, util, AppState};
 
@@ -55,52 +64,17 @@ pub async fn list(
     Path(pool_id): Path<String>,
 ) -> ApiResult<Json<Collection<serde_json::Value>>> {
     crate::pools::ensure_exists(&s.db.pool, &pool_id).await?;
-    let opts = &paging.options;
-    let mut params = vec![Param::Text(pool_id.clone())];
-    let mut filter = String::new();
-    if let Some(f) = &opts.filter {
-        let sql = f.to_sql(odata::dialect(s.db.backend), params.len() + 1);
-        filter = format!(" AND {}", sql.text);
-        params.extend(sql.params);
-    }
-    let count = if opts.count {
-        let sql = format!("SELECT COUNT(*) {FROM} WHERE ds.pool_id = $1{filter}");
-        let (n,): (i64,) = odata::bind_all(sqlx::query_as(&sql), &params)
-            .fetch_one(&s.db.pool)
-            .await?;
-        Some(n)
-    } else {
-        None
-    };
-    let n = params.len();
-    let sql = if opts.order.is_empty() {
-        params.push(Param::Text(paging.after.clone()));
-        params.push(Param::Int(paging.limit()));
-        format!(
-            "SELECT {COLUMNS} {FROM} WHERE ds.pool_id = $1{filter} AND ds.device_id > ${} ORDER BY ds.device_id LIMIT ${}",
-            n + 1,
-            n + 2
+    let (rows, count) = paging
+        .fetch::<Row>(
+            &s.db,
+            COLUMNS,
+            &format!("{FROM} WHERE ds.pool_id = $1"),
+            vec![Param::Text(pool_id)],
+            "ds.device_id",
         )
-    } else {
-        params.push(Param::Int(paging.limit()));
-        params.push(Param::Int(paging.offset));
-        format!(
-            "SELECT {COLUMNS} {FROM} WHERE ds.pool_id = $1{filter} ORDER BY {} LIMIT ${} OFFSET ${}",
-            order_sql(&opts.order, "ds.device_id"),
-            n + 1,
-            n + 2
-        )
-    };
-    let rows: Vec<Row> = odata::bind_all(sqlx::query_as(&sql), &params)
-        .fetch_all(&s.db.pool)
         .await?;
     let items: Vec<DeviceState> = rows.into_iter().map(state).collect();
-    let page = paging.page(items, |d| &d.id);
-    Ok(Json(Collection {
-        value: odata::project(page.value, opts.select.as_deref()),
-        next_link: page.next_link,
-        count,
-    }))
+    Ok(Json(paging.collection(items, |d| &d.id, count)))
 }
 
 /// `GET .../{poolId}/deviceStates/{deviceStateId}` (the id is the device's id).
@@ -156,4 +130,209 @@ pub async fn retry(
     .await?;
     tx.commit().await?;
     get(State(s), Path((pool_id, id))).await
+}
+
+/// The device a create names: by `id`, else by `deviceName` (exactly one device of that
+/// name); a `userName` sent must be the device's.
+async fn named_device(s: &AppState, body: &DeviceStateWrite) -> ApiResult<String> {
+    let rows: Vec<(String, Option<String>)> =
+        match (&body.id, &body.device_name) {
+            (Some(id), _) => {
+                sqlx::query_as("SELECT id, user_name FROM dir_devices WHERE id = $1")
+                    .bind(id)
+                    .fetch_all(&s.db.pool)
+                    .await?
+            }
+            (None, Some(name)) => sqlx::query_as(
+                "SELECT id, user_name FROM dir_devices WHERE display_name = $1 ORDER BY id LIMIT 2",
+            )
+            .bind(name)
+            .fetch_all(&s.db.pool)
+            .await?,
+            (None, None) => {
+                return Err(ApiError::BadRequest(
+                    "Name the device: 'id' (the device's id) or 'deviceName'.".into(),
+                ))
+            }
+        };
+    let shown = body
+        .id
+        .as_deref()
+        .or(body.device_name.as_deref())
+        .unwrap_or_default();
+    let (id, user) = match rows.as_slice() {
+        [] => {
+            return Err(ApiError::BadRequest(format!(
+                "No device is named '{shown}' in the directory (/v1.0/devices)."
+            )))
+        }
+        [one] => one.clone(),
+        _ => {
+            return Err(ApiError::BadRequest(format!(
+                "More than one device is named '{shown}'; send the device's 'id' instead."
+            )))
+        }
+    };
+    if let Some(sent) = &body.user_name {
+        if user.as_deref() != Some(sent.as_str()) {
+            return Err(ApiError::BadRequest(format!(
+                "userName '{sent}' is not the user of the device '{shown}'."
+            )));
+        }
+    }
+    Ok(id)
+}
+
+/// `POST .../{poolId}/deviceStates` (Graph's "Create embeddedSIMDeviceState"). A device's
+/// state exists from the moment the pool targets it (api.md section 3), so the device named
+/// has one already (409 naming it), or the pool does not target it (409: a state comes
+/// with an assignment of a group it is in). Only a targeted device without a state (none
+/// is left so by this server; a database restored in part could be) gets one: 201,
+/// `notEvaluated`. A `state` other than `notEvaluated` is a 400: states move by the
+/// device's reports.
+pub async fn create(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(pool_id): Path<String>,
+    GraphJson(body): GraphJson<DeviceStateWrite>,
+) -> ApiResult<(StatusCode, Json<DeviceState>)> {
+    crate::pools::ensure_exists(&s.db.pool, &pool_id).await?;
+    if let Some(state) = body.state.filter(|k| *k != DeviceStateKind::NotEvaluated) {
+        return Err(ApiError::BadRequest(format!(
+            "A device state starts as notEvaluated; '{}' is set by the device's reports, not by a request.",
+            state.as_str()
+        )));
+    }
+    let device = named_device(&s, &body).await?;
+    let mut tx = s.db.begin_targeting().await?;
+    let (targeted,): (i64,) = sqlx::query_as(&format!(
+        "SELECT CAST(CASE WHEN {} THEN 1 ELSE 0 END AS BIGINT)",
+        targeted_now_sql("$1", "$2")
+    ))
+    .bind(&pool_id)
+    .bind(&device)
+    .fetch_one(&mut *tx)
+    .await?;
+    let existing: Option<(String,)> =
+        sqlx::query_as("SELECT state FROM device_states WHERE pool_id = $1 AND device_id = $2")
+            .bind(&pool_id)
+            .bind(&device)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some((state,)) = existing {
+        return Err(ApiError::Conflict(format!(
+            "The device '{device}' already has its state in this pool ('{state}', id '{device}'): a state is created when the pool targets the device; read or update that one."
+        )));
+    }
+    if targeted == 0 {
+        return Err(ApiError::Conflict(format!(
+            "The pool does not target the device '{device}': a device state is created when the device is in a group the pool is assigned to (and in no excluded one), not by a request."
+        )));
+    }
+    let now = util::now();
+    sqlx::query(
+        "INSERT INTO device_states (pool_id, device_id, state, created_at, modified_at) VALUES ($1, $2, 'notEvaluated', $3, $3)",
+    )
+    .bind(&pool_id)
+    .bind(&device)
+    .bind(&now)
+    .execute(&mut *tx)
+    .await?;
+    audit::record(
+        &mut tx,
+        &who,
+        "deviceState.create",
+        "pool",
+        &pool_id,
+        Some(device.clone()),
+    )
+    .await?;
+    tx.commit().await?;
+    let Json(state) = get(State(s), Path((pool_id, device))).await?;
+    Ok((StatusCode::CREATED, Json(state)))
+}
+
+/// `PATCH .../{poolId}/deviceStates/{deviceStateId}` (Graph's "Update
+/// embeddedSIMDeviceState"): `state: notEvaluated` on a failed, error or user-removed
+/// install is a retry (a new code at the next check-in, audited as `deviceState.retry`);
+/// the state it already has changes nothing; any other state is a 409 (states move by the
+/// device's reports). `stateDetails` is the device's: only its current value is accepted.
+/// `id`, `deviceName` and `userName` are the device's and are ignored (they cannot move a
+/// state to another device), as are the service's properties.
+pub async fn update(
+    State(s): State<AppState>,
+    who: Extension<Principal>,
+    Path((pool_id, id)): Path<(String, String)>,
+    GraphJson(body): GraphJson<DeviceStateWrite>,
+) -> ApiResult<Json<DeviceState>> {
+    let Json(current) = get(State(s.clone()), Path((pool_id.clone(), id.clone()))).await?;
+    if let Some(d) = &body.state_details {
+        if current.state_details.as_deref() != Some(d.as_str()) {
+            return Err(ApiError::BadRequest(
+                "stateDetails is written by the device's reports; send the current value or leave it out.".into(),
+            ));
+        }
+    }
+    match body.state {
+        None => Ok(Json(current)),
+        Some(k) if k == current.state => Ok(Json(current)),
+        Some(DeviceStateKind::NotEvaluated) => retry(State(s), who, Path((pool_id, id))).await,
+        Some(k) => Err(ApiError::Conflict(format!(
+            "A device state moves from '{}' to '{}' only by the device's report; a request can only retry a failed, error or user-removed install (state notEvaluated).",
+            current.state,
+            k.as_str()
+        ))),
+    }
+}
+
+/// `DELETE .../{poolId}/deviceStates/{deviceStateId}` (Graph's "Delete
+/// embeddedSIMDeviceState"): removes the record of a device the pool no longer targets and
+/// that holds no profile of it (`deleted`, `failed`, `error`, `removedByUser`), audited as
+/// `deviceState.delete`; its code stays used. A targeted device's state (it must have one)
+/// and a state whose profile is on the device or being removed (`installing`, `installed`,
+/// `deleting`) are a 409. Under the targeting lock, so an assignment made at the same
+/// moment sees the state or its absence, never half of it.
+pub async fn delete(
+    State(s): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path((pool_id, id)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let mut tx = s.db.begin_targeting().await?;
+    let row: Option<(String, i64)> = sqlx::query_as(&format!(
+        "SELECT state, CAST(CASE WHEN {} THEN 1 ELSE 0 END AS BIGINT) FROM device_states WHERE pool_id = $1 AND device_id = $2",
+        targeted_now_sql("$1", "$2")
+    ))
+    .bind(&pool_id)
+    .bind(&id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((state, targeted)) = row else {
+        return Err(ApiError::not_found("device state", &id));
+    };
+    if targeted != 0 {
+        return Err(ApiError::Conflict(format!(
+            "The pool targets the device '{id}', which must keep its state; remove it from the group or the group's assignment first."
+        )));
+    }
+    if matches!(state.as_str(), "installing" | "installed" | "deleting") {
+        return Err(ApiError::Conflict(format!(
+            "The device '{id}' holds this pool's profile ('{state}'); its next check-in removes it, then its state ('deleted') can be deleted."
+        )));
+    }
+    sqlx::query("DELETE FROM device_states WHERE pool_id = $1 AND device_id = $2")
+        .bind(&pool_id)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    audit::record(
+        &mut tx,
+        &who,
+        "deviceState.delete",
+        "pool",
+        &pool_id,
+        Some(id),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
 }

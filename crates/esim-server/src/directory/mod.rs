@@ -4,7 +4,9 @@
 use axum::extract::{Extension, Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use esim_odata::Param;
 use esim_wire::{Collection, Device, DeviceCreate, Group, GroupCreate, GroupPatch, MemberRef};
+use serde_json::Value;
 
 use crate::assignments::{refresh, Scope};
 use crate::auth::Principal;
@@ -54,20 +56,23 @@ fn optional_name(field: &str, v: &Option<String>) -> ApiResult<Option<String>> {
     v.as_deref().map(|v| validate::name(field, v)).transpose()
 }
 
-/// `GET /v1.0/groups`.
+/// `GET /v1.0/groups`: with `$filter`, `$orderby`, `$select`, `$count`
+/// ([`crate::odata::GROUPS`]).
 pub async fn list_groups(
     State(s): State<AppState>,
     paging: Paging,
-) -> ApiResult<Json<Collection<Group>>> {
-    let rows: Vec<GroupRow> = sqlx::query_as(
-        "SELECT id, display_name, description, created_at FROM dir_groups WHERE id > $1 ORDER BY id LIMIT $2",
-    )
-    .bind(&paging.after)
-    .bind(paging.limit())
-    .fetch_all(&s.db.pool)
-    .await?;
-    let items = rows.into_iter().map(group).collect();
-    Ok(Json(paging.page(items, |g| &g.id)))
+) -> ApiResult<Json<Collection<Value>>> {
+    let (rows, count) = paging
+        .fetch::<GroupRow>(
+            &s.db,
+            "id, display_name, description, created_at",
+            "FROM dir_groups WHERE 1 = 1",
+            Vec::new(),
+            "id",
+        )
+        .await?;
+    let items: Vec<Group> = rows.into_iter().map(group).collect();
+    Ok(Json(paging.collection(items, |g| &g.id, count)))
 }
 
 /// `POST /v1.0/groups`.
@@ -190,24 +195,25 @@ pub async fn delete_group(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /v1.0/groups/{groupId}/members`: the devices of the group.
+/// `GET /v1.0/groups/{groupId}/members`: the devices of the group, with the query
+/// options of `/v1.0/devices`.
 pub async fn list_members(
     State(s): State<AppState>,
     paging: Paging,
     Path(id): Path<String>,
-) -> ApiResult<Json<Collection<Device>>> {
+) -> ApiResult<Json<Collection<Value>>> {
     find_group(&s, &id).await?;
-    let rows: Vec<DeviceRow> = sqlx::query_as(&format!(
-        "SELECT {} FROM dir_devices d JOIN dir_members m ON m.device_id = d.id WHERE m.group_id = $1 AND d.id > $2 ORDER BY d.id LIMIT $3",
-        DEVICE_COLUMNS.split(", ").map(|c| format!("d.{c}")).collect::<Vec<_>>().join(", ")
-    ))
-    .bind(&id)
-    .bind(&paging.after)
-    .bind(paging.limit())
-    .fetch_all(&s.db.pool)
-    .await?;
-    let items = rows.into_iter().map(device).collect();
-    Ok(Json(paging.page(items, |d| &d.id)))
+    let (rows, count) = paging
+        .fetch::<DeviceRow>(
+            &s.db,
+            DEVICE_COLUMNS,
+            "FROM dir_devices JOIN dir_members m ON m.device_id = dir_devices.id WHERE m.group_id = $1",
+            vec![Param::Text(id)],
+            "id",
+        )
+        .await?;
+    let items: Vec<Device> = rows.into_iter().map(device).collect();
+    Ok(Json(paging.collection(items, |d| &d.id, count)))
 }
 
 /// `POST /v1.0/groups/{groupId}/members/$ref`: adds a device.
@@ -280,20 +286,23 @@ pub async fn remove_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /v1.0/devices`.
+/// `GET /v1.0/devices`: with `$filter`, `$orderby`, `$select`, `$count`
+/// ([`crate::odata::DEVICES`]).
 pub async fn list_devices(
     State(s): State<AppState>,
     paging: Paging,
-) -> ApiResult<Json<Collection<Device>>> {
-    let rows: Vec<DeviceRow> = sqlx::query_as(&format!(
-        "SELECT {DEVICE_COLUMNS} FROM dir_devices WHERE id > $1 ORDER BY id LIMIT $2"
-    ))
-    .bind(&paging.after)
-    .bind(paging.limit())
-    .fetch_all(&s.db.pool)
-    .await?;
-    let items = rows.into_iter().map(device).collect();
-    Ok(Json(paging.page(items, |d| &d.id)))
+) -> ApiResult<Json<Collection<Value>>> {
+    let (rows, count) = paging
+        .fetch::<DeviceRow>(
+            &s.db,
+            DEVICE_COLUMNS,
+            "FROM dir_devices WHERE 1 = 1",
+            Vec::new(),
+            "id",
+        )
+        .await?;
+    let items: Vec<Device> = rows.into_iter().map(device).collect();
+    Ok(Json(paging.collection(items, |d| &d.id, count)))
 }
 
 /// `POST /v1.0/devices`.

@@ -24,9 +24,12 @@ use crate::paging::Paging;
 use crate::AppState;
 
 /// `GET /beta/deviceManagement/embeddedSIMActivationCodePools`.
-pub async fn list(State(s): State<AppState>, paging: Paging) -> ApiResult<Json<Collection<Pool>>> {
-    let pools = store::list(&s.db, &paging.after, paging.limit()).await?;
-    Ok(Json(paging.page(pools, |p| &p.id)))
+pub async fn list(
+    State(s): State<AppState>,
+    paging: Paging,
+) -> ApiResult<Json<Collection<serde_json::Value>>> {
+    let (pools, count) = store::list(&s.db, &paging).await?;
+    Ok(Json(paging.collection(pools, |p| &p.id, count)))
 }
 
 /// `GET .../{poolId}`.

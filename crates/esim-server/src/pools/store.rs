@@ -9,7 +9,9 @@ use sqlx::{Any, Executor, Transaction};
 
 use crate::audit::Note;
 use crate::db::Db;
-use crate::util;
+use crate::error::ApiError;
+use crate::paging::Paging;
+use crate::{odata, util};
 
 /// Rows per multi-row `INSERT` (6 values each, well under both databases' limits).
 const CHUNK: usize = 500;
@@ -83,12 +85,13 @@ fn states_of(label: StateLabel) -> String {
         .join(", ")
 }
 
-/// The query of pools with their extras, for the pools that `{where}` selects (ordered by
-/// id, at most `{limit}`): one statement per page, whatever its size. The pools of the
+/// The query of pools with their extras, for the pools that `page` selects (its `WHERE`,
+/// `ORDER BY` and `LIMIT` over `pools`), in the `order` of the page's columns: one
+/// statement per page, whatever its size. The pools of the
 /// page are chosen first (`page`); the used codes, assignments and device states are
 /// counted only for them, each table grouped once by pool over its `pool_id` index, and
 /// joined back. No query per pool.
-fn select_sql(filter: &str, limit: &str) -> String {
+fn select_sql(page: &str, order: &str) -> String {
     static LABELS: OnceLock<String> = OnceLock::new();
     let labels = LABELS.get_or_init(|| {
         StateLabel::ALL
@@ -108,7 +111,7 @@ fn select_sql(filter: &str, limit: &str) -> String {
         .collect();
     format!(
         "WITH page AS (SELECT id, display_name, created_at, modified_at, code_count, smdp_address \
-           FROM pools WHERE {filter} ORDER BY id LIMIT {limit}) \
+           FROM pools {page}) \
          SELECT page.id, page.display_name, page.created_at, page.modified_at, page.code_count, page.smdp_address, \
            CAST(COALESCE(u.n, 0) AS BIGINT), CAST(COALESCE(a.inc, 0) AS BIGINT), CAST(COALESCE(a.exc, 0) AS BIGINT){label_columns} \
          FROM page \
@@ -119,7 +122,7 @@ fn select_sql(filter: &str, limit: &str) -> String {
            WHERE pool_id IN (SELECT id FROM page) GROUP BY pool_id) a ON a.pool_id = page.id \
          LEFT JOIN (SELECT pool_id, {labels} FROM device_states \
            WHERE pool_id IN (SELECT id FROM page) GROUP BY pool_id) s ON s.pool_id = page.id \
-         ORDER BY page.id"
+         ORDER BY {order}"
     )
 }
 
@@ -129,21 +132,35 @@ async fn select_one<'e>(
     id: &str,
 ) -> Result<Option<Pool>, sqlx::Error> {
     static SQL: OnceLock<String> = OnceLock::new();
-    let sql = SQL.get_or_init(|| select_sql("id = $1", "1"));
+    let sql = SQL.get_or_init(|| select_sql("WHERE id = $1", "page.id"));
     let row: Option<PoolRow> = sqlx::query_as(sql).bind(id).fetch_optional(ex).await?;
     Ok(row.map(pool))
 }
 
-/// One page of pools in id (creation) order, with their extras (one statement).
-pub async fn list(db: &Db, after: &str, limit: i64) -> Result<Vec<Pool>, sqlx::Error> {
-    static SQL: OnceLock<String> = OnceLock::new();
-    let sql = SQL.get_or_init(|| select_sql("id > $1", "$2"));
-    let rows: Vec<PoolRow> = sqlx::query_as(sql)
-        .bind(after)
-        .bind(limit)
+/// One page of pools in id (creation) order, or `$orderby`'s, narrowed by `$filter`, with
+/// their extras (one statement; [`crate::odata::POOLS_SCHEMA`]'s columns are the page's),
+/// and with `$count=true` the count of every page.
+pub async fn list(db: &Db, paging: &Paging) -> Result<(Vec<Pool>, Option<i64>), ApiError> {
+    let mut params = Vec::new();
+    let filter = paging.filter_sql(db, &mut params);
+    let count = if paging.options.count {
+        let sql = format!("SELECT COUNT(*) FROM pools WHERE 1 = 1{filter}");
+        let (n,): (i64,) = odata::bind_all(sqlx::query_as(&sql), &params)
+            .fetch_one(&db.pool)
+            .await?;
+        Some(n)
+    } else {
+        None
+    };
+    let tail = paging.page_sql("id", &mut params);
+    let sql = select_sql(
+        &format!("WHERE 1 = 1{filter}{tail}"),
+        &paging.order_sql("page.id"),
+    );
+    let rows: Vec<PoolRow> = odata::bind_all(sqlx::query_as(&sql), &params)
         .fetch_all(&db.pool)
         .await?;
-    Ok(rows.into_iter().map(pool).collect())
+    Ok((rows.into_iter().map(pool).collect(), count))
 }
 
 /// A pool and its SM-DP+ address.
@@ -184,7 +201,8 @@ pub async fn known_iccids(db: &Db, iccids: &[&str]) -> Result<Vec<Known>, sqlx::
 /// The pool that uses this SM-DP+ address, if any.
 pub async fn by_smdp(db: &Db, smdp: &str) -> Result<Option<Pool>, sqlx::Error> {
     static SQL: OnceLock<String> = OnceLock::new();
-    let sql = SQL.get_or_init(|| select_sql("smdp_address = $1", "1"));
+    let sql =
+        SQL.get_or_init(|| select_sql("WHERE smdp_address = $1 ORDER BY id LIMIT 1", "page.id"));
     let row: Option<PoolRow> = sqlx::query_as(sql)
         .bind(smdp.to_ascii_lowercase())
         .fetch_optional(&db.pool)
