@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 
 use crate::steps::{output, run_cmd};
-use crate::versions::{Pinned, AXE_CORE, OIDC_PROVIDER, PAPAPARSE, TRUNK};
+use crate::versions::{Pinned, AXE_CORE, MSGRAPH_BETA_SDK, OIDC_PROVIDER, PAPAPARSE, TRUNK};
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
@@ -31,6 +31,10 @@ pub struct Toolchain {
     oidc_provider: PathBuf,
     /// The npm package directory of Papa Parse (for `cargo xtask bench`).
     pub papaparse: PathBuf,
+    /// The `python` of the virtual environment with Microsoft's Graph beta SDK, which the
+    /// SDK's workflow test runs (`GRAPH_SDK_PYTHON`, read by
+    /// `crates/esim-server/tests/graph_sdk.rs`).
+    graph_sdk_python: PathBuf,
 }
 
 impl Toolchain {
@@ -43,6 +47,7 @@ impl Toolchain {
             .env("CHROMEDRIVER", &self.chromedriver)
             .env("AXE_CORE_JS", &self.axe_core)
             .env("OIDC_PROVIDER", &self.oidc_provider)
+            .env("GRAPH_SDK_PYTHON", &self.graph_sdk_python)
             // Trunk's update check needs a server this machine cannot reach.
             .env("TRUNK_SKIP_VERSION_CHECK", "true");
         command
@@ -94,6 +99,7 @@ pub fn setup(root: &Path) -> Result<Toolchain> {
         OIDC_PROVIDER,
         "lib/index.js",
     )?;
+    let graph_sdk_python = graph_sdk(&path, &tools_dir)?;
 
     let chromedriver = find_program("chromedriver", &path).context("chromedriver not found")?;
     check_browser_versions(&path);
@@ -104,6 +110,7 @@ pub fn setup(root: &Path) -> Result<Toolchain> {
         axe_core,
         oidc_provider,
         papaparse,
+        graph_sdk_python,
     })
 }
 
@@ -137,6 +144,8 @@ fn system_packages(path: &OsString) -> Result<()> {
         ("chromium", "chromium"),
         ("chromedriver", "chromium-driver"),
         ("npm", "npm"),
+        // The Graph SDK's virtual environment (python3-venv brings python3).
+        ("python3", "python3-venv"),
     ];
     let mut missing = Vec::new();
     for (program, package) in wanted {
@@ -312,6 +321,55 @@ fn npm_package(
         bail!("{} is not {name} {version}", package.display());
     }
     Ok(package)
+}
+
+/// Microsoft's Graph beta SDK for Python at the pinned version, in a virtual environment of
+/// its own in the tool cache (PyPI through pip; nothing outside the environment changes).
+/// Returns the environment's `python`.
+fn graph_sdk(path: &OsString, tools_dir: &Path) -> Result<PathBuf> {
+    let name = "msgraph-beta-sdk";
+    let version = MSGRAPH_BETA_SDK;
+    let venv = tools_dir.join(format!("{name}-{version}"));
+    let python = venv.join("bin").join("python");
+    let probe = || {
+        python.is_file()
+            && output(
+                Command::new(&python)
+                    .args(["-c", "import msgraph_beta; print(msgraph_beta.__version__)"]),
+            )
+            .is_some_and(|v| v.trim() == version)
+    };
+    if probe() {
+        ok(&format!("{name} {version} ({})", venv.display()));
+        return Ok(python);
+    }
+    install(
+        &format!("{name} {version} (PyPI, a virtual environment)"),
+        || {
+            std::fs::create_dir_all(tools_dir)?;
+            run_cmd(
+                Command::new("python3")
+                    .env("PATH", path)
+                    .args(["-m", "venv", "--clear"])
+                    .arg(&venv),
+            )?;
+            run_cmd(
+                Command::new(&python)
+                    .args([
+                        "-m",
+                        "pip",
+                        "install",
+                        "--quiet",
+                        "--disable-pip-version-check",
+                    ])
+                    .arg(format!("{name}=={version}")),
+            )
+        },
+    )?;
+    if !probe() {
+        bail!("{} has no {name} {version}", venv.display());
+    }
+    Ok(python)
 }
 
 /// Warns when Chromium and ChromeDriver have different major versions (WebDriver refuses).

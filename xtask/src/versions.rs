@@ -21,6 +21,11 @@ pub const AXE_CORE: &str = "4.10.3";
 /// (`tests/oidc/provider.mjs`; from npm, into the per-user tool cache).
 pub const OIDC_PROVIDER: &str = "9.13.3";
 
+/// Microsoft's Graph beta SDK for Python, which runs the pool workflow against the server
+/// (`crates/esim-server/tests/graph_sdk.rs`; from PyPI, into a virtual environment in the
+/// per-user tool cache).
+pub const MSGRAPH_BETA_SDK: &str = "1.66.0";
+
 /// The versions read from the repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pinned {
