@@ -46,6 +46,12 @@ pub const MAX_THEME_VARS: usize = 64;
 /// The longest custom-property value a theme message may set.
 pub const MAX_THEME_VALUE_LEN: usize = 200;
 
+/// The longest host message the page reads, in UTF-16 code units of its JSON text: a theme
+/// message at its limits ([`MAX_THEME_VARS`] values of [`MAX_THEME_VALUE_LEN`]) is about a
+/// quarter of this. A longer message is dropped before its text is copied into the wasm, so a
+/// host cannot make the frame run out of memory.
+pub const MAX_MESSAGE_CHARS: u32 = 64 * 1024;
+
 /// The prefix of every custom property a host may set.
 pub const THEME_PREFIX: &str = "--esim-";
 
@@ -442,7 +448,10 @@ mod browser {
     use wasm_bindgen::JsCast;
     use web_sys::{HtmlElement, MessageEvent, RequestCache, Window};
 
-    use super::{is_allowed, lock, parse_message, ready_message, Incoming, Link, CONFIG_FILE};
+    use super::{
+        is_allowed, lock, parse_message, ready_message, Incoming, Link, CONFIG_FILE,
+        MAX_MESSAGE_CHARS,
+    };
 
     /// The parent window, when this page is framed.
     fn parent() -> Option<Window> {
@@ -503,6 +512,7 @@ mod browser {
             }
             let Some(json) = js_sys::JSON::stringify(&event.data())
                 .ok()
+                .filter(|text| text.length() <= MAX_MESSAGE_CHARS)
                 .and_then(|text| text.as_string())
             else {
                 return;
@@ -700,6 +710,23 @@ mod tests {
             ]
         );
         assert_eq!(vars[0].1, "#0b5cad");
+    }
+
+    #[test]
+    fn the_largest_theme_message_fits_the_message_limit() {
+        let vars: serde_json::Map<String, Value> = (0..MAX_THEME_VARS)
+            .map(|i| {
+                let name = format!("{THEME_PREFIX}{i:0>57}");
+                assert!(is_theme_property(&name));
+                (name, json!("#".repeat(MAX_THEME_VALUE_LEN)))
+            })
+            .collect();
+        let message = json!({"type": THEME_TYPE, "vars": vars}).to_string();
+        assert!(
+            message.len() * 3 < MAX_MESSAGE_CHARS as usize,
+            "{}",
+            message.len()
+        );
     }
 
     #[test]

@@ -11,11 +11,44 @@ use crate::i18n::{tf, Label};
 /// index of its lines in memory, so the cap keeps the tab well inside wasm32's 4 GB.
 pub const MAX_FILE_BYTES: f64 = 256.0 * 1024.0 * 1024.0;
 
-/// Why a chosen file could not be read.
+/// The most one check reads in all: the files of one choice or drop together, pasted text,
+/// one call of the JavaScript entry points. Every file checked stays in memory (its source
+/// view), so a drop of many files under [`MAX_FILE_BYTES`] each would otherwise grow the
+/// wasm until the browser aborts the tab (wasm has no way to recover from running out of
+/// memory). The same as the per-file cap: what one file may hold, one check may hold.
+pub const MAX_CHECK_BYTES: f64 = MAX_FILE_BYTES;
+
+/// Pasted text longer than this (in UTF-16 code units, the text area's `textLength`) is
+/// refused before it is copied into the wasm: at most 3 UTF-8 bytes each, so what passes
+/// stays under [`MAX_CHECK_BYTES`] (a round number, so the message states it exactly).
+pub const MAX_TEXT_CHARS: u32 = 80_000_000;
+
+/// Why a chosen file (or pasted text, or bytes given to the JavaScript entry points) could
+/// not be read.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ReadError {
-    TooLarge { name: String, bytes: u64 },
-    Browser { name: String, detail: String },
+    /// One file over [`MAX_FILE_BYTES`].
+    TooLarge {
+        name: String,
+        bytes: u64,
+    },
+    /// Several files over [`MAX_CHECK_BYTES`] together: none of them is read.
+    TooMuch {
+        files: usize,
+        bytes: u64,
+    },
+    /// Pasted text over [`MAX_TEXT_CHARS`].
+    TextTooLong {
+        chars: u64,
+    },
+    /// Bytes without a file name (the JavaScript entry points) over [`MAX_CHECK_BYTES`].
+    InputTooLarge {
+        bytes: u64,
+    },
+    Browser {
+        name: String,
+        detail: String,
+    },
 }
 
 impl ReadError {
@@ -32,6 +65,32 @@ impl ReadError {
                     ("size", &mb(*bytes as f64)),
                     ("max", &mb(MAX_FILE_BYTES)),
                 ],
+            ),
+            Self::TooMuch { files, bytes } => tf(
+                lang,
+                Label::TooMuch,
+                &[
+                    ("files", &files.to_string()),
+                    ("size", &mb(*bytes as f64)),
+                    ("max", &mb(MAX_CHECK_BYTES)),
+                ],
+            ),
+            Self::TextTooLong { chars } => {
+                // Whole millions, rounded up.
+                let millions = |n: u64| n.div_ceil(1_000_000).to_string();
+                tf(
+                    lang,
+                    Label::TextTooLong,
+                    &[
+                        ("count", &millions(*chars)),
+                        ("max", &millions(u64::from(MAX_TEXT_CHARS))),
+                    ],
+                )
+            }
+            Self::InputTooLarge { bytes } => tf(
+                lang,
+                Label::InputTooLarge,
+                &[("size", &mb(*bytes as f64)), ("max", &mb(MAX_CHECK_BYTES))],
             ),
             Self::Browser { name, detail } => tf(
                 lang,
@@ -59,6 +118,41 @@ pub fn check_size(name: &str, size: f64) -> Result<(), ReadError> {
         });
     }
     Ok(())
+}
+
+/// Refuses a choice or drop of several files over [`MAX_CHECK_BYTES`] together, before any
+/// of them is read (a single file gets [`check_size`]'s message, which names it).
+pub fn check_total(sizes: &[f64]) -> Result<(), ReadError> {
+    let total: f64 = sizes.iter().sum();
+    if sizes.len() > 1 && total > MAX_CHECK_BYTES {
+        return Err(ReadError::TooMuch {
+            files: sizes.len(),
+            bytes: total as u64,
+        });
+    }
+    Ok(())
+}
+
+/// Refuses pasted text of more than [`MAX_TEXT_CHARS`] UTF-16 code units.
+pub fn check_text_length(chars: u32) -> Result<(), ReadError> {
+    if chars > MAX_TEXT_CHARS {
+        return Err(ReadError::TextTooLong {
+            chars: u64::from(chars),
+        });
+    }
+    Ok(())
+}
+
+/// Refuses bytes given to the JavaScript entry points over [`MAX_CHECK_BYTES`]: `name`
+/// when the caller gave a file name.
+pub fn check_input(name: Option<&str>, bytes: f64) -> Result<(), ReadError> {
+    match name {
+        Some(name) => check_size(name, bytes),
+        None if bytes > MAX_CHECK_BYTES => Err(ReadError::InputTooLarge {
+            bytes: bytes as u64,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Reads the whole file as bytes, without decoding it, so the validator sees exactly what
@@ -90,6 +184,51 @@ mod tests {
         assert_eq!(
             error.message(Lang::Sv),
             "huge.csv är 300 MB; filer över 256 MB läses inte."
+        );
+    }
+
+    #[test]
+    fn many_files_over_the_total_are_refused_together() {
+        let mb = 1024.0 * 1024.0;
+        assert!(check_total(&[100.0 * mb, 100.0 * mb, 56.0 * mb]).is_ok());
+        // A single file is check_size's to refuse, by name.
+        assert!(check_total(&[300.0 * mb]).is_ok());
+        let error = check_total(&[100.0 * mb, 100.0 * mb, 100.0 * mb]).unwrap_err();
+        assert_eq!(
+            error.message(Lang::En),
+            "These 3 files are 300 MB together; one check reads at most 256 MB. Choose fewer files at a time."
+        );
+        assert_eq!(
+            error.message(Lang::Sv),
+            "De här 3 filerna är 300 MB tillsammans; en kontroll läser högst 256 MB. Välj färre filer åt gången."
+        );
+    }
+
+    #[test]
+    fn long_pasted_text_and_large_inputs_are_refused() {
+        assert!(check_text_length(MAX_TEXT_CHARS).is_ok());
+        assert!(f64::from(MAX_TEXT_CHARS) * 3.0 <= MAX_CHECK_BYTES);
+        let error = check_text_length(100_000_000).unwrap_err();
+        assert_eq!(
+            error.message(Lang::En),
+            "The pasted text has 100 million characters; text over 80 million characters is not checked here. Save it as a file and choose that."
+        );
+        assert_eq!(
+            error.message(Lang::Sv),
+            "Den inklistrade texten har 100 miljoner tecken; text över 80 miljoner tecken kontrolleras inte här. Spara den som en fil och välj den."
+        );
+
+        let mb = 1024.0 * 1024.0;
+        assert!(check_input(None, 256.0 * mb).is_ok());
+        assert_eq!(
+            check_input(None, 300.0 * mb).unwrap_err().message(Lang::En),
+            "The input is 300 MB; inputs over 256 MB are not checked."
+        );
+        assert_eq!(
+            check_input(Some("big.csv"), 300.0 * mb)
+                .unwrap_err()
+                .message(Lang::Sv),
+            "big.csv är 300 MB; filer över 256 MB läses inte."
         );
     }
 }

@@ -160,6 +160,12 @@ labels! {
     CsvFormat => "CSV", "CSV";
     TooLarge => "{name} is {size} MB; files over {max} MB are not read.",
         "{name} är {size} MB; filer över {max} MB läses inte.";
+    TooMuch => "These {files} files are {size} MB together; one check reads at most {max} MB. Choose fewer files at a time.",
+        "De här {files} filerna är {size} MB tillsammans; en kontroll läser högst {max} MB. Välj färre filer åt gången.";
+    TextTooLong => "The pasted text has {count} million characters; text over {max} million characters is not checked here. Save it as a file and choose that.",
+        "Den inklistrade texten har {count} miljoner tecken; text över {max} miljoner tecken kontrolleras inte här. Spara den som en fil och välj den.";
+    InputTooLarge => "The input is {size} MB; inputs over {max} MB are not checked.",
+        "Indata är {size} MB; indata över {max} MB kontrolleras inte.";
     BrowserError => "The browser could not read {name}: {detail}", "Webbläsaren kunde inte läsa {name}: {detail}";
     Results => "Results", "Resultat";
     }

@@ -10,21 +10,30 @@
 //! `docs/embedding.md` documents the shapes. The work is done by plain functions
 //! ([`validate_json`], [`fix_parts`]) with native unit tests; the exported functions only
 //! convert to JavaScript values.
+//!
+//! The bytes stay a JavaScript value until their length has been checked against
+//! [`MAX_CHECK_BYTES`](crate::file::MAX_CHECK_BYTES): a `&[u8]` parameter would be copied
+//! into the wasm's memory before any Rust runs, and running out of it aborts the module.
 
 use esim_csv::{Lang, Options};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::file::check_input;
 
 /// Checks a file and returns the report object, the same JSON as `esim-csv check --format
 /// json` prints for it. `file_name` turns on the file-name checks (`.csv`); `lang` is a tag
 /// such as `sv` or `en-GB` (English when absent or unknown). Pass the bytes as a
-/// `Uint8Array` (an `ArrayBuffer` must be wrapped: `new Uint8Array(buffer)`).
+/// `Uint8Array` or an `ArrayBuffer`; more than 256 MB throws, with the message in `lang`,
+/// before anything is copied.
 #[wasm_bindgen]
 pub fn validate(
-    bytes: &[u8],
+    bytes: JsValue,
     file_name: Option<String>,
     lang: Option<String>,
 ) -> Result<JsValue, JsError> {
-    parse(&validate_json(bytes, file_name, lang.as_deref()))
+    let bytes = read(&bytes, file_name.as_deref(), lang.as_deref())?;
+    parse(&validate_json(&bytes, file_name, lang.as_deref()))
 }
 
 /// Applies every safe fix and returns `{ bytes: Uint8Array, changed: boolean, applied:
@@ -32,11 +41,12 @@ pub fn validate(
 /// and the report on the repaired file (what is left needs a person, or a split).
 #[wasm_bindgen]
 pub fn fix(
-    bytes: &[u8],
+    bytes: JsValue,
     file_name: Option<String>,
     lang: Option<String>,
 ) -> Result<JsValue, JsError> {
-    let parts = fix_parts(bytes, file_name, lang.as_deref());
+    let bytes = read(&bytes, file_name.as_deref(), lang.as_deref())?;
+    let parts = fix_parts(&bytes, file_name, lang.as_deref());
     let result = js_sys::Object::new();
     let set = |key: &str, value: &JsValue| {
         js_sys::Reflect::set(&result, &JsValue::from_str(key), value)
@@ -78,6 +88,23 @@ pub fn fix_parts(bytes: &[u8], file_name: Option<String>, lang: Option<&str>) ->
         report_json: to_json(&fixed.report, lang_of(lang)),
         bytes: fixed.bytes,
     }
+}
+
+/// The bytes of a `Uint8Array` or an `ArrayBuffer`, copied into the wasm only when they
+/// are within the cap.
+fn read(value: &JsValue, file_name: Option<&str>, lang: Option<&str>) -> Result<Vec<u8>, JsError> {
+    let array = if let Some(array) = value.dyn_ref::<js_sys::Uint8Array>() {
+        array.clone()
+    } else if let Some(buffer) = value.dyn_ref::<js_sys::ArrayBuffer>() {
+        js_sys::Uint8Array::new(buffer)
+    } else {
+        return Err(JsError::new(
+            "pass the file's bytes as a Uint8Array or an ArrayBuffer",
+        ));
+    };
+    check_input(file_name, f64::from(array.length()))
+        .map_err(|error| JsError::new(&error.message(lang_of(lang))))?;
+    Ok(array.to_vec())
 }
 
 fn options(file_name: Option<String>) -> Options {

@@ -222,6 +222,53 @@ async fn a_file_the_browser_refuses_shows_a_read_error() {
 }
 
 #[tokio::test]
+async fn files_over_the_total_cap_are_refused_together_before_any_is_read() {
+    run(|page| async move {
+        // Three sparse files of 100 MB: each under the per-file cap, 300 MB together.
+        let paths: Vec<_> = ["a.csv", "b.csv", "c.csv"]
+            .iter()
+            .map(|name| {
+                let path = page.scratch().join(name);
+                std::fs::File::create(&path)
+                    .and_then(|file| file.set_len(100 * 1024 * 1024))
+                    .expect("create a sparse file");
+                path
+            })
+            .collect();
+        // Files over 1 MB show the progress bar before they are read: it must never appear.
+        page.script(
+            "window.__esimProgressSeen = false;\
+             new MutationObserver(() => {\
+               if (document.querySelector('[data-testid=progress]')) window.__esimProgressSeen = true;\
+             }).observe(document.body, {childList: true, subtree: true});",
+            vec![],
+        )
+        .await;
+        page.upload_paths(&paths).await;
+        page.wait_for_text(
+            testid::READ_ERROR,
+            "These 3 files are 300 MB together; one check reads at most 256 MB. \
+             Choose fewer files at a time.",
+        )
+        .await;
+        page.assert_accessible("total over the cap").await;
+        assert!(!page.exists(testid::RESULT).await, "nothing was checked");
+        assert_eq!(
+            page.script("return window.__esimProgressSeen;", vec![])
+                .await,
+            serde_json::json!(false),
+            "the read started"
+        );
+
+        // The page is alive: the next choice is checked, and the message goes.
+        page.upload("pool.csv", VALID.as_bytes()).await;
+        page.wait_for_text(testid::VERDICT, "Valid").await;
+        assert!(!page.exists(testid::READ_ERROR).await);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn a_50_mb_file_loads_with_progress_and_the_page_stays_responsive() {
     run(|page| async move {
         let path = page.scratch().join("export.csv");

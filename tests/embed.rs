@@ -202,3 +202,56 @@ async fn the_javascript_entry_point_returns_the_report() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_javascript_entry_point_refuses_bytes_over_the_cap_before_copying_them() {
+    run_host(Host::Allowed, |page| async move {
+        page.upload_to(host::API_FILE, "pool.csv", VALID.as_bytes())
+            .await;
+        page.wait_for_text(host::API_VERDICT, "valid").await;
+
+        // 300 MB (zeros) in the host's memory; the wasm's memory must not grow by it.
+        let result = page
+            .script(
+                "const api = window.esimHost.api;\
+                 const memory = () => window.esimHost.wasm.memory.buffer.byteLength;\
+                 const before = memory();\
+                 const big = new Uint8Array(300 * 1024 * 1024);\
+                 const attempt = (f) => { try { f(); return null; } catch (e) { return String(e.message); } };\
+                 return {\
+                   named: attempt(() => api.validate(big, 'big.csv', 'sv')),\
+                   unnamed: attempt(() => api.validate(big)),\
+                   buffer: attempt(() => api.fix(big.buffer, undefined, 'en')),\
+                   grew: memory() - before,\
+                 };",
+                vec![],
+            )
+            .await;
+        assert_eq!(
+            result["named"],
+            json!("big.csv är 300 MB; filer över 256 MB läses inte.")
+        );
+        assert_eq!(
+            result["unnamed"],
+            json!("The input is 300 MB; inputs over 256 MB are not checked.")
+        );
+        assert_eq!(result["buffer"], result["unnamed"]);
+        let grew = result["grew"].as_f64().expect("a number");
+        assert!(
+            grew < 16.0 * 1024.0 * 1024.0,
+            "the wasm's memory grew by {grew} bytes: the refused bytes were copied"
+        );
+
+        // The module is alive: a normal file, passed as an ArrayBuffer too, is checked.
+        let report = page
+            .script(
+                "const bytes = new TextEncoder().encode(arguments[0]);\
+                 return window.esimHost.api.validate(bytes.buffer, 'pool.csv');",
+                vec![json!(VALID)],
+            )
+            .await;
+        assert_eq!(report["valid"], true, "{report}");
+        assert_eq!(report["codes"], 2);
+    })
+    .await;
+}

@@ -12,7 +12,7 @@ const $ = (id) => document.getElementById(id);
 
 // What the page received, for people debugging an embedding (and for the tests): every
 // message event, before any check.
-const host = { received: [], verdicts: [], apiReport: null, api: null };
+const host = { received: [], verdicts: [], apiReport: null, api: null, wasm: null };
 window.esimHost = host;
 
 // 1. The iframe. The listener comes first, so the validator's ready message is not missed.
@@ -78,7 +78,9 @@ let api = null;
 async function loadApi() {
   if (api === null) {
     api = import(new URL("esim-console.js", consoleUrl).href).then(async (module) => {
-      await module.default(); // init(): fetches esim-console_bg.wasm next to the module
+      // init(): fetches esim-console_bg.wasm next to the module; its exports (with the
+      // wasm's memory) are kept for the tests.
+      host.wasm = await module.default();
       host.api = module;
       return module;
     });

@@ -15,7 +15,9 @@ use crate::i18n::{self, t, tf, Label};
 pub fn CheckPage(session: Session, chrome: bool) -> impl IntoView {
     let lang = session.lang;
     let tr = move |label| t(lang.get(), label);
-    let text = RwSignal::new(String::new());
+    // The text area is read only when Check is pressed (its length first): mirroring it
+    // into a signal on every input would copy pasted text of any size into the wasm.
+    let text_area = NodeRef::<html::Textarea>::new();
     let file_input = NodeRef::<html::Input>::new();
     let dragging = RwSignal::new(false);
 
@@ -92,13 +94,16 @@ pub fn CheckPage(session: Session, chrome: bool) -> impl IntoView {
                         autocomplete="off"
                         placeholder="smdp.example.com\n8946000000000000014,ABCD-1234-XYZ"
                         data-testid=testid::TEXT
-                        prop:value=move || text.get()
-                        on:input=move |ev| text.set(event_target_value(&ev))
+                        node_ref=text_area
                     ></textarea>
                     <button
                         type="button"
                         data-testid=testid::CHECK
-                        on:click=move |_| session.check_text(text.get_untracked())
+                        on:click=move |_| {
+                            if let Some(area) = text_area.get_untracked() {
+                                session.check_text_area(&area);
+                            }
+                        }
                     >
                         {move || tr(Label::Check)}
                     </button>

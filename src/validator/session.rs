@@ -9,7 +9,7 @@ use leptos::task::spawn_local;
 
 use crate::browser;
 use crate::embed::Embed;
-use crate::file::{read_bytes, ReadError};
+use crate::file::{check_text_length, check_total, read_bytes, ReadError};
 use crate::outcome::{Checked, Source, Step, Stepper, LINES_PER_FEED};
 
 /// Files over this size show the progress bar from the start (while they are read).
@@ -101,6 +101,13 @@ impl Session {
             return;
         }
         let generation = self.begin();
+        // Several files over the total are refused before any is read: the browser aborts
+        // the tab when the wasm runs out of memory, and no later step could stop it.
+        let sizes: Vec<f64> = files.iter().map(|file| file.size()).collect();
+        if let Err(error) = check_total(&sizes) {
+            self.refuse(error);
+            return;
+        }
         spawn_local(async move {
             let total: f64 = files.iter().map(|file| file.size()).sum();
             if total as usize > PROGRESS_FROM_BYTES {
@@ -126,7 +133,25 @@ impl Session {
         });
     }
 
-    pub fn check_text(self, text: String) {
+    /// Checks the text of the text area, unless it is over [`crate::file::MAX_TEXT_CHARS`]
+    /// (measured in the browser, before the text is copied into the wasm).
+    pub fn check_text_area(self, area: &web_sys::HtmlTextAreaElement) {
+        if let Err(error) = check_text_length(area.text_length()) {
+            self.begin();
+            self.refuse(error);
+            return;
+        }
+        self.check_text(area.value());
+    }
+
+    /// Shows why nothing was checked, in place of the last results.
+    fn refuse(self, error: ReadError) {
+        self.running.set(None);
+        self.results.set(Vec::new());
+        self.read_errors.set(vec![error]);
+    }
+
+    fn check_text(self, text: String) {
         let generation = self.begin();
         self.read_errors.set(Vec::new());
         spawn_local(async move {

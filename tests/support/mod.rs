@@ -181,6 +181,19 @@ impl Page {
             .expect("choose the file");
     }
 
+    /// Chooses several files already on disk at once (e.g. sparse ones).
+    pub async fn upload_paths(&self, paths: &[PathBuf]) {
+        let paths: Vec<&str> = paths
+            .iter()
+            .map(|path| path.to_str().expect("a UTF-8 temp path"))
+            .collect();
+        let input = self.element(testid::FILE).await;
+        input
+            .send_keys(&paths.join("\n"))
+            .await
+            .expect("choose the files");
+    }
+
     /// A directory for files a test generates, removed with the session.
     pub fn scratch(&self) -> PathBuf {
         std::fs::create_dir_all(&self.files).expect("create the upload directory");
