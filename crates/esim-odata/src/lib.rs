@@ -1,5 +1,5 @@
 //! OData query options of the eSIM API's collections, as Microsoft Graph supports them for
-//! its Intune eSIM resources: `$filter`, `$orderby`, `$select`, `$top`, `$count` and the
+//! its Intune eSIM resources: `$filter`, `$orderby`, `$select`, `$top`, `$skip`, `$count` and the
 //! opaque `$skiptoken`.
 //!
 //! Each collection describes its properties in a [`Schema`] (the OData name, the SQL
@@ -117,6 +117,8 @@ pub struct QueryOptions {
     pub count: bool,
     /// `$top`, as sent (the caller caps it).
     pub top: Option<i64>,
+    /// `$skip`: the items to pass over before the first page.
+    pub skip: Option<i64>,
     /// `$skiptoken`, as sent (opaque: only the server that made it reads it).
     pub skiptoken: Option<String>,
 }
@@ -175,10 +177,15 @@ impl QueryOptions {
                         || Error(format!("$top must be a whole number above 0; got '{value}'.")),
                     )?)
                 }
+                "$skip" => {
+                    q.skip = Some(value.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(
+                        || Error(format!("$skip must be a whole number, 0 or more; got '{value}'.")),
+                    )?)
+                }
                 "$skiptoken" => q.skiptoken = Some(value.to_owned()),
                 _ => {
                     return Err(Error(format!(
-                        "The query option '{key}' is not supported on {} collections; supported: $filter, $select, $orderby, $top, $count, $skiptoken.",
+                        "The query option '{key}' is not supported on {} collections; supported: $filter, $select, $orderby, $top, $skip, $count, $skiptoken.",
                         schema.entity
                     )))
                 }
@@ -328,6 +335,7 @@ pub(crate) mod tests {
             ("$select", "id,deviceName,id"),
             ("$count", "true"),
             ("$top", "5"),
+            ("$skip", "7"),
             ("$skiptoken", "abc"),
             ("api-version", "x"),
         ])
@@ -343,6 +351,7 @@ pub(crate) mod tests {
         assert_eq!(select, ["id", "deviceName"]);
         assert!(q.count);
         assert_eq!(q.top, Some(5));
+        assert_eq!(q.skip, Some(7));
         assert_eq!(q.skiptoken.as_deref(), Some("abc"));
         assert_eq!(parse(&[]).unwrap(), QueryOptions::default());
     }
@@ -354,6 +363,7 @@ pub(crate) mod tests {
         assert!(err(&[("$top", "1"), ("$TOP", "2")]).contains("more than once"));
         assert!(err(&[("$count", "yes")]).contains("'yes'"));
         assert!(err(&[("$top", "0")]).contains("'0'"));
+        assert!(err(&[("$skip", "-1")]).contains("'-1'"));
         assert!(err(&[("$orderby", "nope")]).contains("'nope' in $orderby"));
         assert!(err(&[("$orderby", "stateDetails")]).contains("can be sorted on"));
         assert!(err(&[("$orderby", "id sideways")]).contains("'id sideways'"));

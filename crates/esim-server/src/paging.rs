@@ -5,7 +5,7 @@
 //! collection they are a 400 naming the option, never ignored.
 //!
 //! The skiptoken ([`token`]) is base64url text that names where the next page starts (the
-//! last id of the page before, or with `$orderby` the number of items before it) and
+//! last id of the page before, or with `$orderby` or `$skip` the number of items before it) and
 //! carries a check of that position with the collection's path and the query options it
 //! was made for: an edited, truncated or borrowed token is a 400, never a page from
 //! somewhere else.
@@ -53,8 +53,10 @@ pub struct Paging {
     base: String,
     /// `$filter`, `$orderby`, `$select`, `$count` (empty for a collection without them).
     pub options: QueryOptions,
-    /// With `$orderby`: the items before this page.
+    /// With `$orderby` or `$skip`: the items before this page.
     pub offset: i64,
+    /// Pages by position (`offset`), not after a key: with `$orderby` or `$skip`.
+    by_position: bool,
     /// The options carried into the next link, encoded (`&$filter=...`).
     carried: String,
     /// What a skiptoken is bound to: the path and the carried options.
@@ -247,12 +249,18 @@ impl FromRequestParts<AppState> for Paging {
                 scope.push_str(v);
             }
         }
+        // `$orderby` and `$skip` page by position (items before the page); otherwise by
+        // the last key. `$skip` is not carried: the next page's token counts it.
         let ordered = !options.order.is_empty();
-        let (after, offset) = match get("$skiptoken").filter(|t| !t.is_empty()) {
-            None => (String::new(), 0),
+        let (after, offset, by_position) = match get("$skiptoken").filter(|t| !t.is_empty()) {
+            None => (String::new(), options.skip.unwrap_or(0), ordered || options.skip.is_some()),
             Some(t) => match token::decode(&t, &scope) {
-                Some(token::Position::After(key)) if !ordered => (key, 0),
-                Some(token::Position::Offset(n)) if ordered => (String::new(), n),
+                Some(token::Position::After(key)) if !ordered && options.skip.is_none() => {
+                    (key, 0, false)
+                }
+                Some(token::Position::Offset(n)) if options.skip.is_none() => {
+                    (String::new(), n, true)
+                }
                 _ => {
                     return Err(ApiError::BadRequest(format!(
                         "The $skiptoken '{t}' was not made by this server for this collection and query; follow @odata.nextLink unchanged."
@@ -283,6 +291,7 @@ impl FromRequestParts<AppState> for Paging {
             base: format!("{origin}{}", parts.uri.path()),
             options,
             offset,
+            by_position,
             carried,
             scope,
         })
@@ -301,10 +310,10 @@ impl Paging {
         items.truncate(self.top as usize);
         let next_link = match (more, items.last()) {
             (true, Some(last)) => {
-                let position = if self.options.order.is_empty() {
-                    token::Position::After(key(last).to_owned())
-                } else {
+                let position = if self.by_position {
                     token::Position::Offset(self.offset + self.top)
+                } else {
+                    token::Position::After(key(last).to_owned())
                 };
                 Some(format!(
                     "{}?$top={}{}&$skiptoken={}",
@@ -352,9 +361,10 @@ impl Paging {
 
     /// The page's position and order after the `WHERE` conditions, for a collection whose
     /// own order (and keyset) is `key`: ` AND key > $n ORDER BY key LIMIT $m`, or with
-    /// `$orderby` ` ORDER BY ... , key LIMIT $m OFFSET $k`; values appended to `params`.
+    /// `$orderby` or `$skip` ` ORDER BY ... , key LIMIT $m OFFSET $k`; values appended to
+    /// `params`.
     pub fn page_sql(&self, key: &str, params: &mut Vec<Param>) -> String {
-        if self.options.order.is_empty() {
+        if !self.by_position {
             params.push(Param::Text(self.after.clone()));
             params.push(Param::Int(self.limit()));
             let n = params.len();

@@ -481,6 +481,25 @@ async fn every_collection_query_options(b: Backend) {
     assert_eq!(keys, ["activationCodeCount", "displayName", "id"], "{v}");
     // Without $orderby: creation order, keyset pages.
     assert_eq!(all_pages(&t, &format!("{POOLS}?$top=3"), "id").await, pools);
+    // $skip passes over items, in the collection's order or $orderby's; the next pages
+    // continue after them.
+    assert_eq!(
+        all_pages(&t, &format!("{POOLS}?$skip=1&$top=2"), "id").await,
+        pools[1..]
+    );
+    assert_eq!(
+        all_pages(
+            &t,
+            &format!("{POOLS}?{}", q("$orderby=displayName&$skip=2&$top=1")),
+            "displayName"
+        )
+        .await,
+        ["Telia B", "Three"]
+    );
+    assert_eq!(
+        all_pages(&t, &format!("{POOLS}?$skip=9"), "id").await,
+        Vec::<String>::new()
+    );
 
     // Groups and devices.
     let mut groups = Vec::new();

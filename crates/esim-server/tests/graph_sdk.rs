@@ -141,6 +141,7 @@ fn the_graph_sdk_runs_the_pool_workflow() {
         json!([["SDK pool C", "SDK pool B"], ["SDK pool A"]])
     );
     assert_eq!(step("list")["count"], 3);
+    assert_eq!(step("skip")["names"], json!(["SDK pool B", "SDK pool C"]));
     assert_eq!(step("filter")["names"], json!(["SDK pool B", "SDK pool C"]));
     assert_eq!(
         step("patch"),

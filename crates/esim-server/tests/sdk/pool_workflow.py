@@ -128,6 +128,15 @@ async def main(base_url: str, token: str, included: str, excluded: str) -> None:
         pages.append([p.display_name for p in page.value])
     emit("list", pages=pages, count=count)
 
+    # $skip.
+    config = RequestConfiguration(
+        query_parameters=EmbeddedSIMActivationCodePoolsRequestBuilder.EmbeddedSIMActivationCodePoolsRequestBuilderGetQueryParameters(
+            skip=1, orderby=["displayName"]
+        )
+    )
+    page = await pools.get(request_configuration=config)
+    emit("skip", names=[p.display_name for p in page.value])
+
     # $filter on the pools.
     config = RequestConfiguration(
         query_parameters=EmbeddedSIMActivationCodePoolsRequestBuilder.EmbeddedSIMActivationCodePoolsRequestBuilderGetQueryParameters(
