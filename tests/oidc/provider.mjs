@@ -21,8 +21,10 @@
 //     /admin/ttl           {"access_token": SECONDS}
 //     /admin/jwks          {"down": true}     the JWKS endpoint answers 503 while down
 //   and GET /admin/state: {"kids": [...], "jwksRequests": N}.
-// Rebuilding the provider for these keeps its sessions and grants (the in-memory adapter's
-// store is shared by every instance of the module).
+// Rebuilding the provider for these keeps its sessions, grants and refresh tokens: every
+// instance uses the one in-memory store made below (oidc-provider 9 gives each instance
+// a store of its own by default, so a rebuilt provider forgot the refresh tokens issued
+// before a key rotation).
 
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -35,6 +37,7 @@ if (!packageDir) {
   process.exit(2);
 }
 const { default: Provider, errors } = await import(pathToFileURL(join(packageDir, 'lib', 'index.js')).href);
+const { createMemoryAdapter } = await import(pathToFileURL(join(packageDir, 'lib', 'adapters', 'memory_adapter.js')).href);
 
 const args = process.argv.slice(2);
 function flag(name, fallback) {
@@ -66,6 +69,9 @@ const state = {
   jwksRequests: 0,
 };
 const cookieKeys = [randomBytes(32).toString('hex')];
+// One store for every provider instance (see the top): sessions, grants, codes and refresh
+// tokens outlive a rebuild.
+const adapter = createMemoryAdapter();
 
 function newKey() {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -99,6 +105,7 @@ function build() {
       redirect_uris: state.redirectUris.length ? state.redirectUris : ['http://127.0.0.1/unset'],
       post_logout_redirect_uris: state.postLogoutRedirectUris,
     }],
+    adapter,
     jwks: { keys: state.keys },
     cookies: { keys: cookieKeys },
     findAccount: (_ctx, sub) => account(sub),

@@ -3,20 +3,18 @@
 //! (Authorization Code with PKCE, as the console does), and the access token it returns is
 //! used on the API: the admin writes, the reader reads only, the user without a role gets
 //! 403; after a key rotation at the provider the new tokens are accepted without a restart;
-//! a refresh token gives a new access token that works.
+//! a refresh token gives a new access token that works, also one issued before the rotation.
 //!
 //! Needs `node` and oidc-provider (`cargo xtask setup` installs it; `OIDC_PROVIDER` names
 //! its directory, else the per-user tool cache at the version of `xtask/src/versions.rs`).
 
 mod support;
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
 use esim_server::auth::oidc::{Oidc, OidcConfig};
 use esim_server::{util, Config};
+use esim_test_support::oidc::Provider;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use support::{codes, Backend, TestApp, POOLS};
@@ -25,76 +23,17 @@ const AUDIENCE: &str = "api://esim-console-test";
 const CLIENT: &str = "esim-console";
 const REDIRECT: &str = "http://127.0.0.1:9/callback";
 
-fn provider_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("OIDC_PROVIDER") {
-        return dir.into();
-    }
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let versions = std::fs::read_to_string(root.join("xtask/src/versions.rs")).unwrap();
-    let version = versions
-        .lines()
-        .find_map(|l| l.strip_prefix("pub const OIDC_PROVIDER: &str = \""))
-        .and_then(|v| v.strip_suffix("\";"))
-        .expect("OIDC_PROVIDER in xtask/src/versions.rs");
-    let cache = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache"));
-    cache.join(format!(
-        "esim-console/tools/oidc-provider-{version}/node_modules/oidc-provider"
-    ))
-}
-
-/// The provider process, stopped when dropped.
-struct Provider {
-    child: Child,
-    issuer: String,
-    admin: String,
-}
-
-impl Provider {
-    fn start() -> Provider {
-        let dir = provider_dir();
-        assert!(
-            dir.join("lib/index.js").is_file(),
-            "oidc-provider is not installed at {} (run `cargo xtask setup`)",
-            dir.display()
-        );
-        let script =
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/oidc/provider.mjs");
-        let mut child = Command::new("node")
-            .arg(script)
-            .args([
-                "--audience",
-                AUDIENCE,
-                "--client-id",
-                CLIENT,
-                "--redirect-uri",
-                REDIRECT,
-            ])
-            .env("OIDC_PROVIDER", &dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("node runs (npm's node, installed by cargo xtask setup)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let info: Value = serde_json::from_str(&line).expect("the provider's first line");
-        Provider {
-            child,
-            issuer: info["issuer"].as_str().unwrap().to_owned(),
-            admin: info["admin"].as_str().unwrap().to_owned(),
-        }
-    }
-}
-
-impl Drop for Provider {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The provider, with the redirect URI of these tests.
+fn start_provider() -> Provider {
+    Provider::start(&[
+        "--audience",
+        AUDIENCE,
+        "--client-id",
+        CLIENT,
+        "--redirect-uri",
+        REDIRECT,
+    ])
+    .unwrap_or_else(|e| panic!("{e:#}"))
 }
 
 fn b64(bytes: &[u8]) -> String {
@@ -189,7 +128,7 @@ async fn sign_in(p: &Provider, user: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_in_people_use_the_api() {
-    let p = Provider::start();
+    let p = start_provider();
     let mut c = OidcConfig::new(&p.issuer, AUDIENCE);
     c.min_refresh = std::time::Duration::from_millis(100);
     let t = TestApp::with_config(
@@ -229,27 +168,13 @@ async fn signed_in_people_use_the_api() {
         .graph_error(403, "Forbidden");
 
     // A refresh token gives a new access token that works.
-    let http = reqwest::Client::new();
-    let refreshed: Value = http
-        .post(format!("{}/token", p.issuer))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", admin["refresh_token"].as_str().unwrap()),
-            ("client_id", CLIENT),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let fresh = refreshed["access_token"]
-        .as_str()
-        .unwrap_or_else(|| panic!("refreshed: {refreshed}"));
+    let refreshed = refresh(&p, &admin).await;
+    let fresh = refreshed["access_token"].as_str().unwrap();
     assert_ne!(fresh, admin_token);
     t.call("GET", POOLS, Some(fresh), None).await.ok(200);
     // The provider rotates its signing key: new tokens are accepted without a restart.
-    http.post(format!("{}/rotate", p.admin))
+    reqwest::Client::new()
+        .post(format!("{}/rotate", p.admin))
         .send()
         .await
         .unwrap()
@@ -260,4 +185,29 @@ async fn signed_in_people_use_the_api() {
     t.call("GET", POOLS, rotated["access_token"].as_str(), None)
         .await
         .ok(200);
+    // A refresh token issued before the rotation still renews (the session is not lost
+    // with the provider's keys), and its new access token, signed by the new key, works.
+    let renewed = refresh(&p, &refreshed).await;
+    t.call("GET", POOLS, renewed["access_token"].as_str(), None)
+        .await
+        .ok(200);
+}
+
+/// The token response to the refresh token of an earlier one (which must have worked).
+async fn refresh(p: &Provider, tokens: &Value) -> Value {
+    let answer: Value = reqwest::Client::new()
+        .post(format!("{}/token", p.issuer))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", tokens["refresh_token"].as_str().unwrap()),
+            ("client_id", CLIENT),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(answer["access_token"].is_string(), "refresh: {answer}");
+    answer
 }

@@ -6,9 +6,11 @@
 //! * [`http`]: an HTTP client (hyper-util's), callable from plain and from async code.
 //! * [`static_server`]: a small static file server (the release build, a portal's page).
 //! * [`server`]: an `esim-server serve` process, and admin tokens from `token create`.
+//! * [`oidc`]: the real OpenID Connect provider of the tests (`tests/oidc/provider.mjs`).
 
 pub mod browser;
 pub mod http;
+pub mod oidc;
 pub mod server;
 pub mod static_server;
 
