@@ -2,6 +2,7 @@
 //! gives each row's [`Operation`]; this module does not know the table, so it stays a leaf).
 
 use axum::http::Method;
+use esim_odata::Schema;
 use serde_json::{json, Map, Value};
 
 use crate::auth::Access;
@@ -21,18 +22,79 @@ pub struct Operation<'a> {
     pub tag: &'a str,
     /// Success status.
     pub status: u16,
+    /// The OData query options of a collection's `GET` (its properties), if it takes them.
+    pub query: Option<&'static Schema>,
+}
+
+/// The query parameters of a collection with OData query options: what each takes is
+/// named from its schema (`docs/API-DESIGN.md`, "OData query options").
+fn query_parameters(schema: &Schema) -> Vec<Value> {
+    let names = |which: fn(&esim_odata::Property) -> bool| {
+        schema
+            .properties
+            .iter()
+            .filter(|p| which(p))
+            .map(|p| p.name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let q = |name: &str, kind: &str, description: String| json!({"name": name, "in": "query", "required": false, "schema": {"type": kind}, "description": description});
+    vec![
+        q(
+            "$filter",
+            "string",
+            format!(
+            "eq, ne, gt, ge, lt, le, and, or, not, startswith(property,'text'), parentheses; on {}",
+            names(|p| p.filter)
+        ),
+        ),
+        q(
+            "$orderby",
+            "string",
+            format!(
+                "Up to three of {}, each optionally followed by asc or desc",
+                names(|p| p.order)
+            ),
+        ),
+        q(
+            "$select",
+            "string",
+            format!("Comma-separated: {}", names(|_| true)),
+        ),
+        q(
+            "$count",
+            "boolean",
+            "true: @odata.count, the items of every page".into(),
+        ),
+        q(
+            "$top",
+            "integer",
+            "Items per page (default 100, at most the server's --max-page)".into(),
+        ),
+        q(
+            "$skip",
+            "integer",
+            "Items passed over before the first page".into(),
+        ),
+        q(
+            "$skiptoken",
+            "string",
+            "Opaque: copy it from @odata.nextLink, never make one".into(),
+        ),
+    ]
 }
 
 /// The document: every operation, with its parameters, access and statuses.
 pub fn document<'a>(operations: impl IntoIterator<Item = Operation<'a>>) -> Value {
     let mut paths = Map::new();
     for r in operations {
-        let params: Vec<Value> = r
+        let mut params: Vec<Value> = r
             .path
             .split('/')
             .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
             .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
             .collect();
+        params.extend(r.query.map(query_parameters).unwrap_or_default());
         let mut responses = Map::new();
         responses.insert(r.status.to_string(), json!({"description": "Success"}));
         let mut errors = vec!["400", "404"];

@@ -500,6 +500,11 @@ impl Route {
             summary: self.summary,
             tag: self.tag,
             status: self.status,
+            query: if self.method == Method::GET {
+                crate::odata::schema_for(&self.path)
+            } else {
+                None
+            },
         }
     }
 }

@@ -591,6 +591,46 @@ async fn every_collection_query_options(b: Backend) {
     );
     assert_eq!(all_pages(&t, &format!("{url}?$top=2"), "id").await.len(), 3);
 
+    // The OpenAPI document names each collection's query options and properties.
+    let doc = t
+        .call("GET", "/openapi.json", None, None)
+        .await
+        .ok(200)
+        .clone();
+    for (path, property) in [
+        (POOLS.to_owned(), "activationCodeCount"),
+        (format!("{POOLS}/{{poolId}}/assignments"), "target/groupId"),
+        (format!("{POOLS}/{{poolId}}/deviceStates"), "state"),
+        ("/v1.0/groups".to_owned(), "description"),
+        ("/v1.0/devices".to_owned(), "isRetired"),
+        ("/v1.0/groups/{groupId}/members".to_owned(), "isRetired"),
+    ] {
+        let params = doc["paths"][&path]["get"]["parameters"].as_array().unwrap();
+        let filter = params
+            .iter()
+            .find(|p| p["name"] == "$filter")
+            .unwrap_or_else(|| panic!("{path}: no $filter in {params:?}"));
+        assert!(
+            filter["description"].as_str().unwrap().contains(property),
+            "{path}: {filter}"
+        );
+        for name in [
+            "$orderby",
+            "$select",
+            "$count",
+            "$top",
+            "$skip",
+            "$skiptoken",
+        ] {
+            assert!(params.iter().any(|p| p["name"] == name), "{path}: {name}");
+        }
+    }
+    assert!(!doc["paths"][POOLS]["post"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["in"] == "query"));
+
     // Refused, each naming the part, on every collection.
     for (path, query, part) in [
         (
