@@ -188,6 +188,8 @@ pub const DEVICES: Schema = Schema {
 /// The schema of the collection at this route (axum's matched path), if it takes
 /// `$filter`, `$orderby`, `$select` and `$count`: every eSIM and directory collection.
 pub fn schema_for(path: &str) -> Option<&'static Schema> {
+    // `GET .../$count` counts what the collection's `$filter` selects.
+    let path = path.strip_suffix("/$count").unwrap_or(path);
     match path.strip_prefix(POOLS) {
         Some("") => return Some(&POOLS_SCHEMA),
         Some("/{poolId}/assignments") => return Some(&ASSIGNMENTS),

@@ -27,7 +27,8 @@
 
 use axum::extract::{FromRequestParts, MatchedPath, Query};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use esim_odata::{order_sql, Param, QueryOptions};
 use esim_wire::Collection;
 use serde::Serialize;
@@ -39,6 +40,15 @@ use crate::{odata, AppState};
 
 /// The default page size.
 pub const DEFAULT_TOP: i64 = 100;
+
+/// The answer of `GET .../$count`: the number as plain text, as Graph answers it.
+pub fn count_response(n: i64) -> Response {
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"))],
+        n.to_string(),
+    )
+        .into_response()
+}
 
 /// One page's request, read from the query string (an extractor; a malformed `$top` is a
 /// Graph 400).
@@ -386,6 +396,22 @@ impl Paging {
         order_sql(&self.options.order, key)
     }
 
+    /// The items of a collection (`{from_where}` with `params`, as in [`Paging::fetch`])
+    /// that `$filter` selects: `@odata.count`, and the body of `GET .../$count`.
+    pub async fn count(
+        &self,
+        db: &Db,
+        from_where: &str,
+        mut params: Vec<Param>,
+    ) -> Result<i64, ApiError> {
+        let filter = self.filter_sql(db, &mut params);
+        let sql = format!("SELECT COUNT(*) {from_where}{filter}");
+        let (n,): (i64,) = odata::bind_all(sqlx::query_as(&sql), &params)
+            .fetch_one(&db.pool)
+            .await?;
+        Ok(n)
+    }
+
     /// Runs one page of a collection: `SELECT {columns} {from_where}` (which ends in its
     /// own conditions, with `params` as `$1...`) narrowed by `$filter`, positioned and
     /// ordered by [`Paging::page_sql`]; and with `$count=true` the count of every page.
@@ -400,16 +426,12 @@ impl Paging {
     where
         R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
     {
-        let filter = self.filter_sql(db, &mut params);
         let count = if self.options.count {
-            let sql = format!("SELECT COUNT(*) {from_where}{filter}");
-            let (n,): (i64,) = odata::bind_all(sqlx::query_as(&sql), &params)
-                .fetch_one(&db.pool)
-                .await?;
-            Some(n)
+            Some(self.count(db, from_where, params.clone()).await?)
         } else {
             None
         };
+        let filter = self.filter_sql(db, &mut params);
         let tail = self.page_sql(key, &mut params);
         let sql = format!("SELECT {columns} {from_where}{filter}{tail}");
         let rows: Vec<R> = odata::bind_all(sqlx::query_as(&sql), &params)

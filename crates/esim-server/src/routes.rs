@@ -83,6 +83,15 @@ pub fn all() -> Vec<Route> {
             pools::list,
         ),
         r(
+            GET,
+            p("/$count"),
+            Read,
+            "pools",
+            200,
+            "Count the pools ($filter applies; text/plain)",
+            pools::count,
+        ),
+        r(
             POST,
             POOLS,
             Admin,
@@ -146,6 +155,15 @@ pub fn all() -> Vec<Route> {
             assignments::list,
         ),
         r(
+            GET,
+            p("/{poolId}/assignments/$count"),
+            Read,
+            "assignments",
+            200,
+            "Count the pool's assignments ($filter applies; text/plain)",
+            assignments::count,
+        ),
+        r(
             POST,
             p("/{poolId}/assignments"),
             Admin,
@@ -189,6 +207,15 @@ pub fn all() -> Vec<Route> {
             200,
             "List the pool's device states (paged)",
             devices::list,
+        ),
+        r(
+            GET,
+            p("/{poolId}/deviceStates/$count"),
+            Read,
+            "deviceStates",
+            200,
+            "Count the pool's device states ($filter applies; text/plain)",
+            devices::count,
         ),
         r(
             GET,
@@ -272,6 +299,15 @@ pub fn all() -> Vec<Route> {
             directory::list_groups,
         ),
         r(
+            GET,
+            "/v1.0/groups/$count",
+            Read,
+            "directory",
+            200,
+            "Count the groups ($filter applies; text/plain)",
+            directory::count_groups,
+        ),
+        r(
             POST,
             "/v1.0/groups",
             Admin,
@@ -317,6 +353,15 @@ pub fn all() -> Vec<Route> {
             directory::list_members,
         ),
         r(
+            GET,
+            "/v1.0/groups/{groupId}/members/$count",
+            Read,
+            "directory",
+            200,
+            "Count a group's devices ($filter applies; text/plain)",
+            directory::count_members,
+        ),
+        r(
             POST,
             "/v1.0/groups/{groupId}/members/$ref",
             Admin,
@@ -342,6 +387,15 @@ pub fn all() -> Vec<Route> {
             200,
             "List devices (paged)",
             directory::list_devices,
+        ),
+        r(
+            GET,
+            "/v1.0/devices/$count",
+            Read,
+            "directory",
+            200,
+            "Count the devices ($filter applies; text/plain)",
+            directory::count_devices,
         ),
         r(
             POST,
@@ -500,7 +554,7 @@ impl Route {
             summary: self.summary,
             tag: self.tag,
             status: self.status,
-            query: if self.method == Method::GET {
+            query: if self.method == Method::GET && !self.path.ends_with("/$count") {
                 crate::odata::schema_for(&self.path)
             } else {
                 None

@@ -591,6 +591,68 @@ async fn every_collection_query_options(b: Backend) {
     );
     assert_eq!(all_pages(&t, &format!("{url}?$top=2"), "id").await.len(), 3);
 
+    // GET .../$count: what $filter selects, as plain text.
+    let count = |path: String| {
+        let t = &t;
+        async move {
+            let r = t.admin("GET", &path, None).await;
+            r.ok(200);
+            assert_eq!(r.headers["content-type"], "text/plain", "{path}");
+            r.text
+        }
+    };
+    assert_eq!(count(format!("{POOLS}/$count")).await, "4");
+    assert_eq!(
+        count(format!(
+            "{POOLS}/$count?{}",
+            q("$filter=startswith(displayName,'Tel')")
+        ))
+        .await,
+        "3"
+    );
+    assert_eq!(count(format!("{url}/$count")).await, "3");
+    assert_eq!(
+        count(format!(
+            "{url}/$count?{}",
+            q(&format!("$filter=target/groupId eq '{}'", groups[2]))
+        ))
+        .await,
+        "1"
+    );
+    assert_eq!(
+        count(format!(
+            "{POOLS}/{p}/deviceStates/$count?{}",
+            q("$filter=state eq 'notEvaluated'")
+        ))
+        .await,
+        "2"
+    );
+    assert_eq!(count("/v1.0/groups/$count".to_owned()).await, "4");
+    assert_eq!(
+        count(format!(
+            "/v1.0/devices/$count?{}",
+            q("$filter=isRetired eq true")
+        ))
+        .await,
+        "1"
+    );
+    assert_eq!(
+        count(format!("/v1.0/groups/{}/members/$count", groups[1])).await,
+        "0"
+    );
+    let r = t
+        .admin(
+            "GET",
+            &format!("/v1.0/devices/$count?{}", q("$filter=colour eq 'red'")),
+            None,
+        )
+        .await;
+    r.graph_error(400, "BadRequest");
+    assert!(r.text.contains("colour"), "{}", r.text);
+    t.admin("GET", &format!("{POOLS}/nope/deviceStates/$count"), None)
+        .await
+        .graph_error(404, "ResourceNotFound");
+
     // The OpenAPI document names each collection's query options and properties.
     let doc = t
         .call("GET", "/openapi.json", None, None)

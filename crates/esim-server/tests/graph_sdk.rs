@@ -158,6 +158,7 @@ fn the_graph_sdk_runs_the_pool_workflow() {
         step("deviceStates"),
         &json!({"step": "deviceStates", "count": 2, "devices": ["Mike", "Zeta"], "notEvaluated": true})
     );
+    assert_eq!(step("count")["notEvaluated"], 2);
     assert_eq!(step("installed")["devices"], json!([]));
     assert_eq!(step("refused")["status"], 400);
     assert_eq!(step("refused")["code"], "BadRequest");

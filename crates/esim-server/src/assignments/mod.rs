@@ -365,6 +365,23 @@ pub async fn list(
     Ok(Json(paging.collection(items, |a| &a.id, count)))
 }
 
+/// `GET .../{poolId}/assignments/$count`: the pool's assignments `$filter` selects, as text.
+pub async fn count(
+    State(s): State<AppState>,
+    paging: Paging,
+    Path(pool_id): Path<String>,
+) -> ApiResult<axum::response::Response> {
+    pools::ensure_exists(&s.db.pool, &pool_id).await?;
+    let n = paging
+        .count(
+            &s.db,
+            "FROM assignments WHERE pool_id = $1",
+            vec![Param::Text(pool_id)],
+        )
+        .await?;
+    Ok(crate::paging::count_response(n))
+}
+
 /// `GET .../{poolId}/assignments/{assignmentId}`.
 pub async fn get(
     State(s): State<AppState>,

@@ -77,6 +77,24 @@ pub async fn list(
     Ok(Json(paging.collection(items, |d| &d.id, count)))
 }
 
+/// `GET .../{poolId}/deviceStates/$count`: the pool's device states `$filter` selects, as
+/// text.
+pub async fn count(
+    State(s): State<AppState>,
+    paging: Paging,
+    Path(pool_id): Path<String>,
+) -> ApiResult<axum::response::Response> {
+    crate::pools::ensure_exists(&s.db.pool, &pool_id).await?;
+    let n = paging
+        .count(
+            &s.db,
+            &format!("{FROM} WHERE ds.pool_id = $1"),
+            vec![Param::Text(pool_id)],
+        )
+        .await?;
+    Ok(crate::paging::count_response(n))
+}
+
 /// `GET .../{poolId}/deviceStates/{deviceStateId}` (the id is the device's id).
 pub async fn get(
     State(s): State<AppState>,

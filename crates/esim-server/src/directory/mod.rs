@@ -27,6 +27,10 @@ type DeviceRow = (
     Option<String>,
 );
 
+/// A group's devices (`$1`: the group).
+const MEMBERS_FROM: &str =
+    "FROM dir_devices JOIN dir_members m ON m.device_id = dir_devices.id WHERE m.group_id = $1";
+
 const DEVICE_COLUMNS: &str =
     "id, display_name, user_name, operating_system, esim_capable, retired, created_at, last_sync_at";
 
@@ -73,6 +77,41 @@ pub async fn list_groups(
         .await?;
     let items: Vec<Group> = rows.into_iter().map(group).collect();
     Ok(Json(paging.collection(items, |g| &g.id, count)))
+}
+
+/// `GET /v1.0/groups/$count`: the groups `$filter` selects, as text.
+pub async fn count_groups(
+    State(s): State<AppState>,
+    paging: Paging,
+) -> ApiResult<axum::response::Response> {
+    let n = paging
+        .count(&s.db, "FROM dir_groups WHERE 1 = 1", Vec::new())
+        .await?;
+    Ok(crate::paging::count_response(n))
+}
+
+/// `GET /v1.0/devices/$count`.
+pub async fn count_devices(
+    State(s): State<AppState>,
+    paging: Paging,
+) -> ApiResult<axum::response::Response> {
+    let n = paging
+        .count(&s.db, "FROM dir_devices WHERE 1 = 1", Vec::new())
+        .await?;
+    Ok(crate::paging::count_response(n))
+}
+
+/// `GET /v1.0/groups/{groupId}/members/$count`.
+pub async fn count_members(
+    State(s): State<AppState>,
+    paging: Paging,
+    Path(id): Path<String>,
+) -> ApiResult<axum::response::Response> {
+    find_group(&s, &id).await?;
+    let n = paging
+        .count(&s.db, MEMBERS_FROM, vec![Param::Text(id)])
+        .await?;
+    Ok(crate::paging::count_response(n))
 }
 
 /// `POST /v1.0/groups`.
@@ -207,7 +246,7 @@ pub async fn list_members(
         .fetch::<DeviceRow>(
             &s.db,
             DEVICE_COLUMNS,
-            "FROM dir_devices JOIN dir_members m ON m.device_id = dir_devices.id WHERE m.group_id = $1",
+            MEMBERS_FROM,
             vec![Param::Text(id)],
             "id",
         )

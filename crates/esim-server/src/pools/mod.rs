@@ -23,6 +23,15 @@ use crate::error::{body_rejection, ApiError, ApiResult, GraphJson};
 use crate::paging::Paging;
 use crate::AppState;
 
+/// `GET .../embeddedSIMActivationCodePools/$count`: the pools `$filter` selects, as text.
+pub async fn count(
+    State(s): State<AppState>,
+    paging: Paging,
+) -> ApiResult<axum::response::Response> {
+    let n = paging.count(&s.db, store::FROM_POOLS, Vec::new()).await?;
+    Ok(crate::paging::count_response(n))
+}
+
 /// `GET /beta/deviceManagement/embeddedSIMActivationCodePools`.
 pub async fn list(
     State(s): State<AppState>,

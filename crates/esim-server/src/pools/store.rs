@@ -137,21 +137,20 @@ async fn select_one<'e>(
     Ok(row.map(pool))
 }
 
+/// The pools a collection query counts (`$count`).
+pub const FROM_POOLS: &str = "FROM pools WHERE 1 = 1";
+
 /// One page of pools in id (creation) order, or `$orderby`'s, narrowed by `$filter`, with
 /// their extras (one statement; [`crate::odata::POOLS_SCHEMA`]'s columns are the page's),
 /// and with `$count=true` the count of every page.
 pub async fn list(db: &Db, paging: &Paging) -> Result<(Vec<Pool>, Option<i64>), ApiError> {
-    let mut params = Vec::new();
-    let filter = paging.filter_sql(db, &mut params);
     let count = if paging.options.count {
-        let sql = format!("SELECT COUNT(*) FROM pools WHERE 1 = 1{filter}");
-        let (n,): (i64,) = odata::bind_all(sqlx::query_as(&sql), &params)
-            .fetch_one(&db.pool)
-            .await?;
-        Some(n)
+        Some(paging.count(db, FROM_POOLS, Vec::new()).await?)
     } else {
         None
     };
+    let mut params = Vec::new();
+    let filter = paging.filter_sql(db, &mut params);
     let tail = paging.page_sql("id", &mut params);
     let sql = select_sql(
         &format!("WHERE 1 = 1{filter}{tail}"),

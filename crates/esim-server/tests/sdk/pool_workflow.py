@@ -31,6 +31,9 @@ from msgraph_beta.generated.device_management.embedded_s_i_m_activation_code_poo
 from msgraph_beta.generated.device_management.embedded_s_i_m_activation_code_pools.item.assign.assign_post_request_body import (
     AssignPostRequestBody,
 )
+from msgraph_beta.generated.device_management.embedded_s_i_m_activation_code_pools.item.device_states.count.count_request_builder import (
+    CountRequestBuilder,
+)
 from msgraph_beta.generated.device_management.embedded_s_i_m_activation_code_pools.item.device_states.device_states_request_builder import (
     DeviceStatesRequestBuilder,
 )
@@ -193,6 +196,14 @@ async def main(base_url: str, token: str, included: str, excluded: str) -> None:
         devices=[s.device_name for s in states.value],
         notEvaluated=all(s.state == EmbeddedSIMDeviceStateValue.NotEvaluated for s in states.value),
     )
+    counted = await item.device_states.count.get(
+        request_configuration=RequestConfiguration(
+            query_parameters=CountRequestBuilder.CountRequestBuilderGetQueryParameters(
+                filter="state eq 'notEvaluated'"
+            )
+        )
+    )
+    emit("count", notEvaluated=counted)
     config = RequestConfiguration(
         query_parameters=DeviceStatesRequestBuilder.DeviceStatesRequestBuilderGetQueryParameters(
             filter="state eq 'installed'"
