@@ -820,7 +820,8 @@ async fn a_portal_on_another_origin_frames_the_console() {
 }
 
 /// Keyboard only, in Swedish: the language switch, the navigation, a form and a link are
-/// reached with Tab and used with Enter; the group and its device are created.
+/// reached with Tab and used with Enter; a name the server refuses is explained in Swedish
+/// (the server's own message); the group and its device are created.
 #[tokio::test]
 async fn the_console_works_from_the_keyboard_in_swedish() {
     use support::ENTER;
@@ -834,6 +835,18 @@ async fn the_console_works_from_the_keyboard_in_swedish() {
         page.keys(ENTER).await;
         page.element(ids::NEW_GROUP_NAME).await;
         page.tab_to(ids::NEW_GROUP_NAME, 20).await;
+        // A name the server refuses: its message comes in the page's language (the console
+        // sends Accept-Language: sv).
+        page.keys("<1>").await;
+        page.keys(ENTER).await;
+        page.wait_for_text_containing(
+            ids::API_ERROR,
+            "displayName innehåller '<'; använd bokstäver",
+            Duration::from_secs(20),
+        )
+        .await;
+        page.assert_accessible("server error, Swedish").await;
+        page.keys(&"\u{e003}".repeat(3)).await;
         page.keys("Lager").await;
         page.keys(ENTER).await;
         page.wait_for_text(ids::GROUP_LINK, "Lager").await;

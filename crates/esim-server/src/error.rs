@@ -11,6 +11,8 @@ use axum::response::{IntoResponse, Response};
 use esim_wire::{ErrorBody, ErrorDetail, GraphError, InnerError};
 use serde::de::DeserializeOwned;
 
+use crate::messages::{Kind, Message};
+
 tokio::task_local! {
     /// The id of the request being served (set by the request-id middleware).
     pub static REQUEST_ID: String;
@@ -23,28 +25,30 @@ pub fn request_id() -> String {
         .unwrap_or_else(|_| "-".into())
 }
 
-/// Everything a handler can answer besides success.
+/// Everything a handler can answer besides success. The messages are written in the
+/// request's language when the error becomes a response ([`crate::messages`]).
 #[derive(Debug)]
 pub enum ApiError {
     /// 400: the request is malformed or names something that cannot be used.
-    BadRequest(String),
+    BadRequest(Message),
     /// 401: no valid bearer token.
     Unauthorized,
     /// 401 `InvalidAuthenticationToken`: a provider's token that failed verification (the
-    /// text says why; also in `WWW-Authenticate: Bearer error="invalid_token"`).
-    InvalidToken(String),
+    /// message says why; in English also in `WWW-Authenticate: Bearer
+    /// error="invalid_token"`).
+    InvalidToken(Message),
     /// 403: the token's role does not allow this.
-    Forbidden(String),
+    Forbidden(Message),
     /// 404.
-    NotFound(String),
+    NotFound(Message),
     /// 405.
     MethodNotAllowed,
     /// 409: the state forbids it (a unique value taken, a state transition not allowed).
-    Conflict(String),
+    Conflict(Message),
     /// 413.
-    PayloadTooLarge(String),
+    PayloadTooLarge(Message),
     /// 415.
-    UnsupportedMediaType(String),
+    UnsupportedMediaType(Message),
     /// 422 `invalidActivationCodes`: every finding in `details`.
     InvalidActivationCodes(Vec<ErrorDetail>),
     /// 429 with `Retry-After` (seconds): too many refused tokens from this address
@@ -58,8 +62,8 @@ pub enum ApiError {
     /// 503 with `Retry-After`: the request took longer than `--request-timeout` and was
     /// stopped (its transaction rolled back).
     TimedOut(std::time::Duration),
-    /// 503: the identity provider's signing keys cannot be fetched (the text is shown).
-    IdentityUnavailable(String),
+    /// 503: the identity provider's signing keys cannot be fetched.
+    IdentityUnavailable(Message),
     /// 500: logged, never sent.
     Internal(String),
 }
@@ -110,8 +114,11 @@ impl ApiError {
     }
 
     /// A 404 for a thing of this kind and id.
-    pub fn not_found(kind: &str, id: &str) -> Self {
-        ApiError::NotFound(format!("No {kind} has the id '{id}'."))
+    pub fn not_found(kind: Kind, id: &str) -> Self {
+        ApiError::NotFound(Message::NotFound {
+            kind,
+            id: id.to_owned(),
+        })
     }
 }
 
@@ -121,8 +128,13 @@ impl IntoResponse for ApiError {
         let retry_after = self.retry_after();
         let challenge = match &self {
             ApiError::InvalidToken(why) => {
-                // A quoted-string: no quotes or backslashes inside.
-                let why: String = why.chars().filter(|c| *c != '"' && *c != '\\').collect();
+                // A quoted-string: no quotes or backslashes inside; in English, as header
+                // values are ASCII.
+                let why: String = why
+                    .text(esim_csv::Lang::En)
+                    .chars()
+                    .filter(|c| *c != '"' && *c != '\\')
+                    .collect();
                 HeaderValue::from_str(&format!(
                     "Bearer error=\"invalid_token\", error_description=\"{why}\""
                 ))
@@ -138,67 +150,40 @@ impl IntoResponse for ApiError {
             | ApiError::PayloadTooLarge(m)
             | ApiError::UnsupportedMediaType(m)
             | ApiError::InvalidToken(m) => (m, Vec::new()),
-            ApiError::Unauthorized => (
-                "Send a valid token as 'Authorization: Bearer <token>'.".to_owned(),
-                Vec::new(),
-            ),
-            ApiError::TooManyRequests(seconds) => (
-                format!(
-                    "Too many requests with a refused token came from this address; try again in {seconds} s."
-                ),
-                Vec::new(),
-            ),
-            ApiError::MethodNotAllowed => (
-                "This method is not allowed on this resource.".to_owned(),
-                Vec::new(),
-            ),
+            ApiError::Unauthorized => (Message::Unauthorized, Vec::new()),
+            ApiError::TooManyRequests(seconds) => {
+                (Message::TooManyRequests { seconds }, Vec::new())
+            }
+            ApiError::MethodNotAllowed => (Message::MethodNotAllowed, Vec::new()),
             ApiError::InvalidActivationCodes(details) => {
                 let errors = details
                     .iter()
                     .filter(|d| d.severity.as_deref() != Some("warning"))
                     .count();
-                (
-                    format!(
-                        "The activation codes were rejected: {errors} error(s); nothing was stored. Each finding is in 'details'."
-                    ),
-                    details,
-                )
+                (Message::Rejected { errors }, details)
             }
             ApiError::Unavailable(m) => {
                 tracing::warn!(error = %m, "unavailable");
-                ("The database is not reachable.".to_owned(), Vec::new())
+                (Message::DatabaseUnreachable, Vec::new())
             }
             ApiError::Transient(m) => {
                 tracing::warn!(error = %m, "transaction aborted by the database, retries used up");
-                (
-                    "The database is busy with concurrent changes; try again in a moment."
-                        .to_owned(),
-                    Vec::new(),
-                )
+                (Message::DatabaseBusy, Vec::new())
             }
             ApiError::TimedOut(limit) => {
                 tracing::warn!(limit_s = limit.as_secs_f64(), "request timed out");
-                (
-                    format!(
-                        "The request took longer than this server allows ({} s) and was stopped; changes it had not committed were rolled back. Try again.",
-                        limit.as_secs_f64()
-                    ),
-                    Vec::new(),
-                )
+                (Message::TimedOut { limit }, Vec::new())
             }
             ApiError::IdentityUnavailable(m) => {
-                tracing::warn!(error = %m, "identity provider unavailable");
+                tracing::warn!(error = %m.text(esim_csv::Lang::En), "identity provider unavailable");
                 (m, Vec::new())
             }
             ApiError::Internal(m) => {
                 tracing::error!(error = %m, "internal error");
-                (
-                    "An internal error occurred; the request id identifies it in the server's log."
-                        .to_owned(),
-                    Vec::new(),
-                )
+                (Message::Internal, Vec::new())
             }
         };
+        let message = message.in_request();
         let body = ErrorBody {
             error: GraphError {
                 code: code.to_owned(),
@@ -233,10 +218,9 @@ pub fn is_transient(e: &sqlx::Error) -> bool {
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
-            sqlx::Error::Database(db) if db.is_unique_violation() => ApiError::Conflict(
-                "The request conflicts with data stored meanwhile (a value that must be unique is taken); nothing was changed."
-                    .into(),
-            ),
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                ApiError::Conflict(Message::Unique)
+            }
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) => ApiError::Unavailable(e.to_string()),
             _ if is_transient(&e) => ApiError::Transient(e.to_string()),
             _ => ApiError::Internal(e.to_string()),
@@ -266,33 +250,31 @@ where
 
 fn json_rejection(r: JsonRejection) -> ApiError {
     match r {
-        JsonRejection::JsonDataError(e) => ApiError::BadRequest(format!(
-            "The JSON body does not have the expected shape: {}",
-            std::error::Error::source(&e)
+        JsonRejection::JsonDataError(e) => ApiError::BadRequest(Message::JsonShape {
+            detail: std::error::Error::source(&e)
                 .map(ToString::to_string)
-                .unwrap_or_else(|| e.body_text())
-        )),
-        JsonRejection::JsonSyntaxError(e) => ApiError::BadRequest(format!(
-            "The body is not valid JSON: {}",
-            std::error::Error::source(&e)
+                .unwrap_or_else(|| e.body_text()),
+        }),
+        JsonRejection::JsonSyntaxError(e) => ApiError::BadRequest(Message::JsonSyntax {
+            detail: std::error::Error::source(&e)
                 .map(ToString::to_string)
-                .unwrap_or_else(|| e.body_text())
-        )),
-        JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType(
-            "Send the body as JSON with 'Content-Type: application/json'.".into(),
-        ),
+                .unwrap_or_else(|| e.body_text()),
+        }),
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::UnsupportedMediaType(Message::JsonContentType)
+        }
         JsonRejection::BytesRejection(e) => body_rejection(e.status(), e.body_text()),
-        other => ApiError::BadRequest(other.body_text()),
+        other => ApiError::BadRequest(Message::Body {
+            detail: other.body_text(),
+        }),
     }
 }
 
 /// A body that could not be read: over the limit (413) or broken (400).
 pub fn body_rejection(status: StatusCode, text: String) -> ApiError {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::PayloadTooLarge(format!(
-            "The body is larger than this server accepts ({text})."
-        ))
+        ApiError::PayloadTooLarge(Message::BodyTooLarge { detail: text })
     } else {
-        ApiError::BadRequest(text)
+        ApiError::BadRequest(Message::Body { detail: text })
     }
 }

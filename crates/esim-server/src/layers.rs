@@ -20,6 +20,7 @@ use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
 use tracing::Instrument;
 
 use crate::error::{ApiError, REQUEST_ID};
+use crate::messages::{self, LANG};
 
 /// The response header (and the adopted request header) of a request's id.
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("request-id");
@@ -97,8 +98,9 @@ impl MakeRequestId for NewId {
 }
 
 /// Runs the request in a tracing span with its id (every log line of the request carries
-/// it), makes the id the task's [`REQUEST_ID`] (error bodies carry it), and logs one line
-/// when the response is ready.
+/// it), makes the id the task's [`REQUEST_ID`] (error bodies carry it) and the language of
+/// its `Accept-Language` the task's [`LANG`] (error messages are written in it), and logs
+/// one line when the response is ready.
 async fn in_request_span(req: Request, next: Next) -> Response {
     let id = req
         .extensions()
@@ -108,8 +110,9 @@ async fn in_request_span(req: Request, next: Next) -> Response {
         .to_owned();
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
     let started = Instant::now();
+    let lang = messages::lang(req.headers());
     let res = REQUEST_ID
-        .scope(id, next.run(req))
+        .scope(id, LANG.scope(lang, next.run(req)))
         .instrument(span.clone())
         .await;
     span.in_scope(|| {

@@ -14,6 +14,7 @@ pub mod error;
 pub mod layers;
 pub mod lifecycle;
 pub mod mdm;
+pub mod messages;
 pub mod odata;
 pub mod openapi;
 pub mod paging;
@@ -201,7 +202,7 @@ pub fn app(state: AppState) -> Router {
 }
 
 async fn not_found() -> Response {
-    ApiError::NotFound("No resource at this path.".into()).into_response()
+    ApiError::NotFound(messages::Message::NoResource).into_response()
 }
 
 async fn method_not_allowed() -> Response {

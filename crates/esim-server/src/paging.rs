@@ -36,6 +36,7 @@ use serde_json::Value;
 
 use crate::db::Db;
 use crate::error::ApiError;
+use crate::messages::Message;
 use crate::{odata, AppState};
 
 /// The default page size.
@@ -209,8 +210,12 @@ impl FromRequestParts<AppState> for Paging {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, ApiError> {
-        let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
-            .map_err(|e| ApiError::BadRequest(format!("The query string is malformed: {e}")))?;
+        let Query(pairs) =
+            Query::<Vec<(String, String)>>::try_from_uri(&parts.uri).map_err(|e| {
+                ApiError::BadRequest(Message::QueryMalformed {
+                    detail: e.to_string(),
+                })
+            })?;
         let path = parts
             .extensions
             .get::<MatchedPath>()
@@ -220,7 +225,7 @@ impl FromRequestParts<AppState> for Paging {
         let options = match schema {
             Some(schema) => {
                 QueryOptions::parse(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())), schema)
-                    .map_err(|e| ApiError::BadRequest(e.0))?
+                    .map_err(|e| ApiError::BadRequest(Message::Query { detail: e.0 }))?
             }
             None => {
                 if let Some((k, _)) = pairs.iter().find(|(k, _)| {
@@ -228,9 +233,9 @@ impl FromRequestParts<AppState> for Paging {
                         && !matches!(k.as_str(), "$top" | "$skiptoken")
                         && !own.contains(&k.as_str())
                 }) {
-                    return Err(ApiError::BadRequest(format!(
-                        "The query option '{k}' is not supported on this collection; it takes $top and $skiptoken."
-                    )));
+                    return Err(ApiError::BadRequest(Message::QueryOption {
+                        option: k.clone(),
+                    }));
                 }
                 QueryOptions::default()
             }
@@ -263,7 +268,11 @@ impl FromRequestParts<AppState> for Paging {
         // the last key. `$skip` is not carried: the next page's token counts it.
         let ordered = !options.order.is_empty();
         let (after, offset, by_position) = match get("$skiptoken").filter(|t| !t.is_empty()) {
-            None => (String::new(), options.skip.unwrap_or(0), ordered || options.skip.is_some()),
+            None => (
+                String::new(),
+                options.skip.unwrap_or(0),
+                ordered || options.skip.is_some(),
+            ),
             Some(t) => match token::decode(&t, &scope) {
                 Some(token::Position::After(key)) if !ordered && options.skip.is_none() => {
                     (key, 0, false)
@@ -272,9 +281,9 @@ impl FromRequestParts<AppState> for Paging {
                     (String::new(), n, true)
                 }
                 _ => {
-                    return Err(ApiError::BadRequest(format!(
-                        "The $skiptoken '{t}' was not made by this server for this collection and query; follow @odata.nextLink unchanged."
-                    )))
+                    return Err(ApiError::BadRequest(Message::SkipToken {
+                        token: t.to_owned(),
+                    }))
                 }
             },
         };
@@ -284,9 +293,10 @@ impl FromRequestParts<AppState> for Paging {
             Some(t) => match t.parse::<i64>() {
                 Ok(n) if n >= 1 => n.min(max),
                 _ => {
-                    return Err(ApiError::BadRequest(format!(
-                        "$top must be a whole number from 1 to {max}; got '{t}'."
-                    )))
+                    return Err(ApiError::BadRequest(Message::Top {
+                        max,
+                        got: t.to_owned(),
+                    }))
                 }
             },
         };

@@ -1913,3 +1913,152 @@ async fn retargeted_while_removing(b: Backend) {
         "a new code; the old one stays used"
     );
 }
+
+/// Issue 10, item 8: the messages of error bodies follow `Accept-Language` (Swedish for
+/// `sv`), for every kind of error; the codes do not change.
+#[tokio::test]
+async fn error_messages_follow_accept_language() {
+    /// A request and the start of its error message in English and in Swedish.
+    struct Case<'a> {
+        method: &'a str,
+        uri: String,
+        token: Option<&'a str>,
+        body: Option<&'a str>,
+        status: u16,
+        code: &'a str,
+        english: &'a str,
+        swedish: &'a str,
+    }
+    let t = TestApp::new(Backend::Sqlite).await;
+    let (admin, reader) = (t.admin.clone(), t.reader.clone());
+    let cases = [
+        Case {
+            method: "GET",
+            uri: format!("{POOLS}/nope"),
+            token: Some(&admin),
+            body: None,
+            status: 404,
+            code: "ResourceNotFound",
+            english: "No pool has the id 'nope'.",
+            swedish: "Ingen pool har id:t 'nope'.",
+        },
+        Case {
+            method: "GET",
+            uri: "/no/such/path".to_owned(),
+            token: Some(&admin),
+            body: None,
+            status: 404,
+            code: "ResourceNotFound",
+            english: "No resource at this path.",
+            swedish: "Det finns ingen resurs på den här sökvägen.",
+        },
+        Case {
+            method: "GET",
+            uri: POOLS.to_owned(),
+            token: None,
+            body: None,
+            status: 401,
+            code: "InvalidAuthenticationToken",
+            english: "Send a valid token as 'Authorization: Bearer <token>'.",
+            swedish: "Skicka en giltig token som 'Authorization: Bearer <token>'.",
+        },
+        Case {
+            method: "POST",
+            uri: POOLS.to_owned(),
+            token: Some(&reader),
+            body: Some("{}"),
+            status: 403,
+            code: "Forbidden",
+            english: "A reader token cannot use this route; it needs admin.",
+            swedish: "En reader-token kan inte använda den här vägen; den kräver admin.",
+        },
+        Case {
+            method: "GET",
+            uri: format!("{POOLS}?$top=0"),
+            token: Some(&admin),
+            body: None,
+            status: 400,
+            code: "BadRequest",
+            english: "$top must be a whole number above 0; got '0'.",
+            // The OData parser's refusal, quoted in a Swedish sentence.
+            swedish: "Frågan kan inte användas (på engelska): $top must be a whole number",
+        },
+        Case {
+            method: "GET",
+            uri: "/api/tokens?$top=0".to_owned(),
+            token: Some(&admin),
+            body: None,
+            status: 400,
+            code: "BadRequest",
+            english: "$top must be a whole number from 1 to",
+            swedish: "$top måste vara ett heltal från 1 till",
+        },
+        Case {
+            method: "POST",
+            uri: POOLS.to_owned(),
+            token: Some(&admin),
+            body: Some("{"),
+            status: 400,
+            code: "BadRequest",
+            english: "The body is not valid JSON: ",
+            swedish: "Kroppen är inte giltig JSON: ",
+        },
+        Case {
+            method: "POST",
+            uri: POOLS.to_owned(),
+            token: Some(&admin),
+            body: Some(r#"{"displayName": "<b>", "activationCodes": []}"#),
+            status: 400,
+            code: "BadRequest",
+            english: "displayName contains '<'",
+            swedish: "displayName innehåller '<'",
+        },
+    ];
+    for case in &cases {
+        for (lang, expected) in [
+            ("sv-SE,en;q=0.5", case.swedish),
+            ("en-GB", case.english),
+            ("de", case.english),
+        ] {
+            let mut b = axum::http::Request::builder()
+                .method(case.method)
+                .uri(&case.uri)
+                .header("accept-language", lang);
+            if let Some(token) = case.token {
+                b = b.header("authorization", format!("Bearer {token}"));
+            }
+            if case.body.is_some() {
+                b = b.header("content-type", "application/json");
+            }
+            let body = axum::body::Body::from(case.body.unwrap_or("").to_owned());
+            let r = t.send(b.body(body).unwrap()).await;
+            let message = r.graph_error(case.status, case.code)["message"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            assert!(
+                message.starts_with(expected),
+                "{} {} in {lang}: {message:?}, expected {expected:?}",
+                case.method,
+                case.uri
+            );
+        }
+    }
+
+    // The 422 of a refused file: its summary in Swedish (its findings are esim-csv's).
+    let r = t
+        .send(
+            axum::http::Request::post("/api/pools/import?fileName=x.csv")
+                .header("authorization", format!("Bearer {admin}"))
+                .header("accept-language", "sv")
+                .body(axum::body::Body::from("smdp.example.com\n123,ABC\n"))
+                .unwrap(),
+        )
+        .await;
+    let e = r.graph_error(422, "invalidActivationCodes");
+    let message = e["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Aktiveringskoderna avvisades: "),
+        "{message}"
+    );
+}

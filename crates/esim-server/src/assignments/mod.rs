@@ -14,6 +14,7 @@ use sqlx::AnyConnection;
 use crate::auth::Principal;
 use crate::db::placeholders;
 use crate::error::{ApiError, ApiResult, GraphJson};
+use crate::messages::{Kind, Message};
 use crate::paging::Paging;
 use crate::{audit, pools, util, AppState};
 
@@ -147,9 +148,9 @@ pub async fn assign(
     for a in &body.assignments {
         let group = a.target.group_id().unwrap_or_default();
         if !seen.insert(group) {
-            return Err(ApiError::BadRequest(format!(
-                "The group '{group}' is targeted more than once; a group is either included or excluded."
-            )));
+            return Err(ApiError::BadRequest(Message::GroupTwice {
+                group: group.to_string(),
+            }));
         }
     }
     let ids: Vec<&str> = seen.iter().copied().collect();
@@ -178,9 +179,9 @@ async fn ensure_groups(s: &AppState, ids: &[&str]) -> ApiResult<()> {
         .map(|r| r.0)
         .collect();
     if let Some(missing) = ids.iter().find(|i| !found.contains(**i)) {
-        return Err(ApiError::BadRequest(format!(
-            "No group has the id '{missing}'; create it under /v1.0/groups first."
-        )));
+        return Err(ApiError::BadRequest(Message::NoGroup {
+            id: missing.to_string(),
+        }));
     }
     Ok(())
 }
@@ -244,7 +245,7 @@ async fn write_one(
                 .fetch_optional(&mut *tx)
                 .await?;
         if found.is_none() {
-            return Err(ApiError::not_found("assignment", id));
+            return Err(ApiError::not_found(Kind::Assignment, id));
         }
     }
     let row = row_of(id.map_or_else(util::new_id, str::to_owned), a);
@@ -257,10 +258,10 @@ async fn write_one(
     .fetch_optional(&mut *tx)
     .await?;
     if let Some((other,)) = other {
-        return Err(ApiError::BadRequest(format!(
-            "The group '{}' is already targeted by the assignment '{other}'; a group is either included or excluded.",
-            row.1
-        )));
+        return Err(ApiError::BadRequest(Message::GroupTargeted {
+            group: row.1.to_string(),
+            assignment: other.to_string(),
+        }));
     }
     let done = if id.is_some() {
         sqlx::query(
@@ -280,7 +281,7 @@ async fn write_one(
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 0 {
-        return Err(ApiError::not_found("assignment", &row.0));
+        return Err(ApiError::not_found(Kind::Assignment, &row.0));
     }
     refresh(&mut tx, Scope::Pool(pool_id)).await?;
     audit::record(
@@ -394,7 +395,7 @@ pub async fn get(
     .bind(&id)
     .fetch_optional(&s.db.pool)
     .await?;
-    let row = row.ok_or_else(|| ApiError::not_found("assignment", &id))?;
+    let row = row.ok_or_else(|| ApiError::not_found(Kind::Assignment, &id))?;
     Ok(Json(assignment(row)))
 }
 
@@ -411,7 +412,7 @@ pub async fn delete(
         .execute(&mut *tx)
         .await?;
     if done.rows_affected() == 0 {
-        return Err(ApiError::not_found("assignment", &id));
+        return Err(ApiError::not_found(Kind::Assignment, &id));
     }
     refresh(&mut tx, Scope::Pool(&pool_id)).await?;
     audit::record(

@@ -9,6 +9,7 @@ use esim_wire::{AuditEntry, Collection};
 
 use crate::auth::Principal;
 use crate::error::{request_id, ApiError, ApiResult};
+use crate::messages::Message;
 use crate::paging::Paging;
 use crate::{odata, util, AppState};
 use sqlx::AnyConnection;
@@ -117,9 +118,9 @@ pub async fn list(
         None | Some("dateTime") | Some("dateTime asc") => false,
         Some("dateTime desc") => true,
         Some(other) => {
-            return Err(ApiError::BadRequest(format!(
-                "$orderby may be 'dateTime' or 'dateTime desc'; got '{other}'."
-            )))
+            return Err(ApiError::BadRequest(Message::AuditOrderBy {
+                got: other.to_owned(),
+            }))
         }
     };
     let filter = QueryOptions::parse(
@@ -128,7 +129,7 @@ pub async fn list(
             .map(|(k, v)| (k.as_str(), v.as_str())),
         &odata::AUDIT_ENTRIES,
     )
-    .map_err(|e| ApiError::BadRequest(e.0))?
+    .map_err(|e| ApiError::BadRequest(Message::Query { detail: e.0 }))?
     .filter;
     let actor = q.get("actor").filter(|a| !a.is_empty());
     let action = q.get("action").filter(|a| !a.is_empty());

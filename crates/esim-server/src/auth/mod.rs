@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::db::Db;
 use crate::error::{ApiError, ApiResult};
+use crate::messages::Message;
 use crate::util;
 use crate::AppState;
 
@@ -83,6 +84,17 @@ impl Access {
             Access::Device => "device (own device) or admin",
         }
     }
+
+    /// As a 403's message names it.
+    fn message(self) -> crate::messages::Access {
+        use crate::messages::Access as M;
+        match self {
+            Access::Public => M::Public,
+            Access::Read => M::Read,
+            Access::Admin => M::Admin,
+            Access::Device => M::Device,
+        }
+    }
 }
 
 /// Who is calling: the token's id, role and device, or the person signed in.
@@ -118,9 +130,7 @@ impl Principal {
         match self.role {
             Role::Admin => Ok(()),
             Role::Device if self.device_id.as_deref() == Some(device_id) => Ok(()),
-            _ => Err(ApiError::Forbidden(
-                "This token may act only for the device it was issued to.".into(),
-            )),
+            _ => Err(ApiError::Forbidden(Message::DeviceTokenOtherDevice)),
         }
     }
 }
@@ -168,11 +178,10 @@ pub async fn authorize(
         }
     };
     if !access.allows(principal.role) {
-        let e = ApiError::Forbidden(format!(
-            "A {} token cannot use this route; it needs {}.",
-            principal.role.as_str(),
-            access.describe()
-        ));
+        let e = ApiError::Forbidden(Message::RoleCannot {
+            role: principal.role.as_str().to_owned(),
+            access: access.message(),
+        });
         return axum::response::IntoResponse::into_response(e);
     }
     req.extensions_mut().insert(principal);
@@ -192,12 +201,10 @@ async fn person(oidc: &oidc::Oidc, token: &str) -> ApiResult<Principal> {
             person: Some(v.person),
         }),
         Err(oidc::Rejection::Invalid(why)) => Err(ApiError::InvalidToken(why)),
-        Err(oidc::Rejection::NoRole) => Err(ApiError::Forbidden(format!(
-            "Your account has no role in this console: ask an administrator to give you the \
-             '{}' or '{}' role of this application.",
-            oidc.config().admin_role,
-            oidc.config().reader_role
-        ))),
+        Err(oidc::Rejection::NoRole) => Err(ApiError::Forbidden(Message::NoRole {
+            admin: oidc.config().admin_role.clone(),
+            reader: oidc.config().reader_role.clone(),
+        })),
         Err(oidc::Rejection::Unavailable(why)) => Err(ApiError::IdentityUnavailable(why)),
     }
 }

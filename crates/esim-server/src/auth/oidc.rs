@@ -19,6 +19,8 @@ use jsonwebtoken::jwk::{AlgorithmParameters, JwkSet, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 
+use crate::messages::Message;
+
 /// How the server trusts an OpenID Connect provider.
 #[derive(Debug, Clone)]
 pub struct OidcConfig {
@@ -107,12 +109,12 @@ pub struct Person {
 /// Why a token was not accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rejection {
-    /// The token is not valid (401 `invalid_token`): the text says why.
-    Invalid(String),
+    /// The token is not valid (401 `invalid_token`): the message says why.
+    Invalid(Message),
     /// Valid, but its `roles` name neither role (403).
     NoRole,
     /// The provider's keys cannot be fetched and none in the cache signed it (503).
-    Unavailable(String),
+    Unavailable(Message),
 }
 
 /// What a person's `roles` claim allows.
@@ -222,23 +224,16 @@ impl Oidc {
 
     /// Verifies a JWT access token and maps its `roles` to a role.
     pub async fn verify(&self, token: &str) -> Result<Verified, Rejection> {
-        let invalid = |m: &str| Rejection::Invalid(m.to_owned());
-        let header = jsonwebtoken::decode_header(token).map_err(|_| {
-            invalid("The token is not a JWT signed with an asymmetric algorithm (alg none and HMAC are refused).")
-        })?;
+        let invalid = Rejection::Invalid;
+        let header =
+            jsonwebtoken::decode_header(token).map_err(|_| invalid(Message::TokenNotAsymmetric))?;
         if !ALGORITHMS.contains(&header.alg) {
-            return Err(invalid(
-                "The token is signed with an algorithm this server refuses (only RSA, ECDSA and EdDSA signatures are accepted).",
-            ));
+            return Err(invalid(Message::TokenAlgorithmRefused));
         }
-        let kid = header
-            .kid
-            .ok_or_else(|| invalid("The token's header names no key (kid)."))?;
+        let kid = header.kid.ok_or_else(|| invalid(Message::TokenNoKeyId))?;
         let key = self.key(&kid).await?;
         if key.alg.is_some_and(|a| a != header.alg) {
-            return Err(invalid(
-                "The token's algorithm is not the one its key is published for.",
-            ));
+            return Err(invalid(Message::TokenAlgorithmNotTheKeys));
         }
         let mut validation = Validation::new(header.alg);
         validation.set_issuer(&[&self.config.issuer]);
@@ -247,7 +242,7 @@ impl Oidc {
         validation.validate_nbf = true;
         validation.leeway = self.config.leeway.as_secs();
         let data = jsonwebtoken::decode::<Claims>(token, &key.decoding, &validation)
-            .map_err(|e| Rejection::Invalid(explain(e.kind()).to_owned()))?;
+            .map_err(|e| Rejection::Invalid(explain(e.kind())))?;
         let c = data.claims;
         let grant = if c.roles.iter().any(|r| r == &self.config.admin_role) {
             Grant::Admin
@@ -285,11 +280,7 @@ impl Oidc {
         if let (Some(key), true) = (&cached, fresh) {
             return Ok(key.clone());
         }
-        let unknown = || {
-            Rejection::Invalid(
-                "The token is signed by a key the issuer does not publish.".to_owned(),
-            )
-        };
+        let unknown = || Rejection::Invalid(Message::TokenUnknownKey);
         let recent = refresh
             .last_attempt
             .is_some_and(|t| t.elapsed() < self.config.min_refresh);
@@ -297,10 +288,7 @@ impl Oidc {
             return match cached {
                 Some(key) => Ok(key),
                 None if self.has_keys() => Err(unknown()),
-                None => Err(Rejection::Unavailable(
-                    "The identity provider's signing keys could not be fetched; try again shortly."
-                        .into(),
-                )),
+                None => Err(Rejection::Unavailable(Message::KeysUnavailable)),
             };
         }
         refresh.last_attempt = Some(Instant::now());
@@ -316,12 +304,7 @@ impl Oidc {
                 tracing::warn!(issuer = %self.config.issuer, error = %e, "cannot fetch the identity provider's signing keys");
                 refresh.jwks_uri = None;
                 // The keys held stay trusted while the provider does not answer.
-                cached.ok_or_else(|| {
-                    Rejection::Unavailable(
-                        "The identity provider's signing keys could not be fetched; try again shortly."
-                            .into(),
-                    )
-                })
+                cached.ok_or(Rejection::Unavailable(Message::KeysUnavailable))
             }
         }
     }
@@ -398,17 +381,17 @@ impl Oidc {
 }
 
 /// A plain reason for a token that failed validation.
-fn explain(kind: &jsonwebtoken::errors::ErrorKind) -> &'static str {
+fn explain(kind: &jsonwebtoken::errors::ErrorKind) -> Message {
     use jsonwebtoken::errors::ErrorKind as K;
     match kind {
-        K::ExpiredSignature => "The token has expired.",
-        K::ImmatureSignature => "The token is not valid yet (nbf).",
-        K::InvalidIssuer => "The token was issued by another issuer.",
-        K::InvalidAudience => "The token is meant for another audience.",
-        K::InvalidSignature => "The token's signature does not match.",
-        K::MissingRequiredClaim(_) => "The token lacks a required claim (exp, iss, aud, sub).",
-        K::InvalidAlgorithm => "The token's algorithm does not match its key.",
-        _ => "The token is not valid.",
+        K::ExpiredSignature => Message::TokenExpired,
+        K::ImmatureSignature => Message::TokenNotYetValid,
+        K::InvalidIssuer => Message::TokenIssuer,
+        K::InvalidAudience => Message::TokenAudience,
+        K::InvalidSignature => Message::TokenSignature,
+        K::MissingRequiredClaim(_) => Message::TokenClaim,
+        K::InvalidAlgorithm => Message::TokenAlgorithm,
+        _ => Message::TokenInvalid,
     }
 }
 

@@ -18,6 +18,7 @@ use esim_wire::{Collection, DeviceState, DeviceStateKind, DeviceStateWrite};
 use crate::assignments::targeted_now_sql;
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, GraphJson};
+use crate::messages::{Kind, Message};
 use crate::paging::Paging;
 use crate::{audit, util, AppState};
 
@@ -108,7 +109,7 @@ pub async fn get(
     .fetch_optional(&s.db.pool)
     .await?;
     Ok(Json(state(row.ok_or_else(|| {
-        ApiError::not_found("device state", &id)
+        ApiError::not_found(Kind::DeviceState, &id)
     })?)))
 }
 
@@ -132,10 +133,9 @@ pub async fn retry(
     if done.rows_affected() == 0 {
         drop(tx);
         let Json(current) = get(State(s.clone()), Path((pool_id, id))).await?;
-        return Err(ApiError::Conflict(format!(
-            "Only a failed or user-removed install can be retried; this device state is '{}'.",
-            current.state
-        )));
+        return Err(ApiError::Conflict(Message::RetryNotAllowed {
+            state: current.state.to_string(),
+        }));
     }
     audit::record(
         &mut tx,
@@ -167,11 +167,7 @@ async fn named_device(s: &AppState, body: &DeviceStateWrite) -> ApiResult<String
             .bind(name)
             .fetch_all(&s.db.pool)
             .await?,
-            (None, None) => {
-                return Err(ApiError::BadRequest(
-                    "Name the device: 'id' (the device's id) or 'deviceName'.".into(),
-                ))
-            }
+            (None, None) => return Err(ApiError::BadRequest(Message::DeviceNameMissing)),
         };
     let shown = body
         .id
@@ -180,22 +176,23 @@ async fn named_device(s: &AppState, body: &DeviceStateWrite) -> ApiResult<String
         .unwrap_or_default();
     let (id, user) = match rows.as_slice() {
         [] => {
-            return Err(ApiError::BadRequest(format!(
-                "No device is named '{shown}' in the directory (/v1.0/devices)."
-            )))
+            return Err(ApiError::BadRequest(Message::NoDeviceNamed {
+                name: shown.to_owned(),
+            }))
         }
         [one] => one.clone(),
         _ => {
-            return Err(ApiError::BadRequest(format!(
-                "More than one device is named '{shown}'; send the device's 'id' instead."
-            )))
+            return Err(ApiError::BadRequest(Message::DeviceNameAmbiguous {
+                name: shown.to_owned(),
+            }))
         }
     };
     if let Some(sent) = &body.user_name {
         if user.as_deref() != Some(sent.as_str()) {
-            return Err(ApiError::BadRequest(format!(
-                "userName '{sent}' is not the user of the device '{shown}'."
-            )));
+            return Err(ApiError::BadRequest(Message::NotTheUser {
+                user: sent.clone(),
+                device: shown.to_owned(),
+            }));
         }
     }
     Ok(id)
@@ -216,10 +213,9 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<DeviceState>)> {
     crate::pools::ensure_exists(&s.db.pool, &pool_id).await?;
     if let Some(state) = body.state.filter(|k| *k != DeviceStateKind::NotEvaluated) {
-        return Err(ApiError::BadRequest(format!(
-            "A device state starts as notEvaluated; '{}' is set by the device's reports, not by a request.",
-            state.as_str()
-        )));
+        return Err(ApiError::BadRequest(Message::StateStartsNotEvaluated {
+            state: state.as_str().to_owned(),
+        }));
     }
     let device = named_device(&s, &body).await?;
     let mut tx = s.db.begin_targeting().await?;
@@ -238,14 +234,10 @@ pub async fn create(
             .fetch_optional(&mut *tx)
             .await?;
     if let Some((state,)) = existing {
-        return Err(ApiError::Conflict(format!(
-            "The device '{device}' already has its state in this pool ('{state}', id '{device}'): a state is created when the pool targets the device; read or update that one."
-        )));
+        return Err(ApiError::Conflict(Message::StateExists { device, state }));
     }
     if targeted == 0 {
-        return Err(ApiError::Conflict(format!(
-            "The pool does not target the device '{device}': a device state is created when the device is in a group the pool is assigned to (and in no excluded one), not by a request."
-        )));
+        return Err(ApiError::Conflict(Message::NotTargeted { device }));
     }
     let now = util::now();
     sqlx::query(
@@ -286,20 +278,17 @@ pub async fn update(
     let Json(current) = get(State(s.clone()), Path((pool_id.clone(), id.clone()))).await?;
     if let Some(d) = &body.state_details {
         if current.state_details.as_deref() != Some(d.as_str()) {
-            return Err(ApiError::BadRequest(
-                "stateDetails is written by the device's reports; send the current value or leave it out.".into(),
-            ));
+            return Err(ApiError::BadRequest(Message::StateDetailsReadOnly));
         }
     }
     match body.state {
         None => Ok(Json(current)),
         Some(k) if k == current.state => Ok(Json(current)),
         Some(DeviceStateKind::NotEvaluated) => retry(State(s), who, Path((pool_id, id))).await,
-        Some(k) => Err(ApiError::Conflict(format!(
-            "A device state moves from '{}' to '{}' only by the device's report; a request can only retry a failed, error or user-removed install (state notEvaluated).",
-            current.state,
-            k.as_str()
-        ))),
+        Some(k) => Err(ApiError::Conflict(Message::StateMoveNotAllowed {
+            from: current.state.to_string(),
+            to: k.as_str().to_owned(),
+        })),
     }
 }
 
@@ -325,17 +314,16 @@ pub async fn delete(
     .fetch_optional(&mut *tx)
     .await?;
     let Some((state, targeted)) = row else {
-        return Err(ApiError::not_found("device state", &id));
+        return Err(ApiError::not_found(Kind::DeviceState, &id));
     };
     if targeted != 0 {
-        return Err(ApiError::Conflict(format!(
-            "The pool targets the device '{id}', which must keep its state; remove it from the group or the group's assignment first."
-        )));
+        return Err(ApiError::Conflict(Message::StillTargeted { device: id }));
     }
     if matches!(state.as_str(), "installing" | "installed" | "deleting") {
-        return Err(ApiError::Conflict(format!(
-            "The device '{id}' holds this pool's profile ('{state}'); its next check-in removes it, then its state ('deleted') can be deleted."
-        )));
+        return Err(ApiError::Conflict(Message::ProfileHeld {
+            device: id,
+            state,
+        }));
     }
     sqlx::query("DELETE FROM device_states WHERE pool_id = $1 AND device_id = $2")
         .bind(&pool_id)

@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::assignments::{refresh, Scope};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult, GraphJson};
+use crate::messages::{Kind, Message};
 use crate::paging::Paging;
 use crate::pools::validate;
 use crate::{audit, util, AppState};
@@ -157,7 +158,7 @@ async fn find_group(s: &AppState, id: &str) -> ApiResult<Group> {
     .fetch_optional(&s.db.pool)
     .await?;
     row.map(group)
-        .ok_or_else(|| ApiError::not_found("group", id))
+        .ok_or_else(|| ApiError::not_found(Kind::Group, id))
 }
 
 /// `GET /v1.0/groups/{groupId}`.
@@ -176,9 +177,7 @@ pub async fn patch_group(
     GraphJson(body): GraphJson<GroupPatch>,
 ) -> ApiResult<Json<Group>> {
     if body.display_name.is_none() && body.description.is_none() {
-        return Err(ApiError::BadRequest(
-            "Give a new displayName, a new description, or both.".into(),
-        ));
+        return Err(ApiError::BadRequest(Message::NameOrDescription));
     }
     let name = optional_name("displayName", &body.display_name)?;
     let description = optional_name("description", &body.description)?;
@@ -194,7 +193,7 @@ pub async fn patch_group(
     .await?;
     let g = row
         .map(group)
-        .ok_or_else(|| ApiError::not_found("group", &id))?;
+        .ok_or_else(|| ApiError::not_found(Kind::Group, &id))?;
     audit::record(
         &mut tx,
         &who,
@@ -220,7 +219,7 @@ pub async fn delete_group(
         .execute(&mut *tx)
         .await?;
     if done.rows_affected() == 0 {
-        return Err(ApiError::not_found("group", &id));
+        return Err(ApiError::not_found(Kind::Group, &id));
     }
     for sql in [
         "DELETE FROM dir_members WHERE group_id = $1",
@@ -265,9 +264,9 @@ pub async fn add_member(
     find_group(&s, &id).await?;
     let device_id = body.id().to_owned();
     find_device(&s, &device_id).await.map_err(|_| {
-        ApiError::BadRequest(format!(
-            "No device has the id '{device_id}'; only devices can be members."
-        ))
+        ApiError::BadRequest(Message::NotADevice {
+            id: device_id.clone(),
+        })
     })?;
     let (s, who, id, device_id) = (&s, &who, id.as_str(), device_id.as_str());
     crate::db::retry(|| async move {
@@ -307,9 +306,10 @@ pub async fn remove_member(
         .execute(&mut *tx)
         .await?;
     if done.rows_affected() == 0 {
-        return Err(ApiError::NotFound(format!(
-            "The device '{device_id}' is not a member of the group '{id}'."
-        )));
+        return Err(ApiError::NotFound(Message::NotAMember {
+            device: device_id.clone(),
+            group: id.clone(),
+        }));
     }
     refresh(&mut tx, Scope::Device(&device_id)).await?;
     audit::record(
@@ -393,7 +393,7 @@ async fn find_device(s: &AppState, id: &str) -> ApiResult<Device> {
     .fetch_optional(&s.db.pool)
     .await?;
     row.map(device)
-        .ok_or_else(|| ApiError::not_found("device", id))
+        .ok_or_else(|| ApiError::not_found(Kind::Device, id))
 }
 
 /// `GET /v1.0/devices/{deviceId}`.
@@ -416,7 +416,7 @@ async fn retire_as(
         .execute(&mut *tx)
         .await?;
     if done.rows_affected() == 0 {
-        return Err(ApiError::not_found("device", &id));
+        return Err(ApiError::not_found(Kind::Device, &id));
     }
     refresh(&mut tx, Scope::Device(&id)).await?;
     audit::record(&mut tx, &who, action, "device", &id, None).await?;
@@ -439,7 +439,7 @@ pub async fn delete_device(
         .execute(&mut *tx)
         .await?;
     if done.rows_affected() == 0 {
-        return Err(ApiError::not_found("device", &id));
+        return Err(ApiError::not_found(Kind::Device, &id));
     }
     for sql in [
         "DELETE FROM dir_members WHERE device_id = $1",

@@ -25,6 +25,7 @@ use crate::assignments::{targeted_now_sql, targeted_sql};
 use crate::auth::Principal;
 use crate::db::{Backend, Db};
 use crate::error::{ApiError, ApiResult, GraphJson};
+use crate::messages::{Kind, Message};
 use crate::{util, AppState};
 
 /// The detail of a `failed` state when the pool has no unused code left.
@@ -185,7 +186,7 @@ async fn run_check_in(db: &Db, touches: &TouchSender, device_id: &str) -> ApiRes
         .fetch_all(&db.read)
         .await?;
     if rows.is_empty() {
-        return Err(ApiError::not_found("device", device_id));
+        return Err(ApiError::not_found(Kind::Device, device_id));
     }
     touch(touches, device_id).await?;
     let mut actions = Vec::new();
@@ -298,9 +299,7 @@ async fn claim(db: &Db, pool_id: &str, device_id: &str) -> ApiResult<Option<Acti
                     .execute(&mut *tx)
                     .await?;
                 if used.rows_affected() != 1 {
-                    return Err(ApiError::Conflict(
-                        "The code was claimed by another check-in; check in again.".into(),
-                    ));
+                    return Err(ApiError::Conflict(Message::CodeClaimed));
                 }
             }
             code
@@ -410,16 +409,11 @@ pub async fn outcome(
     let done = q.execute(&mut *tx).await?;
     tx.commit().await?;
     if done.rows_affected() == 0 {
-        return Err(ApiError::Conflict(format!(
-            "No {} of ICCID {} from pool '{}' is pending on this device.",
-            if body.outcome == Outcome::Removed {
-                "removal"
-            } else {
-                "install"
-            },
-            body.iccid,
-            body.pool_id
-        )));
+        return Err(ApiError::Conflict(Message::NothingPending {
+            removal: body.outcome == Outcome::Removed,
+            iccid: body.iccid.clone(),
+            pool: body.pool_id.clone(),
+        }));
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -448,10 +442,10 @@ pub async fn cellular_status(
     .execute(&s.db.pool)
     .await?;
     if done.rows_affected() == 0 {
-        return Err(ApiError::NotFound(format!(
-            "The device '{device_id}' holds no profile with ICCID {}.",
-            body.iccid
-        )));
+        return Err(ApiError::NotFound(Message::NoProfile {
+            device: device_id.to_owned(),
+            iccid: body.iccid.clone(),
+        }));
     }
     Ok(StatusCode::NO_CONTENT)
 }

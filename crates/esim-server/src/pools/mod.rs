@@ -20,6 +20,7 @@ use esim_wire::{
 use crate::audit::Note;
 use crate::auth::Principal;
 use crate::error::{body_rejection, ApiError, ApiResult, GraphJson};
+use crate::messages::{Kind, Message};
 use crate::paging::Paging;
 use crate::AppState;
 
@@ -45,7 +46,7 @@ pub async fn list(
 pub async fn get(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Pool>> {
     let (pool, _) = store::get(&s.db, &id)
         .await?
-        .ok_or_else(|| ApiError::not_found("pool", &id))?;
+        .ok_or_else(|| ApiError::not_found(Kind::Pool, &id))?;
     Ok(Json(pool))
 }
 
@@ -124,11 +125,14 @@ pub struct FileQuery {
 }
 
 fn file_query(uri: &Uri) -> ApiResult<(String, Option<String>)> {
-    let Query(q) = Query::<FileQuery>::try_from_uri(uri)
-        .map_err(|e| ApiError::BadRequest(format!("The query string is malformed: {e}")))?;
-    let file = q.file_name.ok_or_else(|| {
-        ApiError::BadRequest("Give the file's name as the query parameter 'fileName'.".into())
+    let Query(q) = Query::<FileQuery>::try_from_uri(uri).map_err(|e| {
+        ApiError::BadRequest(Message::QueryMalformed {
+            detail: e.to_string(),
+        })
     })?;
+    let file = q
+        .file_name
+        .ok_or(ApiError::BadRequest(Message::FileNameMissing))?;
     Ok((file, q.display_name))
 }
 
@@ -194,7 +198,7 @@ pub async fn import_into(
     let (file, _) = file_query(&uri)?;
     let (_, pool_smdp) = store::get(&s.db, &id)
         .await?
-        .ok_or_else(|| ApiError::not_found("pool", &id))?;
+        .ok_or_else(|| ApiError::not_found(Kind::Pool, &id))?;
     let (smdp, codes, warnings) = parse_file(body, &file, lang)?;
     if !smdp.same_host(&pool_smdp) {
         let f = Finding::not_the_pools_smdp(Position::at(1, 1), smdp.as_str(), &pool_smdp);
@@ -211,7 +215,7 @@ pub async fn import_into(
     );
     let pool = store::add(&s.db, &id, &codes, &note)
         .await?
-        .ok_or_else(|| ApiError::not_found("pool", &id))?;
+        .ok_or_else(|| ApiError::not_found(Kind::Pool, &id))?;
     Ok(Json(ImportedPool { pool, warnings }))
 }
 
@@ -240,7 +244,7 @@ async fn add(
     let lang = validate::lang(headers);
     let (_, pool_smdp) = store::get(&s.db, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("pool", id))?;
+        .ok_or_else(|| ApiError::not_found(Kind::Pool, id))?;
     let (_, codes) = validate::json_codes(activation_codes, Some(&pool_smdp), lang)
         .map_err(ApiError::InvalidActivationCodes)?;
     check_unknown(s, &codes, None, lang).await?;
@@ -252,7 +256,7 @@ async fn add(
     );
     store::add(&s.db, id, &codes, &note)
         .await?
-        .ok_or_else(|| ApiError::not_found("pool", id))
+        .ok_or_else(|| ApiError::not_found(Kind::Pool, id))
 }
 
 /// `PATCH .../{poolId}` with Graph's documented body: `displayName` renames,
@@ -273,7 +277,7 @@ pub async fn patch(
     };
     let (mut pool, _) = store::get(&s.db, &id)
         .await?
-        .ok_or_else(|| ApiError::not_found("pool", &id))?;
+        .ok_or_else(|| ApiError::not_found(Kind::Pool, &id))?;
     if let Some(codes) = body.activation_codes.as_deref().filter(|c| !c.is_empty()) {
         pool = add(&s, &who, &id, codes, &headers).await?;
     }
@@ -281,7 +285,7 @@ pub async fn patch(
         let note = Note::new(&who, "pool.rename", "pool", Some(name.clone()));
         pool = store::rename(&s.db, &id, &name, &note)
             .await?
-            .ok_or_else(|| ApiError::not_found("pool", &id))?;
+            .ok_or_else(|| ApiError::not_found(Kind::Pool, &id))?;
     }
     Ok(Json(pool))
 }
@@ -293,7 +297,7 @@ pub async fn delete(
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     if !store::delete(&s.db, &id, &Note::new(&who, "pool.delete", "pool", None)).await? {
-        return Err(ApiError::not_found("pool", &id));
+        return Err(ApiError::not_found(Kind::Pool, &id));
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -304,11 +308,10 @@ pub async fn check(
     GraphJson(body): GraphJson<PreUploadCheck>,
 ) -> ApiResult<Json<PreUploadCheckResult>> {
     if body.iccids.len() > esim_csv::MAX_CODES {
-        return Err(ApiError::BadRequest(format!(
-            "At most {} ICCIDs can be checked at once; got {}.",
-            esim_csv::MAX_CODES,
-            body.iccids.len()
-        )));
+        return Err(ApiError::BadRequest(Message::TooManyIccids {
+            max: esim_csv::MAX_CODES,
+            got: body.iccids.len(),
+        }));
     }
     let iccids: Vec<&str> = body.iccids.iter().map(String::as_str).collect();
     let known = store::known_iccids(&s.db, &iccids).await?;
@@ -345,5 +348,5 @@ pub(crate) async fn ensure_exists<'e>(
         .await?;
     found
         .map(|_| ())
-        .ok_or_else(|| ApiError::not_found("pool", id))
+        .ok_or_else(|| ApiError::not_found(Kind::Pool, id))
 }

@@ -2,24 +2,16 @@
 //! trusted. A raw file goes through the validator as it is, a JSON body through its check
 //! of request bodies; this module only turns findings into Graph's error details.
 
-use axum::http::{header, HeaderMap};
 use esim_csv::{ActivationCode, CodeInput, Finding, Lang, Options, Report, SmdpAddress};
 use esim_wire::ErrorDetail;
 
 use crate::error::{ApiError, ApiResult};
+use crate::messages::Message;
 
 /// The longest pool, group or device name.
 pub const MAX_NAME: usize = 128;
 
-/// The language of messages, from `Accept-Language` (English by default).
-pub fn lang(headers: &HeaderMap) -> Lang {
-    headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|t| Lang::from_tag(t.split(';').next().unwrap_or("").trim()))
-        .unwrap_or_default()
-}
+pub use crate::messages::lang;
 
 /// A name for a pool, group or device: 1-128 letters, digits, spaces and `._-()+,&'#@[]`.
 ///
@@ -28,21 +20,24 @@ pub fn lang(headers: &HeaderMap) -> Lang {
 pub fn name(field: &str, value: &str) -> ApiResult<String> {
     let v = value.trim();
     if v.is_empty() {
-        return Err(ApiError::BadRequest(format!("{field} must not be empty.")));
+        return Err(ApiError::BadRequest(Message::NameEmpty {
+            field: field.to_owned(),
+        }));
     }
     if v.chars().count() > MAX_NAME {
-        return Err(ApiError::BadRequest(format!(
-            "{field} is longer than {MAX_NAME} characters."
-        )));
+        return Err(ApiError::BadRequest(Message::NameTooLong {
+            field: field.to_owned(),
+            max: MAX_NAME,
+        }));
     }
     if let Some(c) = v
         .chars()
         .find(|c| !(c.is_alphanumeric() || " ._-()+,&'#@[]".contains(*c)))
     {
-        return Err(ApiError::BadRequest(format!(
-            "{field} contains '{}'; use letters, digits, spaces and . _ - ( ) + , & ' # @ [ ].",
-            c.escape_default()
-        )));
+        return Err(ApiError::BadRequest(Message::NameCharacter {
+            field: field.to_owned(),
+            character: c.escape_default().to_string(),
+        }));
     }
     Ok(v.to_owned())
 }

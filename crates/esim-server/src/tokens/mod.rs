@@ -8,6 +8,7 @@ use esim_wire::{Collection, TokenInfo};
 use crate::audit;
 use crate::auth::{token_info, Principal, TokenRow, TOKEN_COLUMNS};
 use crate::error::{ApiError, ApiResult};
+use crate::messages::{Kind, Message};
 use crate::paging::Paging;
 use crate::util;
 use crate::AppState;
@@ -51,8 +52,8 @@ pub async fn revoke(
             .fetch_optional(&s.db.pool)
             .await?;
         return Err(match known {
-            Some(_) => ApiError::Conflict(format!("The token '{id}' is revoked already.")),
-            None => ApiError::not_found("token", &id),
+            Some(_) => ApiError::Conflict(Message::TokenRevoked { id: id.clone() }),
+            None => ApiError::not_found(Kind::Token, &id),
         });
     };
     let info = token_info(row);
