@@ -72,6 +72,16 @@ pub fn save(name: &str, bytes: &[u8], mime: &str) {
     }
 }
 
+/// Moves the focus to the element with this id, if there is one.
+pub fn focus_by_id(id: &str) {
+    let element = leptos::prelude::document()
+        .get_element_by_id(id)
+        .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(element) = element {
+        let _ = element.focus();
+    }
+}
+
 /// The files of a file input or a drop.
 pub fn file_list(files: web_sys::FileList) -> Vec<web_sys::File> {
     (0..files.length()).filter_map(|i| files.get(i)).collect()

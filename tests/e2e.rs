@@ -447,6 +447,61 @@ async fn the_whole_check_works_from_the_keyboard() {
     .await;
 }
 
+/// A carrier export whose header names two ICCID columns: the column picker shows.
+const AMBIGUOUS: &str = "ICCID,ICC-ID,EID,Activation code\n\
+                         8946000000000000014,8946000000000000022,89049032000001000000000000000001,LPA:1$smdp.example.com$AB-1\n";
+
+#[tokio::test]
+async fn the_column_picker_of_an_ambiguous_export_works_from_the_keyboard() {
+    use support::ARROW_DOWN;
+    run(|page| async move {
+        page.upload("export.csv", AMBIGUOUS.as_bytes()).await;
+        page.element(testid::MAPPING).await;
+        assert_eq!(
+            page.finding_codes().await,
+            ["carrier-export", "column-mapping"]
+        );
+        page.assert_accessible("column picker").await;
+        // Tab reaches the first picker, the ICCID column's ("as the header says").
+        page.tab_to(testid::COLUMN_PICK, 60).await;
+        let focused = || async {
+            page.script(
+                "const e = document.activeElement;\
+                 return [e.getAttribute('data-testid'), e.getAttribute('data-role'), e.value];",
+                vec![],
+            )
+            .await
+        };
+        assert_eq!(
+            focused().await,
+            serde_json::json!(["column-pick", "iccid", ""])
+        );
+        // Each arrow key chooses the next column and checks the file again; the picker
+        // keeps the focus in the rebuilt result, so the next key goes on from there.
+        for (presses, value) in [(1, "1"), (2, "2")] {
+            page.keys(ARROW_DOWN).await;
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            loop {
+                let now = focused().await;
+                if now == serde_json::json!(["column-pick", "iccid", value]) {
+                    break;
+                }
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "after {presses} arrow key(s) the focus is on {now}"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        assert_eq!(page.finding_codes().await, ["carrier-export"]);
+        let rows = page.texts(testid::MAPPING_ROW).await;
+        assert!(rows[1].contains("ICCID (as chosen)"), "{rows:?}");
+        assert!(rows[0].contains("left out of the pool file"), "{rows:?}");
+        page.assert_accessible("column chosen by keyboard").await;
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn the_dark_colour_scheme_is_accessible_too() {
     support::run_dark(|page| async move {

@@ -252,6 +252,11 @@ pub fn FileResult(id: u64, checked: Arc<Checked>, session: Session) -> impl Into
     }
 }
 
+/// The element id of result `id`'s picker for the column role `key`.
+fn picker_id(id: u64, key: &str) -> String {
+    format!("file-{id}-column-{key}")
+}
+
 /// One choice per column role (ICCID, Matching ID, LPA string, SM-DP+ address) among the
 /// export's columns, "as the header says" by default; a change checks the file again.
 fn column_picker(
@@ -289,7 +294,7 @@ fn column_picker(
                 Some(ColumnRef::Number(n)) => n.to_string(),
                 _ => String::new(),
             };
-            let select_id = format!("file-{id}-column-{key}");
+            let select_id = picker_id(id, key);
             let options = columns
                 .iter()
                 .map(|(n, text)| {
@@ -316,7 +321,13 @@ fn column_picker(
                                 ColumnUse::Lpa => columns.lpa = chosen,
                                 _ => columns.smdp_address = chosen,
                             }
-                            session.replace(id, checked.with_columns(columns));
+                            let new_id = session.replace(id, checked.with_columns(columns));
+                            // The result is built anew: give the focus back to this picker
+                            // in the new view, so arrow keys can go on choosing.
+                            leptos::task::spawn_local(async move {
+                                crate::browser::yield_now().await;
+                                crate::browser::focus_by_id(&picker_id(new_id, key));
+                            });
                         }
                     >
                         <option value="" selected=current.is_empty()>

@@ -79,8 +79,8 @@ impl Session {
     }
 
     /// Puts `checked` (the file of result `id` checked again) in that result's place,
-    /// under a new id so its view is built anew.
-    pub fn replace(self, id: u64, checked: Checked) {
+    /// under a new id so its view is built anew; returns the new id.
+    pub fn replace(self, id: u64, checked: Checked) -> u64 {
         self.next_id.update_value(|n| *n += 1);
         let new_id = self.next_id.get_value();
         self.results.update(|results| {
@@ -88,6 +88,7 @@ impl Session {
                 *entry = (new_id, Arc::new(checked));
             }
         });
+        new_id
     }
 
     pub fn cancel(self) {
