@@ -69,6 +69,7 @@ pub mod testid {
     pub const API_ERROR: &str = "api-error";
     pub const LOADING: &str = "loading";
     pub const NOT_FOUND: &str = "not-found";
+    pub const BUSY: &str = "busy";
     // Settings.
     pub const BASE_URL: &str = "base-url";
     pub const TOKEN: &str = "token";
@@ -125,6 +126,8 @@ pub mod testid {
     pub const NEW_DEVICE_NAME: &str = "new-device-name";
     pub const NEW_DEVICE_USER: &str = "new-device-user";
     pub const CREATE_DEVICE: &str = "create-device";
+    pub const NO_DEVICE_CREATE: &str = "no-device-create";
+    pub const OTHER_GROUPS: &str = "other-groups";
     // Upload.
     pub const UPLOAD: &str = "upload";
     pub const UPLOAD_STATUS: &str = "upload-status";

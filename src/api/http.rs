@@ -1,6 +1,12 @@
 //! Sending requests with the browser's `fetch` (gloo-net). Every answer goes through
 //! [`super::decode`], so views only ever see typed values or an [`ApiError`].
+//!
+//! Against Graph every request keeps to this tab's share of Graph's documented limits, and
+//! a throttled answer (429, 503) is retried after its `Retry-After` while whoever
+//! [`watch_waits`] is told how long the wait is ([`super::throttle`]). A collection's
+//! `@odata.nextLink` is followed only on the API's own origin ([`Client::next_url`]).
 
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use esim_wire::Collection;
@@ -8,7 +14,8 @@ use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::{decode, ApiError, Client, Resource};
+use super::throttle::{self, Window};
+use super::{decode, ApiError, Backend, Client, Resource};
 
 /// The most pages [`all_pages`] follows (a guard against a server that links to itself).
 pub const MAX_PAGES: usize = 10_000;
@@ -33,12 +40,102 @@ fn authorised(client: &Client, builder: RequestBuilder) -> RequestBuilder {
         .header("Accept-Language", language)
 }
 
+/// A request waiting because the backend is busy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wait {
+    /// Which backend said so.
+    pub backend: Backend,
+    /// Seconds until the next try.
+    pub seconds: u32,
+}
+
+type Watcher = Box<dyn Fn(Option<Wait>)>;
+
+thread_local! {
+    /// Graph's windows for this tab: every request, and writes.
+    static WINDOWS: RefCell<(Window, Window)> = RefCell::new((
+        Window::new(throttle::GRAPH_REQUESTS, throttle::GRAPH_SPAN_MS),
+        Window::new(throttle::GRAPH_WRITES, throttle::GRAPH_SPAN_MS),
+    ));
+    /// Who is told about waits (the console's busy notice).
+    static WATCHER: RefCell<Option<Watcher>> = const { RefCell::new(None) };
+    /// Requests waiting after a throttled answer.
+    static WAITING: RefCell<u32> = const { RefCell::new(0) };
+}
+
+/// Tells `watch` about every wait after a throttled answer (`Some`, each second of it) and
+/// when no request waits any more (`None`). One watcher; a new one replaces it.
+pub fn watch_waits(watch: impl Fn(Option<Wait>) + 'static) {
+    WATCHER.with(|w| *w.borrow_mut() = Some(Box::new(watch)));
+}
+
+fn tell(wait: Option<Wait>) {
+    WATCHER.with(|w| {
+        if let Some(watch) = w.borrow().as_ref() {
+            watch(wait);
+        }
+    });
+}
+
+/// Waits `seconds` after a throttled answer, telling the watcher each second.
+async fn wait_visibly(backend: Backend, seconds: u32) {
+    WAITING.with(|n| *n.borrow_mut() += 1);
+    for left in (1..=seconds).rev() {
+        tell(Some(Wait {
+            backend,
+            seconds: left,
+        }));
+        crate::browser::sleep_ms(1000).await;
+    }
+    let still = WAITING.with(|n| {
+        let mut n = n.borrow_mut();
+        *n = n.saturating_sub(1);
+        *n
+    });
+    if still == 0 {
+        tell(None);
+    }
+}
+
+/// Holds a request to Graph until this tab's windows allow it.
+async fn pace(client: &Client, method: &str) {
+    if client.backend() != Backend::Graph {
+        return;
+    }
+    loop {
+        let now = crate::browser::now_ms();
+        let wait = WINDOWS.with(|w| {
+            let (all, writes) = &mut *w.borrow_mut();
+            // A write must fit both windows; count it in neither until it does.
+            if throttle::is_write(method) {
+                let mut probe = writes.clone();
+                let write_wait = probe.wait_ms(now);
+                if write_wait > 0.0 {
+                    return write_wait;
+                }
+                let all_wait = all.wait_ms(now);
+                if all_wait == 0.0 {
+                    *writes = probe;
+                }
+                all_wait
+            } else {
+                all.wait_ms(now)
+            }
+        });
+        if wait <= 0.0 {
+            return;
+        }
+        crate::browser::sleep_ms(wait.ceil().min(f64::from(i32::MAX)) as i32).await;
+    }
+}
+
 /// A response as read: status, content type and body. The requests are sent and read by
 /// non-generic functions; only [`decode`] is generic (one copy of the fetch code in the wasm,
 /// not one per response type).
 struct Raw {
     status: u16,
     content_type: Option<String>,
+    retry_after: Option<String>,
     body: String,
 }
 
@@ -49,13 +146,33 @@ impl Raw {
 }
 
 /// What a request carries.
+#[derive(Clone, Copy)]
 enum Body<'a> {
     None,
-    Json(String),
+    Json(&'a str),
     Csv(&'a [u8]),
 }
 
+/// Sends a request within Graph's limits, retrying it after throttled answers.
 async fn send(client: &Client, method: &str, url: &str, body: Body<'_>) -> Result<Raw, ApiError> {
+    let mut attempt = 0;
+    loop {
+        pace(client, method).await;
+        let raw = send_once(client, method, url, body).await?;
+        match throttle::retry_delay(raw.status, raw.retry_after.as_deref(), attempt) {
+            Some(seconds) => wait_visibly(client.backend(), seconds).await,
+            None => return Ok(raw),
+        }
+        attempt += 1;
+    }
+}
+
+async fn send_once(
+    client: &Client,
+    method: &str,
+    url: &str,
+    body: Body<'_>,
+) -> Result<Raw, ApiError> {
     let builder = match method {
         "PATCH" => Request::patch(url),
         "PUT" => Request::put(url),
@@ -84,6 +201,7 @@ async fn send(client: &Client, method: &str, url: &str, body: Body<'_>) -> Resul
 async fn read(response: Response) -> Result<Raw, ApiError> {
     let status = response.status();
     let content_type = response.headers().get("content-type");
+    let retry_after = response.headers().get("retry-after");
     let body = response
         .text()
         .await
@@ -91,6 +209,7 @@ async fn read(response: Response) -> Result<Raw, ApiError> {
     Ok(Raw {
         status,
         content_type,
+        retry_after,
         body,
     })
 }
@@ -122,7 +241,7 @@ pub async fn page<T: DeserializeOwned>(
     next: Option<&str>,
 ) -> Result<Collection<T>, ApiError> {
     let url = match next {
-        Some(url) => url.to_owned(),
+        Some(link) => client.next_url(link)?,
         None => client.url(resource),
     };
     send(client, "GET", &url, Body::None).await?.decode()
@@ -142,16 +261,26 @@ pub async fn all_pages<T: DeserializeOwned>(
 pub async fn all_pages_with<T: DeserializeOwned>(
     client: &Client,
     resource: &Resource<'_>,
+    progress: impl FnMut(&[T], bool) -> bool,
+) -> Result<Vec<T>, ApiError> {
+    all_pages_from(client, client.first_page_url(resource), progress).await
+}
+
+/// [`all_pages_with`] from a first page's URL (such as
+/// [`Client::first_page_url_with`] query options).
+pub async fn all_pages_from<T: DeserializeOwned>(
+    client: &Client,
+    first: String,
     mut progress: impl FnMut(&[T], bool) -> bool,
 ) -> Result<Vec<T>, ApiError> {
     let mut items = Vec::new();
-    let mut url = client.first_page_url(resource);
+    let mut url = first;
     for _ in 0..MAX_PAGES {
         let page: Collection<T> = send(client, "GET", &url, Body::None).await?.decode()?;
         let go_on = progress(&page.value, items.is_empty());
         items.extend(page.value);
         match page.next_link {
-            Some(link) if go_on => url = link,
+            Some(link) if go_on => url = client.next_url(&link)?,
             _ => return Ok(items),
         }
     }
@@ -172,7 +301,7 @@ pub async fn send_json<B: Serialize, T: DeserializeOwned>(
         status: 0,
         detail: format!("the request could not be built: {e}"),
     })?;
-    send(client, method, &client.url(resource), Body::Json(json))
+    send(client, method, &client.url(resource), Body::Json(&json))
         .await?
         .decode()
 }

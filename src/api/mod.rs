@@ -6,6 +6,7 @@
 //! (`tests/graph_client.rs`); [`http`] sends the requests with the browser's `fetch`.
 
 pub mod http;
+pub mod throttle;
 
 use std::fmt;
 
@@ -180,11 +181,94 @@ impl Client {
     /// pages (a 10,000-device pool in 10 requests, not 100). Graph gets no `$top`: it
     /// chooses its own page size and links to the next page.
     pub fn first_page_url(&self, resource: &Resource<'_>) -> String {
+        self.first_page_url_with(resource, "")
+    }
+
+    /// [`Client::first_page_url`] with more query options (`$filter=...&$orderby=...`,
+    /// already encoded).
+    pub fn first_page_url_with(&self, resource: &Resource<'_>, options: &str) -> String {
         let url = self.url(resource);
-        match self.backend {
-            Backend::Server => format!("{url}?$top={SERVER_PAGE}"),
-            Backend::Graph => url,
+        let top = match self.backend {
+            Backend::Server => format!("$top={SERVER_PAGE}"),
+            Backend::Graph => String::new(),
+        };
+        let query: Vec<&str> = [top.as_str(), options]
+            .into_iter()
+            .filter(|part| !part.is_empty())
+            .collect();
+        if query.is_empty() {
+            url
+        } else {
+            format!("{url}?{}", query.join("&"))
         }
+    }
+}
+
+impl Client {
+    /// The URL a collection's `@odata.nextLink` leads to, if the console may follow it: a
+    /// link on the API's own origin (or a path on it). A link elsewhere is refused - the
+    /// request would carry the token to another server.
+    pub fn next_url(&self, link: &str) -> Result<String, ApiError> {
+        let own = origin(&self.base);
+        if link.starts_with('/') && !link.starts_with("//") && !link.starts_with("/\\") {
+            if let Some(own) = own {
+                return Ok(format!("{own}{link}"));
+            }
+        }
+        match (origin(link), own) {
+            (Some(theirs), Some(own)) if theirs == own => Ok(link.to_owned()),
+            (theirs, own) => Err(ApiError::Unexpected {
+                status: 200,
+                detail: format!(
+                    "a next-page link to {} was not followed: the token goes only to {}",
+                    theirs
+                        .as_deref()
+                        .unwrap_or("an address that is not a web origin"),
+                    own.as_deref().unwrap_or("the API"),
+                ),
+            }),
+        }
+    }
+}
+
+/// The origin of an absolute `http(s)` URL: `scheme://host[:port]`, lower-cased, without
+/// the scheme's default port. `None` for anything else, and for URLs a browser could read
+/// differently from this function (white space, control characters, `%` in the host), so
+/// comparing origins errs on the side of refusing.
+pub fn origin(url: &str) -> Option<String> {
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return None;
+    }
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    let default_port = match scheme.as_str() {
+        "http" => "80",
+        "https" => "443",
+        _ => return None,
+    };
+    // Browsers read `\` as `/` in http(s) URLs; user info ends at the last `@`.
+    let authority = rest.split(['/', '\\', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit('@').next().unwrap_or("");
+    let (host, port) = if let Some(v6) = host_port.strip_prefix('[') {
+        let (host, after) = v6.split_once(']')?;
+        (format!("[{host}]"), after.strip_prefix(':'))
+    } else {
+        match host_port.split_once(':') {
+            Some((host, port)) => (host.to_owned(), Some(port)),
+            None => (host_port.to_owned(), None),
+        }
+    };
+    if host.is_empty() || host.contains('%') {
+        return None;
+    }
+    let host = host.to_ascii_lowercase();
+    match port {
+        None | Some("") => Some(format!("{scheme}://{host}")),
+        Some(port) if port == default_port => Some(format!("{scheme}://{host}")),
+        Some(port) if port.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(format!("{scheme}://{host}:{port}"))
+        }
+        Some(_) => None,
     }
 }
 
@@ -382,6 +466,77 @@ mod tests {
         assert!(!graph
             .first_page_url(&Resource::DeviceStates("p"))
             .contains('?'));
+        assert_eq!(
+            server.first_page_url_with(&Resource::DeviceStates("p"), "$orderby=deviceName%20asc"),
+            "http://h/beta/deviceManagement/embeddedSIMActivationCodePools/p/deviceStates?$top=1000&$orderby=deviceName%20asc"
+        );
+    }
+
+    #[test]
+    fn origins_are_compared_as_a_browser_reads_them() {
+        assert_eq!(
+            origin("https://Graph.Microsoft.com:443/beta/x?$skiptoken=a"),
+            Some("https://graph.microsoft.com".into())
+        );
+        assert_eq!(
+            origin("http://127.0.0.1:8080/x"),
+            Some("http://127.0.0.1:8080".into())
+        );
+        assert_eq!(origin("http://[::1]:80/"), Some("http://[::1]".into()));
+        // User info and a backslash do not hide the real host.
+        assert_eq!(
+            origin("https://graph.microsoft.com@evil.example/beta"),
+            Some("https://evil.example".into())
+        );
+        assert_eq!(
+            origin("https://evil.example\\@graph.microsoft.com/"),
+            Some("https://evil.example".into())
+        );
+        for odd in [
+            "ftp://graph.microsoft.com/",
+            "//graph.microsoft.com/x",
+            "https://gra\nph.microsoft.com/",
+            "https://graph%2emicrosoft.com/",
+            "https://graph.microsoft.com:44x/",
+            "https:///x",
+        ] {
+            assert_eq!(origin(odd), None, "{odd}");
+        }
+    }
+
+    #[test]
+    fn next_links_are_followed_only_on_the_apis_origin() {
+        let graph = Client::new("https://graph.microsoft.com", "t");
+        let own = "https://graph.microsoft.com/beta/deviceManagement/embeddedSIMActivationCodePools?$skiptoken=X2lk";
+        assert_eq!(graph.next_url(own).as_deref(), Ok(own));
+        assert_eq!(
+            graph
+                .next_url("https://GRAPH.microsoft.com:443/beta/x")
+                .as_deref(),
+            Ok("https://GRAPH.microsoft.com:443/beta/x")
+        );
+        assert_eq!(
+            graph.next_url("/beta/x?$skiptoken=2").as_deref(),
+            Ok("https://graph.microsoft.com/beta/x?$skiptoken=2")
+        );
+        for elsewhere in [
+            "https://evil.example/beta/x",
+            "http://graph.microsoft.com/beta/x",
+            "https://graph.microsoft.com.evil.example/beta/x",
+            "https://graph.microsoft.com@evil.example/beta/x",
+            "//evil.example/beta/x",
+            "javascript:alert(1)",
+        ] {
+            let refused = graph.next_url(elsewhere).unwrap_err();
+            assert!(
+                matches!(&refused, ApiError::Unexpected { detail, .. } if detail.contains("https://graph.microsoft.com")),
+                "{elsewhere}: {refused:?}"
+            );
+        }
+        let server = Client::new("http://127.0.0.1:8080", "t");
+        assert!(server.next_url("http://127.0.0.1:8080/beta/x").is_ok());
+        assert!(server.next_url("http://127.0.0.1:8081/beta/x").is_err());
+        assert!(server.next_url("http://localhost:8080/beta/x").is_err());
     }
 
     #[test]

@@ -11,6 +11,7 @@ use esim_wire::{DeviceState, DeviceStateKind, StateLabel};
 
 use super::chart::state_text;
 use super::labels::Label as L;
+use crate::api::encode;
 use crate::i18n::{Lang, Text};
 
 /// One row of the table.
@@ -160,6 +161,63 @@ impl Default for Query {
             descending: false,
         }
     }
+}
+
+/// The `deviceStates` property a column sorts by on the server (`None` for the status,
+/// which the table orders as the chart does, not by name).
+fn sort_property(column: Column) -> Option<&'static str> {
+    match column {
+        Column::Device => Some("deviceName"),
+        Column::User => Some("userName"),
+        Column::Iccid => Some("iccid"),
+        Column::State => None,
+        Column::Cellular => Some("cellularStatus"),
+        Column::LastSync => Some("lastSyncDateTime"),
+    }
+}
+
+/// The OData options the table sends to a backend that supports them on `deviceStates`
+/// (this project's server; not Graph, which documents none for it), percent-encoded and
+/// joined with `&`: the status filter as `$filter` on the states behind the label (a
+/// filtered table and its refreshes read only those devices), the sort as `$orderby` (the
+/// first pages to arrive are the top of the table). The search stays in the browser
+/// (`contains` on four columns); "Unknown" too (this server never stores such a state).
+/// The table still sorts what it has, so the order shown is the same on every backend.
+pub fn server_options(query: &Query) -> String {
+    let mut options = Vec::new();
+    if let Some(label) = query.state {
+        let states: Vec<String> = DeviceStateKind::ALL
+            .iter()
+            .filter(|kind| kind.label() == label)
+            .map(|kind| format!("state eq '{}'", kind.as_str()))
+            .collect();
+        if !states.is_empty() {
+            options.push(format!("$filter={}", encode(&states.join(" or "))));
+        }
+    }
+    if let Some(property) = sort_property(query.sort) {
+        let direction = if query.descending { "desc" } else { "asc" };
+        options.push(format!(
+            "$orderby={}",
+            encode(&format!("{property} {direction}"))
+        ));
+    }
+    options.join("&")
+}
+
+/// Keeps one row per device state, the one read last: a page read with `$orderby` is an
+/// offset into a list that may change while the pages are read (a state added before the
+/// offset repeats a row at the next page's start).
+pub fn dedupe(rows: &mut Vec<Row>) {
+    let mut seen = std::collections::HashSet::with_capacity(rows.len());
+    let mut keep: Vec<bool> = rows
+        .iter()
+        .rev()
+        .map(|row| seen.insert(row.id.clone()))
+        .collect();
+    keep.reverse();
+    let mut flags = keep.into_iter();
+    rows.retain(|_| flags.next().unwrap_or(true));
 }
 
 fn state_rank(label: StateLabel) -> usize {
@@ -344,6 +402,56 @@ mod tests {
             graph.starts_with("Enhetsnamn,Användare,UICC-id,"),
             "{graph}"
         );
+    }
+
+    #[test]
+    fn the_server_is_asked_for_the_filter_and_the_order() {
+        assert_eq!(
+            server_options(&Query::default()),
+            "$orderby=deviceName%20asc"
+        );
+        let failed = Query {
+            state: Some(StateLabel::Failed),
+            sort: Column::LastSync,
+            descending: true,
+            ..Query::default()
+        };
+        assert_eq!(
+            server_options(&failed),
+            "$filter=state%20eq%20%27failed%27%20or%20state%20eq%20%27error%27&$orderby=lastSyncDateTime%20desc"
+        );
+        // The chart's order and an unknown state stay in the browser; so does the search.
+        let unknown = Query {
+            state: Some(StateLabel::Unknown),
+            sort: Column::State,
+            search: "x".into(),
+            ..Query::default()
+        };
+        assert_eq!(server_options(&unknown), "");
+        // Every label but Unknown names at least one state, and each state one label.
+        for label in StateLabel::ALL {
+            let q = Query {
+                state: Some(*label),
+                sort: Column::State,
+                ..Query::default()
+            };
+            assert!(
+                server_options(&q).starts_with("$filter=state%20eq%20"),
+                "{label:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_row_read_twice_is_kept_once_as_read_last() {
+        let mut rows = rows();
+        let mut again = rows[0].clone();
+        again.cellular = "Suspended".into();
+        rows.push(again);
+        dedupe(&mut rows);
+        let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["2", "3", "1"]);
+        assert_eq!(rows[2].cellular, "Suspended");
     }
 
     #[test]

@@ -32,10 +32,8 @@ pub fn GroupsPage() -> impl IntoView {
             return;
         }
         spawn_local(async move {
-            let body = GroupCreate {
-                display_name,
-                description: None,
-            };
+            // What Graph requires of a security group; this server reads the name.
+            let body = GroupCreate::security_group(&display_name, None);
             let result: Result<Group, _> =
                 http::send_json(&client, "POST", &Resource::Groups, &body).await;
             match result {
@@ -66,8 +64,21 @@ pub fn GroupsPage() -> impl IntoView {
             {move || match groups.get() {
                 None => view! { <Loading /> }.into_any(),
                 Some(Err(error)) => view! { <ErrorView error /> }.into_any(),
-                Some(Ok(list)) if list.is_empty() => view! { <p class="notice">{console.tr(L::NoGroups)}</p> }.into_any(),
-                Some(Ok(list)) => view! {
+                Some(Ok(list)) => {
+                // Only groups that can hold devices (on Graph the tenant's other groups are
+                // listed too); how many others there are is said.
+                let (list, others): (Vec<Group>, Vec<Group>) =
+                    list.into_iter().partition(Group::can_hold_devices);
+                let hidden = (!others.is_empty()).then(|| view! {
+                    <p class="hint" data-testid=testid::OTHER_GROUPS>
+                        {fill(console.tr(L::OtherGroupsHidden), &[("n", &others.len().to_string())])}
+                    </p>
+                });
+                if list.is_empty() {
+                    return view! { <p class="notice">{console.tr(L::NoGroups)}</p> {hidden} }.into_any();
+                }
+                view! {
+                    {hidden}
                     <table class="data">
                         <caption class="visually-hidden">{console.tr(L::GroupsTitle)}</caption>
                         <thead>
@@ -94,7 +105,8 @@ pub fn GroupsPage() -> impl IntoView {
                         </tbody>
                     </table>
                 }
-                .into_any(),
+                .into_any()
+                }
             }}
         </section>
     }
@@ -117,6 +129,11 @@ pub fn GroupPage(id: String) -> impl IntoView {
     let device_user = RwSignal::new(String::new());
     let pick = RwSignal::new(String::new());
     let busy = RwSignal::new(false);
+    // Graph's devices come from enrollment: only this server creates them.
+    let can_create_devices = console
+        .client
+        .get_untracked()
+        .is_some_and(|c| c.backend().has_project_routes());
     let load_id = id.clone();
     let directory = load(version, move |client| {
         let id = load_id.clone();
@@ -319,24 +336,29 @@ pub fn GroupPage(id: String) -> impl IntoView {
                     .into_any()
                 }
             }}
-            <form class="row toolbar" on:submit=create_device>
-                <TextField
-                    id="new-device-name"
-                    label=L::NewDeviceName
-                    testid=testid::NEW_DEVICE_NAME
-                    value=device_name
-                    required=true
-                />
-                <TextField
-                    id="new-device-user"
-                    label=L::NewDeviceUser
-                    testid=testid::NEW_DEVICE_USER
-                    value=device_user
-                />
-                <button type="submit" data-testid=testid::CREATE_DEVICE disabled=move || busy.get()>
-                    {move || console.tr(L::CreateDevice)}
-                </button>
-            </form>
+            {(!can_create_devices).then(|| view! {
+                <p class="notice" data-testid=testid::NO_DEVICE_CREATE>{move || console.tr(L::GraphNoDeviceCreate)}</p>
+            })}
+            {can_create_devices.then(|| view! {
+                <form class="row toolbar" on:submit=create_device>
+                    <TextField
+                        id="new-device-name"
+                        label=L::NewDeviceName
+                        testid=testid::NEW_DEVICE_NAME
+                        value=device_name
+                        required=true
+                    />
+                    <TextField
+                        id="new-device-user"
+                        label=L::NewDeviceUser
+                        testid=testid::NEW_DEVICE_USER
+                        value=device_user
+                    />
+                    <button type="submit" data-testid=testid::CREATE_DEVICE disabled=move || busy.get()>
+                        {move || console.tr(L::CreateDevice)}
+                    </button>
+                </form>
+            })}
         </section>
     }
 }

@@ -31,6 +31,8 @@ crate::labels! {
         "Servern fick ett fel ({status}). Försök igen; om felet kvarstår, ge begärans id till den som driver servern.";
     ErrUnexpected => "The server answered something this console does not understand ({status}: {detail}). Is the address in Settings an eSIM pool server or Microsoft Graph?",
         "Servern svarade något som konsolen inte förstår ({status}: {detail}). Är adressen under Inställningar en eSIM-poolserver eller Microsoft Graph?";
+    BusyGraph => "Microsoft Graph is busy: retrying in {n} s.", "Microsoft Graph är upptaget: försöker igen om {n} s.";
+    BusyServer => "The server is busy: retrying in {n} s.", "Servern är upptagen: försöker igen om {n} s.";
     SettingsTitle => "Settings", "Inställningar";
     SettingsIntro => "The server this console talks to and the token it signs in with. The token is kept in this tab only (session storage) and never in the address bar.",
         "Servern som konsolen pratar med och den token den loggar in med. Token sparas bara i den här fliken (sessionslagring) och aldrig i adressfältet.";
@@ -140,6 +142,10 @@ crate::labels! {
     NewDeviceName => "New device's name", "Den nya enhetens namn";
     NewDeviceUser => "Its user", "Dess användare";
     CreateDevice => "Create the device in this group", "Skapa enheten i den här gruppen";
+    GraphNoDeviceCreate => "Devices come to Microsoft Graph when they enroll (Intune, Entra ID join): this console cannot create them. Add enrolled devices to the group above.",
+        "Enheter kommer till Microsoft Graph när de registreras (Intune, Entra ID-anslutning): konsolen kan inte skapa dem. Lägg till registrerade enheter i gruppen ovan.";
+    OtherGroupsHidden => "{n} groups that cannot hold devices are not shown (Microsoft 365 groups, mail-enabled groups, groups with a rule about users).",
+        "{n} grupper som inte kan innehålla enheter visas inte (Microsoft 365-grupper, e-postaktiverade grupper, grupper med en regel om användare).";
     UploadAsPool => "Upload {n} codes as a pool", "Ladda upp {n} koder som en pool";
     UploadNeedsSignIn => "To upload this file as a pool, sign in to a server.", "Logga in på en server för att ladda upp filen som en pool.";
     GraphNoPrecheck => "Microsoft Graph cannot say which codes it already has: the file is uploaded without that check.",

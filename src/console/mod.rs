@@ -9,6 +9,7 @@
 //! and [`state`] (the shared state and reads), which use [`route`], [`connection`] and
 //! [`labels`]. This file only declares the modules.
 
+pub mod busy;
 pub mod chart;
 pub mod connection;
 pub mod devices;

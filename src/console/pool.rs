@@ -1,6 +1,6 @@
 //! A pool's page: the overview chart, the device table and the assignments.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,7 +16,7 @@ use super::labels::Label as L;
 use super::route::{PoolTab, Route};
 use super::state::{num, use_console, when};
 use super::widgets::{ErrorView, Loading};
-use crate::api::{http, ApiError, Resource};
+use crate::api::{http, ApiError, Backend, Resource};
 use crate::browser;
 use crate::dom::testid;
 use crate::i18n::fill;
@@ -92,7 +92,7 @@ pub fn PoolPage(id: String, tab: PoolTab) -> impl IntoView {
         let id = id.clone();
         match tab {
             PoolTab::Overview => view! { <Overview id pool /> }.into_any(),
-            PoolTab::Devices => view! { <DeviceTable id /> }.into_any(),
+            PoolTab::Devices => view! { <DeviceTable id pool /> }.into_any(),
             PoolTab::Assignments => view! { <Assignments id /> }.into_any(),
         }
     };
@@ -225,7 +225,7 @@ fn Overview(id: String, pool: RwSignal<Option<Result<Pool, ApiError>>>) -> impl 
 }
 
 #[component]
-fn DeviceTable(id: String) -> impl IntoView {
+fn DeviceTable(id: String, pool: RwSignal<Option<Result<Pool, ApiError>>>) -> impl IntoView {
     let console = use_console();
     let lang = console.lang;
     let rows = RwSignal::new(Arc::new(Vec::<Row>::new()));
@@ -234,49 +234,113 @@ fn DeviceTable(id: String) -> impl IntoView {
     let query = RwSignal::new(Query::default());
     let scroll_top = RwSignal::new(0.0f64);
     let alive = alive_flag();
+    // This server filters and sorts device states itself ($filter, $orderby); Graph
+    // documents no query options on them, so there the browser does it all.
+    let server_side = console
+        .client
+        .get_untracked()
+        .is_some_and(|c| c.backend() == Backend::Server);
+    // Only the latest read may land (a filter change while a refresh runs).
+    let generation = Arc::new(AtomicU64::new(0));
+    // When the last read started and the pool's summary then (what the chart showed).
+    let read_at = StoredValue::new(f64::NEG_INFINITY);
+    let read_summary = StoredValue::new(None::<Option<StateSummary>>);
+    let pool_summary = move || {
+        pool.with_untracked(|p| match p {
+            Some(Ok(p)) => Some(p.extras.device_state_summary),
+            _ => None,
+        })
+    };
+    // `in_place`: a refresh - the rows shown stay until every page is read, then are
+    // swapped at once, so the scroll position, the sort and the filter stay as they are.
+    // Otherwise the first page replaces what is shown and later pages are appended.
     let reload = {
         let id = id.clone();
-        move || {
+        move |in_place: bool| {
             let Some(client) = console.client.get_untracked() else {
                 return;
             };
-            let id = id.clone();
+            let this = generation.fetch_add(1, Ordering::Relaxed) + 1;
             let alive = alive.clone();
+            let generation = generation.clone();
+            let current =
+                move || alive.load(Ordering::Relaxed) && generation.load(Ordering::Relaxed) == this;
+            let options = if server_side {
+                query.with_untracked(devices::server_options)
+            } else {
+                String::new()
+            };
+            let first = client.first_page_url_with(&Resource::DeviceStates(&id), &options);
+            read_at.set_value(browser::now_ms());
+            read_summary.set_value(pool_summary());
             loading.set(true);
             spawn_local(async move {
-                // The first page replaces what is shown; later pages are appended (each
-                // row is built once).
-                let result =
-                    http::all_pages_with(&client, &Resource::DeviceStates(&id), |page, first| {
-                        if !alive.load(Ordering::Relaxed) {
-                            return false;
-                        }
-                        let new = page.iter().map(Row::from_state);
-                        if first {
-                            rows.set(Arc::new(new.collect()));
-                        } else {
-                            rows.update(|rows| Arc::make_mut(rows).extend(new));
-                        }
-                        true
-                    })
-                    .await;
-                if !alive.load(Ordering::Relaxed) {
+                let mut fresh = Vec::new();
+                let result = http::all_pages_from::<DeviceState>(&client, first, |page, first| {
+                    if !current() {
+                        return false;
+                    }
+                    let new = page.iter().map(Row::from_state);
+                    if in_place {
+                        fresh.extend(new);
+                    } else if first {
+                        rows.set(Arc::new(new.collect()));
+                    } else {
+                        rows.update(|rows| Arc::make_mut(rows).extend(new));
+                    }
+                    true
+                })
+                .await;
+                if !current() {
                     return;
                 }
                 loading.set(false);
                 match result {
                     Ok(states) => {
                         error.set(None);
-                        if states.is_empty() {
-                            rows.set(Arc::new(Vec::new()));
+                        if in_place || states.is_empty() {
+                            devices::dedupe(&mut fresh);
+                            rows.set(Arc::new(fresh));
+                        } else {
+                            rows.update(|rows| devices::dedupe(Arc::make_mut(rows)));
                         }
                     }
+                    // What was shown stays, with the error above it.
                     Err(e) => error.set(Some(e)),
                 }
             });
         }
     };
-    reload();
+    reload(false);
+    // Refreshes with the chart: on this server when the pool's summary (re-read every few
+    // seconds) changes; on Graph, which sends no summary, at most every 30 seconds (every
+    // page is read again: Graph's limits).
+    {
+        let reload = reload.clone();
+        Effect::new(move |_| {
+            pool.track();
+            if loading.get_untracked() {
+                return;
+            }
+            let Some(summary) = pool_summary() else {
+                return;
+            };
+            let due = match summary {
+                Some(_) => match read_summary.get_value() {
+                    // The pool was not read yet when the table was: now it is.
+                    None => {
+                        read_summary.set_value(Some(summary));
+                        false
+                    }
+                    Some(seen) => seen != summary,
+                },
+                None => browser::now_ms() - read_at.get_value() >= COUNT_EVERY_MS,
+            };
+            if due {
+                reload(true);
+            }
+        });
+    }
     let shown = Memo::new(move |_| {
         let rows = rows.get();
         query.with(|q| devices::select(&rows, q))
@@ -305,12 +369,13 @@ fn DeviceTable(id: String) -> impl IntoView {
                 )
                 .await;
                 match result {
-                    Ok(_) => reload(),
+                    Ok(_) => reload(true),
                     Err(e) => error.set(Some(e)),
                 }
             });
         }
     };
+    let reload_filtered = reload.clone();
     let export = move |_| {
         let bytes = rows.with_untracked(|rows| {
             shown.with_untracked(|shown| {
@@ -427,6 +492,10 @@ fn DeviceTable(id: String) -> impl IntoView {
                         on:change=move |ev| {
                             let value = event_target_value(&ev);
                             query.update(|q| q.state = state_from_key(&value));
+                            // The server filters: read the devices in this state.
+                            if server_side {
+                                reload_filtered(false);
+                            }
                         }
                     >
                         <option value="">{move || console.tr(L::AllStates)}</option>
@@ -448,14 +517,26 @@ fn DeviceTable(id: String) -> impl IntoView {
                 <button type="button" class="secondary" data-testid=testid::EXPORT_CSV on:click=export>
                     {move || console.tr(L::ExportCsv)}
                 </button>
-                <button type="button" class="secondary" data-testid=testid::REFRESH on:click=move |_| reload()>
+                <button type="button" class="secondary" data-testid=testid::REFRESH on:click=move |_| reload(true)>
                     {move || console.tr(L::Refresh)}
                 </button>
             </div>
             <p role="status" data-testid=testid::DEVICE_COUNT>
                 {move || {
                     let n = shown.with(Vec::len);
-                    let total = rows.with(|r| r.len());
+                    // With the server filtering, the rows read are only the matching
+                    // ones: the pool's summary counts them all.
+                    let filtered_by_server = server_side && query.with(|q| q.state.is_some());
+                    let summary_total = pool.with(|p| match p {
+                        Some(Ok(p)) => p.extras.device_state_summary.map(|s| {
+                            StateLabel::WITH_UNKNOWN.iter().map(|l| s.get(*l) as usize).sum::<usize>()
+                        }),
+                        _ => None,
+                    });
+                    let total = match summary_total {
+                        Some(total) if filtered_by_server => total,
+                        _ => rows.with(|r| r.len()),
+                    };
                     let mut text = fill(console.tr(L::DeviceCount), &[("n", &num(lang.get(), n)), ("total", &num(lang.get(), total))]);
                     if loading.get() {
                         text.push(' ');
@@ -513,7 +594,14 @@ fn Assignments(id: String) -> impl IntoView {
                 match (list, all_groups) {
                     (Ok(list), Ok(all_groups)) => {
                         targets.set(AssignmentSet::from_read(list));
-                        groups.set(all_groups);
+                        // Only groups that can hold devices are offered (esim-wire's
+                        // `Group::can_hold_devices`).
+                        groups.set(
+                            all_groups
+                                .into_iter()
+                                .filter(Group::can_hold_devices)
+                                .collect(),
+                        );
                         loaded.set(Some(Ok(())));
                     }
                     (Err(e), _) | (_, Err(e)) => loaded.set(Some(Err(e))),

@@ -6,7 +6,7 @@ use super::labels::Label as L;
 use super::route::{Route, Section};
 use super::state::use_console;
 use super::widgets::SignInNeeded;
-use super::{connection, groups, pool, pools, settings};
+use super::{busy, connection, groups, pool, pools, settings};
 use crate::dom::testid;
 
 /// The navigation between the console's sections.
@@ -60,7 +60,7 @@ pub fn Nav() -> impl IntoView {
 #[component]
 pub fn RouteView() -> impl IntoView {
     let console = use_console();
-    move || {
+    let current = move || {
         let route = console.route.get();
         if route.needs_server() && console.client.with(Option::is_none) {
             return view! { <SignInNeeded /> }.into_any();
@@ -79,5 +79,7 @@ pub fn RouteView() -> impl IntoView {
             }
             .into_any(),
         }
-    }
+    };
+    // Above every view: a request waiting out a throttled answer says so.
+    view! { <busy::BusyNotice /> {current} }
 }

@@ -447,6 +447,11 @@ fn selector(id: &str) -> String {
     format!("[data-testid=\"{id}\"]")
 }
 
+/// The URL of the release build's page (served once per test binary).
+pub fn dist_url() -> String {
+    server().url()
+}
+
 /// The release build, served once per test binary.
 fn server() -> &'static StaticServer {
     static SERVER: OnceLock<StaticServer> = OnceLock::new();

@@ -103,7 +103,7 @@ fn test() -> Result<()> {
                 "clippy",
                 "--workspace",
                 "--all-targets",
-                // e2e and embed are `test = false` (they need the release build), so
+                // The browser suites are `test = false` (they need the release build), so
                 // name them.
                 "--test",
                 "e2e",
@@ -113,6 +113,8 @@ fn test() -> Result<()> {
                 "console",
                 "--test",
                 "parity",
+                "--test",
+                "graph_console",
                 "--",
                 "-D",
                 "warnings",
@@ -184,6 +186,16 @@ fn test() -> Result<()> {
             tools
                 .cargo(&root)
                 .args(["test", "--package", "esim-console", "--test", "embed"]),
+        )?;
+        steps.cmd(
+            "console against a Graph double (release build)",
+            tools.cargo(&root).args([
+                "test",
+                "--package",
+                "esim-console",
+                "--test",
+                "graph_console",
+            ]),
         )?;
         // The JavaScript entry point of the same build against the `esim-csv` command
         // line (next to the test binary, in target/debug) on the whole corpus.

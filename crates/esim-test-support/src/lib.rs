@@ -7,8 +7,10 @@
 //! * [`static_server`]: a small static file server (the release build, a portal's page).
 //! * [`server`]: an `esim-server serve` process, and admin tokens from `token create`.
 //! * [`oidc`]: the real OpenID Connect provider of the tests (`tests/oidc/provider.mjs`).
+//! * [`graph_double`]: a stand-in for Microsoft Graph's eSIM and directory resources.
 
 pub mod browser;
+pub mod graph_double;
 pub mod http;
 pub mod oidc;
 pub mod server;

@@ -36,12 +36,7 @@ const DEVICE_COLUMNS: &str =
     "id, display_name, user_name, operating_system, esim_capable, retired, created_at, last_sync_at";
 
 fn group(r: GroupRow) -> Group {
-    Group {
-        id: r.0,
-        display_name: r.1,
-        description: r.2,
-        created_date_time: r.3,
-    }
+    Group::new(r.0, r.1, r.2, r.3)
 }
 
 fn device(r: DeviceRow) -> Device {
@@ -123,12 +118,7 @@ pub async fn create_group(
 ) -> ApiResult<(StatusCode, Json<Group>)> {
     let name = validate::name("displayName", &body.display_name)?;
     let description = optional_name("description", &body.description)?;
-    let g = Group {
-        id: util::new_id(),
-        display_name: name,
-        description,
-        created_date_time: util::now(),
-    };
+    let g = Group::new(util::new_id(), name, description, util::now());
     let mut tx = s.db.pool.begin().await?;
     sqlx::query("INSERT INTO dir_groups (id, display_name, description, created_at) VALUES ($1, $2, $3, $4)")
         .bind(&g.id)
