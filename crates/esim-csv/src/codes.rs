@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::code::Code;
-use crate::report::{CodeField, Finding, Position, Report};
+use crate::report::{report, CodeField, Finding, Position, Report, Shape};
 use crate::rules;
 use crate::{ActivationCode, Iccid, MatchingId, Options, Pool, SmdpAddress, MAX_CODES};
 
@@ -68,7 +68,7 @@ pub fn check_codes(
                 .placed(Position::Codes)
                 .number(codes.len() as u64),
         );
-        return (report(findings, codes.len(), None, options), None);
+        return (report(findings, codes.len(), None, options, SHAPE), None);
     }
     let mut first: Option<(u32, SmdpAddress)> = None;
     let mut iccids: HashMap<u128, u32> = HashMap::with_capacity(codes.len());
@@ -160,7 +160,7 @@ pub fn check_codes(
     // By code, then field (ICCID, Matching ID, SM-DP+); in check order within a field.
     findings.sort_by_key(|f| f.position.sort_key());
     let address = first.map(|(_, a)| a);
-    let report = report(findings, codes.len(), address.clone(), options);
+    let report = report(findings, codes.len(), address.clone(), options, SHAPE);
     let pool = match address {
         Some(smdp_address) if report.errors() == 0 => Some(Pool {
             smdp_address,
@@ -176,33 +176,13 @@ fn at(index: u32, field: CodeField, v: &str) -> impl Fn(Code) -> Finding + '_ {
     move |code| Finding::new(code).in_code(index, field).value(v)
 }
 
-fn report(
-    mut findings: Vec<Finding>,
-    codes: usize,
-    address: Option<SmdpAddress>,
-    options: &Options,
-) -> Report {
-    let mut counts = std::collections::BTreeMap::new();
-    for f in &findings {
-        *counts.entry(f.code).or_insert(0) += 1;
-    }
-    let smdp_clean = !counts.contains_key(&Code::SmdpScheme)
-        && !counts.contains_key(&Code::SmdpInvalid)
-        && !counts.contains_key(&Code::SecondSmdp);
-    let truncated = findings.len() > options.max_findings;
-    findings.truncate(options.max_findings);
-    Report {
-        file: options.file_name.clone(),
-        smdp_address: address.filter(|_| smdp_clean),
-        codes,
-        counts,
-        findings,
-        truncated,
-        deny_warnings: options.deny_warnings,
-        line_ending: None,
-        conversion: None,
-    }
-}
+/// A code list's report: findings in the order the rules found them; any `smdp-*`
+/// finding withholds the address; no line ending (there is no file).
+const SHAPE: Shape = Shape {
+    sort: false,
+    smdp_hidden_by: &[Code::SmdpScheme, Code::SmdpInvalid, Code::SecondSmdp],
+    line_ending: None,
+};
 
 #[cfg(test)]
 mod tests {

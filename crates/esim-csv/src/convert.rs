@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::code::Code;
 use crate::decode::{self, Encoding};
-use crate::report::{Finding, Fix, Report};
+use crate::report::{report, Finding, Fix, Report, Shape};
 use crate::rules;
 use crate::scan::{self, column, is_empty_row, split, Lines, Seps};
 pub(crate) use crate::table::{Cell, Row};
@@ -357,7 +357,7 @@ pub fn convert(input: &[u8], options: &Options) -> Conversion {
                 let f = Finding::new(Code::FileEncoding).extra(&format!("xlsx: {e}"));
                 Conversion {
                     mapping,
-                    report: report_of(vec![f], 0, None, options),
+                    report: report(vec![f], 0, None, options, SHAPE),
                     bytes: Vec::new(),
                     origin: Vec::new(),
                 }
@@ -376,7 +376,7 @@ pub fn convert(input: &[u8], options: &Options) -> Conversion {
             None => {
                 // Not text in any encoding that converts safely.
                 let f = not_text(input);
-                let report = report_of(vec![f], 0, None, options);
+                let report = report(vec![f], 0, None, options, SHAPE);
                 return Conversion {
                     mapping,
                     report,
@@ -654,7 +654,7 @@ pub(crate) fn convert_rows(rows: &[Row], mut mapping: Mapping, options: &Options
         export = export.with_fix(Fix::Convert);
     }
     findings.push(export);
-    let mut report = report_of(findings, codes, first, options);
+    let mut report = report(findings, codes, first, options, SHAPE);
     report.conversion = Some(Box::new(mapping.clone()));
     Conversion {
         mapping,
@@ -688,29 +688,10 @@ fn not_text(input: &[u8]) -> Finding {
     Finding::new(Code::FileEncoding).at(1, 1).extra("00")
 }
 
-fn report_of(
-    mut findings: Vec<Finding>,
-    codes: usize,
-    address: Option<SmdpAddress>,
-    options: &Options,
-) -> Report {
-    let mut counts = std::collections::BTreeMap::new();
-    for f in &findings {
-        *counts.entry(f.code).or_insert(0) += 1;
-    }
-    findings.sort_by_key(crate::report::sort_key);
-    let truncated = findings.len() > options.max_findings;
-    findings.truncate(options.max_findings);
-    let clean = !counts.contains_key(&Code::SecondSmdp);
-    Report {
-        file: options.file_name.clone(),
-        smdp_address: address.filter(|_| clean),
-        codes,
-        counts,
-        findings,
-        truncated,
-        deny_warnings: options.deny_warnings,
-        line_ending: Some(crate::LineEnding::Crlf),
-        conversion: None,
-    }
-}
+/// A carrier export's report: findings by position; only a second SM-DP+ address
+/// withholds the first (a converted file is written with CRLF).
+const SHAPE: Shape = Shape {
+    sort: true,
+    smdp_hidden_by: &[Code::SecondSmdp],
+    line_ending: Some(crate::LineEnding::Crlf),
+};

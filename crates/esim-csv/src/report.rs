@@ -537,6 +537,51 @@ pub(crate) fn sort_key(f: &Finding) -> (u32, u32) {
     f.position.sort_key()
 }
 
+/// What differs between the report of a code list ([`crate::check_codes`]) and that of a
+/// carrier export ([`crate::convert`]); the rest of [`report`] is the same for both.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Shape {
+    /// Order the findings by position before the limit (a code list keeps the order the
+    /// rules found them in: per code, in input order).
+    pub sort: bool,
+    /// A finding of any of these codes withholds the SM-DP+ address.
+    pub smdp_hidden_by: &'static [Code],
+    /// The line ending the report names.
+    pub line_ending: Option<LineEnding>,
+}
+
+/// The report of `codes` code lines with these findings (counted in full, then cut to
+/// `options.max_findings`) and this SM-DP+ address (kept unless `shape` withholds it).
+pub(crate) fn report(
+    mut findings: Vec<Finding>,
+    codes: usize,
+    address: Option<SmdpAddress>,
+    options: &crate::Options,
+    shape: Shape,
+) -> Report {
+    let mut counts = BTreeMap::new();
+    for f in &findings {
+        *counts.entry(f.code).or_insert(0) += 1;
+    }
+    if shape.sort {
+        findings.sort_by_key(sort_key);
+    }
+    let truncated = findings.len() > options.max_findings;
+    findings.truncate(options.max_findings);
+    let clean = !shape.smdp_hidden_by.iter().any(|c| counts.contains_key(c));
+    Report {
+        file: options.file_name.clone(),
+        smdp_address: address.filter(|_| clean),
+        codes,
+        counts,
+        findings,
+        truncated,
+        deny_warnings: options.deny_warnings,
+        line_ending: shape.line_ending,
+        conversion: None,
+    }
+}
+
 /// The JSON report of one file (`esim-csv check --format json` prints one per line).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
