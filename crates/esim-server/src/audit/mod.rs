@@ -12,7 +12,8 @@ use crate::error::{request_id, ApiError, ApiResult};
 use crate::messages::Message;
 use crate::paging::Paging;
 use crate::{odata, util, AppState};
-use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row as _};
 
 /// What the audit log says of one action; written by [`Note::write`] inside the action's
 /// own transaction, so an action is never without its entry, nor an entry without its
@@ -90,17 +91,24 @@ pub async fn record(
     Ok(())
 }
 
-type Row = (
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-);
+/// An audit row, read by column name into the wire type.
+struct Row(AuditEntry);
+
+impl<'r> sqlx::FromRow<'r, AnyRow> for Row {
+    fn from_row(row: &'r AnyRow) -> Result<Row, sqlx::Error> {
+        Ok(Row(AuditEntry {
+            id: row.try_get("id")?,
+            date_time: row.try_get("happened_at")?,
+            actor: row.try_get("actor")?,
+            actor_name: row.try_get("actor_name")?,
+            action: row.try_get("action")?,
+            target_type: row.try_get("target_type")?,
+            target_id: row.try_get("target_id")?,
+            detail: row.try_get("detail")?,
+            request_id: row.try_get("request_id")?,
+        }))
+    }
+}
 
 /// `GET /api/auditEntries`: paged, oldest first, or newest first with
 /// `$orderby=dateTime desc` (the console's audit view); `$filter` on any property
@@ -163,34 +171,7 @@ pub async fn list(
     sql.push_str(&format!(" ORDER BY id {order} LIMIT ${}", binds.len()));
     let query = odata::bind_all(sqlx::query_as::<_, Row>(&sql), &binds);
     let rows = query.fetch_all(&s.db.pool).await?;
-    let items = rows
-        .into_iter()
-        .map(
-            |(
-                id,
-                date_time,
-                actor,
-                actor_name,
-                action,
-                target_type,
-                target_id,
-                detail,
-                request_id,
-            )| {
-                AuditEntry {
-                    id,
-                    date_time,
-                    actor,
-                    actor_name,
-                    action,
-                    target_type,
-                    target_id,
-                    detail,
-                    request_id,
-                }
-            },
-        )
-        .collect();
+    let items = rows.into_iter().map(|Row(e)| e).collect();
     let mut page = paging.page(items, |e| &e.id);
     // The paging helper links `$top` and `$skiptoken` and carries `$orderby` and `$filter`;
     // the project's own filters go along too.

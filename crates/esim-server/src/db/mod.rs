@@ -59,6 +59,25 @@ const TARGETING_LOCK: i64 = 0x0065_7369_6d74_6774;
 /// failure is run again before the request gets a 503 ([`retry`]).
 const TRANSIENT_TRIES: u32 = 6;
 
+/// A pool of `connections` SQLite connections kept for the process's life, each set up
+/// by `pragmas` in order.
+fn sqlite_pool(connections: u32, pragmas: &'static [&'static str]) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(connections)
+        .min_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                for pragma in pragmas {
+                    conn.execute(*pragma).await?;
+                }
+                Ok(())
+            })
+        })
+}
+
 impl Db {
     /// Connects to `sqlite://PATH` (created when missing) or `postgres://...`, and runs the
     /// migrations.
@@ -85,23 +104,17 @@ impl Db {
             // One connection: SQLite has one writer, and a single connection keeps every
             // transaction serial (no SQLITE_BUSY, no upgrade deadlocks).
             Backend::Sqlite => {
-                AnyPoolOptions::new()
-                    .max_connections(1)
-                    .min_connections(1)
-                    .idle_timeout(None)
-                    .max_lifetime(None)
-                    .acquire_timeout(Duration::from_secs(30))
-                    .after_connect(|conn, _| {
-                        Box::pin(async move {
-                            // First: another process may hold the file (its migration).
-                            conn.execute("PRAGMA busy_timeout = 5000").await?;
-                            conn.execute("PRAGMA journal_mode = WAL").await?;
-                            conn.execute("PRAGMA synchronous = NORMAL").await?;
-                            Ok(())
-                        })
-                    })
-                    .connect_with(options.clone())
-                    .await?
+                sqlite_pool(
+                    1,
+                    // First: another process may hold the file (its migration).
+                    &[
+                        "PRAGMA busy_timeout = 5000",
+                        "PRAGMA journal_mode = WAL",
+                        "PRAGMA synchronous = NORMAL",
+                    ],
+                )
+                .connect_with(options.clone())
+                .await?
             }
             Backend::Postgres => {
                 AnyPoolOptions::new()
@@ -119,21 +132,12 @@ impl Db {
         db.migrate().await?;
         if backend == Backend::Sqlite {
             // After the migrations: the file exists and is in WAL mode.
-            db.read = AnyPoolOptions::new()
-                .max_connections(SQLITE_READERS)
-                .min_connections(1)
-                .idle_timeout(None)
-                .max_lifetime(None)
-                .acquire_timeout(Duration::from_secs(30))
-                .after_connect(|conn, _| {
-                    Box::pin(async move {
-                        conn.execute("PRAGMA busy_timeout = 5000").await?;
-                        conn.execute("PRAGMA query_only = 1").await?;
-                        Ok(())
-                    })
-                })
-                .connect_with(options)
-                .await?;
+            db.read = sqlite_pool(
+                SQLITE_READERS,
+                &["PRAGMA busy_timeout = 5000", "PRAGMA query_only = 1"],
+            )
+            .connect_with(options)
+            .await?;
         }
         Ok(db)
     }
