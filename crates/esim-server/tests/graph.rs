@@ -5,7 +5,7 @@
 mod support;
 
 use serde_json::{json, Value};
-use support::{codes, Backend, TestApp, POOLS};
+use support::{codes, exclude, include, Backend, TestApp, POOLS};
 
 on_both!(
     assignment_filters_are_kept,
@@ -17,41 +17,19 @@ on_both!(
     device_state_writes,
 );
 
-async fn pool(t: &TestApp, name: &str, smdp: &str, from: u64, n: u64) -> String {
-    t.admin(
-        "POST",
-        POOLS,
-        Some(json!({"displayName": name, "activationCodes": codes(smdp, from, n)})),
-    )
-    .await
-    .ok(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-async fn group(t: &TestApp, name: &str) -> String {
-    t.admin("POST", "/v1.0/groups", Some(json!({"displayName": name})))
-        .await
-        .ok(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 /// Targets as Graph returns them (`groupAssignmentTarget`, `intune-shared-
 /// groupassignmenttarget.md`): `@odata.type`, the filter's id and type, `groupId`. A filter
 /// sent with `assign` is stored and returned unchanged; a target without one reads as
 /// Graph's `null` / `none`.
 async fn assignment_filters_are_kept(b: Backend) {
     let t = TestApp::new(b).await;
-    let p = pool(&t, "P", "smdp.example.com", 0, 2).await;
-    let (g, h) = (group(&t, "G").await, group(&t, "H").await);
+    let p = t.pool("P", "smdp.example.com", 0, 2).await;
+    let (g, h) = (t.group("G").await, t.group("H").await);
     let sent = json!({"assignments": [
         {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget",
             "deviceAndAppManagementAssignmentFilterId": "0f6a1a9e-1d5b-4a64-9c5e-4b7a2f0c1e11",
             "deviceAndAppManagementAssignmentFilterType": "include", "groupId": g}},
-        {"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": h}}
+        exclude(&h)
     ]});
     let answer = t
         .admin("POST", &format!("{POOLS}/{p}/assign"), Some(sent))
@@ -115,7 +93,7 @@ async fn assignment_filters_are_kept(b: Backend) {
 /// a refused code changes nothing, the name included; read-only properties are ignored.
 async fn patch_with_graphs_body(b: Backend) {
     let t = TestApp::new(b).await;
-    let p = pool(&t, "Before", "smdp.example.com", 0, 2).await;
+    let p = t.pool("Before", "smdp.example.com", 0, 2).await;
     let url = format!("{POOLS}/{p}");
     let mut new_codes = codes("smdp.example.com", 10, 1);
     new_codes[0]["@odata.type"] = json!("microsoft.graph.embeddedSIMActivationCode");
@@ -183,8 +161,8 @@ async fn patch_with_graphs_body(b: Backend) {
 /// server refuses (device groups only), naming the type.
 async fn one_assignment_created_and_updated(b: Backend) {
     let t = TestApp::new(b).await;
-    let p = pool(&t, "P", "smdp.example.com", 0, 2).await;
-    let (g, h) = (group(&t, "G").await, group(&t, "H").await);
+    let p = t.pool("P", "smdp.example.com", 0, 2).await;
+    let (g, h) = (t.group("G").await, t.group("H").await);
     let url = format!("{POOLS}/{p}/assignments");
     let documented = json!({
         "@odata.type": "#microsoft.graph.embeddedSIMActivationCodePoolAssignment",
@@ -275,39 +253,21 @@ async fn one_assignment_created_and_updated(b: Backend) {
 /// part, never unfiltered data. Collections without them refuse them too.
 async fn device_states_query_options(b: Backend) {
     let t = TestApp::new(b).await;
-    let p = pool(&t, "P", "smdp.example.com", 0, 5).await;
-    let g = group(&t, "G").await;
+    let p = t.pool("P", "smdp.example.com", 0, 5).await;
+    let g = t.group("G").await;
     for (i, name) in ["Cedar", "alder", "Birch", "Aspen", "Surface LTE"]
         .iter()
         .enumerate()
     {
         let d = t
-            .admin(
-                "POST",
+            .create(
                 "/v1.0/devices",
-                Some(json!({"displayName": name, "userName": format!("u{i}")})),
+                json!({"displayName": name, "userName": format!("u{i}")}),
             )
-            .await
-            .ok(201)["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        t.admin(
-            "POST",
-            &format!("/v1.0/groups/{g}/members/$ref"),
-            Some(json!({"@odata.id": d})),
-        )
-        .await
-        .ok(204);
+            .await;
+        t.add_member(&g, &d).await;
     }
-    t.admin(
-        "POST",
-        &format!("{POOLS}/{p}/assign"),
-        Some(json!({"assignments": [
-        {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": g}}]})),
-    )
-    .await
-    .ok(200);
+    t.assign(&p, json!([include(&g)])).await;
     let url = format!("{POOLS}/{p}/deviceStates");
     let get = |q: &str| {
         let u = format!("{url}?{}", q.replace(' ', "%20").replace('\'', "%27"));
@@ -420,26 +380,11 @@ fn q(s: &str) -> String {
 }
 
 async fn device(t: &TestApp, name: &str, user: &str) -> String {
-    t.admin(
-        "POST",
+    t.create(
         "/v1.0/devices",
-        Some(json!({"displayName": name, "userName": user})),
+        json!({"displayName": name, "userName": user}),
     )
     .await
-    .ok(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-async fn member(t: &TestApp, g: &str, d: &str) {
-    t.admin(
-        "POST",
-        &format!("/v1.0/groups/{g}/members/$ref"),
-        Some(json!({"@odata.id": d})),
-    )
-    .await
-    .ok(204);
 }
 
 /// `$filter`, `$orderby`, `$select`, `$count` and `$top` paging on every Graph-shaped
@@ -452,7 +397,10 @@ async fn every_collection_query_options(b: Backend) {
         .iter()
         .enumerate()
     {
-        pools.push(pool(&t, name, &format!("smdp{i}.example.com"), i as u64 * 10, *n).await);
+        pools.push(
+            t.pool(name, &format!("smdp{i}.example.com"), i as u64 * 10, *n)
+                .await,
+        );
     }
     // Pools: startswith, an Int comparison, $orderby over pages, $count, $select.
     let names = all_pages(
@@ -504,7 +452,7 @@ async fn every_collection_query_options(b: Backend) {
     // Groups and devices.
     let mut groups = Vec::new();
     for name in ["Sales", "Field", "Support", "Finance"] {
-        groups.push(group(&t, name).await);
+        groups.push(t.group(name).await);
     }
     let got = all_pages(&t, &format!("/v1.0/groups?{}", q("$filter=startswith(displayName,'s') or displayName eq 'Finance'&$orderby=displayName&$top=2")), "displayName").await;
     assert_eq!(got, ["Finance", "Sales", "Support"]);
@@ -544,7 +492,7 @@ async fn every_collection_query_options(b: Backend) {
     assert_eq!(v["@odata.count"], 1);
     assert_eq!(v["value"][0], json!({"id": devices[2], "userName": "b@x"}));
     for d in &devices {
-        member(&t, &groups[0], d).await;
+        t.add_member(&groups[0], d).await;
     }
     let got = all_pages(
         &t,
@@ -560,13 +508,15 @@ async fn every_collection_query_options(b: Backend) {
 
     // Assignments: by the target's group.
     let p = &pools[0];
-    t.admin("POST", &format!("{POOLS}/{p}/assign"), Some(json!({"assignments": [
-        {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": groups[0]}},
-        {"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": groups[1]}},
-        {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": groups[2]}}
-    ]})))
-    .await
-    .ok(200);
+    t.assign(
+        p,
+        json!([
+            include(&groups[0]),
+            exclude(&groups[1]),
+            include(&groups[2])
+        ]),
+    )
+    .await;
     let url = format!("{POOLS}/{p}/assignments");
     let v = t
         .admin(
@@ -737,7 +687,7 @@ async fn skiptokens_are_opaque(b: Backend) {
     let t = TestApp::new(b).await;
     let mut ids = Vec::new();
     for i in 0..3 {
-        ids.push(group(&t, &format!("G{i}")).await);
+        ids.push(t.group(&format!("G{i}")).await);
     }
     let next = |v: &Value| -> String {
         let link = v["@odata.nextLink"].as_str().unwrap();
@@ -820,21 +770,14 @@ async fn skiptokens_are_opaque(b: Backend) {
 /// the pool targets the device and moves by the device's reports.
 async fn device_state_writes(b: Backend) {
     let t = TestApp::new(b).await;
-    let p = pool(&t, "P", "smdp.example.com", 0, 3).await;
-    let g = group(&t, "G").await;
+    let p = t.pool("P", "smdp.example.com", 0, 3).await;
+    let g = t.group("G").await;
     let (d, e) = (
         device(&t, "Desk-1", "joe@x").await,
         device(&t, "Desk-2", "ann@x").await,
     );
-    member(&t, &g, &d).await;
-    t.admin(
-        "POST",
-        &format!("{POOLS}/{p}/assign"),
-        Some(json!({"assignments": [
-        {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": g}}]})),
-    )
-    .await
-    .ok(200);
+    t.add_member(&g, &d).await;
+    t.assign(&p, json!([include(&g)])).await;
     let url = format!("{POOLS}/{p}/deviceStates");
     // Graph's create body: its state is the device's to report.
     let graph_body = json!({
@@ -1028,8 +971,8 @@ async fn next_link_behind_a_proxy() {
             .to_owned()
     }
     let t = TestApp::new(Backend::Sqlite).await;
-    group(&t, "A").await;
-    group(&t, "B").await;
+    t.group("A").await;
+    t.group("B").await;
     let host = ("host", "10.1.2.3:8080");
     assert_eq!(link(&t, &[host]).await, "http://10.1.2.3:8080/v1.0/groups");
     assert_eq!(
@@ -1085,8 +1028,8 @@ async fn next_link_behind_a_proxy() {
         },
     )
     .await;
-    group(&fixed, "A").await;
-    group(&fixed, "B").await;
+    fixed.group("A").await;
+    fixed.group("B").await;
     assert_eq!(
         link(&fixed, &[host, ("x-forwarded-host", "other.example.com")]).await,
         "https://esim.example.net/v1.0/groups"
@@ -1099,8 +1042,8 @@ async fn next_link_behind_a_proxy() {
         },
     )
     .await;
-    group(&ignoring, "A").await;
-    group(&ignoring, "B").await;
+    ignoring.group("A").await;
+    ignoring.group("B").await;
     assert_eq!(
         link(
             &ignoring,

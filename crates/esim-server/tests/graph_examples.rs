@@ -55,57 +55,16 @@ async fn documented_examples(b: Backend) {
     let t = TestApp::new(b).await;
     // What the placeholders name: a pool, its assignment of a group, a device of the group
     // whose install failed (so its state has every documented property but the UICC id).
-    let pool = t
-        .admin(
-            "POST",
-            POOLS,
-            Some(json!({"displayName": "Examples", "activationCodes": codes("smdp.example.com", 700, 2)})),
-        )
-        .await
-        .ok(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let group = t
-        .admin(
-            "POST",
-            "/v1.0/groups",
-            Some(json!({"displayName": "Examples"})),
-        )
-        .await
-        .ok(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let pool = t.create(POOLS, json!({"displayName": "Examples", "activationCodes": codes("smdp.example.com", 700, 2)})).await;
+    let group = t.group("Examples").await;
     let device = t
-        .admin(
-            "POST",
+        .create(
             "/v1.0/devices",
-            Some(json!({"displayName": "DESKTOP-JOE", "userName": "joe@contoso.com"})),
+            json!({"displayName": "DESKTOP-JOE", "userName": "joe@contoso.com"}),
         )
-        .await
-        .ok(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    t.admin(
-        "POST",
-        &format!("/v1.0/groups/{group}/members/$ref"),
-        Some(json!({"@odata.id": device})),
-    )
-    .await
-    .ok(204);
-    let assignment = t
-        .admin(
-            "POST",
-            &format!("{POOLS}/{pool}/assignments"),
-            Some(json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}})),
-        )
-        .await
-        .ok(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        .await;
+    t.add_member(&group, &device).await;
+    let assignment = t.create(&format!("{POOLS}/{pool}/assignments"), json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}})).await;
     let action = t.admin_check_in(&device).await.ok(200)["actions"][0].clone();
     t.admin(
         "POST",

@@ -6,7 +6,7 @@ mod support;
 use esim_server::auth::{create_token, revoke_token, Role};
 use esim_server::Config;
 use serde_json::{json, Value};
-use support::{codes, csv, iccid, Backend, TestApp, POOLS};
+use support::{codes, csv, exclude, iccid, include, Backend, TestApp, POOLS};
 
 on_both!(
     pools_lifecycle,
@@ -25,24 +25,15 @@ on_both!(
     retargeted_while_removing,
 );
 
-async fn create_pool(t: &TestApp, name: &str, smdp: &str, from: u64, n: u64) -> Value {
-    t.admin(
-        "POST",
-        POOLS,
-        Some(json!({"displayName": name, "activationCodes": codes(smdp, from, n)})),
-    )
-    .await
-    .ok(201)
-    .clone()
-}
-
 async fn pools_lifecycle(b: Backend) {
     let t = TestApp::new(b).await;
     assert_eq!(
         t.admin("GET", POOLS, None).await.ok(200),
         &json!({"value": []})
     );
-    let p = create_pool(&t, "First pool.csv", "smdp.example.com", 0, 3).await;
+    let p = t
+        .create_pool("First pool.csv", "smdp.example.com", 0, 3)
+        .await;
     assert_eq!(
         p["@odata.type"],
         "#microsoft.graph.embeddedSIMActivationCodePool"
@@ -51,8 +42,7 @@ async fn pools_lifecycle(b: Backend) {
     assert!(p.get("activationCodes").is_none(), "codes are write-only");
     let id = p["id"].as_str().unwrap().to_owned();
     for i in 1..5 {
-        create_pool(
-            &t,
+        t.create_pool(
             &format!("Pool {i}"),
             &format!("smdp{i}.example.com"),
             i * 100,
@@ -144,7 +134,7 @@ async fn pools_lifecycle(b: Backend) {
     .await
     .graph_error(404, "ResourceNotFound");
     // Unused codes of a deleted pool are free again.
-    create_pool(&t, "Again", "smdp.example.com", 0, 3).await;
+    t.create_pool("Again", "smdp.example.com", 0, 3).await;
 }
 
 /// A raw import that succeeds returns the file's warnings beside the pool, with
@@ -491,7 +481,7 @@ async fn json_create_rules(b: Backend) {
 /// included and excluded groups, and the device states counted by the console's labels.
 async fn pool_extras(b: Backend) {
     let t = TestApp::new(b).await;
-    let p = create_pool(&t, "Extras", "SMDP.Example.com", 0, 6).await;
+    let p = t.create_pool("Extras", "SMDP.Example.com", 0, 6).await;
     let pool = p["id"].as_str().unwrap().to_owned();
     let zero = json!({"notSynced": 0, "pending": 0, "active": 0, "failed": 0, "removed": 0});
     assert_eq!(p["smdpPlusServerAddress"], "smdp.example.com");
@@ -499,35 +489,17 @@ async fn pool_extras(b: Backend) {
     assert_eq!(p["includedGroupCount"], 0);
     assert_eq!(p["excludedGroupCount"], 0);
     assert_eq!(p["deviceStateSummary"], zero);
-    let other = create_pool(&t, "Other", "other.example.com", 100, 2).await;
+    let other = t.create_pool("Other", "other.example.com", 100, 2).await;
     let (g, dev) = setup_fleet(&t, 6).await;
     let group = |name: &str| {
         let t = &t;
         let name = name.to_owned();
-        async move {
-            t.admin("POST", "/v1.0/groups", Some(json!({"displayName": name})))
-                .await
-                .ok(201)["id"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        }
+        async move { t.group(&name).await }
     };
     let (empty, ex) = (group("Empty").await, group("Excluded").await);
-    t.admin(
-        "POST",
-        &format!("/v1.0/groups/{ex}/members/$ref"),
-        Some(json!({"@odata.id": dev[3]})),
-    )
-    .await
-    .ok(204);
-    t.admin("POST", &format!("{POOLS}/{pool}/assign"), Some(json!({"assignments": [
-        {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": g}},
-        {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": empty}},
-        {"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": ex}}
-    ]})))
-    .await
-    .ok(200);
+    t.add_member(&ex, &dev[3]).await;
+    t.assign(&pool, json!([include(&g), include(&empty), exclude(&ex)]))
+        .await;
     // dev0 installs, dev1 fails, dev2 stays pending, dev3 is excluded, dev4 never checks
     // in, dev5 installs and then leaves the group (removed).
     let mut iccid = Vec::new();
@@ -655,29 +627,15 @@ async fn pool_extras(b: Backend) {
 }
 
 async fn setup_fleet(t: &TestApp, devices: usize) -> (String, Vec<String>) {
-    let g = t
-        .admin(
-            "POST",
-            "/v1.0/groups",
-            Some(json!({"displayName": "Fleet"})),
-        )
-        .await
-        .ok(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let g = t.group("Fleet").await;
     let mut ids = Vec::new();
     for i in 0..devices {
-        let d = t
-            .admin("POST", "/v1.0/devices", Some(json!({"displayName": format!("Phone {i}"), "userName": "Anna", "operatingSystem": "iOS"})))
-            .await
-            .ok(201)["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        t.admin("POST", &format!("/v1.0/groups/{g}/members/$ref"), Some(json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{d}")})))
-            .await
-            .ok(204);
+        let d = t.create("/v1.0/devices", json!({"displayName": format!("Phone {i}"), "userName": "Anna", "operatingSystem": "iOS"})).await;
+        t.add_member(
+            &g,
+            &format!("https://graph.microsoft.com/v1.0/directoryObjects/{d}"),
+        )
+        .await;
         ids.push(d);
     }
     (g, ids)
@@ -689,41 +647,11 @@ async fn setup_fleet(t: &TestApp, devices: usize) -> (String, Vec<String>) {
 async fn scoped_targeting(b: Backend) {
     let t = TestApp::new(b).await;
     let (g, dev) = setup_fleet(&t, 2).await;
-    let h = t
-        .admin(
-            "POST",
-            "/v1.0/groups",
-            Some(json!({"displayName": "Excluded"})),
-        )
-        .await
-        .ok(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let a = create_pool(&t, "A", "a.example.com", 0, 2).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let p = create_pool(&t, "B", "b.example.com", 10, 2).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let include = |g: &str| json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": g}});
-    let exclude = |g: &str| json!({"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": g}});
-    t.admin(
-        "POST",
-        &format!("{POOLS}/{a}/assign"),
-        Some(json!({"assignments": [include(&g), exclude(&h)]})),
-    )
-    .await
-    .ok(200);
-    t.admin(
-        "POST",
-        &format!("{POOLS}/{p}/assign"),
-        Some(json!({"assignments": [include(&g)]})),
-    )
-    .await
-    .ok(200);
+    let h = t.group("Excluded").await;
+    let a = t.pool("A", "a.example.com", 0, 2).await;
+    let p = t.pool("B", "b.example.com", 10, 2).await;
+    t.assign(&a, json!([include(&g), exclude(&h)])).await;
+    t.assign(&p, json!([include(&g)])).await;
     let states = |t: &TestApp| {
         let pool = t.db.pool.clone();
         async move {
@@ -746,23 +674,11 @@ async fn scoped_targeting(b: Backend) {
     want.sort();
     assert_eq!(states(&t).await, want);
     // dev[1] joins the group excluded from A: it loses A only.
-    t.admin(
-        "POST",
-        &format!("/v1.0/groups/{h}/members/$ref"),
-        Some(json!({"@odata.id": dev[1].clone()})),
-    )
-    .await
-    .ok(204);
+    t.add_member(&h, &dev[1]).await;
     want.retain(|(pool, d, _)| !(pool == &a && d == &dev[1]));
     assert_eq!(states(&t).await, want);
     // B's assignments go: B's states go, A's stay.
-    t.admin(
-        "POST",
-        &format!("{POOLS}/{p}/assign"),
-        Some(json!({"assignments": []})),
-    )
-    .await
-    .ok(200);
+    t.assign(&p, json!([])).await;
     want.retain(|(pool, _, _)| pool != &p);
     assert_eq!(states(&t).await, want);
     // dev[1] leaves the excluded group: A targets it again.
@@ -786,37 +702,11 @@ async fn scoped_targeting(b: Backend) {
 
 async fn distribution(b: Backend) {
     let t = TestApp::new(b).await;
-    let pool = create_pool(&t, "P", "smdp.example.com", 0, 2).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let pool = t.pool("P", "smdp.example.com", 0, 2).await;
     let (g, dev) = setup_fleet(&t, 4).await;
-    let ex = t
-        .admin(
-            "POST",
-            "/v1.0/groups",
-            Some(json!({"displayName": "Excluded"})),
-        )
-        .await
-        .ok(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    t.admin(
-        "POST",
-        &format!("/v1.0/groups/{ex}/members/$ref"),
-        Some(json!({"@odata.id": dev[3]})),
-    )
-    .await
-    .ok(204);
-    let assigned = t
-        .admin("POST", &format!("{POOLS}/{pool}/assign"), Some(json!({"assignments": [
-            {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": g}},
-            {"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": ex}}
-        ]})))
-        .await
-        .ok(200)
-        .clone();
+    let ex = t.group("Excluded").await;
+    t.add_member(&ex, &dev[3]).await;
+    let assigned = t.assign(&pool, json!([include(&g), exclude(&ex)])).await;
     assert_eq!(assigned["value"].as_array().unwrap().len(), 2);
     let a_id = assigned["value"][1]["id"].as_str().unwrap().to_owned();
     let listed = t
@@ -1004,13 +894,7 @@ async fn distribution(b: Backend) {
         .clone();
     assert_eq!(s["state"], "deleted");
     // Back in the group: a new code at the next check-in (the old one is used for ever).
-    t.admin(
-        "POST",
-        &format!("/v1.0/groups/{g}/members/$ref"),
-        Some(json!({"@odata.id": dev[0]})),
-    )
-    .await
-    .ok(204);
+    t.add_member(&g, &dev[0]).await;
     t.admin(
         "POST",
         &format!("{POOLS}/{pool}/addActivationCodes"),
@@ -1084,10 +968,7 @@ async fn distribution(b: Backend) {
 async fn roles(b: Backend) {
     let t = TestApp::new(b).await;
     let reader = t.reader.clone();
-    let pool = create_pool(&t, "P", "smdp.example.com", 0, 1).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let pool = t.pool("P", "smdp.example.com", 0, 1).await;
     let (_, dev) = setup_fleet(&t, 2).await;
     // Reader: reads yes, writes no.
     t.call("GET", POOLS, Some(&reader), None).await.ok(200);
@@ -1271,17 +1152,8 @@ async fn hostile_input(b: Backend) {
         )
         .await;
     r.graph_error(400, "BadRequest");
-    let pool = create_pool(&t, "P", "smdp.example.com", 0, 1).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let g = t
-        .admin("POST", "/v1.0/groups", Some(json!({"displayName": "G"})))
-        .await
-        .ok(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let pool = t.pool("P", "smdp.example.com", 0, 1).await;
+    let g = t.group("G").await;
     for target in [
         json!({"@odata.type": "#microsoft.graph.allDevicesAssignmentTarget"}),
         json!({"@odata.type": "#microsoft.graph.allLicensedUsersAssignmentTarget"}),
@@ -1297,14 +1169,22 @@ async fn hostile_input(b: Backend) {
             .await;
         r.graph_error(400, "BadRequest");
     }
-    t.admin("POST", &format!("{POOLS}/{pool}/assign"), Some(json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": "nope"}}]})))
-        .await
-        .graph_error(400, "BadRequest");
-    t.admin("POST", &format!("{POOLS}/{pool}/assign"), Some(json!({"assignments": [
-        {"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": g}},
-        {"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": g}}]})))
-        .await
-        .graph_error(400, "BadRequest");
+    t.admin(
+        "POST",
+        &format!("{POOLS}/{pool}/assign"),
+        Some(json!({"assignments": [include("nope")]})),
+    )
+    .await
+    .graph_error(400, "BadRequest");
+    t.admin(
+        "POST",
+        &format!("{POOLS}/{pool}/assign"),
+        Some(json!({"assignments": [
+        include(&g),
+        exclude(&g)]})),
+    )
+    .await
+    .graph_error(400, "BadRequest");
     t.admin(
         "PATCH",
         &format!("{POOLS}/{pool}"),
@@ -1534,7 +1414,7 @@ async fn audit_in_the_same_transaction(b: Backend) {
         .execute(&t.db.pool)
         .await
         .unwrap();
-    let p = create_pool(&t, "P", "smdp.example.com", 0, 3).await;
+    let p = t.create_pool("P", "smdp.example.com", 0, 3).await;
     let id = p["id"].as_str().unwrap();
     t.admin(
         "PATCH",
@@ -1848,23 +1728,11 @@ async fn token_routes(b: Backend) {
 /// targeting change would revive), and its next check-in installs another code.
 async fn retargeted_while_removing(b: Backend) {
     let t = TestApp::new(b).await;
-    let pool = create_pool(&t, "Again", "smdp.example.com", 0, 3).await;
+    let pool = t.create_pool("Again", "smdp.example.com", 0, 3).await;
     let pool = pool["id"].as_str().unwrap().to_owned();
     let (fleet, dev) = setup_fleet(&t, 1).await;
-    let out = t
-        .admin("POST", "/v1.0/groups", Some(json!({"displayName": "Out"})))
-        .await
-        .ok(201)["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    t.admin(
-        "POST",
-        &format!("/v1.0/groups/{out}/members/$ref"),
-        Some(json!({"@odata.id": dev[0]})),
-    )
-    .await
-    .ok(204);
+    let out = t.group("Out").await;
+    t.add_member(&out, &dev[0]).await;
     let include = json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": fleet}});
     let exclude = json!({"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": out}});
     let assign = |list: Vec<Value>| {

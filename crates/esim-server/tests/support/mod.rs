@@ -12,7 +12,7 @@ use esim_server::auth::{create_token, Role};
 use esim_server::db::Db;
 use esim_server::{app, util, AppState, Config};
 use http_body_util::BodyExt;
-use serde_json::Value;
+use serde_json::{json, Value};
 use sqlx::Connection;
 use tower::ServiceExt;
 
@@ -242,11 +242,67 @@ impl TestApp {
         self.send(req).await
     }
 
+    /// `POST uri` with `body` as the admin: asserts 201 and returns the new object's id.
+    pub async fn create(&self, uri: &str, body: Value) -> String {
+        id(self.admin("POST", uri, Some(body)).await.ok(201))
+    }
+
+    /// A pool of `n` JSON codes from `from` on `smdp` (asserts 201): its body.
+    pub async fn create_pool(&self, name: &str, smdp: &str, from: u64, n: u64) -> Value {
+        let body = json!({"displayName": name, "activationCodes": codes(smdp, from, n)});
+        self.admin("POST", POOLS, Some(body)).await.ok(201).clone()
+    }
+
+    /// [`TestApp::create_pool`]'s id.
+    pub async fn pool(&self, name: &str, smdp: &str, from: u64, n: u64) -> String {
+        id(&self.create_pool(name, smdp, from, n).await)
+    }
+
+    /// A group of this name (asserts 201): its id.
+    pub async fn group(&self, name: &str) -> String {
+        self.create("/v1.0/groups", json!({"displayName": name}))
+            .await
+    }
+
+    /// Adds a member to a group (asserts 204); `member` is the `@odata.id` sent: a
+    /// device's id or its `directoryObjects` URL.
+    pub async fn add_member(&self, group: &str, member: &str) {
+        let uri = format!("/v1.0/groups/{group}/members/$ref");
+        self.admin("POST", &uri, Some(json!({"@odata.id": member})))
+            .await
+            .ok(204);
+    }
+
+    /// `POST .../{pool}/assign` with these assignments (asserts 200): the answer.
+    pub async fn assign(&self, pool: &str, assignments: Value) -> Value {
+        let uri = format!("{POOLS}/{pool}/assign");
+        self.admin("POST", &uri, Some(json!({"assignments": assignments})))
+            .await
+            .ok(200)
+            .clone()
+    }
+
     /// A count from the database.
     pub async fn count(&self, sql: &str) -> i64 {
         let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&self.db.pool).await.unwrap();
         n
     }
+}
+
+/// An object's `id`.
+#[track_caller]
+pub fn id(v: &Value) -> String {
+    v["id"].as_str().expect("an id").to_owned()
+}
+
+/// An assignment target: the group included.
+pub fn include(group: &str) -> Value {
+    json!({"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}})
+}
+
+/// An assignment target: the group excluded.
+pub fn exclude(group: &str) -> Value {
+    json!({"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": group}})
 }
 
 /// A valid ICCID (Luhn) from a number: `8946` + 14 digits + check digit.
@@ -281,7 +337,7 @@ pub fn codes(smdp: &str, from: u64, n: u64) -> Value {
     Value::Array(
         (from..from + n)
             .map(|i| {
-                serde_json::json!({
+                json!({
                     "integratedCircuitCardIdentifier": iccid(i),
                     "matchingIdentifier": format!("MATCH-{i:06}"),
                     "smdpPlusServerAddress": smdp,
