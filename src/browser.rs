@@ -72,6 +72,36 @@ pub fn save(name: &str, bytes: &[u8], mime: &str) {
     }
 }
 
+/// Registers the service worker (`static/sw.js`, next to `index.html`) that keeps the
+/// built files for use without a network. Browsers without service workers, or pages not
+/// served over HTTP(S) or localhost, simply go without. Called through `Reflect`, which
+/// keeps the service-worker bindings out of web-sys's feature list.
+pub fn keep_offline() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let navigator = window.navigator();
+    let Ok(container) = js_sys::Reflect::get(&navigator, &"serviceWorker".into()) else {
+        return;
+    };
+    if container.is_undefined() {
+        return;
+    }
+    let register = js_sys::Reflect::get(&container, &"register".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let Some(register) = register {
+        if let Ok(promise) = register.call1(&container, &"sw.js".into()) {
+            // A refused registration (e.g. a policy) leaves the page as it is online.
+            if let Ok(promise) = promise.dyn_into::<js_sys::Promise>() {
+                let ignore = Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {});
+                let _ = promise.catch(&ignore);
+                ignore.forget();
+            }
+        }
+    }
+}
+
 /// Moves the focus to the element with this id, if there is one.
 pub fn focus_by_id(id: &str) {
     let element = leptos::prelude::document()

@@ -8,6 +8,7 @@ fn main() {
     if !embed::on_console_page() {
         return;
     }
+    esim_console::browser::keep_offline();
     match embed::from_location() {
         Some(embedding) => {
             embedding.connect();

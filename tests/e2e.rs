@@ -502,6 +502,103 @@ async fn the_column_picker_of_an_ambiguous_export_works_from_the_keyboard() {
     .await;
 }
 
+/// Issue 15 item 6: after the first visit the validator works with the network off - the
+/// service worker answers the page's load from its cache - and checking, converting and
+/// fixing a file make no request.
+#[tokio::test]
+async fn after_the_first_visit_the_validator_works_offline_and_requests_nothing() {
+    // The service worker's list names every built file (index.html as "./").
+    let worker =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("static/sw.js"))
+            .expect("read static/sw.js");
+    let dist = Path::new(env!("CARGO_MANIFEST_DIR")).join("dist");
+    for entry in std::fs::read_dir(&dist).expect("read dist/") {
+        let name = entry.expect("a dist/ entry").file_name();
+        let name = name.to_str().expect("a UTF-8 name");
+        if name != "index.html" && name != "sw.js" {
+            assert!(
+                worker.contains(&format!("\"{name}\"")),
+                "sw.js does not cache {name}"
+            );
+        }
+    }
+    run(|page| async move {
+        // The first visit installs the worker; it takes over this page once active.
+        page.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\
+                 navigator.serviceWorker.ready.then(() => {\
+                   if (navigator.serviceWorker.controller) return done(true);\
+                   navigator.serviceWorker.addEventListener('controllerchange', () => done(true));\
+                 });",
+                vec![],
+            )
+            .await
+            .expect("the service worker controls the page");
+        page.cdp("Network.enable", serde_json::json!({})).await;
+        page.cdp(
+            "Network.emulateNetworkConditions",
+            serde_json::json!({
+                "offline": true,
+                "latency": 0,
+                "downloadThroughput": -1,
+                "uploadThroughput": -1,
+            }),
+        )
+        .await;
+        // Offline, a new load of the page comes from the worker's cache.
+        page.client.refresh().await.expect("reload offline");
+        page.element(testid::TEXT).await;
+        assert_eq!(
+            page.script("return navigator.onLine;", vec![]).await,
+            serde_json::json!(false),
+            "the network is off"
+        );
+        page.script(
+            "window.__esimRequests = [];\
+             new PerformanceObserver((list) => {\
+               for (const e of list.getEntries()) window.__esimRequests.push(e.name);\
+             }).observe({type: 'resource'});",
+            vec![],
+        )
+        .await;
+
+        // Check and convert: a carrier export becomes a pool file.
+        page.upload(
+            "export.csv",
+            b"ICCID,Activation code\n8946000000000000014,LPA:1$smdp.example.com$AB-1\n",
+        )
+        .await;
+        page.element(testid::MAPPING).await;
+        assert_eq!(page.finding_codes().await, ["carrier-export"]);
+        page.click(testid::FIX).await;
+        page.element(testid::FIX_PREVIEW).await;
+        let changes = page.texts(testid::FIX_CHANGE).await;
+        assert!(
+            changes
+                .iter()
+                .any(|c| c.ends_with("8946000000000000014,AB-1")),
+            "{changes:?}"
+        );
+        // Fix: a file with a byte-order mark and padded values.
+        page.upload(
+            "messy.csv",
+            b"\xEF\xBB\xBFsmdp.example.com\r\n 8946000000000000014 ,ABCD-1234-XYZ\r\n",
+        )
+        .await;
+        page.wait_for_text(testid::SOURCE, "File \u{201c}messy.csv\u{201d}")
+            .await;
+        page.click(testid::FIX).await;
+        page.element(testid::FIX_PREVIEW).await;
+        page.wait_for_text_containing(testid::FIXED_VERDICT, "Valid", Duration::from_secs(10))
+            .await;
+
+        let requests = page.script("return window.__esimRequests;", vec![]).await;
+        assert_eq!(requests, serde_json::json!([]), "requests while offline");
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn the_dark_colour_scheme_is_accessible_too() {
     support::run_dark(|page| async move {

@@ -81,6 +81,7 @@ where
     let page = Page {
         client: session.client.clone(),
         files: session.dir().join("files"),
+        cdp: session.cdp_endpoint().await.expect("the DevTools endpoint"),
     };
     let outcome = tokio::spawn(async move {
         page.client.goto(&url).await.expect("open the page");
@@ -103,9 +104,18 @@ pub struct Page {
     pub client: Client,
     /// Where [`Page::upload`] writes the files it chooses.
     files: PathBuf,
+    /// ChromeDriver's DevTools endpoint of the session.
+    cdp: String,
 }
 
 impl Page {
+    /// Runs a Chrome DevTools Protocol command on the page (e.g. network emulation).
+    pub async fn cdp(&self, command: &str, params: serde_json::Value) -> serde_json::Value {
+        esim_test_support::browser::cdp(&self.cdp, command, params)
+            .await
+            .unwrap_or_else(|error| panic!("{command}: {error:#}"))
+    }
+
     /// Waits for the element with this `data-testid`.
     pub async fn element(&self, id: &str) -> Element {
         self.client

@@ -162,18 +162,21 @@ impl Browser {
 
     /// Runs a Chrome DevTools Protocol command through ChromeDriver's endpoint.
     pub async fn cdp(&self, command: &str, params: Value) -> Result<Value> {
+        cdp(&self.cdp_endpoint().await?, command, params).await
+    }
+
+    /// ChromeDriver's endpoint for Chrome DevTools Protocol commands of this session (for
+    /// [`cdp`] from where the `Browser` is not at hand).
+    pub async fn cdp_endpoint(&self) -> Result<String> {
         let id = self
             .client
             .session_id()
             .await?
             .context("a WebDriver session id")?;
-        let url = format!(
+        Ok(format!(
             "http://127.0.0.1:{}/session/{id}/goog/cdp/execute",
             self.port
-        );
-        let body = json!({ "cmd": command, "params": params });
-        let response = http::post(&url).json(&body).send_async().await?.success()?;
-        Ok(response.json())
+        ))
     }
 
     /// Quits Chromium and ChromeDriver and removes the session's directory.
@@ -182,6 +185,18 @@ impl Browser {
         drop(self.driver);
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Runs a Chrome DevTools Protocol command through a session's endpoint
+/// ([`Browser::cdp_endpoint`]).
+pub async fn cdp(endpoint: &str, command: &str, params: Value) -> Result<Value> {
+    let body = json!({ "cmd": command, "params": params });
+    let response = http::post(endpoint)
+        .json(&body)
+        .send_async()
+        .await?
+        .success()?;
+    Ok(response.json())
 }
 
 /// Kills ChromeDriver when dropped, also when a test panics.
