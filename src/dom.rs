@@ -133,6 +133,10 @@ pub mod testid {
     pub const UPLOAD_STATUS: &str = "upload-status";
     pub const PRECHECK_FINDING: &str = "precheck-finding";
     pub const ADD_TO_POOL: &str = "add-to-pool";
+    pub const REMOVE_IMPORTED: &str = "remove-imported";
+    pub const UPLOAD_ANYWAY: &str = "upload-anyway";
+    pub const PRECHECK_SUMMARY: &str = "precheck-summary";
+    pub const PRECHECK_REASON: &str = "precheck-reason";
     pub const SERVER_FINDING: &str = "server-finding";
     pub const UPLOAD_SIGN_IN: &str = "upload-sign-in";
 }

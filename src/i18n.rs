@@ -87,6 +87,7 @@ labels! {
     PastedText => "Pasted text", "Inklistrad text";
     FileNamed => "File “{name}”", "Fil ”{name}”";
     Valid => "Valid", "Giltig";
+    RefusedByServer => "Not uploadable: the server has some of these codes already", "Kan inte laddas upp: servern har redan några av koderna";
     Invalid => "Invalid", "Ogiltig";
     Codes => "Activation codes", "Aktiveringskoder";
     SmdpAddress => "SM-DP+ address", "SM-DP+-adress";

@@ -160,6 +160,12 @@ impl Checked {
             .map(|address| address.first_label().to_owned())
     }
 
+    /// True when "fix every safe problem" has something to do: the file is invalid, or a
+    /// finding carries a safe fix.
+    pub fn fixable(&self) -> bool {
+        !self.report.is_valid() || self.report.findings.iter().any(|f| f.fix.is_some())
+    }
+
     /// Each code found, with its severity and how often (all findings are counted, also
     /// those past [`MAX_FINDINGS`]).
     pub fn counts(&self) -> Vec<(Code, Severity, usize)> {
@@ -404,6 +410,17 @@ pub fn pool_file_stem(pool_name: &str, source: &Source) -> String {
     }
 }
 
+/// The name of a repaired file: the file's stem and `-fixed.csv` (`codes-fixed.csv` for
+/// pasted text), never `-fixed-fixed`.
+pub fn fixed_file_name(source: &Source) -> String {
+    let stem = match source {
+        Source::File(name) if !stem(name).is_empty() => stem(name),
+        _ => "codes",
+    };
+    let stem = stem.strip_suffix("-fixed").unwrap_or(stem);
+    format!("{stem}-fixed.csv")
+}
+
 /// The report as the command line's JSON (`esim-csv check --format json`, one line).
 pub fn report_json(report: &Report, lang: Lang) -> Vec<u8> {
     let mut json = serde_json::to_vec(&report.to_json(lang)).expect("a report serialises");
@@ -562,6 +579,15 @@ mod tests {
             "{}",
             parts[0].file_name
         );
+    }
+
+    #[test]
+    fn repaired_files_are_named_after_the_file() {
+        assert_eq!(fixed_file_name(&Source::File("Skynet.csv".into())), "Skynet-fixed.csv");
+        assert_eq!(fixed_file_name(&Source::File("Skynet-fixed.CSV".into())), "Skynet-fixed.csv");
+        assert_eq!(fixed_file_name(&Source::Pasted), "codes-fixed.csv");
+        assert!(!file("pool.csv", VALID).fixable(), "a valid file offers no fix");
+        assert!(file("pool.txt", VALID).fixable());
     }
 
     #[test]

@@ -605,14 +605,13 @@ async fn an_admin_uploads_a_pool_targets_groups_and_watches_the_fleet() {
         page.assert_accessible("pool overview (a device removed)")
             .await;
 
-        // 7. A second file with ICCIDs of the first: flagged before anything is sent.
+        // 7. A second file with ICCIDs of the first: flagged as soon as it is checked
+        // (the server's pre-upload check), before anything is sent.
         page.nav_to("#/").await;
         page.upload("Skynet-more.csv", valid_csv(SMDP, 3, 4).as_bytes())
             .await;
-        page.wait_for_text(check::VERDICT, "Valid").await;
-        page.type_into(check::POOL_NAME, "More phones").await;
-        let upload = format!("{} {}", tid(check::RESULT), tid(ids::UPLOAD));
-        page.css(&upload).await.click().await.expect("click upload");
+        page.wait_for_attr(&tid(check::VERDICT), "data-verdict", "invalid")
+            .await;
         page.element(ids::PRECHECK_FINDING).await;
         let findings = page.texts(ids::PRECHECK_FINDING).await;
         let flagged = findings
@@ -632,7 +631,6 @@ async fn an_admin_uploads_a_pool_targets_groups_and_watches_the_fleet() {
         page.upload("Skynet-new.csv", valid_csv(SMDP, 10, 3).as_bytes())
             .await;
         page.wait_for_text(check::VERDICT, "Valid").await;
-        page.css(&upload).await.click().await.expect("click upload");
         let add = page.element(ids::ADD_TO_POOL).await;
         assert!(
             add.text()
@@ -658,6 +656,91 @@ async fn an_admin_uploads_a_pool_targets_groups_and_watches_the_fleet() {
             mismatches.is_empty(),
             "contract mismatches: {mismatches:#?}"
         );
+    })
+    .await;
+}
+
+/// The pool's code count, read through the API, once it is `expected` (or after 20 s).
+fn settled_count(server: &EsimServer, token: &str, pool: &str, expected: i64) -> i64 {
+    let count = || {
+        let (status, body) = server.get(token, &format!("{POOLS}/{pool}"));
+        assert_eq!(status, 200, "GET the pool: {body}");
+        body["activationCodeCount"].as_i64().unwrap_or_default()
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while count() != expected && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    count()
+}
+
+/// Issue 14 item 1: a file whose codes overlap a pool is flagged as soon as it is checked,
+/// and has a way forward - its new codes added to the pool, or the codes the server has
+/// removed (a new file, checked again); what is not possible says why.
+#[tokio::test]
+async fn an_overlapping_file_has_a_way_into_the_pool() {
+    let setup = Setup::start(&[]);
+    let pool = setup
+        .server
+        .create_pool(&setup.token, "Skynet", SMDP, 0, 2);
+    let link = setup.sign_in_link();
+    run_at(link, ids::NAV, |page| async move {
+        let Setup { server, token, .. } = &setup;
+        page.wait_for_fragment("#/pools").await;
+
+        // Codes 0-4: the server has 0 and 1. The verdict is the upload's, at once.
+        page.nav_to("#/").await;
+        page.upload("more.csv", valid_csv(SMDP, 0, 5).as_bytes())
+            .await;
+        page.wait_for_attr(&tid(check::VERDICT), "data-verdict", "invalid")
+            .await;
+        page.wait_for_count(ids::PRECHECK_FINDING, 3).await;
+        let summary = page.text(ids::PRECHECK_SUMMARY).await;
+        assert!(summary.contains("2 of its 5"), "{summary}");
+        assert!(!page.exists(check::NO_FINDINGS).await, "no findings beside a refusal");
+        assert!(!page.exists(ids::UPLOAD).await, "an upload the server refuses is not offered");
+        let add = page.element(ids::ADD_TO_POOL).await;
+        let label = add.text().await.expect("its label");
+        assert!(label.contains("(3)") && label.contains("Skynet"), "{label}");
+        page.element(ids::REMOVE_IMPORTED).await;
+        page.assert_accessible("overlap found before the upload").await;
+        add.click().await.expect("click add to pool");
+        page.wait_for_fragment(&format!("#/pools/{pool}")).await;
+        assert_eq!(settled_count(server, token, &pool, 5), 5, "2 codes and the 3 new ones");
+
+        // The same file again: nothing is new, and both actions say why not.
+        page.nav_to("#/").await;
+        page.upload("more.csv", valid_csv(SMDP, 0, 5).as_bytes())
+            .await;
+        page.wait_for_attr(&tid(check::VERDICT), "data-verdict", "invalid")
+            .await;
+        page.element(ids::PRECHECK_REASON).await;
+        for id in [ids::ADD_TO_POOL, ids::REMOVE_IMPORTED] {
+            assert!(page.attr(id, "disabled").await.is_some(), "{id} is not disabled");
+            let reason = page.attr(id, "aria-describedby").await.unwrap_or_default();
+            assert!(!reason.is_empty(), "{id} does not point at its reason");
+        }
+        page.assert_accessible("nothing new to add").await;
+
+        // Codes 3-6: the server has 3 and 4. Removing them gives a new file, checked
+        // again: valid, and the pool with its SM-DP+ address is offered.
+        page.upload("third.csv", valid_csv(SMDP, 3, 4).as_bytes())
+            .await;
+        page.wait_for_text_containing(check::SOURCE, "third.csv", Duration::from_secs(20))
+            .await;
+        page.wait_for_attr(&tid(check::VERDICT), "data-verdict", "invalid")
+            .await;
+        page.click(ids::REMOVE_IMPORTED).await;
+        page.wait_for_text_containing(check::SOURCE, "third-fixed.csv", Duration::from_secs(20))
+            .await;
+        page.wait_for_text(check::CODE_COUNT, "2").await;
+        page.wait_for_attr(&tid(check::VERDICT), "data-verdict", "valid")
+            .await;
+        page.element(ids::UPLOAD_ANYWAY).await;
+        page.click(ids::ADD_TO_POOL).await;
+        page.wait_for_fragment(&format!("#/pools/{pool}")).await;
+        assert_eq!(settled_count(server, token, &pool, 7), 7, "and 5 and 6");
+        assert_eq!(pool_ids(&server.pools(token)), [pool.clone()]);
     })
     .await;
 }

@@ -153,9 +153,15 @@ crate::labels! {
     Prechecking => "Checking the codes against the server …", "Kontrollerar koderna mot servern …";
     Uploading => "Uploading {n} codes …", "Laddar upp {n} koder …";
     ServerRejected => "The server rejected the file: {detail}", "Servern avvisade filen: {detail}";
-    PrecheckBlocked => "Nothing was uploaded: some codes are on the server already.", "Inget laddades upp: några koder finns redan på servern.";
+    PrecheckBlocked => "The server would refuse this file: it has {n} of its {total} codes already.", "Servern skulle vägra filen: den har redan {n} av dess {total} koder.";
     PrecheckWarn => "A pool for this operator exists already.", "Det finns redan en pool för den här operatören.";
     AddToPool => "Add these codes to “{name}”", "Lägg till koderna i ”{name}”";
+    AddNewToPool => "Add the new codes ({n}) to “{name}”", "Lägg till de nya koderna ({n}) i ”{name}”";
+    RemoveImported => "Remove the codes the server has already ({n})", "Ta bort koderna som servern redan har ({n})";
+    NothingNew => "Every code of this file is on the server already: nothing is left to upload or add.",
+        "Alla koder i filen finns redan på servern: inget återstår att ladda upp eller lägga till.";
+    NoPoolForSmdp => "No pool has this file's SM-DP+ address, so there is no pool to add the new codes to: remove the codes the server has, then upload the rest as a new pool.",
+        "Ingen pool har filens SM-DP+-adress, så det finns ingen pool att lägga till de nya koderna i: ta bort koderna som servern har och ladda sedan upp resten som en ny pool.";
     UploadAnyway => "Create a second pool anyway", "Skapa en andra pool ändå";
     }
 }

@@ -3,9 +3,10 @@
 //! it rejects the file, are listed like the local ones.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use esim_csv::{Finding, Lang, Options, Position};
+use esim_csv::{Finding, Fix, Lang, Options, Position};
 use esim_wire::{
     ActivationCode, ErrorDetail, ImportedPool, Pool, PoolCreate, PreUploadCheck,
     PreUploadCheckResult,
@@ -97,23 +98,51 @@ impl Shown {
     }
 }
 
+/// What the server's pre-upload check said about the file: the codes it has already (their
+/// lines), and the pool with this SM-DP+ address.
+#[derive(Debug, Clone)]
+struct Precheck {
+    findings: Vec<Shown>,
+    /// The lines of the codes the server has already.
+    imported_lines: Vec<u32>,
+    pool: Option<Pool>,
+}
+
+impl Precheck {
+    fn blocking(&self) -> bool {
+        !self.imported_lines.is_empty()
+    }
+}
+
 /// Where the upload is.
 #[derive(Debug, Clone)]
 enum Stage {
+    /// Signed out, or the pre-upload check has not answered yet.
     Idle,
     Checking,
-    /// The pre-check found something: what, and the pool with this SM-DP+ address.
-    Checked {
-        findings: Vec<Shown>,
-        blocking: bool,
-        pool: Option<Pool>,
-    },
+    /// Nothing on the server stands in the way (or the server cannot say: Graph).
+    Ready,
+    /// The pre-check found something: codes already imported, or a pool for this operator.
+    Checked(Precheck),
     Uploading,
     Rejected(Vec<Shown>, String),
     Failed(ApiError),
 }
 
-/// The upload of one valid file (the original, or the repaired one).
+/// The file without the lines of these codes: the fix "remove the codes the server has
+/// already" (esim-csv's line removal, so line breaks and the rest stay as they were).
+pub fn without_lines(bytes: &[u8], lines: &[u32]) -> Vec<u8> {
+    let fixes: Vec<Fix> = lines
+        .iter()
+        .map(|&line| Fix::RemoveLine { line })
+        .collect();
+    esim_csv::apply_fixes(bytes, &fixes)
+}
+
+/// The upload of one valid file (the original, or the repaired one). Signed in to this
+/// project's server, the pre-upload check runs as soon as the panel shows, so the verdict
+/// is the one the upload will meet; `refused` is set when the server would refuse the file,
+/// and `on_trimmed` gets the file without the codes the server has already.
 #[component]
 pub fn UploadPanel(
     bytes: Arc<Vec<u8>>,
@@ -122,12 +151,18 @@ pub fn UploadPanel(
     /// The codes in the file (from the check already made).
     codes: usize,
     pool_name: RwSignal<String>,
+    /// Set while the server would refuse the file (codes it has already).
+    #[prop(optional)]
+    refused: Option<RwSignal<bool>>,
+    /// Takes the file without the codes the server has already (offered when given).
+    #[prop(optional)]
+    on_trimmed: Option<Callback<Vec<u8>>>,
 ) -> impl IntoView {
     let console = use_console();
     let lang = console.lang;
     let stage = RwSignal::new(Stage::Idle);
     let file_name = Arc::new(file_name);
-    // The typed codes are needed only once the user uploads: parsed then, once.
+    // The typed codes: parsed once, for the pre-check and for Graph's JSON body.
     let pool_cache = StoredValue::new(None::<Arc<esim_csv::Pool>>);
     let parsed = {
         let bytes = bytes.clone();
@@ -139,17 +174,20 @@ pub fn UploadPanel(
             pool_cache.get_value()
         }
     };
+    let set_refused = move |value: bool| {
+        if let Some(refused) = refused {
+            refused.set(value);
+        }
+    };
 
-    // Sends the file: as a new pool, or into `into` (this server only).
+    // Sends `bytes`: as a new pool, or into `into` (this server only).
     let send = {
-        let bytes = bytes.clone();
         let parsed = parsed.clone();
         let file_name = file_name.clone();
-        move |into: Option<String>| {
+        move |bytes: Arc<Vec<u8>>, into: Option<String>| {
             let Some(client) = console.client.get_untracked() else {
                 return;
             };
-            let bytes = bytes.clone();
             let parsed = parsed.clone();
             let file_name = file_name.clone();
             let name = pool_name.get_untracked().trim().to_owned();
@@ -224,24 +262,29 @@ pub fn UploadPanel(
         }
     };
 
-    let start = {
+    // The pre-upload check, as soon as the panel shows and again after a sign-in.
+    let alive = Arc::new(AtomicBool::new(true));
+    let flag = alive.clone();
+    on_cleanup(move || flag.store(false, Ordering::Relaxed));
+    {
         let bytes = bytes.clone();
         let parsed = parsed.clone();
-        let send = send.clone();
-        move |_| {
-            let Some(client) = console.client.get_untracked() else {
-                return;
-            };
-            let Some(pool) = parsed() else {
+        Effect::new(move |_| {
+            let Some(client) = console.client.get() else {
+                stage.set(Stage::Idle);
+                set_refused(false);
                 return;
             };
             if !client.backend().has_project_routes() {
                 // Graph cannot say which codes it has (it never returns them).
-                send(None);
+                stage.set(Stage::Ready);
                 return;
             }
+            let Some(pool) = parsed() else {
+                return;
+            };
             let bytes = bytes.clone();
-            let send = send.clone();
+            let alive = alive.clone();
             stage.set(Stage::Checking);
             spawn_local(async move {
                 let smdp = pool.smdp_address.as_str().to_owned();
@@ -255,27 +298,41 @@ pub fn UploadPanel(
                 };
                 let result: Result<PreUploadCheckResult, _> =
                     http::send_json(&client, "POST", &Resource::PreUploadCheck, &request).await;
+                if !alive.load(Ordering::Relaxed) {
+                    return;
+                }
                 match result {
                     Ok(result)
                         if result.already_imported.is_empty() && result.smdp_pool.is_none() =>
                     {
-                        send(None)
+                        set_refused(false);
+                        stage.set(Stage::Ready);
                     }
                     Ok(result) => {
                         let lines = iccid_lines(&bytes);
                         let findings = precheck_findings(&result, &lines, &smdp);
+                        let mut imported_lines: Vec<u32> = result
+                            .already_imported
+                            .iter()
+                            .filter_map(|a| lines.get(&a.iccid).copied())
+                            .collect();
+                        imported_lines.sort_unstable();
+                        imported_lines.dedup();
                         let lang = lang.get_untracked();
-                        stage.set(Stage::Checked {
+                        let precheck = Precheck {
                             findings: findings.iter().map(|f| Shown::local(f, lang)).collect(),
-                            blocking: !result.already_imported.is_empty(),
+                            imported_lines,
                             pool: result.smdp_pool,
-                        });
+                        };
+                        set_refused(precheck.blocking());
+                        stage.set(Stage::Checked(precheck));
                     }
+                    // The upload checks again; a failed pre-check does not stop it.
                     Err(error) => stage.set(Stage::Failed(error)),
                 }
             });
-        }
-    };
+        });
+    }
 
     let graph_note = move || {
         console
@@ -285,38 +342,40 @@ pub fn UploadPanel(
             .then(|| view! { <p class="hint">{console.tr(L::GraphNoPrecheck)}</p> })
     };
 
+    let upload_button = {
+        let bytes = bytes.clone();
+        let send = send.clone();
+        move || {
+            let bytes = bytes.clone();
+            let send = send.clone();
+            view! {
+                <button
+                    type="button"
+                    data-testid=testid::UPLOAD
+                    on:click=move |_| send(bytes.clone(), None)
+                >
+                    {move || fill(console.tr(L::UploadAsPool), &[("n", &num(lang.get(), codes))])}
+                </button>
+            }
+        }
+    };
+
     view! {
         <div class="upload">
-            {move || match console.client.get() {
-                None => view! {
-                    <p class="hint" data-testid=testid::UPLOAD_SIGN_IN>
-                        {console.tr(L::UploadNeedsSignIn)} " "
-                        <a href=Route::Settings.href()>{console.tr(L::OpenSettings)}</a>
-                    </p>
-                }
-                .into_any(),
-                Some(_) => {
-                    let start = start.clone();
-                    view! {
-                        <button
-                            type="button"
-                            data-testid=testid::UPLOAD
-                            disabled=move || matches!(stage.get(), Stage::Checking | Stage::Uploading)
-                            on:click=start
-                        >
-                            {move || fill(console.tr(L::UploadAsPool), &[("n", &num(lang.get(), codes))])}
-                        </button>
-                    }
-                    .into_any()
-                }
-            }}
+            {move || console.client.with(Option::is_none).then(|| view! {
+                <p class="hint" data-testid=testid::UPLOAD_SIGN_IN>
+                    {console.tr(L::UploadNeedsSignIn)} " "
+                    <a href=Route::Settings.href()>{console.tr(L::OpenSettings)}</a>
+                </p>
+            })}
             {graph_note}
             <div data-testid=testid::UPLOAD_STATUS role="status">
                 {move || match stage.get() {
                     Stage::Idle => ().into_any(),
+                    Stage::Ready => upload_button().into_any(),
                     Stage::Checking => view! { <p class="notice"><span class="spinner" aria-hidden="true"></span>{console.tr(L::Prechecking)}</p> }.into_any(),
                     Stage::Uploading => view! { <p class="notice"><span class="spinner" aria-hidden="true"></span>{fill(console.tr(L::Uploading), &[("n", &num(lang.get(), codes))])}</p> }.into_any(),
-                    Stage::Failed(error) => view! { <ErrorView error /> }.into_any(),
+                    Stage::Failed(error) => view! { <ErrorView error /> {upload_button()} }.into_any(),
                     Stage::Rejected(findings, message) => view! {
                         <div class="api-error" role="alert">
                             <p>{fill(console.tr(L::ServerRejected), &[("detail", &message)])}</p>
@@ -324,40 +383,109 @@ pub fn UploadPanel(
                         <FindingsTable findings testid=testid::SERVER_FINDING />
                     }
                     .into_any(),
-                    Stage::Checked { findings, blocking, pool } => {
-                        let send = send.clone();
-                        let add = pool.clone().map(|pool| {
-                            let send = send.clone();
-                            let id = pool.id.clone();
-                            let name = pool.display_name.clone();
-                            view! {
-                                <button type="button" data-testid=testid::ADD_TO_POOL disabled=blocking on:click=move |_| send(Some(id.clone()))>
-                                    {fill(console.tr(L::AddToPool), &[("name", &name)])}
-                                </button>
-                            }
-                        });
-                        view! {
-                            <p class=if blocking { "api-error" } else { "notice" }>
-                                {console.tr(if blocking { L::PrecheckBlocked } else { L::PrecheckWarn })}
-                            </p>
-                            <FindingsTable findings testid=testid::PRECHECK_FINDING />
-                            <div class="row">
-                                {add}
-                                {(!blocking).then(|| {
-                                    let send = send.clone();
-                                    view! {
-                                        <button type="button" class="secondary" on:click=move |_| send(None)>
-                                            {console.tr(L::UploadAnyway)}
-                                        </button>
-                                    }
-                                })}
-                            </div>
-                        }
-                        .into_any()
+                    Stage::Checked(precheck) => view! {
+                        <PrecheckView precheck bytes=bytes.clone() codes send=send.clone() on_trimmed />
                     }
+                    .into_any(),
                 }}
             </div>
         </div>
+    }
+}
+
+/// What the pre-upload check found, and the ways forward: remove the codes the server has
+/// already (a new file), add the new codes to the pool with this SM-DP+ address, or (when
+/// nothing is refused) create a second pool; an action that is not possible says why.
+#[component]
+fn PrecheckView<S>(
+    precheck: Precheck,
+    bytes: Arc<Vec<u8>>,
+    codes: usize,
+    send: S,
+    on_trimmed: Option<Callback<Vec<u8>>>,
+) -> impl IntoView
+where
+    S: Fn(Arc<Vec<u8>>, Option<String>) + Clone + Send + Sync + 'static,
+{
+    let console = use_console();
+    let lang = console.lang;
+    let blocking = precheck.blocking();
+    let imported = precheck.imported_lines.len();
+    let new_codes = codes.saturating_sub(imported);
+    // The file the server will take: without the codes it has already.
+    let trimmed = Arc::new(if blocking {
+        without_lines(&bytes, &precheck.imported_lines)
+    } else {
+        bytes.to_vec()
+    });
+    let reason_id = crate::dom::unique_id("precheck-reason");
+    // Why an action is not offered, when one is not.
+    let reason = if blocking && new_codes == 0 {
+        Some(L::NothingNew)
+    } else if blocking && precheck.pool.is_none() {
+        Some(L::NoPoolForSmdp)
+    } else {
+        None
+    };
+    let remove = (blocking && on_trimmed.is_some()).then(|| {
+        let trimmed = trimmed.clone();
+        let reason_id = reason_id.clone();
+        view! {
+            <button
+                type="button"
+                data-testid=testid::REMOVE_IMPORTED
+                disabled=new_codes == 0
+                aria-describedby=(new_codes == 0).then_some(reason_id)
+                on:click=move |_| {
+                    if let Some(on_trimmed) = on_trimmed {
+                        on_trimmed.run(trimmed.to_vec());
+                    }
+                }
+            >
+                {move || fill(console.tr(L::RemoveImported), &[("n", &num(lang.get(), imported))])}
+            </button>
+        }
+    });
+    let add = precheck.pool.clone().map(|pool| {
+        let send = send.clone();
+        let trimmed = trimmed.clone();
+        let id = pool.id.clone();
+        let name = pool.display_name.clone();
+        let reason_id = reason_id.clone();
+        let label = if blocking { L::AddNewToPool } else { L::AddToPool };
+        view! {
+            <button
+                type="button"
+                data-testid=testid::ADD_TO_POOL
+                disabled=new_codes == 0
+                aria-describedby=(new_codes == 0).then_some(reason_id)
+                on:click=move |_| send(trimmed.clone(), Some(id.clone()))
+            >
+                {move || fill(console.tr(label), &[("name", &name), ("n", &num(lang.get(), new_codes))])}
+            </button>
+        }
+    });
+    let anyway = (!blocking).then(|| {
+        let send = send.clone();
+        view! {
+            <button type="button" class="secondary" data-testid=testid::UPLOAD_ANYWAY on:click=move |_| send(bytes.clone(), None)>
+                {move || console.tr(L::UploadAnyway)}
+            </button>
+        }
+    });
+    view! {
+        <p class=if blocking { "api-error" } else { "notice" } data-testid=testid::PRECHECK_SUMMARY>
+            {move || if blocking {
+                fill(console.tr(L::PrecheckBlocked), &[("n", &num(lang.get(), imported)), ("total", &num(lang.get(), codes))])
+            } else {
+                console.tr(L::PrecheckWarn).to_owned()
+            }}
+        </p>
+        <FindingsTable findings=precheck.findings testid=testid::PRECHECK_FINDING />
+        <div class="row">{remove} {add} {anyway}</div>
+        {reason.map(|reason| view! {
+            <p class="hint" id=reason_id data-testid=testid::PRECHECK_REASON>{move || console.tr(reason)}</p>
+        })}
     }
 }
 
@@ -408,6 +536,13 @@ mod tests {
         assert_eq!(lines.get("8946000000000000014"), Some(&2));
         assert_eq!(lines.get("8946000000000000022"), Some(&3));
         assert_eq!(lines.get("smdp.example.com"), None);
+    }
+
+    #[test]
+    fn the_codes_the_server_has_are_removed_from_the_file() {
+        let bytes = b"smdp.example.com\r\n8946000000000000014,A\r\n8946000000000000022,B\r\n8946000000000000030,C\r\n";
+        let trimmed = without_lines(bytes, &[2, 4]);
+        assert_eq!(trimmed, b"smdp.example.com\r\n8946000000000000022,B\r\n");
     }
 
     #[test]

@@ -18,6 +18,10 @@ use crate::outcome::{Repair, LINES_PER_FEED, MAX_CHANGES_SHOWN};
 pub fn FixPanel(
     checked: Arc<crate::outcome::Checked>,
     pool_name: RwSignal<String>,
+    /// False in the embedded validator: no upload.
+    console_actions: bool,
+    /// Takes a file without the codes the server has already.
+    on_trimmed: Callback<Vec<u8>>,
 ) -> impl IntoView {
     let lang = use_lang();
     let tr = move |label| t(lang.get(), label);
@@ -71,7 +75,7 @@ pub fn FixPanel(
                         }
                     })
             }}
-            {move || repair.get().map(|repair| view! { <RepairView repair options=options.clone() pool_name /> })}
+            {move || repair.get().map(|repair| view! { <RepairView repair options=options.clone() pool_name console_actions on_trimmed /> })}
         </div>
     }
 }
@@ -81,6 +85,8 @@ fn RepairView(
     repair: Arc<Repair>,
     options: esim_csv::Options,
     pool_name: RwSignal<String>,
+    console_actions: bool,
+    on_trimmed: Callback<Vec<u8>>,
 ) -> impl IntoView {
     let lang = use_lang();
     let tr = move |label| t(lang.get(), label);
@@ -163,7 +169,7 @@ fn RepairView(
         }
     };
     // A repaired file that is valid and needs no split can go to the server as it is.
-    let upload = (valid && repair.split.is_none()).then(|| {
+    let upload = (console_actions && valid && repair.split.is_none()).then(|| {
         view! {
             <UploadPanel
                 bytes=repair.bytes.clone()
@@ -171,6 +177,7 @@ fn RepairView(
                 options=options.clone()
                 codes=repair.report.codes
                 pool_name
+                on_trimmed
             />
         }
     });

@@ -13,7 +13,7 @@ use crate::browser;
 use crate::console::upload::UploadPanel;
 use crate::dom::testid;
 use crate::i18n::{number, t, tf, Label};
-use crate::outcome::{pool_file_stem, report_json, Checked};
+use crate::outcome::{fixed_file_name, pool_file_stem, report_json, Checked, Source};
 
 /// The verdict, counts, downloads, fix, findings and source view of one checked file.
 #[component]
@@ -21,6 +21,16 @@ pub fn FileResult(id: u64, checked: Arc<Checked>, session: Session) -> impl Into
     let lang = use_lang();
     let tr = move |label| t(lang.get(), label);
     let pool_name = RwSignal::new(checked.default_pool_name());
+    // Set while the server would refuse the file (its pre-upload check found codes it has).
+    let refused = RwSignal::new(false);
+    // The file without the codes the server has: checked again in this result's place.
+    let trimmed_name = fixed_file_name(&checked.source);
+    let on_trimmed = Callback::new(move |bytes: Vec<u8>| {
+        let source = Source::File(trimmed_name.clone());
+        session.replace(id, Checked::check(source, Arc::new(bytes)));
+    });
+    // The embedded validator is only the validator: no console actions.
+    let console_actions = session.embed().is_none();
     let selected = RwSignal::new(None::<(u32, Option<u32>)>);
     let heading = format!("file-{id}-heading");
     let labelled_by = heading.clone();
@@ -141,9 +151,11 @@ pub fn FileResult(id: u64, checked: Arc<Checked>, session: Session) -> impl Into
     let csv_name = format!("{report_stem}-report.csv");
     let findings = if checked.report.findings.is_empty() {
         view! {
-            <p class="no-findings" data-testid=testid::NO_FINDINGS>
-                {move || tr(Label::NoFindings)}
-            </p>
+            <Show when=move || !refused.get()>
+                <p class="no-findings" data-testid=testid::NO_FINDINGS>
+                    {move || tr(Label::NoFindings)}
+                </p>
+            </Show>
         }
         .into_any()
     } else {
@@ -164,16 +176,26 @@ pub fn FileResult(id: u64, checked: Arc<Checked>, session: Session) -> impl Into
                     move || checked.source.label(lang.get())
                 }
             </h3>
-            <p
-                class=format!("verdict verdict-{}", checked.verdict_key())
-                data-testid=testid::VERDICT
-                data-verdict=checked.verdict_key()
-            >
-                {
-                    let checked = checked.clone();
-                    move || checked.verdict(lang.get())
+            {
+                let key = checked.verdict_key();
+                let key = move || if refused.get() { "invalid" } else { key };
+                let checked = checked.clone();
+                view! {
+                    <p
+                        class=move || format!("verdict verdict-{}", key())
+                        data-testid=testid::VERDICT
+                        data-verdict=key
+                    >
+                        {move || {
+                            if refused.get() {
+                                tr(Label::RefusedByServer)
+                            } else {
+                                checked.verdict(lang.get())
+                            }
+                        }}
+                    </p>
                 }
-            </p>
+            }
             <dl class="facts">
                 <div>
                     <dt>{move || tr(Label::Codes)}</dt>
@@ -236,16 +258,20 @@ pub fn FileResult(id: u64, checked: Arc<Checked>, session: Session) -> impl Into
                     {move || tr(Label::DownloadCsv)}
                 </button>
             </div>
-            {checked.report.is_valid().then(|| view! {
+            {(console_actions && checked.report.is_valid()).then(|| view! {
                 <UploadPanel
                     bytes=checked.bytes.clone()
                     file_name=checked.source.file_name().to_owned()
                     options=checked.options()
                     codes=checked.report.codes
                     pool_name
+                    refused
+                    on_trimmed
                 />
             })}
-            <FixPanel checked=checked.clone() pool_name />
+            {checked.fixable().then(|| view! {
+                <FixPanel checked=checked.clone() pool_name console_actions on_trimmed />
+            })}
             {findings}
             {source_view}
         </article>
