@@ -40,9 +40,28 @@ pub fn App() -> impl IntoView {
     let tr = move |label| t(lang.get(), label);
     let console = Console::start(lang);
     provide_context(console);
+    // A route change moves the focus to the new page's heading (not on the first page).
+    Effect::new(move |previous: Option<()>| {
+        console.route.track();
+        if previous.is_some() && chrome {
+            browser::focus_main_heading();
+        }
+    });
 
     let header = chrome.then(|| {
         view! {
+            <a
+                class="skip-link"
+                href="#main-content"
+                data-testid=testid::SKIP_LINK
+                on:click=move |ev| {
+                    // The fragment is the router's: focus the content without following it.
+                    ev.prevent_default();
+                    browser::focus_id("main-content");
+                }
+            >
+                {move || tr(Label::SkipToContent)}
+            </a>
             <header class="page-header">
                 <p class="brand">{move || tr(Label::Brand)}</p>
                 <Nav />
@@ -70,7 +89,7 @@ pub fn App() -> impl IntoView {
     view! {
         <div class="page" class:embedded=!chrome>
             {header}
-            <main>
+            <main id="main-content" tabindex="-1">
                 {move || match route() {
                     Route::Check => view! { <CheckPage session chrome /> }.into_any(),
                     _ => view! { <RouteView /> }.into_any(),

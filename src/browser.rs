@@ -155,6 +155,47 @@ pub async fn sleep_ms(ms: i32) {
     let _ = JsFuture::from(promise).await;
 }
 
+/// After a route change: moves the focus to the page's heading (`main h1`) once it is
+/// drawn, so a keyboard or screen-reader user starts at the new content; left alone when
+/// the user has focused something else meanwhile.
+pub fn focus_main_heading() {
+    let Some(document) = web_sys::window().and_then(|window| window.document()) else {
+        return;
+    };
+    let before = document.active_element();
+    wasm_bindgen_futures::spawn_local(async move {
+        for _ in 0..40 {
+            sleep_ms(25).await;
+            let now = document.active_element();
+            let body = document.body().map(JsCast::unchecked_into::<web_sys::Element>);
+            if now != before && now != body {
+                return;
+            }
+            if let Ok(Some(heading)) = document.query_selector("main h1") {
+                focus_element(heading);
+                return;
+            }
+        }
+    });
+}
+
+/// Focuses the element with this id (made focusable from script if it is not).
+pub fn focus_id(id: &str) {
+    if let Some(element) = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.get_element_by_id(id))
+    {
+        focus_element(element);
+    }
+}
+
+fn focus_element(element: web_sys::Element) {
+    if !element.has_attribute("tabindex") {
+        let _ = element.set_attribute("tabindex", "-1");
+    }
+    let _ = element.unchecked_into::<web_sys::HtmlElement>().focus();
+}
+
 fn session_storage() -> Option<web_sys::Storage> {
     web_sys::window()?.session_storage().ok().flatten()
 }

@@ -59,6 +59,7 @@ pub mod testid {
     pub const DOWNLOAD_JSON: &str = "download-json";
     pub const DOWNLOAD_CSV: &str = "download-csv";
     // The console's views.
+    pub const SKIP_LINK: &str = "skip-link";
     pub const NAV: &str = "nav";
     pub const NAV_CHECK: &str = "nav-check";
     pub const NAV_POOLS: &str = "nav-pools";

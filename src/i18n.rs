@@ -67,6 +67,7 @@ labels! {
     Label {
     Title => "Check eSIM activation codes", "Kontrollera aktiveringskoder för eSIM";
     Brand => "eSIM pool console", "eSIM-poolkonsol";
+    SkipToContent => "Skip to the content", "Hoppa till innehållet";
     Privacy => "Files are checked here, in your browser, and never leave this device. Checking needs no network: it works offline.",
         "Filerna kontrolleras här, i din webbläsare, och lämnar aldrig den här enheten. Kontrollen behöver inget nätverk: den fungerar offline.";
     /// The language switch shows the other language's name.

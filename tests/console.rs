@@ -745,6 +745,76 @@ async fn an_overlapping_file_has_a_way_into_the_pool() {
     .await;
 }
 
+impl Page {
+    /// The tag and text of the element with the keyboard focus, e.g. `H1 Device groups`.
+    async fn focus_description(&self) -> String {
+        self.client
+            .execute(
+                "const e = document.activeElement; \
+                 return e ? e.tagName + ' ' + (e.id === 'main-content' ? '#main-content' : e.textContent.trim()) : '';",
+                vec![],
+            )
+            .await
+            .expect("read the focused element")
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Waits until the focused element is described as `expected`.
+    async fn wait_for_focus(&self, expected: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut seen = String::new();
+        while std::time::Instant::now() < deadline {
+            seen = self.focus_description().await;
+            if seen == expected {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the focus never reached {expected:?}; it is on {seen:?}");
+    }
+}
+
+/// Issue 14 item 4: the first Tab reaches a skip link that moves the focus to the content,
+/// and every route change moves the focus to the new page's heading.
+#[tokio::test]
+async fn the_focus_follows_navigation_and_skips_to_the_content() {
+    use support::{ENTER, TAB};
+    let setup = Setup::start(&[]);
+    let link = setup.sign_in_link();
+    run_at(link, ids::NAV, |page| async move {
+        page.wait_for_fragment("#/pools").await;
+        page.element(ids::NO_POOLS).await;
+        assert_eq!(page.tab_to(ids::SKIP_LINK, 1).await, 1, "the skip link is the first stop");
+        page.assert_accessible("skip link focused").await;
+        page.keys(ENTER).await;
+        page.wait_for_focus("MAIN #main-content").await;
+        assert!(page.url().await.ends_with("#/pools"), "the skip link left the route alone");
+        page.keys(TAB).await;
+        let inside: serde_json::Value = page
+            .client
+            .execute("return !!document.activeElement.closest('main');", vec![])
+            .await
+            .expect("read the focus");
+        assert_eq!(inside, json!(true), "the next Tab is in the content");
+
+        page.nav_to("#/groups").await;
+        page.wait_for_focus("H1 Device groups").await;
+        page.nav_to("#/settings").await;
+        page.wait_for_focus("H1 Settings").await;
+        page.nav_to("#/").await;
+        page.wait_for_focus("H1 Check eSIM activation codes").await;
+        page.nav_to("#/pools").await;
+        page.wait_for_focus("H1 eSIM cellular pools").await;
+        page.assert_accessible("pools, heading focused").await;
+        // Back goes to the previous page's heading too.
+        page.client.back().await.expect("back");
+        page.wait_for_focus("H1 Check eSIM activation codes").await;
+    })
+    .await;
+}
+
 /// (b) A wrong token and a server that went away say so in plain words.
 #[tokio::test]
 async fn a_wrong_token_and_a_stopped_server_are_explained() {
