@@ -47,6 +47,9 @@ pub mod testid {
     pub const SOURCE_HEADING: &str = "source-heading";
     pub const SOURCE_LINE: &str = "source-line";
     pub const SOURCE_MARK: &str = "source-mark";
+    pub const CLOSE_SOURCE: &str = "close-source";
+    pub const SHOW_EACH: &str = "show-each";
+    pub const COUNT_LINES: &str = "count-lines";
     pub const FIX: &str = "fix";
     pub const FIXING: &str = "fixing";
     pub const FIX_PREVIEW: &str = "fix-preview";

@@ -118,6 +118,13 @@ labels! {
     PickLpa => "LPA activation code column", "Kolumn för LPA-aktiveringskod";
     PickSmdp => "SM-DP+ address column", "Kolumn för SM-DP+-adress";
     Code => "Code", "Kod";
+    OnLine => "line {lines}", "rad {lines}";
+    OnLines => "lines {lines}", "rader {lines}";
+    Lines => "Lines", "Rader";
+    Actions => "Actions", "Åtgärder";
+    ShowEach => "Show each", "Visa var och en";
+    ShowEachNamed => "Show each {code} finding", "Visa varje fynd {code}";
+    CloseSource => "Close the source view", "Stäng källvyn";
     Severity => "Severity", "Allvarlighet";
     Count => "Count", "Antal";
     SeverityError => "error", "fel";

@@ -152,12 +152,13 @@ impl Checked {
         }
     }
 
-    /// The first label of the SM-DP+ address, the other name a pool could get.
+    /// The operator's name in the SM-DP+ address, the other name a pool could get
+    /// (`carrier-a` for `smdp.carrier-a.example`).
     pub fn smdp_label(&self) -> Option<String> {
         self.report
             .smdp_address
             .as_ref()
-            .map(|address| address.first_label().to_owned())
+            .and_then(|address| operator_name(address.as_str()))
     }
 
     /// True when "fix every safe problem" has something to do: the file is invalid, or a
@@ -175,6 +176,26 @@ impl Checked {
             .filter(|(_, n)| **n > 0)
             .map(|(code, n)| (*code, code.severity(), *n))
             .collect()
+    }
+
+    /// The lines of the listed findings with this code, as ranges of consecutive lines
+    /// (`2..=1005`), in order; findings without a line are left out.
+    pub fn line_ranges(&self, code: Code) -> Vec<(u32, u32)> {
+        let lines: BTreeSet<u32> = self
+            .report
+            .findings
+            .iter()
+            .filter(|f| f.code == code)
+            .filter_map(esim_csv::Finding::line)
+            .collect();
+        let mut ranges: Vec<(u32, u32)> = Vec::new();
+        for line in lines {
+            match ranges.last_mut() {
+                Some((_, end)) if *end + 1 == line => *end = line,
+                _ => ranges.push((line, line)),
+            }
+        }
+        ranges
     }
 
     /// The codes of the listed findings, for the filter.
@@ -212,6 +233,7 @@ impl Checked {
                     line: finding.line(),
                     column: finding.column(),
                     message: finding.message(lang),
+                    value: finding.detail.value.clone(),
                 }
             })
             .collect()
@@ -227,6 +249,8 @@ pub struct FindingRow {
     pub line: Option<u32>,
     pub column: Option<u32>,
     pub message: String,
+    /// The offending value (shortened when long), to mark in the source view.
+    pub value: Option<String>,
 }
 
 /// The number of pages for `total` findings (at least one).
@@ -437,6 +461,60 @@ fn stem(name: &str) -> &str {
     }
 }
 
+/// Host labels that name the service, not the operator (`smdp.`, `rsp.`, `prod.` ...).
+const SERVICE_LABELS: &[&str] = &[
+    "smdp", "smdpplus", "smdp-plus", "sm-dp", "sm-dp-plus", "dp", "rsp", "esim", "lpa", "es2",
+    "es9", "prod", "production", "www", "api", "consumer", "m2m",
+];
+
+/// The operator's part of an SM-DP+ host name: the label before the public suffix (the
+/// top-level domain, and a short second level such as `co.uk`) that does not just name the
+/// service; `None` when every label does.
+pub fn operator_name(host: &str) -> Option<String> {
+    let labels: Vec<&str> = host.split('.').filter(|l| !l.is_empty()).collect();
+    let mut end = labels.len();
+    if end > 1 {
+        end -= 1;
+        if end > 1 && labels[end - 1].len() <= 3 && matches!(labels[end - 1], "co" | "com" | "net" | "org" | "ac" | "gov" | "ne" | "or") {
+            end -= 1;
+        }
+    }
+    labels[..end]
+        .iter()
+        .rev()
+        .find(|label| !SERVICE_LABELS.contains(&label.to_ascii_lowercase().as_str()))
+        .map(|label| (*label).to_owned())
+}
+
+/// The most line ranges a group of findings names (the rest are "…").
+pub const MAX_RANGES_SHOWN: usize = 4;
+
+/// Line ranges as a person reads them: `lines 2–1005, 1010` (`line 7` for one line), the
+/// numbers in the language's way; empty when there are none.
+pub fn ranges_label(lang: Lang, ranges: &[(u32, u32)]) -> String {
+    if ranges.is_empty() {
+        return String::new();
+    }
+    let n = |line: u32| number(lang, line as usize);
+    let mut parts: Vec<String> = ranges
+        .iter()
+        .take(MAX_RANGES_SHOWN)
+        .map(|&(from, to)| {
+            if from == to {
+                n(from)
+            } else {
+                format!("{}\u{2013}{}", n(from), n(to))
+            }
+        })
+        .collect();
+    if ranges.len() > MAX_RANGES_SHOWN {
+        parts.push("\u{2026}".to_owned());
+    }
+    let single = ranges.len() == 1 && ranges[0].0 == ranges[0].1;
+    let label = if single { Label::OnLine } else { Label::OnLines };
+    tf(lang, label, &[("lines", &parts.join(", "))])
+}
+
 /// Renders an optional 1-based position; an absent one is shown as a dash.
 pub fn position_label(position: Option<u32>) -> String {
     position.map_or_else(|| "\u{2013}".to_owned(), |n| n.to_string())
@@ -483,7 +561,12 @@ mod tests {
     fn pool_names_come_from_the_file_or_the_smdp_address() {
         let checked = file("UnlimitedDataSkynet.CSV", VALID);
         assert_eq!(checked.default_pool_name(), "UnlimitedDataSkynet");
-        assert_eq!(checked.smdp_label().as_deref(), Some("smdp"));
+        assert_eq!(checked.smdp_label().as_deref(), Some("example"));
+        assert_eq!(operator_name("smdp.carrier-a.example").as_deref(), Some("carrier-a"));
+        assert_eq!(operator_name("rsp.operator.co.uk").as_deref(), Some("operator"));
+        assert_eq!(operator_name("consumer.rsp.world"), None);
+        assert_eq!(operator_name("smdp.rsp.com"), None);
+        assert_eq!(operator_name("localhost").as_deref(), Some("localhost"));
         assert_eq!(pool_file_stem(" a/b.csv ", &checked.source), "a_b");
         assert_eq!(pool_file_stem("", &checked.source), "UnlimitedDataSkynet");
         assert_eq!(pool_file_stem("", &Source::Pasted), "codes");
@@ -579,6 +662,24 @@ mod tests {
             "{}",
             parts[0].file_name
         );
+    }
+
+    #[test]
+    fn findings_are_grouped_into_line_ranges() {
+        let mut text = String::from("smdp.example.com\n");
+        for i in 0..1_004u64 {
+            text.push_str(&format!("{:019};ID{i}\n", 8_946_000_000_000_000_000 + i));
+        }
+        let checked = file("semi.csv", text.as_bytes());
+        let ranges = checked.line_ranges(Code::Delimiter);
+        assert_eq!(ranges, [(2, 1005)]);
+        assert_eq!(ranges_label(Lang::En, &ranges), "lines 2\u{2013}1,005");
+        assert_eq!(ranges_label(Lang::Sv, &[(7, 7)]), "rad 7");
+        assert_eq!(
+            ranges_label(Lang::En, &[(1, 1), (3, 4), (6, 6), (8, 8), (10, 10)]),
+            "lines 1, 3\u{2013}4, 6, 8, \u{2026}"
+        );
+        assert_eq!(ranges_label(Lang::En, &[]), "");
     }
 
     #[test]

@@ -158,10 +158,11 @@ pub fn display(bytes: &[u8], first_line: bool) -> String {
     }
 }
 
-/// Marks the value that starts at the 1-based `column` (in characters) and runs to the
-/// next separator (`,`, `;`, tab) or the end of the line. Without a column the whole line is
-/// marked.
-pub fn mark(text: &str, column: Option<u32>) -> Marked {
+/// Marks the value that starts at the 1-based `column` (in characters): the finding's
+/// `value` when the line has it there (so `8,94670E+18` is marked whole), else a quoted
+/// value to its closing quote, else up to the next separator (`,`, `;`, tab) or the end of
+/// the line. Without a column the whole line is marked.
+pub fn mark(text: &str, column: Option<u32>, value: Option<&str>) -> Marked {
     let Some(column) = column else {
         return Marked {
             mark: text.to_owned(),
@@ -173,7 +174,14 @@ pub fn mark(text: &str, column: Option<u32>) -> Marked {
         .nth(column.saturating_sub(1) as usize)
         .map_or(text.len(), |(at, _)| at);
     let rest = &text[start..];
-    let len = rest.find([',', ';', '\t']).unwrap_or(rest.len());
+    let quoted = || {
+        let inner = rest.strip_prefix('"')?;
+        inner.find('"').map(|end| end + 2)
+    };
+    let len = match value {
+        Some(value) if !value.is_empty() && rest.starts_with(value) => value.len(),
+        _ => quoted().unwrap_or_else(|| rest.find([',', ';', '\t']).unwrap_or(rest.len())),
+    };
     // An empty value (e.g. a missing Matching ID) still gets a visible mark.
     let len = if len == 0 {
         rest.chars().next().map_or(0, char::len_utf8)
@@ -258,18 +266,23 @@ mod tests {
     fn the_value_at_the_column_is_marked() {
         let line = "8946000000000000014,ABCD 1234";
         assert_eq!(
-            mark(line, Some(21)),
+            mark(line, Some(21), None),
             Marked {
                 before: "8946000000000000014,".into(),
                 mark: "ABCD 1234".into(),
                 after: String::new()
             }
         );
-        assert_eq!(mark(line, Some(1)).mark, "8946000000000000014");
-        assert_eq!(mark("å;b", Some(1)).mark, "å");
-        assert_eq!(mark("a,,c", Some(3)).mark, ",");
-        assert_eq!(mark("abc", None).mark, "abc");
-        assert_eq!(mark("abc", Some(9)).mark, "");
+        assert_eq!(mark(line, Some(1), None).mark, "8946000000000000014");
+        assert_eq!(mark("å;b", Some(1), None).mark, "å");
+        assert_eq!(mark("a,,c", Some(3), None).mark, ",");
+        assert_eq!(mark("abc", None, None).mark, "abc");
+        assert_eq!(mark("abc", Some(9), None).mark, "");
+        // The whole bad value, separators in it and all.
+        let excel = "\"8,946E+18\",ABCD-0001-XYZ";
+        assert_eq!(mark(excel, Some(1), None).mark, "\"8,946E+18\"");
+        assert_eq!(mark(excel, Some(2), Some("8,946E+18")).mark, "8,946E+18");
+        assert_eq!(mark("8,946E+18,ABC", Some(1), Some("8,946E+18")).mark, "8,946E+18");
     }
 
     #[test]

@@ -188,13 +188,13 @@ async fn a_file_of_1500_codes_downloads_as_split_files() {
         page.upload("Big.csv", text.as_bytes()).await;
         page.wait_for_text(testid::VERDICT, "Invalid").await;
         assert_eq!(page.finding_codes().await, ["too-many-codes"]);
-        // The pool name becomes the SM-DP+ label; the parts take it.
+        // The pool name becomes the operator in the SM-DP+ address; the parts take it.
         page.click(testid::USE_SMDP_NAME).await;
         page.click(testid::FIX).await;
         page.element(testid::DOWNLOAD_PARTS).await;
         page.click(testid::DOWNLOAD_PARTS).await;
-        let first = String::from_utf8(page.download("smdp-01.csv").await).unwrap();
-        let second = String::from_utf8(page.download("smdp-02.csv").await).unwrap();
+        let first = String::from_utf8(page.download("example-01.csv").await).unwrap();
+        let second = String::from_utf8(page.download("example-02.csv").await).unwrap();
         assert_eq!(first.lines().count(), 1_001);
         assert_eq!(second.lines().count(), 501);
         assert!(second.starts_with("smdp.example.com\n"));
@@ -623,6 +623,78 @@ async fn the_dark_colour_scheme_is_accessible_too() {
         page.click(testid::FIX).await;
         page.element(testid::FIX_PREVIEW).await;
         page.assert_accessible("dark: fix preview").await;
+    })
+    .await;
+}
+
+/// Issue 14 item 2: a thousand findings of one code read as one group with its line range,
+/// "Show each" lists them; the source view opens in the window with the focus, the whole
+/// bad value marked, and Escape returns to the finding.
+#[tokio::test]
+async fn findings_are_grouped_and_the_source_opens_where_the_user_looks() {
+    use support::server::iccid;
+    run(|page| async move {
+        let mut text = String::from("smdp.example.com\n");
+        for i in 0..1_000 {
+            text.push_str(&format!("{};ID-{i:06}\n", iccid(i)));
+        }
+        // Line 1,002: a spreadsheet's ICCID, quoted because of its comma.
+        text.push_str("\"8,946E+18\",ABCD-0001-XYZ\n");
+        page.upload("Semi.csv", text.as_bytes()).await;
+        page.wait_for_text(testid::VERDICT, "Invalid").await;
+        let group = format!(
+            "[data-testid=\"{}\"][data-code=\"delimiter\"]",
+            testid::COUNT_ROW
+        );
+        let row = page.css(&group).await.text().await.expect("the group's text");
+        assert!(
+            row.contains("1,000") && row.contains("lines 2\u{2013}1,001"),
+            "{row}"
+        );
+        page.assert_accessible("findings grouped by code").await;
+        page.css(&format!("{group} [data-testid=\"{}\"]", testid::SHOW_EACH))
+            .await
+            .click()
+            .await
+            .expect("click show each");
+        page.wait_for_text(testid::PAGE_INFO, "Findings 1\u{2013}100 of 1,000")
+            .await;
+        assert_eq!(page.finding_codes().await, vec!["delimiter"; 100]);
+
+        // The finding at the end of the file: the source view is in the window, focused.
+        page.choose(testid::FILTER, "quoted-field").await;
+        page.wait_for_text(testid::PAGE_INFO, "Findings 1\u{2013}1 of 1")
+            .await;
+        page.click(testid::SHOW_LINE).await;
+        page.wait_for_text(testid::SOURCE_MARK, "\"8,946E+18\"").await;
+        assert_eq!(
+            page.text(testid::SOURCE_HEADING).await,
+            "The file at line 1,002"
+        );
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while page.focused().await != testid::SOURCE_VIEW && std::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(page.focused().await, testid::SOURCE_VIEW, "the source view has the focus");
+        let in_view = page
+            .client
+            .execute(
+                "const r = document.querySelector('[data-testid=\"source-view\"]').getBoundingClientRect(); \
+                 return [r.top, r.bottom, r.left, r.right, innerHeight, innerWidth];",
+                vec![],
+            )
+            .await
+            .expect("read the bounding box");
+        let b: Vec<f64> = serde_json::from_value(in_view).expect("numbers");
+        assert!(
+            b[0] >= 0.0 && b[1] <= b[4] && b[2] >= 0.0 && b[3] <= b[5],
+            "the source view is not in the window: top, bottom, left, right, height, width = {b:?}"
+        );
+        page.assert_accessible("source view of the last line").await;
+        page.keys("\u{e00c}").await;
+        assert!(!page.exists(testid::SOURCE_VIEW).await, "Escape closes the source view");
+        assert_eq!(page.focused().await, testid::SHOW_LINE, "and returns to the finding");
     })
     .await;
 }

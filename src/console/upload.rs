@@ -499,7 +499,7 @@ fn FindingsTable(findings: Vec<Shown>, testid: &'static str) -> impl IntoView {
         .map(|f| {
             view! {
                 <tr data-testid=testid class=format!("severity-{}", f.severity)>
-                    <td><code data-testid=testid::FINDING_CODE>{f.code.clone()}</code></td>
+                    <td><code class="finding-code" data-testid=testid::FINDING_CODE>{f.code.clone()}</code></td>
                     <td data-testid=testid::FINDING_LINE>{f.line.map(|l| l.to_string()).unwrap_or_default()}</td>
                     <td data-testid=testid::FINDING_COLUMN>{f.column.map(|c| c.to_string()).unwrap_or_default()}</td>
                     <td data-testid=testid::FINDING_MESSAGE>{f.message.clone()}</td>

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::session::use_lang;
+use super::source_view::Selected;
 use crate::dom::testid;
 use crate::i18n::{number, t, tf, Label};
 use crate::outcome::{page_count, page_range, position_label, Checked, FindingRow};
@@ -31,12 +32,18 @@ pub fn severity_class(severity: Severity) -> &'static str {
 pub fn FindingsList(
     id: u64,
     checked: Arc<Checked>,
-    selected: RwSignal<Option<(u32, Option<u32>)>>,
+    selected: RwSignal<Option<Selected>>,
+    /// The code shown (every code for `None`); a group's "Show each" sets it too.
+    filter: RwSignal<Option<Code>>,
 ) -> impl IntoView {
     let lang = use_lang();
     let tr = move |label| t(lang.get(), label);
-    let filter = RwSignal::new(None::<Code>);
     let page = RwSignal::new(0usize);
+    // A new filter starts at its first page.
+    Effect::new(move |_| {
+        filter.track();
+        page.set(0);
+    });
     let indices = Memo::new({
         let checked = checked.clone();
         move |_| Arc::new(checked.filtered(filter.get()))
@@ -48,7 +55,13 @@ pub fn FindingsList(
     let options = checked
         .listed_codes()
         .into_iter()
-        .map(|code| view! { <option value=code.as_str()>{code.as_str()}</option> })
+        .map(|code| {
+            view! {
+                <option value=code.as_str() selected=move || filter.get() == Some(code)>
+                    {code.as_str()}
+                </option>
+            }
+        })
         .collect_view();
     let truncated = checked.report.truncated.then(|| {
         let n = checked.report.findings.len();
@@ -86,12 +99,12 @@ pub fn FindingsList(
                 <select
                     id=filter_id
                     data-testid=testid::FILTER
-                    on:change=move |ev| {
-                        filter.set(Code::from_name(&event_target_value(&ev)));
-                        page.set(0);
-                    }
+                    prop:value=move || filter.get().map_or("", |code| code.as_str())
+                    on:change=move |ev| filter.set(Code::from_name(&event_target_value(&ev)))
                 >
-                    <option value="">{move || tr(Label::AllCodes)}</option>
+                    <option value="" selected=move || filter.get().is_none()>
+                        {move || tr(Label::AllCodes)}
+                    </option>
                     {options}
                 </select>
             </div>
@@ -172,21 +185,23 @@ fn move_between_rows(ev: leptos::ev::KeyboardEvent) {
 }
 
 #[component]
-fn FindingRowView(
-    row: FindingRow,
-    selected: RwSignal<Option<(u32, Option<u32>)>>,
-) -> impl IntoView {
+fn FindingRowView(row: FindingRow, selected: RwSignal<Option<Selected>>) -> impl IntoView {
     let lang = use_lang();
     let FindingRow {
         code,
         line,
         column,
         message,
+        value,
         ..
     } = row;
     let select = move || {
         if let Some(line) = line {
-            selected.set(Some((line, column)));
+            selected.set(Some(Selected {
+                line,
+                column,
+                value: value.clone(),
+            }));
         }
     };
     let line_cell = match line {
@@ -196,12 +211,15 @@ fn FindingRowView(
                 class="link"
                 data-testid=testid::SHOW_LINE
                 aria-label=move || tf(lang.get(), Label::ShowLine, &[("line", &n.to_string())])
-                on:click=move |ev| {
-                    ev.stop_propagation();
-                    select();
+                on:click={
+                    let select = select.clone();
+                    move |ev| {
+                        ev.stop_propagation();
+                        select();
+                    }
                 }
             >
-                {n.to_string()}
+                {move || number(lang.get(), n as usize)}
             </button>
         }
         .into_any(),
@@ -211,10 +229,10 @@ fn FindingRowView(
         <tr
             data-testid=testid::FINDING
             class=severity_class(code.severity())
-            class:selected=move || selected.get().is_some_and(|(l, c)| Some(l) == line && c == column)
+            class:selected=move || selected.with(|s| s.as_ref().is_some_and(|s| Some(s.line) == line && s.column == column))
             on:click=move |_| select()
         >
-            <td><code data-testid=testid::FINDING_CODE>{code.as_str()}</code></td>
+            <td><code class="finding-code" data-testid=testid::FINDING_CODE>{code.as_str()}</code></td>
             <td data-testid=testid::FINDING_LINE>{line_cell}</td>
             <td data-testid=testid::FINDING_COLUMN>{position_label(column)}</td>
             <td data-testid=testid::FINDING_MESSAGE>{message}</td>

@@ -8,12 +8,14 @@ use leptos::prelude::*;
 use super::findings::{severity_class, severity_label, FindingsList};
 use super::fix::FixPanel;
 use super::session::{use_lang, Session};
-use super::source_view::SourceView;
+use super::source_view::{Selected, SourceView};
 use crate::browser;
 use crate::console::upload::UploadPanel;
 use crate::dom::testid;
 use crate::i18n::{number, t, tf, Label};
-use crate::outcome::{fixed_file_name, pool_file_stem, report_json, Checked, Source};
+use crate::outcome::{
+    fixed_file_name, pool_file_stem, ranges_label, report_json, Checked, Source,
+};
 
 /// The verdict, counts, downloads, fix, findings and source view of one checked file.
 #[component]
@@ -31,7 +33,7 @@ pub fn FileResult(id: u64, checked: Arc<Checked>, session: Session) -> impl Into
     });
     // The embedded validator is only the validator: no console actions.
     let console_actions = session.embed().is_none();
-    let selected = RwSignal::new(None::<(u32, Option<u32>)>);
+    let selected = RwSignal::new(None::<Selected>);
     let heading = format!("file-{id}-heading");
     let labelled_by = heading.clone();
     let pool_id = format!("file-{id}-pool");
@@ -56,18 +58,37 @@ pub fn FileResult(id: u64, checked: Arc<Checked>, session: Session) -> impl Into
         }
     });
 
+    // The findings list shows one code when a group's "Show each" is pressed.
+    let filter = RwSignal::new(None::<esim_csv::Code>);
     let counts = checked.counts();
+    let listed = checked.listed_codes();
     let counts_view = (!counts.is_empty()).then(|| {
         let rows = counts
             .into_iter()
             .map(|(code, severity, n)| {
+                let ranges = checked.line_ranges(code);
+                let show = listed.contains(&code).then(|| {
+                    view! {
+                        <button
+                            type="button"
+                            class="link"
+                            data-testid=testid::SHOW_EACH
+                            aria-label=move || tf(lang.get(), Label::ShowEachNamed, &[("code", code.as_str())])
+                            on:click=move |_| filter.set(Some(code))
+                        >
+                            {move || tr(Label::ShowEach)}
+                        </button>
+                    }
+                });
                 view! {
-                    <tr data-testid=testid::COUNT_ROW>
-                        <td><code>{code.as_str()}</code></td>
+                    <tr data-testid=testid::COUNT_ROW data-code=code.as_str()>
+                        <td><code class="finding-code">{code.as_str()}</code></td>
                         <td class=severity_class(severity)>
                             {move || severity_label(lang.get(), severity)}
                         </td>
                         <td class="number">{move || number(lang.get(), n)}</td>
+                        <td data-testid=testid::COUNT_LINES>{move || ranges_label(lang.get(), &ranges)}</td>
+                        <td>{show}</td>
                     </tr>
                 }
             })
@@ -80,6 +101,8 @@ pub fn FileResult(id: u64, checked: Arc<Checked>, session: Session) -> impl Into
                         <th scope="col">{move || tr(Label::Code)}</th>
                         <th scope="col">{move || tr(Label::Severity)}</th>
                         <th scope="col">{move || tr(Label::Count)}</th>
+                        <th scope="col">{move || tr(Label::Lines)}</th>
+                        <th scope="col">{move || tr(Label::Actions)}</th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
@@ -159,13 +182,13 @@ pub fn FileResult(id: u64, checked: Arc<Checked>, session: Session) -> impl Into
         }
         .into_any()
     } else {
-        view! { <FindingsList id checked=checked.clone() selected /> }.into_any()
+        view! { <FindingsList id checked=checked.clone() selected filter /> }.into_any()
     };
     let source_checked = checked.clone();
     let source_view = move || {
-        selected.get().map(
-            |(line, column)| view! { <SourceView checked=source_checked.clone() line column /> },
-        )
+        selected
+            .get()
+            .map(|at| view! { <SourceView checked=source_checked.clone() at selected /> })
     };
 
     view! {
