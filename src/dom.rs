@@ -56,6 +56,7 @@ pub mod testid {
     pub const FIX_FILE_WIDE: &str = "fix-file-wide";
     pub const FIX_CHANGE: &str = "fix-change";
     pub const FIXED_VERDICT: &str = "fixed-verdict";
+    pub const FIX_LEFT: &str = "fix-left";
     pub const CANNOT_SPLIT: &str = "cannot-split";
     pub const DOWNLOAD_FIXED: &str = "download-fixed";
     pub const DOWNLOAD_PARTS: &str = "download-parts";

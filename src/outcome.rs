@@ -68,6 +68,8 @@ pub struct Checked {
     pub report: Report,
     /// The columns of a carrier export the user chose (empty: as its header says).
     pub columns: esim_csv::Columns,
+    /// For a repaired file: the repair that made it (what changed, the downloads).
+    pub repair: Option<Arc<Repair>>,
     lines: OnceLock<LineIndex>,
 }
 
@@ -78,8 +80,20 @@ impl Checked {
             bytes,
             report,
             columns: esim_csv::Columns::default(),
+            repair: None,
             lines: OnceLock::new(),
         }
+    }
+
+    /// The repaired file of `repair`, in the place of the file it repaired.
+    pub fn repaired(repair: Arc<Repair>) -> Self {
+        let mut checked = Self::new(
+            Source::File(repair.file_name.clone()),
+            repair.bytes.clone(),
+            repair.report.clone(),
+        );
+        checked.repair = Some(repair);
+        checked
     }
 
     /// The validator's options for this file: its source's, and the columns chosen.
@@ -144,11 +158,18 @@ impl Checked {
         )
     }
 
-    /// The pool name to start with: the file name without `.csv`.
+    /// The pool name to start with: the one given before a repair, else the file name
+    /// without `.csv` (and without the `-fixed` of a repaired file).
     pub fn default_pool_name(&self) -> String {
+        if let Some(repair) = self.repair.as_ref().filter(|r| !r.pool_name.is_empty()) {
+            return repair.pool_name.clone();
+        }
         match &self.source {
             Source::Pasted => String::new(),
-            Source::File(name) => stem(name).to_owned(),
+            Source::File(name) => {
+                let stem = stem(name);
+                stem.strip_suffix("-fixed").unwrap_or(stem).to_owned()
+            }
         }
     }
 
@@ -178,24 +199,9 @@ impl Checked {
             .collect()
     }
 
-    /// The lines of the listed findings with this code, as ranges of consecutive lines
-    /// (`2..=1005`), in order; findings without a line are left out.
+    /// The lines of the listed findings with this code, as ranges (see [`line_ranges`]).
     pub fn line_ranges(&self, code: Code) -> Vec<(u32, u32)> {
-        let lines: BTreeSet<u32> = self
-            .report
-            .findings
-            .iter()
-            .filter(|f| f.code == code)
-            .filter_map(esim_csv::Finding::line)
-            .collect();
-        let mut ranges: Vec<(u32, u32)> = Vec::new();
-        for line in lines {
-            match ranges.last_mut() {
-                Some((_, end)) if *end + 1 == line => *end = line,
-                _ => ranges.push((line, line)),
-            }
-        }
-        ranges
+        line_ranges(&self.report, code)
     }
 
     /// The codes of the listed findings, for the filter.
@@ -355,8 +361,10 @@ pub struct Repair {
     /// File-wide fixes applied (byte-order mark, line breaks, a conversion to UTF-8 or of a
     /// carrier export), without repeats.
     pub file_wide: Vec<Fix>,
-    /// The name of the repaired file: the pool name and `.csv`.
+    /// The name of the repaired file: the file's stem and `-fixed.csv`.
     pub file_name: String,
+    /// The pool name given when the fix ran (the repaired file keeps it).
+    pub pool_name: String,
     /// When the repaired file must be split: the parts, or the report on what blocks it.
     pub split: Option<Result<Vec<Part>, Box<Report>>>,
 }
@@ -388,13 +396,13 @@ impl Repair {
                 }
             }
         }
-        let name = pool_file_stem(pool_name, &checked.source);
-        let file_name = format!("{name}.csv");
+        let file_name = fixed_file_name(&checked.source);
         let needs_split =
             fixed.report.codes > esim_csv::MAX_CODES || fixed.report.count(Code::SecondSmdp) > 0;
         let split = needs_split.then(|| {
+            // The parts are named after the pool: `NAME-01.csv` ...
             let options = Options {
-                file_name: Some(file_name.clone()),
+                file_name: Some(format!("{}.csv", pool_file_stem(pool_name, &checked.source))),
                 ..options.clone()
             };
             esim_csv::split_fixed(&fixed, &options, esim_csv::MAX_CODES)
@@ -406,8 +414,14 @@ impl Repair {
             changes,
             file_wide,
             file_name,
+            pool_name: pool_name.trim().to_owned(),
             split,
         }
+    }
+
+    /// True when the fix changed the file.
+    pub fn changed(&self) -> bool {
+        !self.changes.is_empty() || !self.file_wide.is_empty()
     }
 }
 
@@ -484,6 +498,25 @@ pub fn operator_name(host: &str) -> Option<String> {
         .rev()
         .find(|label| !SERVICE_LABELS.contains(&label.to_ascii_lowercase().as_str()))
         .map(|label| (*label).to_owned())
+}
+
+/// The lines of the listed findings of `report` with this code, as ranges of consecutive
+/// lines (`(2, 1005)`), in order; findings without a line are left out.
+pub fn line_ranges(report: &Report, code: Code) -> Vec<(u32, u32)> {
+    let lines: BTreeSet<u32> = report
+        .findings
+        .iter()
+        .filter(|f| f.code == code)
+        .filter_map(esim_csv::Finding::line)
+        .collect();
+    let mut ranges: Vec<(u32, u32)> = Vec::new();
+    for line in lines {
+        match ranges.last_mut() {
+            Some((_, end)) if *end + 1 == line => *end = line,
+            _ => ranges.push((line, line)),
+        }
+    }
+    ranges
 }
 
 /// The most line ranges a group of findings names (the rest are "…").
@@ -635,7 +668,12 @@ mod tests {
         let bytes = b"\xEF\xBB\xBFsmdp.example.com\r\n 8946000000000000014 ,ABC\r\n\r\n";
         let checked = file("pool.csv", bytes);
         let repair = Repair::new(&checked, "Pool");
-        assert_eq!(repair.file_name, "Pool.csv");
+        assert_eq!(repair.file_name, "pool-fixed.csv");
+        assert!(repair.changed());
+        let repaired = Checked::repaired(Arc::new(repair));
+        assert_eq!(repaired.default_pool_name(), "Pool", "the pool name given stays");
+        assert!(!repaired.fixable());
+        let repair = repaired.repair.clone().unwrap();
         assert!(repair.report.is_valid(), "{:?}", repair.report.findings);
         assert_eq!(repair.file_wide, [Fix::RemoveBom]);
         assert_eq!(repair.changes[0].line, 2);

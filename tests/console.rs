@@ -406,7 +406,8 @@ async fn an_admin_uploads_a_pool_targets_groups_and_watches_the_fleet() {
         page.element(check::FIX_PREVIEW).await;
         page.wait_for_attr(&tid(check::FIXED_VERDICT), "data-verdict", "valid")
             .await;
-        let upload = format!("{} {}", tid(check::FIX_PREVIEW), tid(ids::UPLOAD));
+        // The repaired file takes the original's place; its upload is the result's.
+        let upload = format!("{} {}", tid(check::RESULT), tid(ids::UPLOAD));
         page.css(&upload).await;
         page.assert_accessible("fix preview with upload").await;
         page.css(&upload).await.click().await.expect("click upload");

@@ -167,8 +167,15 @@ async fn a_fixed_file_and_the_reports_download() {
         let changes = page.texts(testid::FIX_CHANGE).await;
         assert!(changes.len() >= 3, "{changes:?}");
         page.assert_accessible("fix preview").await;
+        // The repaired file takes the original's place, checked again: its findings
+        // replace the old ones, and it offers no fix.
+        page.wait_for_text(testid::SOURCE, "File \u{201c}Skynet-fixed.csv\u{201d}")
+            .await;
+        assert_eq!(page.text(testid::VERDICT).await, "Valid");
+        page.element(testid::NO_FINDINGS).await;
+        assert!(!page.exists(testid::FIX).await, "a valid file offers no fix");
         page.click(testid::DOWNLOAD_FIXED).await;
-        let fixed = page.download("Skynet.csv").await;
+        let fixed = page.download("Skynet-fixed.csv").await;
         assert_eq!(
             String::from_utf8(fixed).unwrap(),
             "smdp.example.com\r\n8946000000000000014,ABCD-1234-XYZ\r\n\
@@ -695,6 +702,33 @@ async fn findings_are_grouped_and_the_source_opens_where_the_user_looks() {
         page.keys("\u{e00c}").await;
         assert!(!page.exists(testid::SOURCE_VIEW).await, "Escape closes the source view");
         assert_eq!(page.focused().await, testid::SHOW_LINE, "and returns to the finding");
+    })
+    .await;
+}
+
+/// Issue 14 item 2: what the fix leaves is listed by code and line, and the findings of the
+/// repaired file replace the old ones.
+#[tokio::test]
+async fn the_fix_lists_what_is_left() {
+    run(|page| async move {
+        // White space (fixed) and an ICCID of 18 digits on line 3 (left for a person).
+        page.upload(
+            "Left.csv",
+            b"smdp.example.com\n 8946000000000000014 ,ABCD-1234-XYZ\n894600000000000002,ABCD-1235-XYZ\n",
+        )
+        .await;
+        page.wait_for_text(testid::VERDICT, "Invalid").await;
+        page.click(testid::FIX).await;
+        page.wait_for_text(testid::SOURCE, "File \u{201c}Left-fixed.csv\u{201d}")
+            .await;
+        let left = page.texts(testid::FIX_LEFT).await;
+        assert_eq!(left.len(), 1, "{left:?}");
+        assert!(left[0].starts_with("iccid-") && left[0].ends_with("(1): line 3"), "{left:?}");
+        let codes = page.finding_codes().await;
+        assert!(!codes.iter().any(|c| c == "whitespace"), "the old findings are gone: {codes:?}");
+        assert_eq!(codes.len(), 1, "{codes:?}");
+        assert!(!page.exists(testid::FIX).await, "nothing more to fix is offered");
+        page.assert_accessible("fix result with what is left").await;
     })
     .await;
 }

@@ -1,33 +1,36 @@
-//! "Fix every safe problem": the repair in steps, the preview of what changed, the
-//! downloads and the upload of the repaired file.
+//! "Fix every safe problem": the repair in steps; the repaired file then takes the
+//! original's place (checked again: its verdict and findings replace the old ones), with
+//! the preview of what changed, what is left, and the downloads.
 
 use std::sync::Arc;
 
+use leptos::html;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::findings::severity_class;
 use super::session::{use_lang, STEP_MS};
 use crate::browser;
-use crate::console::upload::UploadPanel;
 use crate::dom::{testid, unique_id};
 use crate::i18n::{number, t, tf, Label};
-use crate::outcome::{Repair, LINES_PER_FEED, MAX_CHANGES_SHOWN};
+use crate::outcome::{line_ranges, ranges_label, Checked, Repair, LINES_PER_FEED, MAX_CHANGES_SHOWN};
 
-/// "Fix every safe problem": the preview of what changed and the downloads.
+/// "Fix every safe problem", or, on a repaired file, what the fix did.
 #[component]
 pub fn FixPanel(
-    checked: Arc<crate::outcome::Checked>,
+    checked: Arc<Checked>,
     pool_name: RwSignal<String>,
-    /// False in the embedded validator: no upload.
-    console_actions: bool,
-    /// Takes a file without the codes the server has already.
-    on_trimmed: Callback<Vec<u8>>,
+    /// Takes the repair of a file the fix changed (the result shows the repaired file).
+    on_repaired: Callback<Arc<Repair>>,
 ) -> impl IntoView {
     let lang = use_lang();
     let tr = move |label| t(lang.get(), label);
-    let repair = RwSignal::new(None::<Arc<Repair>>);
+    if let Some(repair) = checked.repair.clone() {
+        return view! { <div class="fix"><RepairView repair /></div> }.into_any();
+    }
+    // A fix that changed nothing is told here; the file stays as it is.
+    let unchanged = RwSignal::new(None::<Arc<Repair>>);
     let fixing = RwSignal::new(false);
-    let options = checked.options();
     let start = move |_| {
         let checked = checked.clone();
         fixing.set(true);
@@ -48,9 +51,17 @@ pub fn FixPanel(
                 }
                 browser::yield_now().await;
             }
-            let done = Repair::from_fixed(&checked, &pool_name.get_untracked(), fixer.finish());
-            repair.set(Some(Arc::new(done)));
+            let done = Arc::new(Repair::from_fixed(
+                &checked,
+                &pool_name.get_untracked(),
+                fixer.finish(),
+            ));
             fixing.set(false);
+            if done.changed() {
+                on_repaired.run(done);
+            } else {
+                unchanged.set(Some(done));
+            }
         });
     };
     view! {
@@ -75,19 +86,14 @@ pub fn FixPanel(
                         }
                     })
             }}
-            {move || repair.get().map(|repair| view! { <RepairView repair options=options.clone() pool_name console_actions on_trimmed /> })}
+            {move || unchanged.get().map(|repair| view! { <RepairView repair /> })}
         </div>
     }
+    .into_any()
 }
 
 #[component]
-fn RepairView(
-    repair: Arc<Repair>,
-    options: esim_csv::Options,
-    pool_name: RwSignal<String>,
-    console_actions: bool,
-    on_trimmed: Callback<Vec<u8>>,
-) -> impl IntoView {
+fn RepairView(repair: Arc<Repair>) -> impl IntoView {
     let lang = use_lang();
     let tr = move |label| t(lang.get(), label);
     let nothing = repair.changes.is_empty() && repair.file_wide.is_empty();
@@ -168,24 +174,40 @@ fn RepairView(
             )
         }
     };
-    // A repaired file that is valid and needs no split can go to the server as it is.
-    let upload = (console_actions && valid && repair.split.is_none()).then(|| {
-        view! {
-            <UploadPanel
-                bytes=repair.bytes.clone()
-                file_name=repair.file_name.clone()
-                options=options.clone()
-                codes=repair.report.codes
-                pool_name
-                on_trimmed
-            />
+    // What is left for a person: each code with its count and lines.
+    let left = repair
+        .report
+        .counts
+        .iter()
+        .filter(|(code, n)| **n > 0 && code.severity() == esim_csv::Severity::Error)
+        .map(|(code, n)| {
+            let (code, n) = (*code, *n);
+            let ranges = line_ranges(&repair.report, code);
+            view! {
+                <li data-testid=testid::FIX_LEFT data-code=code.as_str()>
+                    <code class=format!("finding-code {}", severity_class(code.severity()))>{code.as_str()}</code>
+                    {move || {
+                        let lines = ranges_label(lang.get(), &ranges);
+                        let count = number(lang.get(), n);
+                        if lines.is_empty() { format!(" ({count})") } else { format!(" ({count}): {lines}") }
+                    }}
+                </li>
+            }
+        })
+        .collect_view();
+    // The preview opens where the user looks, with the focus.
+    let heading_ref = NodeRef::<html::H4>::new();
+    Effect::new(move |_| {
+        if let Some(heading) = heading_ref.get() {
+            heading.scroll_into_view_with_bool(true);
+            let _ = heading.focus();
         }
     });
     let heading = unique_id("repair-heading");
     let labelled_by = heading.clone();
     view! {
         <section class="repair" aria-labelledby=labelled_by data-testid=testid::FIX_PREVIEW>
-            <h4 id=heading>{move || tr(Label::FixHeading)}</h4>
+            <h4 id=heading tabindex="-1" node_ref=heading_ref>{move || tr(Label::FixHeading)}</h4>
             {nothing.then(|| view! { <p>{move || tr(Label::NothingToFix)}</p> })}
             <ul>{file_wide}</ul>
             {(changed > 0)
@@ -222,7 +244,10 @@ fn RepairView(
             </p>
             {(errors > 0)
                 .then(|| {
-                    view! { <p>{move || tf(lang.get(), Label::LeftAfterFix, &[("errors", &number(lang.get(), errors))])}</p> }
+                    view! {
+                        <p>{move || tf(lang.get(), Label::LeftAfterFix, &[("errors", &number(lang.get(), errors))])}</p>
+                        <ul class="left">{left}</ul>
+                    }
                 })}
             <div class="row downloads">
                 <button
@@ -234,7 +259,6 @@ fn RepairView(
                 </button>
                 {split}
             </div>
-            {upload}
         </section>
     }
 }

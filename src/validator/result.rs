@@ -14,7 +14,7 @@ use crate::console::upload::UploadPanel;
 use crate::dom::testid;
 use crate::i18n::{number, t, tf, Label};
 use crate::outcome::{
-    fixed_file_name, pool_file_stem, ranges_label, report_json, Checked, Source,
+    fixed_file_name, pool_file_stem, ranges_label, report_json, Checked, Repair, Source,
 };
 
 /// The verdict, counts, downloads, fix, findings and source view of one checked file.
@@ -30,6 +30,10 @@ pub fn FileResult(id: u64, checked: Arc<Checked>, session: Session) -> impl Into
     let on_trimmed = Callback::new(move |bytes: Vec<u8>| {
         let source = Source::File(trimmed_name.clone());
         session.replace(id, Checked::check(source, Arc::new(bytes)));
+    });
+    // The repaired file takes this one's place: checked again, its findings replace these.
+    let on_repaired = Callback::new(move |repair: Arc<Repair>| {
+        session.replace(id, Checked::repaired(repair));
     });
     // The embedded validator is only the validator: no console actions.
     let console_actions = session.embed().is_none();
@@ -292,8 +296,8 @@ pub fn FileResult(id: u64, checked: Arc<Checked>, session: Session) -> impl Into
                     on_trimmed
                 />
             })}
-            {checked.fixable().then(|| view! {
-                <FixPanel checked=checked.clone() pool_name console_actions on_trimmed />
+            {(checked.repair.is_some() || checked.fixable()).then(|| view! {
+                <FixPanel checked=checked.clone() pool_name on_repaired />
             })}
             {findings}
             {source_view}
