@@ -189,6 +189,14 @@ pub fn focus_id(id: &str) {
     }
 }
 
+/// [`focus_id`] once the page has drawn what was just changed.
+pub fn focus_id_soon(id: &'static str) {
+    wasm_bindgen_futures::spawn_local(async move {
+        sleep_ms(0).await;
+        focus_id(id);
+    });
+}
+
 fn focus_element(element: web_sys::Element) {
     if !element.has_attribute("tabindex") {
         let _ = element.set_attribute("tabindex", "-1");

@@ -95,6 +95,10 @@ pub mod testid {
     pub const CONFIRM_DELETE: &str = "confirm-delete";
     pub const CANCEL_DELETE: &str = "cancel-delete";
     pub const NO_POOLS: &str = "no-pools";
+    pub const CONFIRM_DIALOG: &str = "confirm-dialog";
+    pub const CONFIRM: &str = "confirm";
+    pub const CANCEL_CONFIRM: &str = "cancel-confirm";
+    pub const DONE: &str = "done";
     // A pool.
     pub const POOL_TITLE: &str = "pool-title";
     pub const POOL_TAB: &str = "pool-tab";
@@ -126,6 +130,7 @@ pub mod testid {
     pub const CREATE_GROUP: &str = "create-group";
     pub const MEMBER_ROW: &str = "member-row";
     pub const REMOVE_MEMBER: &str = "remove-member";
+    pub const CONFIRM_REMOVE: &str = "confirm-remove";
     pub const DEVICE_PICK: &str = "device-pick";
     pub const ADD_MEMBER: &str = "add-member";
     pub const NEW_DEVICE_NAME: &str = "new-device-name";

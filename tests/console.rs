@@ -594,8 +594,26 @@ async fn an_admin_uploads_a_pool_targets_groups_and_watches_the_fleet() {
         page.open_group(&sales).await;
         page.wait_for_count(ids::MEMBER_ROW, 3).await;
         let row = format!("{}[data-device-id=\"{first}\"]", tid(ids::MEMBER_ROW));
+        // Removing a device removes its profile: a dialog asks first (cancel keeps it),
+        // and says so when it is done.
         page.click_in(&row, ids::REMOVE_MEMBER).await;
+        page.element(ids::CONFIRM_DIALOG).await;
+        let question = page.text(ids::CONFIRM_DIALOG).await;
+        assert!(
+            question.contains("Phone 1") && question.contains("eSIM profile"),
+            "{question}"
+        );
+        assert_eq!(page.focused().await, ids::CANCEL_CONFIRM, "the dialog takes the focus");
+        page.assert_accessible("remove member confirmation").await;
+        page.click(ids::CANCEL_CONFIRM).await;
+        assert!(!page.exists(ids::CONFIRM_DIALOG).await);
+        assert_eq!(page.focused().await, ids::REMOVE_MEMBER, "the focus is back");
+        assert_eq!(page.css_all(&tid(ids::MEMBER_ROW)).await.len(), 3);
+        page.click_in(&row, ids::REMOVE_MEMBER).await;
+        page.click(ids::CONFIRM_REMOVE).await;
         page.wait_for_count(ids::MEMBER_ROW, 2).await;
+        page.wait_for_text_containing(ids::DONE, "Phone 1 was removed", Duration::from_secs(20))
+            .await;
         server.simulate(token, &fleet, 1).await;
         page.open_pool(&pool, "/devices").await;
         page.wait_for_device_rows(&[(first.clone(), "removed".into()), active(&second)])
@@ -903,19 +921,44 @@ async fn a_pool_is_renamed_and_deleted_after_confirmation() {
         assert_eq!(pools.len(), 1);
         assert_eq!(pools[0]["displayName"], "New name");
 
-        // Cancelled: nothing happens.
+        // Cancelled: nothing happens, and the focus is back on Delete.
         page.click_in(&row, ids::DELETE).await;
         page.element(ids::CONFIRM_DELETE).await;
+        let question = page.text(ids::CONFIRM_DIALOG).await;
+        assert!(
+            question.contains("New name") && question.contains("next check-in"),
+            "the dialog names the pool and the consequence: {question}"
+        );
+        assert_eq!(page.focused().await, ids::CANCEL_DELETE, "the dialog takes the focus");
         page.assert_accessible("delete confirmation").await;
+        // The dialog is modal: Tab stays in it.
+        page.keys(support::TAB).await;
+        page.keys(support::TAB).await;
+        let inside: Value = page
+            .client
+            .execute("return !!document.activeElement.closest('dialog');", vec![])
+            .await
+            .expect("read the focus");
+        assert_eq!(inside, json!(true), "the focus left the dialog");
         page.click(ids::CANCEL_DELETE).await;
         page.css(&row).await;
         assert!(!page.exists(ids::CONFIRM_DELETE).await);
+        assert_eq!(page.focused().await, ids::DELETE, "the focus is back on Delete");
         assert_eq!(server.pools(token).len(), 1);
 
-        // Confirmed: gone.
+        // Escape cancels too.
+        page.click_in(&row, ids::DELETE).await;
+        page.element(ids::CONFIRM_DELETE).await;
+        page.keys("\u{e00c}").await;
+        assert!(!page.exists(ids::CONFIRM_DIALOG).await, "Escape closes the dialog");
+        assert_eq!(server.pools(token).len(), 1);
+
+        // Confirmed: gone, and said so.
         page.click_in(&row, ids::DELETE).await;
         page.click(ids::CONFIRM_DELETE).await;
         page.element(ids::NO_POOLS).await;
+        page.wait_for_text(ids::DONE, "The pool \u{201c}New name\u{201d} was deleted.")
+            .await;
         assert!(!page.exists(ids::POOL_ROW).await);
         assert_eq!(server.pools(token).len(), 0);
     })

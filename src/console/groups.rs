@@ -8,10 +8,10 @@ use leptos::task::spawn_local;
 use super::labels::Label as L;
 use super::route::Route;
 use super::state::{load, use_console, when};
-use super::widgets::{ErrorView, Loading, TextField};
+use super::widgets::{Confirm, ConfirmDialog, DoneStatus, ErrorView, Loading, TextField};
 use crate::api::{http, ApiError, Resource};
 use crate::dom::testid;
-use crate::i18n::fill;
+use crate::i18n::{fill, Text};
 
 #[component]
 pub fn GroupsPage() -> impl IntoView {
@@ -219,7 +219,27 @@ pub fn GroupPage(id: String) -> impl IntoView {
             });
         }
     };
-    let remove_member = move |group: String, device: String| {
+    // Removing a device from the group removes its eSIM profile: asked first, told after.
+    let removing = StoredValue::new(None::<(String, String, String)>);
+    let ask = RwSignal::new(None::<Confirm>);
+    let done = RwSignal::new(None::<String>);
+    let remove_member = move |group: String, device: String, name: String| {
+        let group_name = match directory.get_untracked() {
+            Some(Ok(d)) => d.group.display_name,
+            _ => String::new(),
+        };
+        let lang = console.lang.get_untracked();
+        ask.set(Some(Confirm {
+            question: fill(L::ConfirmRemoveMember.text(lang), &[("name", &name), ("group", &group_name)]),
+            consequence: L::RemoveMemberConsequence.text(lang).to_owned(),
+            action: L::RemoveFromGroupAction.text(lang).to_owned(),
+        }));
+        removing.set_value(Some((group, device, name)));
+    };
+    let confirmed = Callback::new(move |()| {
+        let Some((group, device, name)) = removing.get_value() else {
+            return;
+        };
         let Some(client) = console.client.get_untracked() else {
             return;
         };
@@ -228,11 +248,17 @@ pub fn GroupPage(id: String) -> impl IntoView {
             let result = http::delete(&client, &Resource::MemberRef(&group, &device)).await;
             busy.set(false);
             match result {
-                Ok(()) => version.update(|v| *v += 1),
+                Ok(()) => {
+                    let lang = console.lang.get_untracked();
+                    done.set(Some(fill(L::RemovedFromGroup.text(lang), &[("name", &name)])));
+                    // The row (and its button) goes: the focus goes to what was done.
+                    crate::browser::focus_id_soon("group-done");
+                    version.update(|v| *v += 1);
+                }
                 Err(e) => error.set(Some(e)),
             }
         });
-    };
+    });
     view! {
         <section class="group" aria-labelledby="group-heading">
             <p class="crumbs"><a href=Route::Groups.href()>{move || console.tr(L::NavGroups)}</a></p>
@@ -243,6 +269,8 @@ pub fn GroupPage(id: String) -> impl IntoView {
                 }}
             </h1>
             {move || error.get().map(|error| view! { <ErrorView error /> })}
+            <DoneStatus id="group-done" done />
+            <ConfirmDialog ask on_confirm=confirmed confirm_testid=testid::CONFIRM_REMOVE />
             {move || match directory.get() {
                 None => view! { <Loading /> }.into_any(),
                 Some(Err(error)) => view! { <ErrorView error /> }.into_any(),
@@ -274,7 +302,10 @@ pub fn GroupPage(id: String) -> impl IntoView {
                                             data-testid=testid::REMOVE_MEMBER
                                             aria-label=fill(console.tr(L::RemoveFromGroup), &[("name", &name)])
                                             disabled=move || busy.get()
-                                            on:click=move |_| remove_member(group.clone(), device.clone())
+                                            on:click={
+                                                let name = name.clone();
+                                                move |_| remove_member(group.clone(), device.clone(), name.clone())
+                                            }
                                         >
                                             {console.tr(L::Remove)}
                                         </button>

@@ -67,8 +67,8 @@ crate::labels! {
     Save => "Save", "Spara";
     CancelAction => "Cancel", "Avbryt";
     Delete => "Delete", "Ta bort";
-    ConfirmDelete => "Delete this pool? Devices lose its profiles at their next check-in; its codes stay used.",
-        "Ta bort poolen? Enheterna förlorar dess profiler vid nästa incheckning; koderna förblir använda.";
+    ConfirmDelete => "Devices lose this pool's eSIM profiles at their next check-in; its activation codes stay used.",
+        "Enheterna förlorar poolens eSIM-profiler vid nästa incheckning; dess aktiveringskoder förblir använda.";
     ConfirmDeleteLabel => "Confirm deletion", "Bekräfta borttagning";
     PoolTitle => "Pool", "Pool";
     PoolSections => "Pool", "Poolens delar";
@@ -135,6 +135,14 @@ crate::labels! {
     NoMembers => "The group has no devices.", "Gruppen har inga enheter.";
     OperatingSystem => "Operating system", "Operativsystem";
     RemoveFromGroup => "Remove {name} from the group", "Ta bort {name} från gruppen";
+    ConfirmRemoveMember => "Remove {name} from {group}?", "Ta bort {name} från {group}?";
+    RemoveMemberConsequence => "The eSIM profile of every pool assigned to this group is removed from the device at its next check-in; its activation code stays used and cannot be given out again.",
+        "eSIM-profilen från varje pool som är tilldelad den här gruppen tas bort från enheten vid nästa incheckning; aktiveringskoden förblir använd och kan inte delas ut igen.";
+    RemoveFromGroupAction => "Remove from the group", "Ta bort från gruppen";
+    RemovedFromGroup => "{name} was removed from the group. Its eSIM profile is removed at its next check-in.",
+        "{name} togs bort från gruppen. Dess eSIM-profil tas bort vid nästa incheckning.";
+    ConfirmDeletePool => "Delete the pool “{name}”?", "Ta bort poolen ”{name}”?";
+    PoolDeleted => "The pool “{name}” was deleted.", "Poolen ”{name}” togs bort.";
     AddDevices => "Add devices", "Lägg till enheter";
     ExistingDevice => "An existing device", "En befintlig enhet";
     ChooseDevice => "Choose a device", "Välj en enhet";

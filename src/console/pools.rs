@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 use super::labels::Label as L;
 use super::route::{PoolTab, Route};
 use super::state::{load, num, use_console, when};
-use super::widgets::{ErrorView, Loading};
+use super::widgets::{Confirm, ConfirmDialog, DoneStatus, ErrorView, Loading};
 use crate::api::{http, ApiError, Resource};
 use crate::dom::testid;
 use crate::i18n::{fill, Lang, Text};
@@ -37,6 +37,7 @@ pub fn summary_text(lang: Lang, summary: &StateSummary) -> String {
 pub fn PoolsPage() -> impl IntoView {
     let console = use_console();
     let version = RwSignal::new(0u32);
+    let done = RwSignal::new(None::<String>);
     let pools = load(version, |client| async move {
         http::all_pages::<Pool>(&client, &Resource::Pools).await
     });
@@ -47,6 +48,7 @@ pub fn PoolsPage() -> impl IntoView {
                 {move || console.tr(L::PoolsIntro)} " "
                 <a href=Route::Check.href()>{move || console.tr(L::NavCheck)}</a>
             </p>
+            <DoneStatus id="pools-done" done />
             {move || match pools.get() {
                 None => view! { <Loading /> }.into_any(),
                 Some(Err(error)) => view! { <ErrorView error /> }.into_any(),
@@ -54,18 +56,22 @@ pub fn PoolsPage() -> impl IntoView {
                     <p class="notice" data-testid=testid::NO_POOLS>{console.tr(L::NoPools)}</p>
                 }
                 .into_any(),
-                Some(Ok(list)) => view! { <PoolsTable list version /> }.into_any(),
+                Some(Ok(list)) => view! { <PoolsTable list version done /> }.into_any(),
             }}
         </section>
     }
 }
 
 #[component]
-fn PoolsTable(list: Vec<Pool>, version: RwSignal<u32>) -> impl IntoView {
+fn PoolsTable(
+    list: Vec<Pool>,
+    version: RwSignal<u32>,
+    done: RwSignal<Option<String>>,
+) -> impl IntoView {
     let console = use_console();
     let rows = list
         .into_iter()
-        .map(|pool| view! { <PoolRow pool version /> })
+        .map(|pool| view! { <PoolRow pool version done /> })
         .collect_view();
     view! {
         <div class="table-wrap">
@@ -89,12 +95,12 @@ fn PoolsTable(list: Vec<Pool>, version: RwSignal<u32>) -> impl IntoView {
 }
 
 #[component]
-fn PoolRow(pool: Pool, version: RwSignal<u32>) -> impl IntoView {
+fn PoolRow(pool: Pool, version: RwSignal<u32>, done: RwSignal<Option<String>>) -> impl IntoView {
     let console = use_console();
     let lang = console.lang;
     let name = RwSignal::new(pool.display_name.clone());
     let editing = RwSignal::new(false);
-    let confirming = RwSignal::new(false);
+    let ask = RwSignal::new(None::<Confirm>);
     let error = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
     let id = pool.id.clone();
@@ -137,20 +143,37 @@ fn PoolRow(pool: Pool, version: RwSignal<u32>) -> impl IntoView {
         });
     };
     let delete_id = id.clone();
-    let delete = move |_| {
+    let deleted_name = pool.display_name.clone();
+    let delete = Callback::new(move |()| {
         let Some(client) = console.client.get_untracked() else {
             return;
         };
         let id = delete_id.clone();
+        let name = deleted_name.clone();
         busy.set(true);
         spawn_local(async move {
             let result = http::delete(&client, &Resource::Pool(&id)).await;
             busy.set(false);
             match result {
-                Ok(()) => version.update(|v| *v += 1),
+                Ok(()) => {
+                    let lang = console.lang.get_untracked();
+                    done.set(Some(fill(L::PoolDeleted.text(lang), &[("name", &name)])));
+                    // The row (and its button) goes: the focus goes to what was done.
+                    crate::browser::focus_id_soon("pools-done");
+                    version.update(|v| *v += 1);
+                }
                 Err(e) => error.set(Some(e)),
             }
         });
+    });
+    let asked_name = pool.display_name.clone();
+    let ask_delete = move |_| {
+        let lang = console.lang.get_untracked();
+        ask.set(Some(Confirm {
+            question: fill(L::ConfirmDeletePool.text(lang), &[("name", &asked_name)]),
+            consequence: L::ConfirmDelete.text(lang).to_owned(),
+            action: L::Delete.text(lang).to_owned(),
+        }));
     };
     let input_id = format!("rename-{id}");
     let shown_name = pool.display_name.clone();
@@ -214,29 +237,21 @@ fn PoolRow(pool: Pool, version: RwSignal<u32>) -> impl IntoView {
                 >
                     {move || console.tr(L::Rename)}
                 </button>
-                {move || {
-                    if confirming.get() {
-                        view! {
-                            <span class="confirm" role="group" aria-label=console.tr(L::ConfirmDeleteLabel)>
-                                <span>{console.tr(L::ConfirmDelete)}</span>
-                                <button type="button" class="danger" data-testid=testid::CONFIRM_DELETE on:click=delete.clone() disabled=move || busy.get()>
-                                    {console.tr(L::Delete)}
-                                </button>
-                                <button type="button" class="secondary" data-testid=testid::CANCEL_DELETE on:click=move |_| confirming.set(false)>
-                                    {console.tr(L::CancelAction)}
-                                </button>
-                            </span>
-                        }
-                        .into_any()
-                    } else {
-                        view! {
-                            <button type="button" class="secondary" data-testid=testid::DELETE on:click=move |_| confirming.set(true)>
-                                {console.tr(L::Delete)}
-                            </button>
-                        }
-                        .into_any()
-                    }
-                }}
+                <button
+                    type="button"
+                    class="secondary"
+                    data-testid=testid::DELETE
+                    disabled=move || busy.get()
+                    on:click=ask_delete
+                >
+                    {move || console.tr(L::Delete)}
+                </button>
+                <ConfirmDialog
+                    ask
+                    on_confirm=delete
+                    confirm_testid=testid::CONFIRM_DELETE
+                    cancel_testid=testid::CANCEL_DELETE
+                />
                 {move || error.get().map(|error| view! { <ErrorView error /> })}
             </td>
         </tr>

@@ -1,6 +1,9 @@
-//! The console's small shared views: errors, loading, the sign-in notice, labelled fields.
+//! The console's small shared views: errors, loading, the sign-in notice, labelled fields,
+//! the confirmation of a destructive action.
 
+use leptos::html;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::labels::Label as L;
 use super::route::Route;
@@ -86,5 +89,105 @@ pub fn TextField(
             />
             {hint.map(|hint| view! { <p class="hint" id=hint_id>{move || console.tr(hint)}</p> })}
         </div>
+    }
+}
+
+/// What a confirmation asks: the question, its consequence, and the action's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    pub question: String,
+    pub consequence: String,
+    pub action: String,
+}
+
+/// A modal dialog that asks to confirm a destructive action while `ask` holds one: the focus
+/// starts on Cancel and stays in the dialog (modal), Escape cancels, and closing returns the
+/// focus to the element that opened it. `on_confirm` runs when the action is confirmed.
+#[component]
+pub fn ConfirmDialog(
+    ask: RwSignal<Option<Confirm>>,
+    on_confirm: Callback<()>,
+    #[prop(default = testid::CONFIRM)] confirm_testid: &'static str,
+    #[prop(default = testid::CANCEL_CONFIRM)] cancel_testid: &'static str,
+) -> impl IntoView {
+    let console = use_console();
+    move || {
+        ask.get().map(|confirm| {
+            let dialog = NodeRef::<html::Dialog>::new();
+            let cancel = NodeRef::<html::Button>::new();
+            let opener = StoredValue::new_local(
+                web_sys::window()
+                    .and_then(|window| window.document())
+                    .and_then(|document| document.active_element()),
+            );
+            Effect::new(move |_| {
+                if let (Some(dialog), Some(cancel)) = (dialog.get(), cancel.get()) {
+                    if !dialog.open() {
+                        let _ = dialog.show_modal();
+                    }
+                    let _ = cancel.focus();
+                }
+            });
+            let close = move || {
+                if let Some(dialog) = dialog.get_untracked() {
+                    dialog.close();
+                }
+                ask.set(None);
+                if let Some(opener) = opener.get_value().filter(|e| e.is_connected()) {
+                    let _ = opener.unchecked_into::<web_sys::HtmlElement>().focus();
+                }
+            };
+            let title = crate::dom::unique_id("confirm-title");
+            let text = crate::dom::unique_id("confirm-text");
+            view! {
+                <dialog
+                    class="confirm-dialog"
+                    node_ref=dialog
+                    aria-labelledby=title.clone()
+                    aria-describedby=text.clone()
+                    data-testid=testid::CONFIRM_DIALOG
+                    on:cancel=move |ev| {
+                        ev.prevent_default();
+                        close();
+                    }
+                >
+                    <h2 id=title>{confirm.question}</h2>
+                    <p id=text>{confirm.consequence}</p>
+                    <div class="row">
+                        <button
+                            type="button"
+                            class="danger"
+                            data-testid=confirm_testid
+                            on:click=move |_| {
+                                close();
+                                on_confirm.run(());
+                            }
+                        >
+                            {confirm.action}
+                        </button>
+                        <button
+                            type="button"
+                            class="secondary"
+                            node_ref=cancel
+                            data-testid=cancel_testid
+                            on:click=move |_| close()
+                        >
+                            {move || console.tr(L::CancelAction)}
+                        </button>
+                    </div>
+                </dialog>
+            }
+        })
+    }
+}
+
+/// The line that says a destructive action is done (a live region that can take the
+/// focus when the element that started the action is gone).
+#[component]
+pub fn DoneStatus(id: &'static str, done: RwSignal<Option<String>>) -> impl IntoView {
+    view! {
+        <p id=id class="done" role="status" tabindex="-1" data-testid=testid::DONE>
+            {move || done.get().unwrap_or_default()}
+        </p>
     }
 }
