@@ -834,6 +834,47 @@ async fn the_focus_follows_navigation_and_skips_to_the_content() {
     .await;
 }
 
+/// Issue 14 item 5: the embedded validator is only the validator - signed in or not, it
+/// offers no console action (no upload, no sign-in notice, no navigation).
+#[tokio::test]
+async fn the_embedded_validator_shows_no_console_actions() {
+    let portal = HostPage::start();
+    let db = TestDatabase::new();
+    let token = EsimServer::token(&db, "admin");
+    let server = EsimServer::start(&db, &[&portal.origin]);
+    // Signed in through the link, in the frame itself (its storage is the portal's
+    // partition, not a console tab's).
+    portal.frame(&format!("{}/?embed=validator#token={token}", server.url()));
+    let setup = Setup {
+        server,
+        token,
+        _db: db,
+    };
+    run_at(portal.url.clone(), "portal-frame", |page| async move {
+        let _setup = setup;
+        let frame = page.element("portal-frame").await;
+        frame
+            .enter_frame()
+            .await
+            .expect("enter the validator's frame");
+        page.upload("pool.csv", valid_csv(SMDP, 0, 2).as_bytes()).await;
+        page.wait_for_text(check::VERDICT, "Valid").await;
+        // What a signed-in console shows under a valid file, were it there.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        for id in [
+            ids::UPLOAD,
+            ids::UPLOAD_SIGN_IN,
+            ids::UPLOAD_STATUS,
+            ids::NAV,
+            check::FIX,
+        ] {
+            assert!(!page.exists(id).await, "the embedded validator shows [data-testid={id}]");
+        }
+        page.assert_accessible("embedded validator, signed in").await;
+    })
+    .await;
+}
+
 /// (b) A wrong token and a server that went away say so in plain words.
 #[tokio::test]
 async fn a_wrong_token_and_a_stopped_server_are_explained() {

@@ -30,9 +30,14 @@ commands:
   setup                  install the tools the build and the tests need (idempotent)
   test                   setup, then formatting, clippy, native and browser tests,
                          the release build and the end-to-end tests
-  run [--listen ADDR]    setup, build the release app and esim-server, and start
+  run [--listen ADDR] [--frame-ancestor URL]... [--example-host]
+                         setup, build the release app and esim-server, and start
                          the console on SQLite in data/ (default 127.0.0.1:8080);
                          prints a link that signs in with a new admin token;
+                         --frame-ancestor: an origin allowed to frame the console
+                         (repeat for more); --example-host: also serve the example
+                         portal (examples/embed-host) on the next port, allowed to
+                         frame the console, and print its link;
                          --oidc-issuer URL --oidc-audience AUD ... (any --oidc-*)
                          go to esim-server serve (docs/identity.md)
   tidy                   the tidy checks (no module import cycles in any crate; also
@@ -56,7 +61,8 @@ fn run(args: Vec<String>) -> Result<()> {
         ["test"] => test(),
         ["run", rest @ ..] => {
             let (rest, oidc) = oidc_flags(rest)?;
-            run::run_console(parse_listen(&rest)?, &oidc)
+            let (rest, embedding) = embedding_flags(&rest)?;
+            run::run_console(parse_listen(&rest)?, &embedding, &oidc)
         }
         ["tidy"] => {
             let (report, known) = tidy::report(&project_root());
@@ -268,6 +274,26 @@ fn oidc_flags<'a>(args: &[&'a str]) -> Result<(Vec<&'a str>, Vec<String>)> {
     Ok((rest, oidc))
 }
 
+/// `--frame-ancestor URL` (repeated) and `--example-host`, out of `run`'s arguments.
+fn embedding_flags<'a>(args: &[&'a str]) -> Result<(Vec<&'a str>, run::Embedding)> {
+    let mut rest = Vec::new();
+    let mut embedding = run::Embedding::default();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if let Some(value) = a.strip_prefix("--frame-ancestor=") {
+            embedding.frame_ancestors.push(value.to_owned());
+        } else if *a == "--frame-ancestor" {
+            let value = it.next().context("--frame-ancestor needs an origin")?;
+            embedding.frame_ancestors.push((*value).to_owned());
+        } else if *a == "--example-host" {
+            embedding.example_host = true;
+        } else {
+            rest.push(*a);
+        }
+    }
+    Ok((rest, embedding))
+}
+
 fn parse_listen(args: &[&str]) -> Result<SocketAddr> {
     let text = match args {
         [] => "127.0.0.1:8080",
@@ -304,6 +330,28 @@ mod tests {
             ]
         );
         assert!(oidc_flags(&["--oidc-client-id"]).is_err());
+    }
+
+    #[test]
+    fn embedding_flags_are_taken_out() {
+        let (rest, embedding) = embedding_flags(&[
+            "--frame-ancestor",
+            "https://portal.example",
+            "--listen",
+            "0.0.0.0:3000",
+            "--frame-ancestor=https://intranet.example",
+            "--example-host",
+        ])
+        .unwrap();
+        assert_eq!(rest, ["--listen", "0.0.0.0:3000"]);
+        assert_eq!(
+            embedding.frame_ancestors,
+            ["https://portal.example", "https://intranet.example"]
+        );
+        assert!(embedding.example_host);
+        assert!(embedding_flags(&["--frame-ancestor"]).is_err());
+        let (_, none) = embedding_flags(&[]).unwrap();
+        assert_eq!(none, run::Embedding::default());
     }
 
     #[test]
