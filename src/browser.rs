@@ -189,6 +189,33 @@ pub fn focus_id(id: &str) {
     }
 }
 
+/// Puts `text` on the clipboard (`navigator.clipboard.writeText`); false when the browser
+/// refuses (no permission, not a secure context), so the caller can offer to copy by hand.
+pub async fn copy_text(text: &str) -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let clipboard = js_sys::Reflect::get(&window.navigator(), &JsValue::from_str("clipboard"))
+        .ok()
+        .filter(|c| !c.is_undefined() && !c.is_null());
+    let Some(clipboard) = clipboard else {
+        return false;
+    };
+    let write = js_sys::Reflect::get(&clipboard, &JsValue::from_str("writeText"))
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let Some(write) = write else {
+        return false;
+    };
+    match write.call1(&clipboard, &JsValue::from_str(text)) {
+        Ok(promise) => match promise.dyn_into::<js_sys::Promise>() {
+            Ok(promise) => JsFuture::from(promise).await.is_ok(),
+            Err(_) => false,
+        },
+        Err(_) => false,
+    }
+}
+
 /// [`focus_id`] once the page has drawn what was just changed.
 pub fn focus_id_soon(id: &'static str) {
     wasm_bindgen_futures::spawn_local(async move {

@@ -95,6 +95,7 @@ pub mod testid {
     pub const CONFIRM_DELETE: &str = "confirm-delete";
     pub const CANCEL_DELETE: &str = "cancel-delete";
     pub const NO_POOLS: &str = "no-pools";
+    pub const IMPORT_POOL: &str = "import-pool";
     pub const CONFIRM_DIALOG: &str = "confirm-dialog";
     pub const CONFIRM: &str = "confirm";
     pub const CANCEL_CONFIRM: &str = "cancel-confirm";
@@ -120,6 +121,7 @@ pub mod testid {
     pub const ASSIGN_MODE: &str = "assign-mode";
     pub const ADD_ASSIGNMENT: &str = "add-assignment";
     pub const REMOVE_ASSIGNMENT: &str = "remove-assignment";
+    pub const MEMBER_COUNT: &str = "member-count";
     pub const SAVE_ASSIGNMENTS: &str = "save-assignments";
     pub const SAVED: &str = "saved";
     pub const NO_USERS: &str = "no-users";
@@ -129,6 +131,9 @@ pub mod testid {
     pub const NEW_GROUP_NAME: &str = "new-group-name";
     pub const CREATE_GROUP: &str = "create-group";
     pub const MEMBER_ROW: &str = "member-row";
+    pub const GROUP_ID: &str = "group-id";
+    pub const COPY_GROUP_ID: &str = "copy-group-id";
+    pub const COPY_STATUS: &str = "copy-status";
     pub const REMOVE_MEMBER: &str = "remove-member";
     pub const CONFIRM_REMOVE: &str = "confirm-remove";
     pub const DEVICE_PICK: &str = "device-pick";

@@ -15,6 +15,7 @@ pub const STORAGE_KEY: &str = "esim-console.lang";
 
 /// Labels that are the same word in both languages (names, formats).
 pub const SAME_IN_BOTH: &[Label] = &[
+    Label::Summary,
     Label::JsonFormat,
     Label::CsvFormat,
     Label::UseIccid,
@@ -95,8 +96,14 @@ labels! {
     NoSmdpAddress => "none found", "ingen hittad";
     Errors => "Errors", "Fel";
     Warnings => "Warnings", "Varningar";
-    Summary => "{name}: {verdict}, {codes} codes, {errors} errors, {warnings} warnings.",
-        "{name}: {verdict}, {codes} koder, {errors} fel, {warnings} varningar.";
+    /// The live region's sentence; the counts are [`CodesOne`](Label::CodesOne) ... phrases.
+    Summary => "{name}: {verdict}, {codes}, {errors}, {warnings}.", "{name}: {verdict}, {codes}, {errors}, {warnings}.";
+    CodesOne => "{n} code", "{n} kod";
+    CodesOther => "{n} codes", "{n} koder";
+    ErrorsOne => "{n} error", "{n} fel";
+    ErrorsOther => "{n} errors", "{n} fel";
+    WarningsOne => "{n} warning", "{n} varning";
+    WarningsOther => "{n} warnings", "{n} varningar";
     CountsCaption => "Findings by code", "Fynd per kod";
     MappingCaption => "How the carrier export is read", "Så läses exporten från operatören";
     ColumnNumber => "Column", "Kolumn";
@@ -150,6 +157,7 @@ labels! {
     Fixing => "Fixing …", "Åtgärdar …";
     FixHeading => "What the fix changed", "Vad åtgärden ändrade";
     NothingToFix => "No safe fix applies to this file.", "Ingen säker åtgärd gäller den här filen.";
+    ChangedLinesOne => "{n} line changed or removed.", "{n} rad ändrad eller borttagen.";
     ChangedLines => "{n} lines changed or removed.", "{n} rader ändrade eller borttagna.";
     MoreChanges => "… and {n} more.", "… och {n} till.";
     Before => "Before", "Före";
@@ -157,12 +165,13 @@ labels! {
     Removed => "removed", "borttagen";
     FileWide => "Whole file", "Hela filen";
     FixedVerdict => "After the fix the file is: {verdict}", "Efter åtgärden är filen: {verdict}";
-    LeftAfterFix => "{errors} errors are left for a person to correct.", "{errors} fel återstår att rätta för hand.";
+    LeftAfterFixOne => "{n} error is left for a person to correct:", "{n} fel återstår att rätta för hand:";
+    LeftAfterFix => "{n} errors are left for a person to correct:", "{n} fel återstår att rätta för hand:";
     DownloadFixed => "Download the repaired file", "Ladda ner den åtgärdade filen";
     DownloadParts => "Download {n} split files (at most 1,000 codes and one SM-DP+ address each)",
         "Ladda ner {n} delade filer (högst 1 000 koder och en SM-DP+-adress var)";
-    CannotSplit => "The file needs splitting, but {errors} errors must be corrected first.",
-        "Filen behöver delas, men {errors} fel måste rättas först.";
+    CannotSplit => "The file needs splitting, but first correct {errors}.",
+        "Filen behöver delas, men rätta först {errors}.";
     DownloadJson => "Download the report as JSON", "Ladda ner rapporten som JSON";
     DownloadCsv => "Download the report as CSV", "Ladda ner rapporten som CSV";
     JsonFormat => "JSON", "JSON";
@@ -237,6 +246,30 @@ pub fn other(lang: Lang) -> Lang {
     }
 }
 
+/// True when `n` takes the language's "one" form (`1 code`, not `1 codes`): the browser's
+/// `Intl.PluralRules` for the language in the page; English's and Swedish's rule (one for
+/// exactly 1) in native code, where there is no `Intl`.
+pub fn is_one(lang: Lang, n: usize) -> bool {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let locales = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(lang.tag()));
+        let rules = js_sys::Intl::PluralRules::new(&locales, &js_sys::Object::new());
+        String::from(rules.select(n as f64)) == "one"
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = lang;
+        n == 1
+    }
+}
+
+/// `n` in the label of its plural form (`one` or `other`), `{n}` written the language's way:
+/// `1 code`, `1,001 codes`, `1 001 koder`.
+pub fn counted(lang: Lang, n: usize, one: impl Text, other: impl Text) -> String {
+    let label = if is_one(lang, n) { one.text(lang) } else { other.text(lang) };
+    fill(label, &[("n", &number(lang, n))])
+}
+
 /// A number the way the language writes it: `1,234,567` or `1 234 567`.
 pub fn number(lang: Lang, n: usize) -> String {
     let digits = n.to_string();
@@ -267,6 +300,18 @@ pub fn tenths(lang: Lang, tenths: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_take_the_plural_form() {
+        assert_eq!(counted(Lang::En, 1, Label::CodesOne, Label::CodesOther), "1 code");
+        assert_eq!(counted(Lang::En, 1_001, Label::CodesOne, Label::CodesOther), "1,001 codes");
+        assert_eq!(counted(Lang::Sv, 1, Label::WarningsOne, Label::WarningsOther), "1 varning");
+        assert_eq!(
+            counted(Lang::Sv, 1_001, Label::CodesOne, Label::CodesOther),
+            "1\u{a0}001 koder"
+        );
+        assert_eq!(counted(Lang::En, 0, Label::ErrorsOne, Label::ErrorsOther), "0 errors");
+    }
 
     #[test]
     fn every_label_is_translated() {

@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use esim_csv::{Batch, Change, Code, Fix, Lang, Options, Part, Report, Severity, Validator};
 
-use crate::i18n::{number, t, tf, Label};
+use crate::i18n::{counted, number, t, tf, Label};
 use crate::source::LineIndex;
 
 /// The most findings a report keeps (all are counted). High enough for a broken 50 MB
@@ -151,9 +151,12 @@ impl Checked {
             &[
                 ("name", &self.source.label(lang)),
                 ("verdict", self.verdict(lang)),
-                ("codes", &number(lang, self.report.codes)),
-                ("errors", &number(lang, self.report.errors())),
-                ("warnings", &number(lang, self.report.warnings())),
+                ("codes", &counted(lang, self.report.codes, Label::CodesOne, Label::CodesOther)),
+                ("errors", &counted(lang, self.report.errors(), Label::ErrorsOne, Label::ErrorsOther)),
+                (
+                    "warnings",
+                    &counted(lang, self.report.warnings(), Label::WarningsOne, Label::WarningsOther),
+                ),
             ],
         )
     }
@@ -583,7 +586,7 @@ mod tests {
         );
         assert_eq!(
             valid.summary(Lang::En),
-            "File \u{201c}pool.csv\u{201d}: Valid, 1 codes, 0 errors, 0 warnings."
+            "File \u{201c}pool.csv\u{201d}: Valid, 1 code, 0 errors, 0 warnings."
         );
         let invalid = file("pool.txt", VALID);
         assert_eq!(invalid.verdict(Lang::Sv), "Ogiltig");

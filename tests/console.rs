@@ -866,11 +866,74 @@ async fn the_embedded_validator_shows_no_console_actions() {
             ids::UPLOAD_SIGN_IN,
             ids::UPLOAD_STATUS,
             ids::NAV,
-            check::FIX,
         ] {
             assert!(!page.exists(id).await, "the embedded validator shows [data-testid={id}]");
         }
         page.assert_accessible("embedded validator, signed in").await;
+    })
+    .await;
+}
+
+/// Issue 14 item 6, as in the Intune admin center: Import on the Pools page, a group's id
+/// to copy, and the member count of each assigned group.
+#[tokio::test]
+async fn pools_offer_import_and_groups_show_their_ids_and_sizes() {
+    let setup = Setup::start(&[]);
+    let pool = setup
+        .server
+        .create_pool(&setup.token, "Skynet", SMDP, 0, 3);
+    let link = setup.sign_in_link();
+    run_at(link, ids::NAV, |page| async move {
+        let _setup = &setup;
+        page.wait_for_fragment("#/pools").await;
+        page.click(ids::IMPORT_POOL).await;
+        page.wait_for_fragment("#/").await;
+        page.element(check::FILE).await;
+
+        let group = page.create_group("Sales phones").await;
+        page.open_group(&group).await;
+        let shown: Value = page
+            .client
+            .execute(
+                "return document.querySelector('[data-testid=\"group-id\"]').value;",
+                vec![],
+            )
+            .await
+            .expect("read the group id field");
+        assert_eq!(shown, json!(group), "the group's id is shown");
+        page.click(ids::COPY_GROUP_ID).await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut status = String::new();
+        while status.is_empty() && std::time::Instant::now() < deadline {
+            status = page.text(ids::COPY_STATUS).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // Copied, or (a browser that refuses the clipboard) selected for Ctrl+C.
+        let selected: Value = page
+            .client
+            .execute(
+                "const e = document.activeElement; \
+                 return e.getAttribute('data-testid') === 'group-id' \
+                   && e.selectionStart === 0 && e.selectionEnd === e.value.length;",
+                vec![],
+            )
+            .await
+            .expect("read the selection");
+        assert!(
+            status == "Copied." || (status.starts_with("Selected") && selected == json!(true)),
+            "copy-status {status:?}, selected {selected}"
+        );
+        page.create_member("Phone 1", "anna@example.com").await;
+        page.create_member("Phone 2", "bo@example.com").await;
+        page.assert_accessible("group with its id").await;
+
+        page.open_pool(&pool, "/assignments").await;
+        page.choose(ids::ASSIGN_GROUP, &group).await;
+        page.choose(ids::ASSIGN_MODE, "include").await;
+        page.click(ids::ADD_ASSIGNMENT).await;
+        page.wait_for_text_containing(ids::MEMBER_COUNT, "(2 devices)", Duration::from_secs(20))
+            .await;
+        page.assert_accessible("assignments with member counts").await;
     })
     .await;
 }

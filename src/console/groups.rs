@@ -268,6 +268,7 @@ pub fn GroupPage(id: String) -> impl IntoView {
                     _ => console.tr(L::GroupTitle).to_owned(),
                 }}
             </h1>
+            <GroupIdField id=id.clone() />
             {move || error.get().map(|error| view! { <ErrorView error /> })}
             <DoneStatus id="group-done" done />
             <ConfirmDialog ask on_confirm=confirmed confirm_testid=testid::CONFIRM_REMOVE />
@@ -391,5 +392,54 @@ pub fn GroupPage(id: String) -> impl IntoView {
                 </form>
             })}
         </section>
+    }
+}
+
+/// The group's id, to copy (the simulator and Graph's requests name groups by it): a
+/// read-only field and a Copy button; where the clipboard is refused, the id is selected
+/// for Ctrl+C.
+#[component]
+fn GroupIdField(id: String) -> impl IntoView {
+    let console = use_console();
+    let input = NodeRef::<leptos::html::Input>::new();
+    let status = RwSignal::new(None::<L>);
+    let copy = {
+        let id = id.clone();
+        move |_| {
+            let id = id.clone();
+            spawn_local(async move {
+                if crate::browser::copy_text(&id).await {
+                    status.set(Some(L::Copied));
+                } else {
+                    if let Some(input) = input.get_untracked() {
+                        let _ = input.focus();
+                        input.select();
+                    }
+                    status.set(Some(L::CopyByHand));
+                }
+            });
+        }
+    };
+    view! {
+        <div class="field group-id">
+            <label for="group-id">{move || console.tr(L::GroupId)}</label>
+            <div class="row">
+                <input
+                    id="group-id"
+                    type="text"
+                    readonly
+                    value=id
+                    node_ref=input
+                    data-testid=testid::GROUP_ID
+                    on:focus=move |ev| event_target::<web_sys::HtmlInputElement>(&ev).select()
+                />
+                <button type="button" class="secondary" data-testid=testid::COPY_GROUP_ID on:click=copy>
+                    {move || console.tr(L::CopyGroupId)}
+                </button>
+                <span role="status" data-testid=testid::COPY_STATUS>
+                    {move || status.get().map(|label| console.tr(label))}
+                </span>
+            </div>
+        </div>
     }
 }

@@ -50,6 +50,11 @@ crate::labels! {
     GraphNote => "With Graph's address and a Graph token, pools, assignments and device status work the same. Only this project's server can check ICCIDs before an upload, add codes to an existing pool, and run the fleet simulator.",
         "Med Graphs adress och en Graph-token fungerar pooler, tilldelningar och enhetsstatus likadant. Bara projektets egen server kan kontrollera ICCID före uppladdning, lägga till koder i en befintlig pool och köra flottsimulatorn.";
     PoolsTitle => "eSIM cellular pools", "eSIM-mobilabonnemangspooler";
+    Import => "Import", "Importera";
+    GroupId => "Group ID", "Grupp-id";
+    CopyGroupId => "Copy the group ID", "Kopiera grupp-id";
+    Copied => "Copied.", "Kopierat.";
+    CopyByHand => "Selected: press Ctrl+C (⌘C) to copy.", "Markerat: tryck Ctrl+C (⌘C) för att kopiera.";
     PoolsIntro => "Each pool holds one operator's activation codes. To add a pool, check its file first:",
         "Varje pool innehåller en operatörs aktiveringskoder. Kontrollera filen först för att lägga till en pool:";
     NoPools => "No pools yet. Check a file and upload it.", "Inga pooler ännu. Kontrollera en fil och ladda upp den.";
@@ -105,7 +110,10 @@ crate::labels! {
     Refresh => "Refresh", "Uppdatera";
     Retry => "Retry", "Försök igen";
     RetryNamed => "Retry the install on {name} (a new code at its next check-in)", "Försök installera igen på {name} (en ny kod vid nästa incheckning)";
+    DeviceCountOne => "{n} of {total} device", "{n} av {total} enhet";
     DeviceCount => "{n} of {total} devices", "{n} av {total} enheter";
+    MemberCountOne => "({n} device)", "({n} enhet)";
+    MemberCount => "({n} devices)", "({n} enheter)";
     NoUsers => "Pools are assigned to device groups only: an eSIM belongs to a device, not to a user, so users cannot be targeted.",
         "Pooler tilldelas bara enhetsgrupper: ett eSIM hör till en enhet, inte till en användare, så användare kan inte väljas.";
     OtherTargets => "{n} assignments target something other than a device group (such as all devices); they are not edited here and are kept as they are when you save.",
@@ -154,11 +162,13 @@ crate::labels! {
         "Enheter kommer till Microsoft Graph när de registreras (Intune, Entra ID-anslutning): konsolen kan inte skapa dem. Lägg till registrerade enheter i gruppen ovan.";
     OtherGroupsHidden => "{n} groups that cannot hold devices are not shown (Microsoft 365 groups, mail-enabled groups, groups with a rule about users).",
         "{n} grupper som inte kan innehålla enheter visas inte (Microsoft 365-grupper, e-postaktiverade grupper, grupper med en regel om användare).";
+    UploadAsPoolOne => "Upload {n} code as a pool", "Ladda upp {n} kod som en pool";
     UploadAsPool => "Upload {n} codes as a pool", "Ladda upp {n} koder som en pool";
     UploadNeedsSignIn => "To upload this file as a pool, sign in to a server.", "Logga in på en server för att ladda upp filen som en pool.";
     GraphNoPrecheck => "Microsoft Graph cannot say which codes it already has: the file is uploaded without that check.",
         "Microsoft Graph kan inte säga vilka koder den redan har: filen laddas upp utan den kontrollen.";
     Prechecking => "Checking the codes against the server …", "Kontrollerar koderna mot servern …";
+    UploadingOne => "Uploading {n} code …", "Laddar upp {n} kod …";
     Uploading => "Uploading {n} codes …", "Laddar upp {n} koder …";
     ServerRejected => "The server rejected the file: {detail}", "Servern avvisade filen: {detail}";
     PrecheckBlocked => "The server would refuse this file: it has {n} of its {total} codes already.", "Servern skulle vägra filen: den har redan {n} av dess {total} koder.";

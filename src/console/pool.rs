@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use esim_wire::{
-    AssignmentRead, AssignmentSet, DeviceState, Group, Pool, StateLabel, StateSummary,
+    AssignmentRead, AssignmentSet, Device, DeviceState, Group, Pool, StateLabel, StateSummary,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -537,7 +537,8 @@ fn DeviceTable(id: String, pool: RwSignal<Option<Result<Pool, ApiError>>>) -> im
                         Some(total) if filtered_by_server => total,
                         _ => rows.with(|r| r.len()),
                     };
-                    let mut text = fill(console.tr(L::DeviceCount), &[("n", &num(lang.get(), n)), ("total", &num(lang.get(), total))]);
+                    let count = if crate::i18n::is_one(lang.get(), total) { L::DeviceCountOne } else { L::DeviceCount };
+                    let mut text = fill(console.tr(count), &[("n", &num(lang.get(), n)), ("total", &num(lang.get(), total))]);
                     if loading.get() {
                         text.push(' ');
                         text.push_str(console.tr(L::StillLoading));
@@ -609,6 +610,29 @@ fn Assignments(id: String) -> impl IntoView {
             });
         }
     }
+    // How many devices each targeted group has (read once per group, as Intune shows).
+    let member_counts = RwSignal::new(std::collections::HashMap::<String, usize>::new());
+    let count_members = move |group_id: String| {
+        if member_counts.with_untracked(|counts| counts.contains_key(&group_id)) {
+            return;
+        }
+        let Some(client) = console.client.get_untracked() else {
+            return;
+        };
+        spawn_local(async move {
+            if let Ok(members) = http::all_pages::<Device>(&client, &Resource::Members(&group_id)).await {
+                member_counts.update(|counts| {
+                    counts.insert(group_id, members.len());
+                });
+            }
+        });
+    };
+    Effect::new(move |_| {
+        let ids: Vec<String> = targets.with(|ts| ts.groups().map(|(g, _)| g.to_owned()).collect());
+        for group_id in ids {
+            count_members(group_id);
+        }
+    });
     let name_of = move |group_id: &str| {
         groups.with(|gs| {
             gs.iter()
@@ -661,9 +685,19 @@ fn Assignments(id: String) -> impl IntoView {
                             let name = name_of(&group_id);
                             let shown = name.clone();
                             let item = group_id.clone();
+                            let counted = group_id.clone();
+                            let members = move || {
+                                member_counts.with(|counts| counts.get(&counted).copied()).map(|n| {
+                                    let lang = console.lang.get();
+                                    let label = if crate::i18n::is_one(lang, n) { L::MemberCountOne } else { L::MemberCount };
+                                    fill(console.tr(label), &[("n", &num(lang, n))])
+                                })
+                            };
                             view! {
                                 <li data-group-id=item>
                                     <span>{shown}</span>
+                                    " "
+                                    <span class="hint" data-testid=testid::MEMBER_COUNT>{members}</span>
                                     <button
                                         type="button"
                                         class="secondary"

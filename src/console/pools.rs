@@ -43,7 +43,13 @@ pub fn PoolsPage() -> impl IntoView {
     });
     view! {
         <section class="pools" aria-labelledby="pools-heading">
-            <h1 id="pools-heading">{move || console.tr(L::PoolsTitle)}</h1>
+            <div class="page-title">
+                <h1 id="pools-heading">{move || console.tr(L::PoolsTitle)}</h1>
+                // As in Intune: Import on the list. A file is checked before it is uploaded.
+                <a class="button" href=Route::Check.href() data-testid=testid::IMPORT_POOL>
+                    {move || console.tr(L::Import)}
+                </a>
+            </div>
             <p>
                 {move || console.tr(L::PoolsIntro)} " "
                 <a href=Route::Check.href()>{move || console.tr(L::NavCheck)}</a>

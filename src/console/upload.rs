@@ -20,7 +20,7 @@ use super::state::{num, use_console};
 use super::widgets::ErrorView;
 use crate::api::{http, ApiError, Backend, Resource};
 use crate::dom::testid;
-use crate::i18n::fill;
+use crate::i18n::{counted, fill};
 
 /// The line each ICCID is on (first field of each line, unquoted and trimmed).
 pub fn iccid_lines(bytes: &[u8]) -> HashMap<String, u32> {
@@ -354,7 +354,7 @@ pub fn UploadPanel(
                     data-testid=testid::UPLOAD
                     on:click=move |_| send(bytes.clone(), None)
                 >
-                    {move || fill(console.tr(L::UploadAsPool), &[("n", &num(lang.get(), codes))])}
+                    {move || counted(lang.get(), codes, L::UploadAsPoolOne, L::UploadAsPool)}
                 </button>
             }
         }
@@ -374,7 +374,7 @@ pub fn UploadPanel(
                     Stage::Idle => ().into_any(),
                     Stage::Ready => upload_button().into_any(),
                     Stage::Checking => view! { <p class="notice"><span class="spinner" aria-hidden="true"></span>{console.tr(L::Prechecking)}</p> }.into_any(),
-                    Stage::Uploading => view! { <p class="notice"><span class="spinner" aria-hidden="true"></span>{fill(console.tr(L::Uploading), &[("n", &num(lang.get(), codes))])}</p> }.into_any(),
+                    Stage::Uploading => view! { <p class="notice"><span class="spinner" aria-hidden="true"></span>{counted(lang.get(), codes, L::UploadingOne, L::Uploading)}</p> }.into_any(),
                     Stage::Failed(error) => view! { <ErrorView error /> {upload_button()} }.into_any(),
                     Stage::Rejected(findings, message) => view! {
                         <div class="api-error" role="alert">

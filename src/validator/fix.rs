@@ -12,7 +12,7 @@ use super::findings::severity_class;
 use super::session::{use_lang, STEP_MS};
 use crate::browser;
 use crate::dom::{testid, unique_id};
-use crate::i18n::{number, t, tf, Label};
+use crate::i18n::{counted, number, t, tf, Label};
 use crate::outcome::{line_ranges, ranges_label, Checked, Repair, LINES_PER_FEED, MAX_CHANGES_SHOWN};
 
 /// "Fix every safe problem", or, on a repaired file, what the fix did.
@@ -121,7 +121,7 @@ fn RepairView(repair: Arc<Repair>) -> impl IntoView {
             };
             view! {
                 <tr data-testid=testid::FIX_CHANGE>
-                    <td>{change.line}</td>
+                    <td>{move || number(lang.get(), change.line as usize)}</td>
                     <td><code>{change.before}</code></td>
                     <td>{after}</td>
                 </tr>
@@ -154,7 +154,7 @@ fn RepairView(repair: Arc<Repair>) -> impl IntoView {
                             });
                         }
                     >
-                        {move || tf(lang.get(), Label::DownloadParts, &[("n", &count.to_string())])}
+                        {move || tf(lang.get(), Label::DownloadParts, &[("n", &number(lang.get(), count))])}
                     </button>
                 }
                 .into_any(),
@@ -166,7 +166,8 @@ fn RepairView(repair: Arc<Repair>) -> impl IntoView {
                 view! {
                     <p class="notice" data-testid=testid::CANNOT_SPLIT>
                         {move || {
-                            tf(lang.get(), Label::CannotSplit, &[("errors", &number(lang.get(), errors))])
+                            let errors = counted(lang.get(), errors, Label::ErrorsOne, Label::ErrorsOther);
+                            tf(lang.get(), Label::CannotSplit, &[("errors", &errors)])
                         }}
                     </p>
                 }
@@ -214,7 +215,7 @@ fn RepairView(repair: Arc<Repair>) -> impl IntoView {
                 .then(|| {
                     view! {
                         <p>
-                            {move || tf(lang.get(), Label::ChangedLines, &[("n", &number(lang.get(), changed))])}
+                            {move || counted(lang.get(), changed, Label::ChangedLinesOne, Label::ChangedLines)}
                         </p>
                         <table class="changes">
                             <thead>
@@ -245,7 +246,7 @@ fn RepairView(repair: Arc<Repair>) -> impl IntoView {
             {(errors > 0)
                 .then(|| {
                     view! {
-                        <p>{move || tf(lang.get(), Label::LeftAfterFix, &[("errors", &number(lang.get(), errors))])}</p>
+                        <p>{move || counted(lang.get(), errors, Label::LeftAfterFixOne, Label::LeftAfterFix)}</p>
                         <ul class="left">{left}</ul>
                     }
                 })}
