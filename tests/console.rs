@@ -1221,3 +1221,146 @@ async fn a_failed_install_is_retried_from_the_device_table() {
     })
     .await;
 }
+
+/// Where the screenshots go: `target/screenshots` (or `$CARGO_TARGET_DIR/screenshots`).
+fn screenshot_dir() -> std::path::PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
+        std::path::PathBuf::from,
+    );
+    target.join("screenshots")
+}
+
+/// What overflows sideways: the page, a table wider than its box, or a box around a
+/// table that scrolls sideways (empty when everything fits).
+const OVERFLOW_JS: &str = "\
+    const d = document.documentElement; const out = [];\
+    if (d.scrollWidth > d.clientWidth) out.push(`page: ${d.scrollWidth} > ${d.clientWidth}`);\
+    for (const t of document.querySelectorAll('table')) {\
+      const name = t.getAttribute('data-testid') || t.className || 'table';\
+      if (t.getClientRects().length === 0) continue;\
+      if (t.scrollWidth > t.clientWidth + 1) out.push(`${name}: ${t.scrollWidth} > ${t.clientWidth}`);\
+      for (let p = t.parentElement; p && p !== document.body; p = p.parentElement) {\
+        if (p.scrollWidth > p.clientWidth + 1) { out.push(`${name} in ${p.tagName.toLowerCase()}.${p.className}: ${p.scrollWidth} > ${p.clientWidth}`); break; }\
+      }\
+    }\
+    return out;";
+
+/// Issue 14 item 7: every screen at 360, 1280 and 1920 px in both colour schemes -
+/// screenshots written to target/screenshots (artefacts to look at), and no sideways
+/// overflow of the page or of a table (`scrollWidth <= clientWidth`).
+#[tokio::test]
+async fn every_screen_fits_from_360_to_1920_px_in_both_colour_schemes() {
+    let dir = screenshot_dir();
+    std::fs::create_dir_all(&dir).expect("create target/screenshots");
+    let mut overflows: Vec<String> = Vec::new();
+    for scheme in ["light", "dark"] {
+        let setup = Setup::start(&[]);
+        let (server, token) = (&setup.server, &setup.token);
+        let pool = server.create_pool(token, "Skynet phones (Sales, Stockholm office)", SMDP, 0, 5);
+        let (status, group) =
+            server.post(token, "/v1.0/groups", &json!({"displayName": "Sales phones"}));
+        assert_eq!(status, 201, "{group}");
+        let group = group["id"].as_str().unwrap().to_owned();
+        for n in 1..=3 {
+            let (status, device) = server.post(
+                token,
+                "/v1.0/devices",
+                &json!({"displayName": format!("Phone {n} of the Stockholm office"),
+                        "userName": format!("user.with.a.long.name{n}@sales.example.com")}),
+            );
+            assert_eq!(status, 201, "{device}");
+            let device = device["id"].as_str().unwrap().to_owned();
+            let reference =
+                json!({"@odata.id": format!("{}/v1.0/devices/{device}", server.url())});
+            let (status, body) = server.post(
+                token,
+                &format!("/v1.0/groups/{group}/members/$ref"),
+                &reference,
+            );
+            assert!(status < 300, "{status} {body}");
+        }
+        let assign = json!({"assignments": [{"target": {
+            "@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}}]});
+        let (status, body) = server.post(token, &format!("{POOLS}/{pool}/assign"), &assign);
+        assert_eq!(status, 200, "{body}");
+        let args: &[&str] = if scheme == "dark" { &["--force-dark-mode"] } else { &[] };
+        let link = setup.sign_in_link();
+        let dir = dir.clone();
+        let found = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let out = found.clone();
+        support::run_with(link, ids::NAV, args, move |page| async move {
+            let (server, token) = (&setup.server, &setup.token);
+            server.simulate_with(token, &group, 2, 0.3).await;
+            let messy = format!(
+                "{SMDP}\n{};{}\n\"8,946E+18\",ABCD-0001-XYZ\n 894600000000000001 ,abc\n",
+                iccid(40),
+                matching_id(40)
+            );
+            let screens: Vec<(&str, String, &str)> = vec![
+                ("check", "#/".into(), check::TEXT),
+                ("check-results", "#/".into(), check::VERDICT),
+                ("pools", "#/pools".into(), ids::POOL_ROW),
+                ("pools-confirm", "#/pools".into(), ids::CONFIRM_DIALOG),
+                ("pool", format!("#/pools/{pool}"), ids::CHART),
+                ("devices", format!("#/pools/{pool}/devices"), ids::DEVICE_ROW),
+                ("assignments", format!("#/pools/{pool}/assignments"), ids::MEMBER_COUNT),
+                ("groups", "#/groups".into(), ids::GROUP_ROW),
+                ("group", format!("#/groups/{group}"), ids::MEMBER_ROW),
+                ("settings", "#/settings".into(), ids::BASE_URL),
+            ];
+            for (name, fragment, ready) in screens {
+                page.client
+                    .set_window_size(1280, 900)
+                    .await
+                    .expect("size the window");
+                page.go(&fragment).await;
+                match name {
+                    "check-results" => {
+                        page.upload("Messy export.csv", messy.as_bytes()).await;
+                        page.element(check::SHOW_LINE).await;
+                        page.click(check::SHOW_LINE).await;
+                        page.element(check::SOURCE_MARK).await;
+                    }
+                    "pools-confirm" => {
+                        page.click(ids::DELETE).await;
+                    }
+                    _ => {}
+                }
+                page.element(ready).await;
+                for width in [360u32, 1280, 1920] {
+                    page.client
+                        .set_window_size(width, 900)
+                        .await
+                        .expect("size the window");
+                    tokio::time::sleep(Duration::from_millis(400)).await;
+                    let seen = page
+                        .client
+                        .execute(OVERFLOW_JS, vec![])
+                        .await
+                        .expect("measure the overflow");
+                    for problem in seen.as_array().into_iter().flatten() {
+                        out.lock().unwrap().push(format!(
+                            "{scheme} {name} at {width} px: {}",
+                            problem.as_str().unwrap_or_default()
+                        ));
+                    }
+                    let png = page.client.screenshot().await.expect("a screenshot");
+                    std::fs::write(dir.join(format!("{name}-{width}-{scheme}.png")), png)
+                        .expect("write the screenshot");
+                }
+                if name == "pools-confirm" {
+                    page.click(ids::CANCEL_DELETE).await;
+                }
+            }
+        })
+        .await;
+        overflows.extend(found.lock().unwrap().drain(..));
+    }
+    assert!(
+        overflows.is_empty(),
+        "sideways overflow (screenshots in {}):\n{}",
+        dir.display(),
+        overflows.join("\n")
+    );
+}

@@ -14,6 +14,33 @@ fn q(s: &Option<String>) -> String {
     }
 }
 
+/// `n` written the language's way: `1,001` or `1 001` (a no-break space), as the browser
+/// app writes the numbers beside the messages.
+fn num(lang: Lang, n: u64) -> String {
+    let digits = n.to_string();
+    let separator = match lang {
+        Lang::Sv => '\u{a0}',
+        _ => ',',
+    };
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(separator);
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The singular for exactly one, else the plural (English's and Swedish's rule).
+fn pl<'a>(n: u64, one: &'a str, other: &'a str) -> &'a str {
+    if n == 1 {
+        one
+    } else {
+        other
+    }
+}
+
 /// Picks the English or the Swedish text.
 fn t(lang: Lang, en: String, sv: String) -> String {
     match lang {
@@ -87,8 +114,8 @@ pub(crate) fn message(f: &Finding, lang: Lang) -> String {
         ),
         Code::TrailingBlankLines => t(
             lang,
-            format!("The file ends with {n} blank line(s) or white space after the last code; remove them."),
-            format!("Filen slutar med {n} tom(ma) rad(er) eller blanktecken efter sista koden; ta bort dem."),
+            format!("The file ends with {} blank {} or white space after the last code; remove them.", num(Lang::En, n), pl(n, "line", "lines")),
+            format!("Filen slutar med {} {} eller blanktecken efter sista koden; ta bort dem.", num(Lang::Sv, n), pl(n, "tom rad", "tomma rader")),
         ),
         Code::NoCodes if f.position.in_body() => t(
             lang,
@@ -102,13 +129,13 @@ pub(crate) fn message(f: &Finding, lang: Lang) -> String {
         ),
         Code::TooManyCodes if f.position.in_body() => t(
             lang,
-            format!("The request has {n} activation codes; at most 1,000 may be sent at once. Send them in several requests."),
-            format!("Begäran har {n} aktiveringskoder; högst 1 000 får skickas på en gång. Skicka dem i flera begäranden."),
+            format!("The request has {} activation codes; at most 1,000 may be sent at once. Send them in several requests.", num(Lang::En, n)),
+            format!("Begäran har {} aktiveringskoder; högst 1\u{a0}000 får skickas på en gång. Skicka dem i flera begäranden.", num(Lang::Sv, n)),
         ),
         Code::TooManyCodes => t(
             lang,
-            format!("The file has {n} activation codes; a file may hold at most 1,000. Split it into several files."),
-            format!("Filen har {n} aktiveringskoder; en fil får innehålla högst 1 000. Dela upp den i flera filer."),
+            format!("The file has {} activation codes; a file may hold at most 1,000. Split it into several files.", num(Lang::En, n)),
+            format!("Filen har {} aktiveringskoder; en fil får innehålla högst 1\u{a0}000. Dela upp den i flera filer.", num(Lang::Sv, n)),
         ),
         Code::SmdpMissing if d.value.is_some() => t(
             lang,
@@ -178,13 +205,13 @@ pub(crate) fn message(f: &Finding, lang: Lang) -> String {
         }
         Code::TrailingComma => t(
             lang,
-            format!("The line ends with {n} empty value(s) after the Matching ID; remove the trailing separators."),
-            format!("Raden slutar med {n} tomt/tomma värde(n) efter Matching ID; ta bort de avslutande avgränsarna."),
+            format!("The line ends with {n} empty {} after the Matching ID; remove the trailing separators.", pl(n, "value", "values")),
+            format!("Raden slutar med {n} {} efter Matching ID; ta bort de avslutande avgränsarna.", pl(n, "tomt värde", "tomma värden")),
         ),
         Code::FieldCount => t(
             lang,
-            format!("The line has {n} value(s); a code line has exactly two: ICCID,MatchingID."),
-            format!("Raden har {n} värde(n); en kodrad har exakt två: ICCID,MatchingID."),
+            format!("The line has {n} {}; a code line has exactly two: ICCID,MatchingID.", pl(n, "value", "values")),
+            format!("Raden har {n} {}; en kodrad har exakt två: ICCID,MatchingID.", pl(n, "värde", "värden")),
         ),
         Code::Whitespace => t(
             lang,
@@ -213,8 +240,8 @@ pub(crate) fn message(f: &Finding, lang: Lang) -> String {
         ),
         Code::IccidLength => t(
             lang,
-            format!("ICCID {raw} has {n} digits; an ICCID has 19 or 20."),
-            format!("ICCID {raw} har {n} siffror; ett ICCID har 19 eller 20."),
+            format!("ICCID {raw} has {n} {}; an ICCID has 19 or 20.", pl(n, "digit", "digits")),
+            format!("ICCID {raw} har {n} {}; ett ICCID har 19 eller 20.", pl(n, "siffra", "siffror")),
         ),
         Code::IccidPrefix => t(
             lang,
@@ -291,13 +318,13 @@ pub(crate) fn message(f: &Finding, lang: Lang) -> String {
         ),
         Code::CarrierExport if f.fix.is_none() => t(
             lang,
-            format!("This file is a carrier export with {n} column(s), not a pool file; correct the errors below, then convert it (esim-csv fix, or Convert in the browser): the report's mapping says what each column gives."),
-            format!("Filen är en export från operatören med {n} kolumn(er), inte en poolfil; rätta felen nedan och konvertera den sedan (esim-csv fix, eller Konvertera i webbläsaren): rapportens kolumnmappning visar vad varje kolumn ger."),
+            format!("This file is a carrier export with {n} {}, not a pool file; correct the errors below, then convert it (esim-csv fix, or \"Fix every safe problem\" in the browser): the report's mapping says what each column gives.", pl(n, "column", "columns")),
+            format!("Filen är en export från operatören med {n} {}, inte en poolfil; rätta felen nedan och konvertera den sedan (esim-csv fix, eller \"Åtgärda alla säkra problem\" i webbläsaren): rapportens kolumnmappning visar vad varje kolumn ger.", pl(n, "kolumn", "kolumner")),
         ),
         Code::CarrierExport => t(
             lang,
-            format!("This file is a carrier export with {n} column(s), not a pool file; convert it into one (esim-csv fix, or Convert in the browser): the report's mapping says what each column gives."),
-            format!("Filen är en export från operatören med {n} kolumn(er), inte en poolfil; konvertera den till en (esim-csv fix, eller Konvertera i webbläsaren): rapportens kolumnmappning visar vad varje kolumn ger."),
+            format!("This file is a carrier export with {n} {}, not a pool file; convert it into one (esim-csv fix, or \"Fix every safe problem\" in the browser): the report's mapping says what each column gives.", pl(n, "column", "columns")),
+            format!("Filen är en export från operatören med {n} {}, inte en poolfil; konvertera den till en (esim-csv fix, eller \"Åtgärda alla säkra problem\" i webbläsaren): rapportens kolumnmappning visar vad varje kolumn ger.", pl(n, "kolumn", "kolumner")),
         ),
         Code::ColumnMapping => {
             let (en_role, sv_role) = role_names(&raw);
