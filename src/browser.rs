@@ -167,7 +167,9 @@ pub fn focus_main_heading() {
         for _ in 0..40 {
             sleep_ms(25).await;
             let now = document.active_element();
-            let body = document.body().map(JsCast::unchecked_into::<web_sys::Element>);
+            let body = document
+                .body()
+                .map(JsCast::unchecked_into::<web_sys::Element>);
             if now != before && now != body {
                 return;
             }

@@ -266,7 +266,11 @@ pub fn is_one(lang: Lang, n: usize) -> bool {
 /// `n` in the label of its plural form (`one` or `other`), `{n}` written the language's way:
 /// `1 code`, `1,001 codes`, `1 001 koder`.
 pub fn counted(lang: Lang, n: usize, one: impl Text, other: impl Text) -> String {
-    let label = if is_one(lang, n) { one.text(lang) } else { other.text(lang) };
+    let label = if is_one(lang, n) {
+        one.text(lang)
+    } else {
+        other.text(lang)
+    };
     fill(label, &[("n", &number(lang, n))])
 }
 
@@ -303,14 +307,26 @@ mod tests {
 
     #[test]
     fn counts_take_the_plural_form() {
-        assert_eq!(counted(Lang::En, 1, Label::CodesOne, Label::CodesOther), "1 code");
-        assert_eq!(counted(Lang::En, 1_001, Label::CodesOne, Label::CodesOther), "1,001 codes");
-        assert_eq!(counted(Lang::Sv, 1, Label::WarningsOne, Label::WarningsOther), "1 varning");
+        assert_eq!(
+            counted(Lang::En, 1, Label::CodesOne, Label::CodesOther),
+            "1 code"
+        );
+        assert_eq!(
+            counted(Lang::En, 1_001, Label::CodesOne, Label::CodesOther),
+            "1,001 codes"
+        );
+        assert_eq!(
+            counted(Lang::Sv, 1, Label::WarningsOne, Label::WarningsOther),
+            "1 varning"
+        );
         assert_eq!(
             counted(Lang::Sv, 1_001, Label::CodesOne, Label::CodesOther),
             "1\u{a0}001 koder"
         );
-        assert_eq!(counted(Lang::En, 0, Label::ErrorsOne, Label::ErrorsOther), "0 errors");
+        assert_eq!(
+            counted(Lang::En, 0, Label::ErrorsOne, Label::ErrorsOther),
+            "0 errors"
+        );
     }
 
     #[test]

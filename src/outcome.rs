@@ -151,11 +151,27 @@ impl Checked {
             &[
                 ("name", &self.source.label(lang)),
                 ("verdict", self.verdict(lang)),
-                ("codes", &counted(lang, self.report.codes, Label::CodesOne, Label::CodesOther)),
-                ("errors", &counted(lang, self.report.errors(), Label::ErrorsOne, Label::ErrorsOther)),
+                (
+                    "codes",
+                    &counted(lang, self.report.codes, Label::CodesOne, Label::CodesOther),
+                ),
+                (
+                    "errors",
+                    &counted(
+                        lang,
+                        self.report.errors(),
+                        Label::ErrorsOne,
+                        Label::ErrorsOther,
+                    ),
+                ),
                 (
                     "warnings",
-                    &counted(lang, self.report.warnings(), Label::WarningsOne, Label::WarningsOther),
+                    &counted(
+                        lang,
+                        self.report.warnings(),
+                        Label::WarningsOne,
+                        Label::WarningsOther,
+                    ),
                 ),
             ],
         )
@@ -405,7 +421,10 @@ impl Repair {
         let split = needs_split.then(|| {
             // The parts are named after the pool: `NAME-01.csv` ...
             let options = Options {
-                file_name: Some(format!("{}.csv", pool_file_stem(pool_name, &checked.source))),
+                file_name: Some(format!(
+                    "{}.csv",
+                    pool_file_stem(pool_name, &checked.source)
+                )),
                 ..options.clone()
             };
             esim_csv::split_fixed(&fixed, &options, esim_csv::MAX_CODES)
@@ -480,8 +499,23 @@ fn stem(name: &str) -> &str {
 
 /// Host labels that name the service, not the operator (`smdp.`, `rsp.`, `prod.` ...).
 const SERVICE_LABELS: &[&str] = &[
-    "smdp", "smdpplus", "smdp-plus", "sm-dp", "sm-dp-plus", "dp", "rsp", "esim", "lpa", "es2",
-    "es9", "prod", "production", "www", "api", "consumer", "m2m",
+    "smdp",
+    "smdpplus",
+    "smdp-plus",
+    "sm-dp",
+    "sm-dp-plus",
+    "dp",
+    "rsp",
+    "esim",
+    "lpa",
+    "es2",
+    "es9",
+    "prod",
+    "production",
+    "www",
+    "api",
+    "consumer",
+    "m2m",
 ];
 
 /// The operator's part of an SM-DP+ host name: the label before the public suffix (the
@@ -492,7 +526,13 @@ pub fn operator_name(host: &str) -> Option<String> {
     let mut end = labels.len();
     if end > 1 {
         end -= 1;
-        if end > 1 && labels[end - 1].len() <= 3 && matches!(labels[end - 1], "co" | "com" | "net" | "org" | "ac" | "gov" | "ne" | "or") {
+        if end > 1
+            && labels[end - 1].len() <= 3
+            && matches!(
+                labels[end - 1],
+                "co" | "com" | "net" | "org" | "ac" | "gov" | "ne" | "or"
+            )
+        {
             end -= 1;
         }
     }
@@ -547,7 +587,11 @@ pub fn ranges_label(lang: Lang, ranges: &[(u32, u32)]) -> String {
         parts.push("\u{2026}".to_owned());
     }
     let single = ranges.len() == 1 && ranges[0].0 == ranges[0].1;
-    let label = if single { Label::OnLine } else { Label::OnLines };
+    let label = if single {
+        Label::OnLine
+    } else {
+        Label::OnLines
+    };
     tf(lang, label, &[("lines", &parts.join(", "))])
 }
 
@@ -598,8 +642,14 @@ mod tests {
         let checked = file("UnlimitedDataSkynet.CSV", VALID);
         assert_eq!(checked.default_pool_name(), "UnlimitedDataSkynet");
         assert_eq!(checked.smdp_label().as_deref(), Some("example"));
-        assert_eq!(operator_name("smdp.carrier-a.example").as_deref(), Some("carrier-a"));
-        assert_eq!(operator_name("rsp.operator.co.uk").as_deref(), Some("operator"));
+        assert_eq!(
+            operator_name("smdp.carrier-a.example").as_deref(),
+            Some("carrier-a")
+        );
+        assert_eq!(
+            operator_name("rsp.operator.co.uk").as_deref(),
+            Some("operator")
+        );
         assert_eq!(operator_name("consumer.rsp.world"), None);
         assert_eq!(operator_name("smdp.rsp.com"), None);
         assert_eq!(operator_name("localhost").as_deref(), Some("localhost"));
@@ -674,7 +724,11 @@ mod tests {
         assert_eq!(repair.file_name, "pool-fixed.csv");
         assert!(repair.changed());
         let repaired = Checked::repaired(Arc::new(repair));
-        assert_eq!(repaired.default_pool_name(), "Pool", "the pool name given stays");
+        assert_eq!(
+            repaired.default_pool_name(),
+            "Pool",
+            "the pool name given stays"
+        );
         assert!(!repaired.fixable());
         let repair = repaired.repair.clone().unwrap();
         assert!(repair.report.is_valid(), "{:?}", repair.report.findings);
@@ -725,10 +779,19 @@ mod tests {
 
     #[test]
     fn repaired_files_are_named_after_the_file() {
-        assert_eq!(fixed_file_name(&Source::File("Skynet.csv".into())), "Skynet-fixed.csv");
-        assert_eq!(fixed_file_name(&Source::File("Skynet-fixed.CSV".into())), "Skynet-fixed.csv");
+        assert_eq!(
+            fixed_file_name(&Source::File("Skynet.csv".into())),
+            "Skynet-fixed.csv"
+        );
+        assert_eq!(
+            fixed_file_name(&Source::File("Skynet-fixed.CSV".into())),
+            "Skynet-fixed.csv"
+        );
         assert_eq!(fixed_file_name(&Source::Pasted), "codes-fixed.csv");
-        assert!(!file("pool.csv", VALID).fixable(), "a valid file offers no fix");
+        assert!(
+            !file("pool.csv", VALID).fixable(),
+            "a valid file offers no fix"
+        );
         assert!(file("pool.txt", VALID).fixable());
     }
 

@@ -282,7 +282,10 @@ mod tests {
         let excel = "\"8,946E+18\",ABCD-0001-XYZ";
         assert_eq!(mark(excel, Some(1), None).mark, "\"8,946E+18\"");
         assert_eq!(mark(excel, Some(2), Some("8,946E+18")).mark, "8,946E+18");
-        assert_eq!(mark("8,946E+18,ABC", Some(1), Some("8,946E+18")).mark, "8,946E+18");
+        assert_eq!(
+            mark("8,946E+18,ABC", Some(1), Some("8,946E+18")).mark,
+            "8,946E+18"
+        );
     }
 
     #[test]

@@ -603,11 +603,19 @@ async fn an_admin_uploads_a_pool_targets_groups_and_watches_the_fleet() {
             question.contains("Phone 1") && question.contains("eSIM profile"),
             "{question}"
         );
-        assert_eq!(page.focused().await, ids::CANCEL_CONFIRM, "the dialog takes the focus");
+        assert_eq!(
+            page.focused().await,
+            ids::CANCEL_CONFIRM,
+            "the dialog takes the focus"
+        );
         page.assert_accessible("remove member confirmation").await;
         page.click(ids::CANCEL_CONFIRM).await;
         assert!(!page.exists(ids::CONFIRM_DIALOG).await);
-        assert_eq!(page.focused().await, ids::REMOVE_MEMBER, "the focus is back");
+        assert_eq!(
+            page.focused().await,
+            ids::REMOVE_MEMBER,
+            "the focus is back"
+        );
         assert_eq!(page.css_all(&tid(ids::MEMBER_ROW)).await.len(), 3);
         page.click_in(&row, ids::REMOVE_MEMBER).await;
         page.click(ids::CONFIRM_REMOVE).await;
@@ -699,9 +707,7 @@ fn settled_count(server: &EsimServer, token: &str, pool: &str, expected: i64) ->
 #[tokio::test]
 async fn an_overlapping_file_has_a_way_into_the_pool() {
     let setup = Setup::start(&[]);
-    let pool = setup
-        .server
-        .create_pool(&setup.token, "Skynet", SMDP, 0, 2);
+    let pool = setup.server.create_pool(&setup.token, "Skynet", SMDP, 0, 2);
     let link = setup.sign_in_link();
     run_at(link, ids::NAV, |page| async move {
         let Setup { server, token, .. } = &setup;
@@ -716,16 +722,27 @@ async fn an_overlapping_file_has_a_way_into_the_pool() {
         page.wait_for_count(ids::PRECHECK_FINDING, 3).await;
         let summary = page.text(ids::PRECHECK_SUMMARY).await;
         assert!(summary.contains("2 of its 5"), "{summary}");
-        assert!(!page.exists(check::NO_FINDINGS).await, "no findings beside a refusal");
-        assert!(!page.exists(ids::UPLOAD).await, "an upload the server refuses is not offered");
+        assert!(
+            !page.exists(check::NO_FINDINGS).await,
+            "no findings beside a refusal"
+        );
+        assert!(
+            !page.exists(ids::UPLOAD).await,
+            "an upload the server refuses is not offered"
+        );
         let add = page.element(ids::ADD_TO_POOL).await;
         let label = add.text().await.expect("its label");
         assert!(label.contains("(3)") && label.contains("Skynet"), "{label}");
         page.element(ids::REMOVE_IMPORTED).await;
-        page.assert_accessible("overlap found before the upload").await;
+        page.assert_accessible("overlap found before the upload")
+            .await;
         add.click().await.expect("click add to pool");
         page.wait_for_fragment(&format!("#/pools/{pool}")).await;
-        assert_eq!(settled_count(server, token, &pool, 5), 5, "2 codes and the 3 new ones");
+        assert_eq!(
+            settled_count(server, token, &pool, 5),
+            5,
+            "2 codes and the 3 new ones"
+        );
 
         // The same file again: nothing is new, and both actions say why not.
         page.nav_to("#/").await;
@@ -735,7 +752,10 @@ async fn an_overlapping_file_has_a_way_into_the_pool() {
             .await;
         page.element(ids::PRECHECK_REASON).await;
         for id in [ids::ADD_TO_POOL, ids::REMOVE_IMPORTED] {
-            assert!(page.attr(id, "disabled").await.is_some(), "{id} is not disabled");
+            assert!(
+                page.attr(id, "disabled").await.is_some(),
+                "{id} is not disabled"
+            );
             let reason = page.attr(id, "aria-describedby").await.unwrap_or_default();
             assert!(!reason.is_empty(), "{id} does not point at its reason");
         }
@@ -805,11 +825,18 @@ async fn the_focus_follows_navigation_and_skips_to_the_content() {
     run_at(link, ids::NAV, |page| async move {
         page.wait_for_fragment("#/pools").await;
         page.element(ids::NO_POOLS).await;
-        assert_eq!(page.tab_to(ids::SKIP_LINK, 1).await, 1, "the skip link is the first stop");
+        assert_eq!(
+            page.tab_to(ids::SKIP_LINK, 1).await,
+            1,
+            "the skip link is the first stop"
+        );
         page.assert_accessible("skip link focused").await;
         page.keys(ENTER).await;
         page.wait_for_focus("MAIN #main-content").await;
-        assert!(page.url().await.ends_with("#/pools"), "the skip link left the route alone");
+        assert!(
+            page.url().await.ends_with("#/pools"),
+            "the skip link left the route alone"
+        );
         page.keys(TAB).await;
         let inside: serde_json::Value = page
             .client
@@ -857,7 +884,8 @@ async fn the_embedded_validator_shows_no_console_actions() {
             .enter_frame()
             .await
             .expect("enter the validator's frame");
-        page.upload("pool.csv", valid_csv(SMDP, 0, 2).as_bytes()).await;
+        page.upload("pool.csv", valid_csv(SMDP, 0, 2).as_bytes())
+            .await;
         page.wait_for_text(check::VERDICT, "Valid").await;
         // What a signed-in console shows under a valid file, were it there.
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -867,9 +895,13 @@ async fn the_embedded_validator_shows_no_console_actions() {
             ids::UPLOAD_STATUS,
             ids::NAV,
         ] {
-            assert!(!page.exists(id).await, "the embedded validator shows [data-testid={id}]");
+            assert!(
+                !page.exists(id).await,
+                "the embedded validator shows [data-testid={id}]"
+            );
         }
-        page.assert_accessible("embedded validator, signed in").await;
+        page.assert_accessible("embedded validator, signed in")
+            .await;
     })
     .await;
 }
@@ -879,9 +911,7 @@ async fn the_embedded_validator_shows_no_console_actions() {
 #[tokio::test]
 async fn pools_offer_import_and_groups_show_their_ids_and_sizes() {
     let setup = Setup::start(&[]);
-    let pool = setup
-        .server
-        .create_pool(&setup.token, "Skynet", SMDP, 0, 3);
+    let pool = setup.server.create_pool(&setup.token, "Skynet", SMDP, 0, 3);
     let link = setup.sign_in_link();
     run_at(link, ids::NAV, |page| async move {
         let _setup = &setup;
@@ -933,7 +963,8 @@ async fn pools_offer_import_and_groups_show_their_ids_and_sizes() {
         page.click(ids::ADD_ASSIGNMENT).await;
         page.wait_for_text_containing(ids::MEMBER_COUNT, "(2 devices)", Duration::from_secs(20))
             .await;
-        page.assert_accessible("assignments with member counts").await;
+        page.assert_accessible("assignments with member counts")
+            .await;
     })
     .await;
 }
@@ -1033,7 +1064,11 @@ async fn a_pool_is_renamed_and_deleted_after_confirmation() {
             question.contains("New name") && question.contains("next check-in"),
             "the dialog names the pool and the consequence: {question}"
         );
-        assert_eq!(page.focused().await, ids::CANCEL_DELETE, "the dialog takes the focus");
+        assert_eq!(
+            page.focused().await,
+            ids::CANCEL_DELETE,
+            "the dialog takes the focus"
+        );
         page.assert_accessible("delete confirmation").await;
         // The dialog is modal: Tab stays in it.
         page.keys(support::TAB).await;
@@ -1047,14 +1082,21 @@ async fn a_pool_is_renamed_and_deleted_after_confirmation() {
         page.click(ids::CANCEL_DELETE).await;
         page.css(&row).await;
         assert!(!page.exists(ids::CONFIRM_DELETE).await);
-        assert_eq!(page.focused().await, ids::DELETE, "the focus is back on Delete");
+        assert_eq!(
+            page.focused().await,
+            ids::DELETE,
+            "the focus is back on Delete"
+        );
         assert_eq!(server.pools(token).len(), 1);
 
         // Escape cancels too.
         page.click_in(&row, ids::DELETE).await;
         page.element(ids::CONFIRM_DELETE).await;
         page.keys("\u{e00c}").await;
-        assert!(!page.exists(ids::CONFIRM_DIALOG).await, "Escape closes the dialog");
+        assert!(
+            !page.exists(ids::CONFIRM_DIALOG).await,
+            "Escape closes the dialog"
+        );
         assert_eq!(server.pools(token).len(), 1);
 
         // Confirmed: gone, and said so.
@@ -1220,147 +1262,4 @@ async fn a_failed_install_is_retried_from_the_device_table() {
         assert_eq!(pools[0]["usedActivationCodeCount"], 2, "{pools:?}");
     })
     .await;
-}
-
-/// Where the screenshots go: `target/screenshots` (or `$CARGO_TARGET_DIR/screenshots`).
-fn screenshot_dir() -> std::path::PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
-        std::path::PathBuf::from,
-    );
-    target.join("screenshots")
-}
-
-/// What overflows sideways: the page, a table wider than its box, or a box around a
-/// table that scrolls sideways (empty when everything fits).
-const OVERFLOW_JS: &str = "\
-    const d = document.documentElement; const out = [];\
-    if (d.scrollWidth > d.clientWidth) out.push(`page: ${d.scrollWidth} > ${d.clientWidth}`);\
-    for (const t of document.querySelectorAll('table')) {\
-      const name = t.getAttribute('data-testid') || t.className || 'table';\
-      if (t.getClientRects().length === 0) continue;\
-      if (t.scrollWidth > t.clientWidth + 1) out.push(`${name}: ${t.scrollWidth} > ${t.clientWidth}`);\
-      for (let p = t.parentElement; p && p !== document.body; p = p.parentElement) {\
-        if (p.scrollWidth > p.clientWidth + 1) { out.push(`${name} in ${p.tagName.toLowerCase()}.${p.className}: ${p.scrollWidth} > ${p.clientWidth}`); break; }\
-      }\
-    }\
-    return out;";
-
-/// Issue 14 item 7: every screen at 360, 1280 and 1920 px in both colour schemes -
-/// screenshots written to target/screenshots (artefacts to look at), and no sideways
-/// overflow of the page or of a table (`scrollWidth <= clientWidth`).
-#[tokio::test]
-async fn every_screen_fits_from_360_to_1920_px_in_both_colour_schemes() {
-    let dir = screenshot_dir();
-    std::fs::create_dir_all(&dir).expect("create target/screenshots");
-    let mut overflows: Vec<String> = Vec::new();
-    for scheme in ["light", "dark"] {
-        let setup = Setup::start(&[]);
-        let (server, token) = (&setup.server, &setup.token);
-        let pool = server.create_pool(token, "Skynet phones (Sales, Stockholm office)", SMDP, 0, 5);
-        let (status, group) =
-            server.post(token, "/v1.0/groups", &json!({"displayName": "Sales phones"}));
-        assert_eq!(status, 201, "{group}");
-        let group = group["id"].as_str().unwrap().to_owned();
-        for n in 1..=3 {
-            let (status, device) = server.post(
-                token,
-                "/v1.0/devices",
-                &json!({"displayName": format!("Phone {n} of the Stockholm office"),
-                        "userName": format!("user.with.a.long.name{n}@sales.example.com")}),
-            );
-            assert_eq!(status, 201, "{device}");
-            let device = device["id"].as_str().unwrap().to_owned();
-            let reference =
-                json!({"@odata.id": format!("{}/v1.0/devices/{device}", server.url())});
-            let (status, body) = server.post(
-                token,
-                &format!("/v1.0/groups/{group}/members/$ref"),
-                &reference,
-            );
-            assert!(status < 300, "{status} {body}");
-        }
-        let assign = json!({"assignments": [{"target": {
-            "@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}}]});
-        let (status, body) = server.post(token, &format!("{POOLS}/{pool}/assign"), &assign);
-        assert_eq!(status, 200, "{body}");
-        let args: &[&str] = if scheme == "dark" { &["--force-dark-mode"] } else { &[] };
-        let link = setup.sign_in_link();
-        let dir = dir.clone();
-        let found = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-        let out = found.clone();
-        support::run_with(link, ids::NAV, args, move |page| async move {
-            let (server, token) = (&setup.server, &setup.token);
-            server.simulate_with(token, &group, 2, 0.3).await;
-            let messy = format!(
-                "{SMDP}\n{};{}\n\"8,946E+18\",ABCD-0001-XYZ\n 894600000000000001 ,abc\n",
-                iccid(40),
-                matching_id(40)
-            );
-            let screens: Vec<(&str, String, &str)> = vec![
-                ("check", "#/".into(), check::TEXT),
-                ("check-results", "#/".into(), check::VERDICT),
-                ("pools", "#/pools".into(), ids::POOL_ROW),
-                ("pools-confirm", "#/pools".into(), ids::CONFIRM_DIALOG),
-                ("pool", format!("#/pools/{pool}"), ids::CHART),
-                ("devices", format!("#/pools/{pool}/devices"), ids::DEVICE_ROW),
-                ("assignments", format!("#/pools/{pool}/assignments"), ids::MEMBER_COUNT),
-                ("groups", "#/groups".into(), ids::GROUP_ROW),
-                ("group", format!("#/groups/{group}"), ids::MEMBER_ROW),
-                ("settings", "#/settings".into(), ids::BASE_URL),
-            ];
-            for (name, fragment, ready) in screens {
-                page.client
-                    .set_window_size(1280, 900)
-                    .await
-                    .expect("size the window");
-                page.go(&fragment).await;
-                match name {
-                    "check-results" => {
-                        page.upload("Messy export.csv", messy.as_bytes()).await;
-                        page.element(check::SHOW_LINE).await;
-                        page.click(check::SHOW_LINE).await;
-                        page.element(check::SOURCE_MARK).await;
-                    }
-                    "pools-confirm" => {
-                        page.click(ids::DELETE).await;
-                    }
-                    _ => {}
-                }
-                page.element(ready).await;
-                for width in [360u32, 1280, 1920] {
-                    page.client
-                        .set_window_size(width, 900)
-                        .await
-                        .expect("size the window");
-                    tokio::time::sleep(Duration::from_millis(400)).await;
-                    let seen = page
-                        .client
-                        .execute(OVERFLOW_JS, vec![])
-                        .await
-                        .expect("measure the overflow");
-                    for problem in seen.as_array().into_iter().flatten() {
-                        out.lock().unwrap().push(format!(
-                            "{scheme} {name} at {width} px: {}",
-                            problem.as_str().unwrap_or_default()
-                        ));
-                    }
-                    let png = page.client.screenshot().await.expect("a screenshot");
-                    std::fs::write(dir.join(format!("{name}-{width}-{scheme}.png")), png)
-                        .expect("write the screenshot");
-                }
-                if name == "pools-confirm" {
-                    page.click(ids::CANCEL_DELETE).await;
-                }
-            }
-        })
-        .await;
-        overflows.extend(found.lock().unwrap().drain(..));
-    }
-    assert!(
-        overflows.is_empty(),
-        "sideways overflow (screenshots in {}):\n{}",
-        dir.display(),
-        overflows.join("\n")
-    );
 }

@@ -173,7 +173,10 @@ async fn a_fixed_file_and_the_reports_download() {
             .await;
         assert_eq!(page.text(testid::VERDICT).await, "Valid");
         page.element(testid::NO_FINDINGS).await;
-        assert!(!page.exists(testid::FIX).await, "a valid file offers no fix");
+        assert!(
+            !page.exists(testid::FIX).await,
+            "a valid file offers no fix"
+        );
         page.click(testid::DOWNLOAD_FIXED).await;
         let fixed = page.download("Skynet-fixed.csv").await;
         assert_eq!(

@@ -147,7 +147,10 @@ async fn the_pool_name_defaults_to_the_file_name_or_the_smdp_label() {
     page.wait_for(testid::RESULT).await;
     let name: HtmlInputElement = page.get(testid::POOL_NAME).unchecked_into();
     assert_eq!(name.value(), "UnlimitedDataSkynet");
-    assert_eq!(page.text(testid::USE_SMDP_NAME), "Use \u{201c}example\u{201d}");
+    assert_eq!(
+        page.text(testid::USE_SMDP_NAME),
+        "Use \u{201c}example\u{201d}"
+    );
     page.click(testid::USE_SMDP_NAME);
     tick().await;
     assert_eq!(name.value(), "example");

@@ -230,7 +230,10 @@ pub fn GroupPage(id: String) -> impl IntoView {
         };
         let lang = console.lang.get_untracked();
         ask.set(Some(Confirm {
-            question: fill(L::ConfirmRemoveMember.text(lang), &[("name", &name), ("group", &group_name)]),
+            question: fill(
+                L::ConfirmRemoveMember.text(lang),
+                &[("name", &name), ("group", &group_name)],
+            ),
             consequence: L::RemoveMemberConsequence.text(lang).to_owned(),
             action: L::RemoveFromGroupAction.text(lang).to_owned(),
         }));
@@ -250,7 +253,10 @@ pub fn GroupPage(id: String) -> impl IntoView {
             match result {
                 Ok(()) => {
                     let lang = console.lang.get_untracked();
-                    done.set(Some(fill(L::RemovedFromGroup.text(lang), &[("name", &name)])));
+                    done.set(Some(fill(
+                        L::RemovedFromGroup.text(lang),
+                        &[("name", &name)],
+                    )));
                     // The row (and its button) goes: the focus goes to what was done.
                     crate::browser::focus_id_soon("group-done");
                     version.update(|v| *v += 1);
@@ -420,6 +426,10 @@ fn GroupIdField(id: String) -> impl IntoView {
             });
         }
     };
+    // Focusing the field selects the id, ready for Ctrl+C.
+    let select_all = move |ev: leptos::ev::FocusEvent| {
+        event_target::<web_sys::HtmlInputElement>(&ev).select();
+    };
     view! {
         <div class="field group-id">
             <label for="group-id">{move || console.tr(L::GroupId)}</label>
@@ -431,7 +441,7 @@ fn GroupIdField(id: String) -> impl IntoView {
                     value=id
                     node_ref=input
                     data-testid=testid::GROUP_ID
-                    on:focus=move |ev| event_target::<web_sys::HtmlInputElement>(&ev).select()
+                    on:focus=select_all
                 />
                 <button type="button" class="secondary" data-testid=testid::COPY_GROUP_ID on:click=copy>
                     {move || console.tr(L::CopyGroupId)}

@@ -620,7 +620,9 @@ fn Assignments(id: String) -> impl IntoView {
             return;
         };
         spawn_local(async move {
-            if let Ok(members) = http::all_pages::<Device>(&client, &Resource::Members(&group_id)).await {
+            if let Ok(members) =
+                http::all_pages::<Device>(&client, &Resource::Members(&group_id)).await
+            {
                 member_counts.update(|counts| {
                     counts.insert(group_id, members.len());
                 });

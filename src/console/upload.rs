@@ -132,10 +132,7 @@ enum Stage {
 /// The file without the lines of these codes: the fix "remove the codes the server has
 /// already" (esim-csv's line removal, so line breaks and the rest stay as they were).
 pub fn without_lines(bytes: &[u8], lines: &[u32]) -> Vec<u8> {
-    let fixes: Vec<Fix> = lines
-        .iter()
-        .map(|&line| Fix::RemoveLine { line })
-        .collect();
+    let fixes: Vec<Fix> = lines.iter().map(|&line| Fix::RemoveLine { line }).collect();
     esim_csv::apply_fixes(bytes, &fixes)
 }
 

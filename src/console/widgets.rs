@@ -139,14 +139,15 @@ pub fn ConfirmDialog(
             };
             let title = crate::dom::unique_id("confirm-title");
             let text = crate::dom::unique_id("confirm-text");
+            let (labelled_by, described_by) = (title.clone(), text.clone());
             view! {
                 <dialog
                     class="confirm-dialog"
                     node_ref=dialog
-                    aria-labelledby=title.clone()
-                    aria-describedby=text.clone()
+                    aria-labelledby=labelled_by
+                    aria-describedby=described_by
                     data-testid=testid::CONFIRM_DIALOG
-                    on:cancel=move |ev| {
+                    on:cancel=move |ev: leptos::ev::Event| {
                         ev.prevent_default();
                         close();
                     }

@@ -13,7 +13,9 @@ use super::session::{use_lang, STEP_MS};
 use crate::browser;
 use crate::dom::{testid, unique_id};
 use crate::i18n::{counted, number, t, tf, Label};
-use crate::outcome::{line_ranges, ranges_label, Checked, Repair, LINES_PER_FEED, MAX_CHANGES_SHOWN};
+use crate::outcome::{
+    line_ranges, ranges_label, Checked, Repair, LINES_PER_FEED, MAX_CHANGES_SHOWN,
+};
 
 /// "Fix every safe problem", or, on a repaired file, what the fix did.
 #[component]

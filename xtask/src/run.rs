@@ -91,8 +91,16 @@ pub fn run_console(listen: SocketAddr, embedding: &Embedding, oidc: &[String]) -
             DATABASE,
         ])
         .args(["--static-dir", "dist"])
-        .args(frame_ancestors.iter().flat_map(|o| ["--frame-ancestor", o.as_str()]))
-        .args(cors_origins.iter().flat_map(|o| ["--cors-origin", o.as_str()]))
+        .args(
+            frame_ancestors
+                .iter()
+                .flat_map(|o| ["--frame-ancestor", o.as_str()]),
+        )
+        .args(
+            cors_origins
+                .iter()
+                .flat_map(|o| ["--cors-origin", o.as_str()]),
+        )
         // `--oidc-issuer ...`: people sign in through that provider too (docs/identity.md).
         .args(oidc)
         .status()

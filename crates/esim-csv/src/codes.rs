@@ -286,6 +286,6 @@ mod tests {
             [("too-many-codes", "activationCodes".into())]
         );
         assert_eq!(report.findings[0].fix, None);
-        assert!(report.findings[0].message(Lang::En).contains("1001"));
+        assert!(report.findings[0].message(Lang::En).contains("1,001"));
     }
 }
