@@ -254,7 +254,7 @@ pub fn is_one(lang: Lang, n: usize) -> bool {
     {
         let locales = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(lang.tag()));
         let rules = js_sys::Intl::PluralRules::new(&locales, &js_sys::Object::new());
-        String::from(rules.select(n as f64)) == "one"
+        rules.select(n as f64) == "one"
     }
     #[cfg(not(target_arch = "wasm32"))]
     {

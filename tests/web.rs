@@ -215,16 +215,19 @@ async fn a_clicked_finding_shows_its_line_with_the_value_marked() {
     page.wait_for(testid::FINDINGS).await;
     let buttons = page.all(testid::SHOW_LINE);
     let last = buttons.last().unwrap().clone();
-    assert_eq!(last.text_content().unwrap(), "100000");
+    assert_eq!(last.text_content().unwrap(), "100,000");
     assert_eq!(
         last.get_attribute("aria-label").as_deref(),
-        Some("Show line 100000 in the file")
+        Some("Show line 100,000 in the file")
     );
     last.unchecked_into::<HtmlElement>().click();
     page.wait_for(testid::SOURCE_VIEW).await;
     sleep_ms(50).await;
 
-    assert_eq!(page.text(testid::SOURCE_HEADING), "The file at line 100000");
+    assert_eq!(
+        page.text(testid::SOURCE_HEADING),
+        "The file at line 100,000"
+    );
     assert_eq!(page.text(testid::SOURCE_MARK), "BAD ID");
     let lines = page.all(testid::SOURCE_LINE);
     assert!(lines.len() < 60, "{} lines rendered", lines.len());

@@ -210,7 +210,7 @@ fn FindingRowView(row: FindingRow, selected: RwSignal<Option<Selected>>) -> impl
                 type="button"
                 class="link"
                 data-testid=testid::SHOW_LINE
-                aria-label=move || tf(lang.get(), Label::ShowLine, &[("line", &n.to_string())])
+                aria-label=move || tf(lang.get(), Label::ShowLine, &[("line", &number(lang.get(), n as usize))])
                 on:click={
                     let select = select.clone();
                     move |ev| {
