@@ -57,7 +57,7 @@ pub fn App() -> impl IntoView {
                 on:click=move |ev| {
                     // The fragment is the router's: focus the content without following it.
                     ev.prevent_default();
-                    browser::focus_id("main-content");
+                    browser::focus_by_id("main-content");
                 }
             >
                 {move || tr(Label::SkipToContent)}

@@ -181,16 +181,6 @@ pub fn focus_main_heading() {
     });
 }
 
-/// Focuses the element with this id (made focusable from script if it is not).
-pub fn focus_id(id: &str) {
-    if let Some(element) = web_sys::window()
-        .and_then(|window| window.document())
-        .and_then(|document| document.get_element_by_id(id))
-    {
-        focus_element(element);
-    }
-}
-
 /// Puts `text` on the clipboard (`navigator.clipboard.writeText`); false when the browser
 /// refuses (no permission, not a secure context), so the caller can offer to copy by hand.
 pub async fn copy_text(text: &str) -> bool {
@@ -218,11 +208,11 @@ pub async fn copy_text(text: &str) -> bool {
     }
 }
 
-/// [`focus_id`] once the page has drawn what was just changed.
+/// [`focus_by_id`] once the page has drawn what was just changed.
 pub fn focus_id_soon(id: &'static str) {
     wasm_bindgen_futures::spawn_local(async move {
         sleep_ms(0).await;
-        focus_id(id);
+        focus_by_id(id);
     });
 }
 
