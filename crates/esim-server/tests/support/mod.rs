@@ -244,6 +244,17 @@ impl TestApp {
         self.send(req).await
     }
 
+    /// `GET uri` as the admin (asserts 200): the body.
+    pub async fn get(&self, uri: &str) -> Value {
+        self.admin("GET", uri, None).await.ok(200).clone()
+    }
+
+    /// A device's report (`POST /api/mdm/devices/{device}/outcome`) as the admin.
+    pub async fn outcome(&self, device: &str, body: Value) -> Resp {
+        let uri = format!("/api/mdm/devices/{device}/outcome");
+        self.admin("POST", &uri, Some(body)).await
+    }
+
     /// `POST uri` with `body` as the admin: asserts 201 and returns the new object's id.
     pub async fn create(&self, uri: &str, body: Value) -> String {
         id(self.admin("POST", uri, Some(body)).await.ok(201))
