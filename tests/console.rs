@@ -366,6 +366,53 @@ async fn the_server_serves_the_console_and_the_api_on_its_own_database() {
     assert_eq!(pool_ids(&server.pools(&setup.token)), [pool]);
 }
 
+/// Issue 11: the validator-only build at `/validator/` (docs/ARCHITECTURE.md, "Two
+/// builds"), as a carrier opens it: served by esim-server under the page policy (its own
+/// loader allowed by hash), its module brotli-encoded for a browser that accepts it; the
+/// validator without the console - no navigation, and a valid file offers no upload to a
+/// pool - accessible in both languages.
+#[tokio::test]
+async fn the_validator_only_page_checks_files_without_the_console() {
+    let setup = Setup::start(&[]);
+    let index =
+        http(setup.server.url(), "GET", "/validator/", None, None).expect("GET /validator/");
+    assert_eq!(index.status, 200);
+    let html = String::from_utf8_lossy(&index.body).into_owned();
+    assert!(html.contains("/validator/esim-validator.js"), "{html}");
+    assert!(!html.contains("esim-console.js"), "{html}");
+    let module = esim_test_support::http::get(&format!(
+        "{}/validator/esim-validator_bg.wasm",
+        setup.server.url()
+    ))
+    .header("accept-encoding", "br")
+    .send()
+    .expect("GET the validator's wasm");
+    assert_eq!(module.status, 200);
+    assert_eq!(module.header("content-encoding"), Some("br"));
+
+    let url = format!("{}/validator/", setup.server.url());
+    run_at(url, check::TEXT, |page| async move {
+        let _setup = setup;
+        page.upload("pool.csv", valid_csv(SMDP, 0, 2).as_bytes())
+            .await;
+        page.wait_for_text(check::VERDICT, "Valid").await;
+        assert_eq!(page.text(check::CODE_COUNT).await, "2");
+        assert!(!page.exists(ids::NAV).await, "the console's navigation");
+        assert!(!page.exists(ids::UPLOAD).await, "an upload button");
+        assert!(
+            !page.exists(ids::UPLOAD_SIGN_IN).await,
+            "the upload's sign-in hint"
+        );
+        page.assert_accessible("validator-only page, valid file")
+            .await;
+        page.click(check::LANG_SWITCH).await;
+        page.wait_for_text(check::LANG_SWITCH, "English").await;
+        page.wait_for_text(check::VERDICT, "Giltig").await;
+        page.assert_accessible("validator-only page, Swedish").await;
+    })
+    .await;
+}
+
 /// (a) The admin's whole journey.
 #[tokio::test]
 async fn an_admin_uploads_a_pool_targets_groups_and_watches_the_fleet() {

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::handoff::{self, ValidFile};
 use super::session::{use_lang, STEP_MS};
 use crate::browser;
-use crate::console::upload::UploadPanel;
 use crate::dom::{testid, unique_id};
 use crate::i18n::{number, t, tf, Label};
 use crate::outcome::{Repair, LINES_PER_FEED, MAX_CHANGES_SHOWN};
@@ -163,17 +163,17 @@ fn RepairView(
         }
     };
     // A repaired file that is valid and needs no split can go to the server as it is.
-    let upload = (valid && repair.split.is_none()).then(|| {
-        view! {
-            <UploadPanel
-                bytes=repair.bytes.clone()
-                file_name=repair.file_name.clone()
-                options=options.clone()
-                codes=repair.report.codes
-                pool_name
-            />
-        }
-    });
+    let upload = (valid && repair.split.is_none())
+        .then(|| {
+            handoff::view_for(ValidFile {
+                bytes: repair.bytes.clone(),
+                file_name: repair.file_name.clone(),
+                options: options.clone(),
+                codes: repair.report.codes,
+                pool_name,
+            })
+        })
+        .flatten();
     let heading = unique_id("repair-heading");
     let labelled_by = heading.clone();
     view! {

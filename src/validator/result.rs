@@ -7,10 +7,10 @@ use leptos::prelude::*;
 
 use super::findings::{severity_class, severity_label, FindingsList};
 use super::fix::FixPanel;
+use super::handoff::{self, ValidFile};
 use super::session::{use_lang, Session};
 use super::source_view::SourceView;
 use crate::browser;
-use crate::console::upload::UploadPanel;
 use crate::dom::testid;
 use crate::i18n::{number, t, tf, Label};
 use crate::outcome::{pool_file_stem, report_json, Checked};
@@ -236,15 +236,13 @@ pub fn FileResult(id: u64, checked: Arc<Checked>, session: Session) -> impl Into
                     {move || tr(Label::DownloadCsv)}
                 </button>
             </div>
-            {checked.report.is_valid().then(|| view! {
-                <UploadPanel
-                    bytes=checked.bytes.clone()
-                    file_name=checked.source.file_name().to_owned()
-                    options=checked.options()
-                    codes=checked.report.codes
-                    pool_name
-                />
-            })}
+            {checked.report.is_valid().then(|| handoff::view_for(ValidFile {
+                bytes: checked.bytes.clone(),
+                file_name: checked.source.file_name().to_owned(),
+                options: checked.options(),
+                codes: checked.report.codes,
+                pool_name,
+            }))}
             <FixPanel checked=checked.clone() pool_name />
             {findings}
             {source_view}
