@@ -3,13 +3,12 @@
 
 use esim_wire::{Pool, PoolPatch, StateLabel, StateSummary};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use super::labels::Label as L;
 use super::route::{PoolTab, Route};
-use super::state::{load, num, use_console, when};
-use super::widgets::{ErrorView, Loading};
-use crate::api::{http, ApiError, Resource};
+use super::state::{num, read, use_console, when};
+use super::widgets::{ErrorView, Reading};
+use crate::api::{http, ApiError, Client, Resource};
 use crate::dom::testid;
 use crate::i18n::{fill, Lang, Text};
 
@@ -37,7 +36,7 @@ pub fn summary_text(lang: Lang, summary: &StateSummary) -> String {
 pub fn PoolsPage() -> impl IntoView {
     let console = use_console();
     let version = RwSignal::new(0u32);
-    let pools = load(version, |client| async move {
+    let pools = read(version, |client| async move {
         http::all_pages::<Pool>(&client, &Resource::Pools).await
     });
     view! {
@@ -47,15 +46,20 @@ pub fn PoolsPage() -> impl IntoView {
                 {move || console.tr(L::PoolsIntro)} " "
                 <a href=Route::Check.href()>{move || console.tr(L::NavCheck)}</a>
             </p>
-            {move || match pools.get() {
-                None => view! { <Loading /> }.into_any(),
-                Some(Err(error)) => view! { <ErrorView error /> }.into_any(),
-                Some(Ok(list)) if list.is_empty() => view! {
-                    <p class="notice" data-testid=testid::NO_POOLS>{console.tr(L::NoPools)}</p>
-                }
-                .into_any(),
-                Some(Ok(list)) => view! { <PoolsTable list version /> }.into_any(),
-            }}
+            <Reading>
+                {move || Suspend::new(async move {
+                    pools.await.map(|list| {
+                        if list.is_empty() {
+                            view! {
+                                <p class="notice" data-testid=testid::NO_POOLS>{move || console.tr(L::NoPools)}</p>
+                            }
+                            .into_any()
+                        } else {
+                            view! { <PoolsTable list version /> }.into_any()
+                        }
+                    })
+                })}
+            </Reading>
         </section>
     }
 }
@@ -96,7 +100,6 @@ fn PoolRow(pool: Pool, version: RwSignal<u32>) -> impl IntoView {
     let editing = RwSignal::new(false);
     let confirming = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
     let id = pool.id.clone();
     let href = Route::Pool {
         id: id.clone(),
@@ -113,44 +116,49 @@ fn PoolRow(pool: Pool, version: RwSignal<u32>) -> impl IntoView {
         _ => None,
     };
     let summary = extras.device_state_summary;
-    let rename_id = id.clone();
+    // Rename and delete are actions: a request each, `pending` while it runs; the list is
+    // read again after either.
+    let rename = Action::new_local({
+        let id = id.clone();
+        move |(client, patch): &(Client, PoolPatch)| {
+            let (client, patch, id) = (client.clone(), patch.clone(), id.clone());
+            async move {
+                let result: Result<Pool, _> =
+                    http::send_json(&client, "PATCH", &Resource::Pool(&id), &patch).await;
+                match result {
+                    Ok(_) => {
+                        error.set(None);
+                        editing.set(false);
+                        version.update(|v| *v += 1);
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            }
+        }
+    });
+    let remove = Action::new_local({
+        let id = id.clone();
+        move |client: &Client| {
+            let (client, id) = (client.clone(), id.clone());
+            async move {
+                match http::delete(&client, &Resource::Pool(&id)).await {
+                    Ok(()) => version.update(|v| *v += 1),
+                    Err(e) => error.set(Some(e)),
+                }
+            }
+        }
+    });
+    let busy = move || rename.pending().get() || remove.pending().get();
     let save_name = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(client) = console.client.get_untracked() else {
-            return;
-        };
-        let id = rename_id.clone();
-        let patch = PoolPatch::rename(name.get_untracked().trim());
-        busy.set(true);
-        spawn_local(async move {
-            let result: Result<Pool, _> =
-                http::send_json(&client, "PATCH", &Resource::Pool(&id), &patch).await;
-            busy.set(false);
-            match result {
-                Ok(_) => {
-                    error.set(None);
-                    editing.set(false);
-                    version.update(|v| *v += 1);
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        if let Some(client) = console.client.get_untracked() {
+            rename.dispatch((client, PoolPatch::rename(name.get_untracked().trim())));
+        }
     };
-    let delete_id = id.clone();
     let delete = move |_| {
-        let Some(client) = console.client.get_untracked() else {
-            return;
-        };
-        let id = delete_id.clone();
-        busy.set(true);
-        spawn_local(async move {
-            let result = http::delete(&client, &Resource::Pool(&id)).await;
-            busy.set(false);
-            match result {
-                Ok(()) => version.update(|v| *v += 1),
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        if let Some(client) = console.client.get_untracked() {
+            remove.dispatch(client);
+        }
     };
     let input_id = format!("rename-{id}");
     let shown_name = pool.display_name.clone();
@@ -161,7 +169,7 @@ fn PoolRow(pool: Pool, version: RwSignal<u32>) -> impl IntoView {
                     if editing.get() {
                         let input_id = input_id.clone();
                         view! {
-                            <form class="row" on:submit=save_name.clone()>
+                            <form class="row" on:submit=save_name>
                                 <label class="visually-hidden" for=input_id.clone()>{console.tr(L::NewName)}</label>
                                 <input
                                     id=input_id
@@ -171,7 +179,7 @@ fn PoolRow(pool: Pool, version: RwSignal<u32>) -> impl IntoView {
                                     prop:value=move || name.get()
                                     on:input=move |ev| name.set(event_target_value(&ev))
                                 />
-                                <button type="submit" data-testid=testid::RENAME_SAVE disabled=move || busy.get()>
+                                <button type="submit" data-testid=testid::RENAME_SAVE disabled=busy>
                                     {console.tr(L::Save)}
                                 </button>
                                 <button type="button" class="secondary" on:click=move |_| editing.set(false)>
@@ -219,7 +227,7 @@ fn PoolRow(pool: Pool, version: RwSignal<u32>) -> impl IntoView {
                         view! {
                             <span class="confirm" role="group" aria-label=console.tr(L::ConfirmDeleteLabel)>
                                 <span>{console.tr(L::ConfirmDelete)}</span>
-                                <button type="button" class="danger" data-testid=testid::CONFIRM_DELETE on:click=delete.clone() disabled=move || busy.get()>
+                                <button type="button" class="danger" data-testid=testid::CONFIRM_DELETE on:click=delete disabled=busy>
                                     {console.tr(L::Delete)}
                                 </button>
                                 <button type="button" class="secondary" data-testid=testid::CANCEL_DELETE on:click=move |_| confirming.set(false)>
