@@ -5,6 +5,7 @@
 mod support;
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -96,26 +97,10 @@ impl Drop for Server {
     }
 }
 
+/// An admin token from `esim-server token create` on this database.
 fn admin_token(db_url: &str) -> String {
-    let out = Command::new(BIN)
-        .args([
-            "token",
-            "create",
-            "--role",
-            "admin",
-            "--label",
-            "test",
-            "--database",
-            db_url,
-        ])
-        .output()
-        .expect("token create");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    esim_test_support::server::create_token(Path::new(BIN), db_url, "admin", "test", None)
+        .expect("token create")
 }
 
 async fn count(db_url: &str, sql: &str) -> i64 {
