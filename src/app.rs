@@ -1,5 +1,6 @@
 //! The shell: the page header (brand, navigation, language switch) and the view for the
-//! route - the validator ([`crate::validator`]) or a console view ([`crate::console`]).
+//! route - the validator ([`crate::validator`]) or a console view ([`crate::console`]). It
+//! hands a valid file on to the console's upload ([`crate::validator::handoff`]).
 
 use leptos::prelude::*;
 
@@ -7,37 +8,23 @@ use crate::browser;
 use crate::console::route::Route;
 use crate::console::shell::{Nav, RouteView};
 use crate::console::state::Console;
+use crate::console::upload::UploadPanel;
 use crate::dom::testid;
 use crate::embed::Embed;
-use crate::i18n::{self, t, Label};
+use crate::i18n::{t, Label};
+use crate::validator::handoff::{Handoff, ValidFile};
 use crate::validator::page::CheckPage;
-use crate::validator::session::{Session, UiLang};
+use crate::validator::session::Session;
+use crate::validator::shell::{page_lang, Header};
 
 /// The whole page: input on top, the results of the last check below.
 #[component]
 pub fn App() -> impl IntoView {
-    let lang = RwSignal::new(i18n::initial(
-        browser::stored(i18n::STORAGE_KEY).as_deref(),
-        browser::browser_language().as_deref(),
-    ));
-    provide_context(UiLang(lang));
     let embed = use_context::<Embed>();
     let chrome = !embed.as_ref().is_some_and(Embed::chrome_hidden);
+    let lang = page_lang(embed.clone());
     let session = Session::new(lang, embed);
-    Effect::new(move |_| {
-        let lang = lang.get();
-        browser::set_document_lang(lang.tag());
-        crate::api::http::set_language(lang);
-        if let Some(embed) = session.embed() {
-            embed.set_lang(lang);
-        }
-    });
-    let switch_language = move |_| {
-        let next = i18n::other(lang.get_untracked());
-        browser::store(i18n::STORAGE_KEY, next.tag());
-        lang.set(next);
-    };
-    let tr = move |label| t(lang.get(), label);
+    Effect::new(move |_| crate::api::http::set_language(lang.get()));
     let console = Console::start(lang);
     provide_context(console);
     // A route change moves the focus to the new page's heading (not on the first page).
@@ -47,6 +34,23 @@ pub fn App() -> impl IntoView {
             browser::focus_main_heading();
         }
     });
+    // The embedded validator is only the validator: no console action for a valid file.
+    if chrome {
+        Handoff::provide(|file: ValidFile| {
+            view! {
+                <UploadPanel
+                    bytes=file.bytes
+                    file_name=file.file_name
+                    options=file.options
+                    codes=file.codes
+                    pool_name=file.pool_name
+                    refused=file.refused
+                    on_trimmed=file.on_trimmed
+                />
+            }
+            .into_any()
+        });
+    }
 
     let header = chrome.then(|| {
         view! {
@@ -60,22 +64,11 @@ pub fn App() -> impl IntoView {
                     browser::focus_by_id("main-content");
                 }
             >
-                {move || tr(Label::SkipToContent)}
+                {move || t(lang.get(), Label::SkipToContent)}
             </a>
-            <header class="page-header">
-                <p class="brand">{move || tr(Label::Brand)}</p>
+            <Header lang>
                 <Nav />
-                <button
-                    type="button"
-                    class="secondary lang-switch"
-                    data-testid=testid::LANG_SWITCH
-                    lang=move || i18n::other(lang.get()).tag()
-                    title=move || tr(Label::SwitchLanguageHint)
-                    on:click=switch_language
-                >
-                    {move || tr(Label::SwitchLanguage)}
-                </button>
-            </header>
+            </Header>
         }
     });
     // The embedded validator is only the validator, whatever the fragment says.

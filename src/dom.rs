@@ -69,6 +69,7 @@ pub mod testid {
     pub const NAV_POOLS: &str = "nav-pools";
     pub const NAV_GROUPS: &str = "nav-groups";
     pub const NAV_SETTINGS: &str = "nav-settings";
+    pub const NAV_AUDIT: &str = "nav-audit";
     pub const SIGNED_IN: &str = "signed-in";
     pub const SIGN_IN_NEEDED: &str = "sign-in-needed";
     pub const API_ERROR: &str = "api-error";
@@ -154,6 +155,19 @@ pub mod testid {
     pub const PRECHECK_REASON: &str = "precheck-reason";
     pub const SERVER_FINDING: &str = "server-finding";
     pub const UPLOAD_SIGN_IN: &str = "upload-sign-in";
+    // The audit log.
+    pub const AUDIT_ACTOR: &str = "audit-actor";
+    pub const AUDIT_ACTION: &str = "audit-action";
+    pub const AUDIT_APPLY: &str = "audit-apply";
+    pub const AUDIT_CLEAR: &str = "audit-clear";
+    pub const AUDIT_TABLE: &str = "audit-table";
+    pub const AUDIT_ROW: &str = "audit-row";
+    pub const AUDIT_WHO: &str = "audit-who";
+    pub const AUDIT_COUNT: &str = "audit-count";
+    pub const AUDIT_NONE: &str = "audit-none";
+    pub const AUDIT_MORE: &str = "audit-more";
+    pub const AUDIT_EXPORT: &str = "audit-export";
+    pub const AUDIT_GRAPH: &str = "audit-graph";
 }
 
 /// An element id no other element on the page has (several files show the same views).

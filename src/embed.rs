@@ -28,6 +28,9 @@ pub const EMBED_PARAM: &str = "embed";
 
 /// The file next to `index.html` that lists the origins allowed to embed the page.
 pub const CONFIG_FILE: &str = "embed.json";
+/// The same file as the validator-only page (`validator/index.html`) reaches it: one list
+/// for both builds.
+pub const VALIDATOR_CONFIG_FILE: &str = "../embed.json";
 
 /// The version of the message protocol, sent in every message.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -131,22 +134,24 @@ impl Embed {
         }
     }
 
-    /// Reads `embed.json`, then sends `esim-csv:ready` and whatever was published so far to
-    /// the allowed origins, and starts listening for the host's messages. Browser only.
-    pub fn connect(&self) {
+    /// Reads `embed.json` (at `config`, relative to the page: [`CONFIG_FILE`] or
+    /// [`VALIDATOR_CONFIG_FILE`]), then sends `esim-csv:ready` and whatever was published so
+    /// far to the allowed origins, and starts listening for the host's messages. Browser
+    /// only.
+    pub fn connect(&self, config: &'static str) {
         let Some(link) = self.link.clone() else {
             return;
         };
         browser::listen(link.clone());
         wasm_bindgen_futures::spawn_local(async move {
-            let origins = match browser::fetch_config().await {
+            let origins = match browser::fetch_config(config).await {
                 Ok(Some(text)) => parse_allowed_origins(&text).unwrap_or_else(|error| {
-                    browser::warn(&format!("{CONFIG_FILE}: {error}; no origin is allowed"));
+                    browser::warn(&format!("{config}: {error}; no origin is allowed"));
                     Vec::new()
                 }),
                 Ok(None) => Vec::new(),
                 Err(error) => {
-                    browser::warn(&format!("cannot read {CONFIG_FILE}: {error}"));
+                    browser::warn(&format!("cannot read {config}: {error}"));
                     Vec::new()
                 }
             };
@@ -449,8 +454,7 @@ mod browser {
     use web_sys::{HtmlElement, MessageEvent, RequestCache, Window};
 
     use super::{
-        is_allowed, lock, parse_message, ready_message, Incoming, Link, CONFIG_FILE,
-        MAX_MESSAGE_CHARS,
+        is_allowed, lock, parse_message, ready_message, Incoming, Link, MAX_MESSAGE_CHARS,
     };
 
     /// The parent window, when this page is framed.
@@ -474,9 +478,9 @@ mod browser {
         }
     }
 
-    /// `embed.json` next to `index.html`: its text, `None` when there is none.
-    pub(super) async fn fetch_config() -> Result<Option<String>, gloo_net::Error> {
-        let response = Request::get(CONFIG_FILE)
+    /// `embed.json` at `url` (relative to the page): its text, `None` when there is none.
+    pub(super) async fn fetch_config(url: &str) -> Result<Option<String>, gloo_net::Error> {
+        let response = Request::get(url)
             .cache(RequestCache::NoCache)
             .send()
             .await?;

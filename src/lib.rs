@@ -6,7 +6,9 @@
 //! route), [`validator`] the validator page, [`console`] the console's views. [`browser`]
 //! holds the few direct browser calls; [`dom`] the element ids, and the `data-testid`
 //! attributes that tests drive ([`dom::testid`]). Modules import each other without cycles:
-//! `app` -> `validator` -> `console` -> `api`, `i18n`, `dom`, `browser` (docs/ARCHITECTURE.md).
+//! `app` -> `validator`, `console` -> `api`, `i18n`, `dom`, `browser`; the validator does not
+//! import the console, so the validator-only build (`src/bin/esim-validator.rs`) links none
+//! of it (docs/ARCHITECTURE.md, "Two builds").
 
 pub mod api;
 pub mod app;

@@ -11,7 +11,7 @@ fn main() {
     esim_console::browser::keep_offline();
     match embed::from_location() {
         Some(embedding) => {
-            embedding.connect();
+            embedding.connect(embed::CONFIG_FILE);
             leptos::mount::mount_to_body(move || {
                 provide_context(embedding);
                 view! { <esim_console::App /> }

@@ -366,6 +366,53 @@ async fn the_server_serves_the_console_and_the_api_on_its_own_database() {
     assert_eq!(pool_ids(&server.pools(&setup.token)), [pool]);
 }
 
+/// Issue 11: the validator-only build at `/validator/` (docs/ARCHITECTURE.md, "Two
+/// builds"), as a carrier opens it: served by esim-server under the page policy (its own
+/// loader allowed by hash), its module brotli-encoded for a browser that accepts it; the
+/// validator without the console - no navigation, and a valid file offers no upload to a
+/// pool - accessible in both languages.
+#[tokio::test]
+async fn the_validator_only_page_checks_files_without_the_console() {
+    let setup = Setup::start(&[]);
+    let index =
+        http(setup.server.url(), "GET", "/validator/", None, None).expect("GET /validator/");
+    assert_eq!(index.status, 200);
+    let html = String::from_utf8_lossy(&index.body).into_owned();
+    assert!(html.contains("/validator/esim-validator.js"), "{html}");
+    assert!(!html.contains("esim-console.js"), "{html}");
+    let module = esim_test_support::http::get(&format!(
+        "{}/validator/esim-validator_bg.wasm",
+        setup.server.url()
+    ))
+    .header("accept-encoding", "br")
+    .send()
+    .expect("GET the validator's wasm");
+    assert_eq!(module.status, 200);
+    assert_eq!(module.header("content-encoding"), Some("br"));
+
+    let url = format!("{}/validator/", setup.server.url());
+    run_at(url, check::TEXT, |page| async move {
+        let _setup = setup;
+        page.upload("pool.csv", valid_csv(SMDP, 0, 2).as_bytes())
+            .await;
+        page.wait_for_text(check::VERDICT, "Valid").await;
+        assert_eq!(page.text(check::CODE_COUNT).await, "2");
+        assert!(!page.exists(ids::NAV).await, "the console's navigation");
+        assert!(!page.exists(ids::UPLOAD).await, "an upload button");
+        assert!(
+            !page.exists(ids::UPLOAD_SIGN_IN).await,
+            "the upload's sign-in hint"
+        );
+        page.assert_accessible("validator-only page, valid file")
+            .await;
+        page.click(check::LANG_SWITCH).await;
+        page.wait_for_text(check::LANG_SWITCH, "English").await;
+        page.wait_for_text(check::VERDICT, "Giltig").await;
+        page.assert_accessible("validator-only page, Swedish").await;
+    })
+    .await;
+}
+
 /// (a) The admin's whole journey.
 #[tokio::test]
 async fn an_admin_uploads_a_pool_targets_groups_and_watches_the_fleet() {
@@ -1260,6 +1307,156 @@ async fn a_failed_install_is_retried_from_the_device_table() {
         // Codes are single-use: the failed one stays used, so two of five are gone.
         let pools = server.pools(token);
         assert_eq!(pools[0]["usedActivationCodeCount"], 2, "{pools:?}");
+    })
+    .await;
+}
+
+/// The audit log (issue 12): an admin's actions appear newest first with who did them,
+/// filtered by actor and action on the server, older pages on request, exported as CSV
+/// with a formula cell neutralised; a reader gets no link and the server's refusal.
+#[tokio::test]
+async fn the_audit_log_names_who_did_what_and_exports_safely() {
+    let setup = Setup::start(&[]);
+    let (server, token) = (&setup.server, &setup.token);
+    let other = EsimServer::token(&setup._db, "admin");
+    let reader = EsimServer::token(&setup._db, "reader");
+    // A pool whose name a spreadsheet would run as a formula (pool names may not start
+    // with `=`, but may with `@`, `+` or `-`), made by the admin who signs in; a group made
+    // by another admin.
+    let pool = server.create_pool(token, "@SUM(1+1)", SMDP, 500, 2);
+    let (status, body) = server.post(
+        &other,
+        "/v1.0/groups",
+        &json!({"displayName": "By the other admin"}),
+    );
+    assert_eq!(status, 201, "{body}");
+    let actor_of = |action: &str, detail: &str| {
+        let (status, log) = server.get(token, "/api/auditEntries?$top=1000");
+        assert_eq!(status, 200, "{log}");
+        log["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["action"] == action && e["detail"].as_str().unwrap_or("").contains(detail))
+            .and_then(|e| e["actor"].as_str())
+            .unwrap_or_else(|| panic!("no {action} of {detail} in {log}"))
+            .to_owned()
+    };
+    let me = actor_of("pool.create", "@SUM(1+1)");
+    let them = actor_of("group.create", "By the other admin");
+    assert_ne!(me, them);
+    let link = setup.sign_in_link();
+    run_at(link, ids::NAV, move |page| async move {
+        let (server, _db) = (&setup.server, &setup._db);
+        // An action in the browser: a group.
+        page.create_group("Made in the browser").await;
+        page.nav_to("#/audit").await;
+        page.wait_for_count(ids::AUDIT_ROW, 3).await;
+        let actions = page.css_attrs(&tid(ids::AUDIT_ROW), "data-action").await;
+        assert_eq!(
+            actions,
+            ["group.create", "group.create", "pool.create"],
+            "newest first"
+        );
+        let actors = page.css_attrs(&tid(ids::AUDIT_ROW), "data-actor").await;
+        assert_eq!(actors, [me.clone(), them.clone(), me.clone()]);
+        let who = page.texts(ids::AUDIT_WHO).await;
+        assert_eq!(who, [me.clone(), them.clone(), me.clone()]);
+        let rows = page.texts(ids::AUDIT_ROW).await;
+        assert!(rows[0].contains("Made in the browser"), "{rows:?}");
+        assert!(rows[2].contains(&pool), "{rows:?}");
+        page.assert_accessible("audit log").await;
+
+        // Filtered on the server: by actor, by action, by both.
+        page.type_into(ids::AUDIT_ACTOR, &them).await;
+        page.click(ids::AUDIT_APPLY).await;
+        page.wait_for_count(ids::AUDIT_ROW, 1).await;
+        assert_eq!(
+            page.css_attrs(&tid(ids::AUDIT_ROW), "data-actor").await,
+            [them.clone()]
+        );
+        page.type_into(ids::AUDIT_ACTOR, "").await;
+        page.type_into(ids::AUDIT_ACTION, "pool.create").await;
+        page.click(ids::AUDIT_APPLY).await;
+        // One row before and after: wait for the new one.
+        page.wait_for_attr(&tid(ids::AUDIT_ROW), "data-action", "pool.create")
+            .await;
+        page.wait_for_count(ids::AUDIT_ROW, 1).await;
+        assert_eq!(
+            page.css_attrs(&tid(ids::AUDIT_ROW), "data-action").await,
+            ["pool.create"]
+        );
+        page.type_into(ids::AUDIT_ACTOR, &them).await;
+        page.click(ids::AUDIT_APPLY).await;
+        page.element(ids::AUDIT_NONE).await;
+        assert!(!page.exists(ids::AUDIT_ROW).await);
+        page.assert_accessible("audit log, nothing matches").await;
+        page.click(ids::AUDIT_CLEAR).await;
+        page.wait_for_count(ids::AUDIT_ROW, 3).await;
+
+        // Older pages: 60 more entries make two pages of 50.
+        for n in 0..60 {
+            let (status, body) = server.post(
+                &other,
+                "/v1.0/groups",
+                &json!({"displayName": format!("Bulk {n}")}),
+            );
+            assert_eq!(status, 201, "{body}");
+        }
+        page.click(ids::AUDIT_CLEAR).await;
+        page.wait_for_count(ids::AUDIT_ROW, 50).await;
+        page.wait_for_text_containing(ids::AUDIT_COUNT, "older", Duration::from_secs(20))
+            .await;
+        page.click(ids::AUDIT_MORE).await;
+        page.wait_for_count(ids::AUDIT_ROW, 63).await;
+        assert!(!page.exists(ids::AUDIT_MORE).await, "no more pages");
+        let actions = page.css_attrs(&tid(ids::AUDIT_ROW), "data-action").await;
+        assert_eq!(actions.last().map(String::as_str), Some("pool.create"));
+
+        // The export: every entry, every field, the formula neutralised.
+        page.click(ids::AUDIT_EXPORT).await;
+        let (name, csv) = page.download_any("csv").await;
+        let csv = String::from_utf8(csv).expect("a UTF-8 export");
+        let lines: Vec<&str> = csv.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(
+            lines[0], "When (UTC),Who,Actor id,Action,Target type,Target,Detail,Request id",
+            "{name}"
+        );
+        assert_eq!(lines.len(), 64, "{name}:\n{csv}");
+        let pool_line = lines.last().unwrap();
+        assert!(
+            pool_line.contains(&format!(",{me},pool.create,pool,{pool},")),
+            "{pool_line}"
+        );
+        assert!(pool_line.contains(",'@SUM(1+1) (2 codes),"), "{pool_line}");
+        assert!(!csv.contains(",@SUM"), "a live formula:\n{csv}");
+
+        // A reader: no link, and the server's refusal told plainly.
+        page.client
+            .goto(&format!("{}/#token={reader}", server.url()))
+            .await
+            .expect("open the reader's sign-in link");
+        page.client.refresh().await.expect("reload");
+        page.wait_for_fragment("#/pools").await;
+        page.element(ids::POOL_ROW).await;
+        // The link waits for the server's answer to the token (a few milliseconds here).
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        assert!(
+            !page.exists(ids::NAV_AUDIT).await,
+            "a reader is offered the audit log"
+        );
+        page.go("#/audit").await;
+        let error = page.element(ids::API_ERROR).await;
+        assert_eq!(
+            error.attr("role").await.expect("role").as_deref(),
+            Some("alert")
+        );
+        // The server's own words: a reader token cannot use this route.
+        page.wait_for_text_containing(ids::API_ERROR, "reader", Duration::from_secs(20))
+            .await;
+        assert!(!page.exists(ids::AUDIT_ROW).await);
+        page.assert_accessible("audit log refused to a reader")
+            .await;
     })
     .await;
 }

@@ -7,6 +7,9 @@
 const params = new URLSearchParams(location.search);
 const consoleUrl = new URL(params.get("console") ?? "http://127.0.0.1:8080/", location.href);
 const consoleOrigin = consoleUrl.origin;
+// The validator-only build beside the console: the validator page without the console, a
+// smaller download (docs/embedding.md).
+const validatorUrl = new URL("validator/", consoleUrl);
 
 const $ = (id) => document.getElementById(id);
 
@@ -45,7 +48,7 @@ window.addEventListener("message", (event) => {
   }
 });
 
-const embedUrl = new URL(consoleUrl);
+const embedUrl = new URL(validatorUrl);
 embedUrl.searchParams.set("embed", "validator");
 embedUrl.searchParams.set("lang", params.get("lang") ?? "en");
 frame.src = embedUrl.href;
@@ -72,13 +75,13 @@ $("theme").addEventListener("click", () => {
   );
 });
 
-// 2. The JavaScript entry point: the console's own module, loaded once. Importing it from
-// another origin needs CORS on the console (esim-server --cors-origin).
+// 2. The JavaScript entry point: the validator-only build's module, loaded once. Importing
+// it from another origin needs CORS on the console (esim-server --cors-origin).
 let api = null;
 async function loadApi() {
   if (api === null) {
-    api = import(new URL("esim-console.js", consoleUrl).href).then(async (module) => {
-      // init(): fetches esim-console_bg.wasm next to the module; its exports (with the
+    api = import(new URL("esim-validator.js", validatorUrl).href).then(async (module) => {
+      // init(): fetches esim-validator_bg.wasm next to the module; its exports (with the
       // wasm's memory) are kept for the tests.
       host.wasm = await module.default();
       host.api = module;

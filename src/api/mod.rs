@@ -93,6 +93,8 @@ pub enum Resource<'a> {
     Devices,
     /// One device.
     Device(&'a str),
+    /// The audit log (project route, admins only).
+    AuditEntries,
 }
 
 /// Where requests go and with which token.
@@ -167,6 +169,7 @@ impl Client {
             }
             Resource::Devices => "/v1.0/devices".to_owned(),
             Resource::Device(id) => format!("/v1.0/devices/{}", e(id)),
+            Resource::AuditEntries => "/api/auditEntries".to_owned(),
         };
         format!("{}{path}", self.base)
     }
@@ -537,6 +540,15 @@ mod tests {
         assert!(server.next_url("http://127.0.0.1:8080/beta/x").is_ok());
         assert!(server.next_url("http://127.0.0.1:8081/beta/x").is_err());
         assert!(server.next_url("http://localhost:8080/beta/x").is_err());
+    }
+
+    #[test]
+    fn the_audit_log_is_a_project_route() {
+        let c = Client::new("http://127.0.0.1:8080/", "t");
+        assert_eq!(
+            c.url(&Resource::AuditEntries),
+            "http://127.0.0.1:8080/api/auditEntries"
+        );
     }
 
     #[test]

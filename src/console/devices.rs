@@ -258,12 +258,8 @@ pub fn select(rows: &[Row], query: &Query) -> Vec<usize> {
 }
 
 /// The rows as CSV in the table's order, with the table's headings; cells a spreadsheet
-/// would run as a formula (`=`, `+`, `-`, `@`) are neutralised with a leading `'`.
+/// would run as a formula are neutralised ([`super::export::csv_file`]).
 pub fn to_csv(rows: &[Row], shown: &[usize], lang: Lang, graph: bool) -> Vec<u8> {
-    // The writer the validator's CSV report uses (CRLF, as spreadsheets expect).
-    let mut w = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
     let headings = [
         L::ColDevice,
         L::ColUser,
@@ -274,11 +270,9 @@ pub fn to_csv(rows: &[Row], shown: &[usize], lang: Lang, graph: bool) -> Vec<u8>
         L::ColLastSync,
     ]
     .map(|label| label.text(lang));
-    // Writing to a Vec cannot fail.
-    w.write_record(headings).expect("in memory");
-    for &i in shown {
+    let cells = shown.iter().map(|&i| {
         let row = &rows[i];
-        let cells = [
+        [
             row.device.as_str(),
             row.user.as_str(),
             row.iccid.as_str(),
@@ -287,11 +281,8 @@ pub fn to_csv(rows: &[Row], shown: &[usize], lang: Lang, graph: bool) -> Vec<u8>
             row.cellular.as_str(),
             row.last_sync.as_str(),
         ]
-        .map(esim_csv::neutralise);
-        w.write_record(cells.iter().map(|cell| cell.as_bytes()))
-            .expect("in memory");
-    }
-    w.into_inner().expect("in memory")
+    });
+    super::export::csv_file(&headings, cells)
 }
 
 /// A row's height in pixels (fixed, so the rows in view follow from the scroll position).

@@ -9,6 +9,7 @@ crate::labels! {
     NavPools => "Pools", "Pooler";
     NavGroups => "Device groups", "Enhetsgrupper";
     NavSettings => "Settings", "Inställningar";
+    NavAudit => "Audit log", "Granskningslogg";
     SignedInTo => "Signed in to {base} ({backend})", "Inloggad på {base} ({backend})";
     SignedOut => "Not signed in", "Inte inloggad";
     BackendServer => "eSIM pool server", "eSIM-poolserver";
@@ -181,6 +182,31 @@ crate::labels! {
     NoPoolForSmdp => "No pool has this file's SM-DP+ address, so there is no pool to add the new codes to: remove the codes the server has, then upload the rest as a new pool.",
         "Ingen pool har filens SM-DP+-adress, så det finns ingen pool att lägga till de nya koderna i: ta bort koderna som servern har och ladda sedan upp resten som en ny pool.";
     UploadAnyway => "Create a second pool anyway", "Skapa en andra pool ändå";
+    AuditTitle => "Audit log", "Granskningslogg";
+    AuditIntro => "Every change made through this server: who did what, and when, newest first. Only admins can read it.",
+        "Varje ändring som gjorts via den här servern: vem som gjorde vad och när, senaste först. Bara administratörer kan läsa den.";
+    AuditGraph => "Microsoft Graph keeps no audit log for this console: the audit log is this project's server's. Intune's own audit logs are in the Intune admin center.",
+        "Microsoft Graph för ingen granskningslogg åt konsolen: granskningsloggen förs av projektets egen server. Intunes egna granskningsloggar finns i administrationscentret för Intune.";
+    AuditFilters => "Filter the log", "Filtrera loggen";
+    AuditActor => "Actor (user name or actor id)", "Aktör (användarnamn eller aktörs-id)";
+    AuditActorHint => "Exactly as in the log, such as ada@example.com or admin:0190…", "Exakt som i loggen, till exempel ada@example.com eller admin:0190…";
+    AuditAction => "Action", "Åtgärd";
+    AuditActionHint => "Such as pool.create or group.delete", "Till exempel pool.create eller group.delete";
+    AuditApply => "Filter", "Filtrera";
+    AuditClear => "Show all", "Visa alla";
+    AuditWhen => "When (UTC)", "När (UTC)";
+    AuditWho => "Who", "Vem";
+    AuditActorId => "Actor id", "Aktörs-id";
+    AuditTargetType => "Target type", "Typ av mål";
+    AuditTarget => "Target", "Mål";
+    AuditRequestId => "Request id", "Begärans id";
+    AuditNone => "No entries.", "Inga poster.";
+    AuditNoneMatch => "No entries match the filter.", "Inga poster matchar filtret.";
+    AuditShown => "{n} entries, newest first", "{n} poster, senaste först";
+    AuditShownMore => "{n} entries, newest first; older entries follow", "{n} poster, senaste först; det finns äldre poster";
+    AuditMore => "Show older entries", "Visa äldre poster";
+    AuditExport => "Export every matching entry to CSV", "Exportera alla matchande poster till CSV";
+    AuditExporting => "Exporting …", "Exporterar …";
     }
 }
 

@@ -5,14 +5,16 @@
 //! views are thin. Every view has a stable URL ([`route::Route`]).
 //!
 //! Imports go one way, without cycles: [`shell`] (navigation, the view for a route) uses the
-//! pages ([`pools`], [`pool`], [`groups`], [`settings`], [`upload`]); they use [`widgets`]
+//! pages ([`pools`], [`pool`], [`groups`], [`settings`], [`upload`], [`audit`]); they use [`widgets`]
 //! and [`state`] (the shared state and reads), which use [`route`], [`connection`] and
 //! [`labels`]. This file only declares the modules.
 
+pub mod audit;
 pub mod busy;
 pub mod chart;
 pub mod connection;
 pub mod devices;
+pub mod export;
 pub mod groups;
 pub mod labels;
 pub mod pool;

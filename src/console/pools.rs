@@ -3,13 +3,12 @@
 
 use esim_wire::{Pool, PoolPatch, StateLabel, StateSummary};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use super::labels::Label as L;
 use super::route::{PoolTab, Route};
-use super::state::{load, num, use_console, when};
-use super::widgets::{Confirm, ConfirmDialog, DoneStatus, ErrorView, Loading};
-use crate::api::{http, ApiError, Resource};
+use super::state::{num, read, use_console, when};
+use super::widgets::{Confirm, ConfirmDialog, DoneStatus, ErrorView, Reading};
+use crate::api::{http, ApiError, Client, Resource};
 use crate::dom::testid;
 use crate::i18n::{fill, Lang, Text};
 
@@ -38,7 +37,7 @@ pub fn PoolsPage() -> impl IntoView {
     let console = use_console();
     let version = RwSignal::new(0u32);
     let done = RwSignal::new(None::<String>);
-    let pools = load(version, |client| async move {
+    let pools = read(version, |client| async move {
         http::all_pages::<Pool>(&client, &Resource::Pools).await
     });
     view! {
@@ -55,15 +54,20 @@ pub fn PoolsPage() -> impl IntoView {
                 <a href=Route::Check.href()>{move || console.tr(L::NavCheck)}</a>
             </p>
             <DoneStatus id="pools-done" done />
-            {move || match pools.get() {
-                None => view! { <Loading /> }.into_any(),
-                Some(Err(error)) => view! { <ErrorView error /> }.into_any(),
-                Some(Ok(list)) if list.is_empty() => view! {
-                    <p class="notice" data-testid=testid::NO_POOLS>{console.tr(L::NoPools)}</p>
-                }
-                .into_any(),
-                Some(Ok(list)) => view! { <PoolsTable list version done /> }.into_any(),
-            }}
+            <Reading>
+                {move || Suspend::new(async move {
+                    pools.await.map(|list| {
+                        if list.is_empty() {
+                            view! {
+                                <p class="notice" data-testid=testid::NO_POOLS>{move || console.tr(L::NoPools)}</p>
+                            }
+                            .into_any()
+                        } else {
+                            view! { <PoolsTable list version done /> }.into_any()
+                        }
+                    })
+                })}
+            </Reading>
         </section>
     }
 }
@@ -108,7 +112,6 @@ fn PoolRow(pool: Pool, version: RwSignal<u32>, done: RwSignal<Option<String>>) -
     let editing = RwSignal::new(false);
     let ask = RwSignal::new(None::<Confirm>);
     let error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
     let id = pool.id.clone();
     let href = Route::Pool {
         id: id.clone(),
@@ -125,52 +128,57 @@ fn PoolRow(pool: Pool, version: RwSignal<u32>, done: RwSignal<Option<String>>) -
         _ => None,
     };
     let summary = extras.device_state_summary;
-    let rename_id = id.clone();
+    // Rename and delete are actions: a request each, `pending` while it runs; the list is
+    // read again after either.
+    let rename = Action::new_local({
+        let id = id.clone();
+        move |(client, patch): &(Client, PoolPatch)| {
+            let (client, patch, id) = (client.clone(), patch.clone(), id.clone());
+            async move {
+                let result: Result<Pool, _> =
+                    http::send_json(&client, "PATCH", &Resource::Pool(&id), &patch).await;
+                match result {
+                    Ok(_) => {
+                        error.set(None);
+                        editing.set(false);
+                        version.update(|v| *v += 1);
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            }
+        }
+    });
+    let deleted_name = pool.display_name.clone();
+    let remove = Action::new_local({
+        let id = id.clone();
+        move |client: &Client| {
+            let (client, id) = (client.clone(), id.clone());
+            let name = deleted_name.clone();
+            async move {
+                match http::delete(&client, &Resource::Pool(&id)).await {
+                    Ok(()) => {
+                        let lang = console.lang.get_untracked();
+                        done.set(Some(fill(L::PoolDeleted.text(lang), &[("name", &name)])));
+                        // The row (and its button) goes: the focus goes to what was done.
+                        crate::browser::focus_id_soon("pools-done");
+                        version.update(|v| *v += 1);
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            }
+        }
+    });
+    let busy = move || rename.pending().get() || remove.pending().get();
     let save_name = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(client) = console.client.get_untracked() else {
-            return;
-        };
-        let id = rename_id.clone();
-        let patch = PoolPatch::rename(name.get_untracked().trim());
-        busy.set(true);
-        spawn_local(async move {
-            let result: Result<Pool, _> =
-                http::send_json(&client, "PATCH", &Resource::Pool(&id), &patch).await;
-            busy.set(false);
-            match result {
-                Ok(_) => {
-                    error.set(None);
-                    editing.set(false);
-                    version.update(|v| *v += 1);
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        if let Some(client) = console.client.get_untracked() {
+            rename.dispatch((client, PoolPatch::rename(name.get_untracked().trim())));
+        }
     };
-    let delete_id = id.clone();
-    let deleted_name = pool.display_name.clone();
     let delete = Callback::new(move |()| {
-        let Some(client) = console.client.get_untracked() else {
-            return;
-        };
-        let id = delete_id.clone();
-        let name = deleted_name.clone();
-        busy.set(true);
-        spawn_local(async move {
-            let result = http::delete(&client, &Resource::Pool(&id)).await;
-            busy.set(false);
-            match result {
-                Ok(()) => {
-                    let lang = console.lang.get_untracked();
-                    done.set(Some(fill(L::PoolDeleted.text(lang), &[("name", &name)])));
-                    // The row (and its button) goes: the focus goes to what was done.
-                    crate::browser::focus_id_soon("pools-done");
-                    version.update(|v| *v += 1);
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        if let Some(client) = console.client.get_untracked() {
+            remove.dispatch(client);
+        }
     });
     let asked_name = pool.display_name.clone();
     let ask_delete = move |_| {
@@ -190,7 +198,7 @@ fn PoolRow(pool: Pool, version: RwSignal<u32>, done: RwSignal<Option<String>>) -
                     if editing.get() {
                         let input_id = input_id.clone();
                         view! {
-                            <form class="row" on:submit=save_name.clone()>
+                            <form class="row" on:submit=save_name>
                                 <label class="visually-hidden" for=input_id.clone()>{console.tr(L::NewName)}</label>
                                 <input
                                     id=input_id
@@ -200,7 +208,7 @@ fn PoolRow(pool: Pool, version: RwSignal<u32>, done: RwSignal<Option<String>>) -
                                     prop:value=move || name.get()
                                     on:input=move |ev| name.set(event_target_value(&ev))
                                 />
-                                <button type="submit" data-testid=testid::RENAME_SAVE disabled=move || busy.get()>
+                                <button type="submit" data-testid=testid::RENAME_SAVE disabled=busy>
                                     {console.tr(L::Save)}
                                 </button>
                                 <button type="button" class="secondary" on:click=move |_| editing.set(false)>
@@ -247,7 +255,7 @@ fn PoolRow(pool: Pool, version: RwSignal<u32>, done: RwSignal<Option<String>>) -
                     type="button"
                     class="secondary"
                     data-testid=testid::DELETE
-                    disabled=move || busy.get()
+                    disabled=busy
                     on:click=ask_delete
                 >
                     {move || console.tr(L::Delete)}

@@ -22,6 +22,8 @@ pub enum Route {
     Group { id: String },
     /// `#/settings`: the server and the token.
     Settings,
+    /// `#/audit`: the audit log (admins).
+    Audit,
     /// Anything else (shown as "no such page", with a way back).
     NotFound(String),
 }
@@ -88,6 +90,7 @@ impl Route {
                 id: (*id).to_owned(),
             },
             ["settings"] => Route::Settings,
+            ["audit"] => Route::Audit,
             _ => Route::NotFound(path.to_owned()),
         }
     }
@@ -101,6 +104,7 @@ impl Route {
             Route::Groups => "#/groups".to_owned(),
             Route::Group { id } => format!("#/groups/{}", encode(id)),
             Route::Settings => "#/settings".to_owned(),
+            Route::Audit => "#/audit".to_owned(),
             Route::NotFound(path) => format!("#{path}"),
         }
     }
@@ -112,6 +116,7 @@ impl Route {
             Route::Pools | Route::Pool { .. } => Section::Pools,
             Route::Groups | Route::Group { .. } => Section::Groups,
             Route::Settings => Section::Settings,
+            Route::Audit => Section::Audit,
         }
     }
 
@@ -132,6 +137,8 @@ pub enum Section {
     Groups,
     /// Server and token.
     Settings,
+    /// The audit log.
+    Audit,
 }
 
 /// Percent-decoding of one path segment (invalid escapes are kept as they are).
@@ -178,6 +185,7 @@ mod tests {
             Route::Groups,
             Route::Group { id: "g-1".into() },
             Route::Settings,
+            Route::Audit,
         ];
         for route in routes {
             assert_eq!(Route::parse(&route.href()), route, "{}", route.href());
@@ -208,6 +216,8 @@ mod tests {
     fn sections_and_server_needs() {
         assert_eq!(Route::Group { id: "g".into() }.section(), Section::Groups);
         assert!(Route::Pools.needs_server());
+        assert!(Route::Audit.needs_server());
+        assert_eq!(Route::Audit.section(), Section::Audit);
         assert!(!Route::Check.needs_server());
         assert!(!Route::Settings.needs_server());
     }

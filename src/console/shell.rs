@@ -6,7 +6,7 @@ use super::labels::Label as L;
 use super::route::{Route, Section};
 use super::state::use_console;
 use super::widgets::SignInNeeded;
-use super::{busy, connection, groups, pool, pools, settings};
+use super::{audit, busy, connection, groups, pool, pools, settings};
 use crate::dom::testid;
 
 /// The navigation between the console's sections.
@@ -20,6 +20,7 @@ pub fn Nav() -> impl IntoView {
             Section::Pools => testid::NAV_POOLS,
             Section::Groups => testid::NAV_GROUPS,
             Section::Settings => testid::NAV_SETTINGS,
+            Section::Audit => testid::NAV_AUDIT,
         };
         view! {
             <li>
@@ -39,6 +40,7 @@ pub fn Nav() -> impl IntoView {
                 {link(Section::Check, Route::Check, L::NavCheck)}
                 {link(Section::Pools, Route::Pools, L::NavPools)}
                 {link(Section::Groups, Route::Groups, L::NavGroups)}
+                <audit::NavItem />
                 {link(Section::Settings, Route::Settings, L::NavSettings)}
             </ul>
             <span class="signed-in" data-testid=testid::SIGNED_IN>
@@ -71,6 +73,7 @@ pub fn RouteView() -> impl IntoView {
             Route::Groups => view! { <groups::GroupsPage /> }.into_any(),
             Route::Group { id } => view! { <groups::GroupPage id /> }.into_any(),
             Route::Settings => view! { <settings::SettingsPage /> }.into_any(),
+            Route::Audit => view! { <audit::AuditPage /> }.into_any(),
             Route::NotFound(_) | Route::Check => view! {
                 <section class="not-found" data-testid=testid::NOT_FOUND>
                     <h1>{move || console.tr(L::NotFound)}</h1>

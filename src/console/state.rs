@@ -94,12 +94,38 @@ impl Console {
     }
 }
 
+/// What a view reads from the server: a Leptos local resource, read again whenever
+/// `version` or the connection changes (signed out, it answers `Unauthorized` without a
+/// request). A view awaits it in a `Suspend` inside [`super::widgets::Reading`], which
+/// shows "Loading …" until the first answer, keeps the previous answer while a new one is
+/// read, and shows a failure instead of the answer.
+pub fn read<T, Fut>(
+    version: RwSignal<u32>,
+    read: impl Fn(Client) -> Fut + 'static,
+) -> LocalResource<Result<T, ApiError>>
+where
+    T: 'static,
+    Fut: std::future::Future<Output = Result<T, ApiError>> + 'static,
+{
+    let console = use_console();
+    LocalResource::new(move || {
+        version.track();
+        let answer = console.client.get().map(&read);
+        async move {
+            match answer {
+                Some(answer) => answer.await,
+                None => Err(ApiError::Unauthorized),
+            }
+        }
+    })
+}
+
 /// What a view has read: nothing yet, or the answer.
 pub type Loaded<T> = RwSignal<Option<Result<T, ApiError>>>;
 
 /// Reads with `read` now and again whenever `version` or the connection changes; the
-/// answer lands in the returned signal (the previous one stays shown until it does). A
-/// plain effect and task, not Leptos' resources: a smaller wasm.
+/// answer lands in the returned signal (the previous one stays shown until it does). The
+/// views not yet moved to [`read`] use it.
 pub fn load<T, Fut>(version: RwSignal<u32>, read: impl Fn(Client) -> Fut + 'static) -> Loaded<T>
 where
     T: Send + Sync + 'static,

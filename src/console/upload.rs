@@ -149,10 +149,10 @@ pub fn UploadPanel(
     codes: usize,
     pool_name: RwSignal<String>,
     /// Set while the server would refuse the file (codes it has already).
-    #[prop(optional)]
+    #[prop(optional_no_strip)]
     refused: Option<RwSignal<bool>>,
     /// Takes the file without the codes the server has already (offered when given).
-    #[prop(optional)]
+    #[prop(optional_no_strip)]
     on_trimmed: Option<Callback<Vec<u8>>>,
 ) -> impl IntoView {
     let console = use_console();

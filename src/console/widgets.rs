@@ -31,6 +31,42 @@ pub fn ErrorView(error: ApiError) -> impl IntoView {
     }
 }
 
+/// Where a view shows what it read ([`super::state::read`]; the children await it in a
+/// `Suspend`): "Loading …" until the first answer, the previous answer while a new one is
+/// read (a `Transition`), and the failure's [`ErrorView`] instead of the answer (an
+/// `ErrorBoundary`: a child that answers `Err(ApiError)` throws it there).
+#[component]
+pub fn Reading(children: ChildrenFn) -> impl IntoView {
+    view! {
+        <Transition fallback=|| view! { <Loading /> }>
+            <ErrorBoundary fallback=|errors| view! { <Failures errors /> }>
+                {children()}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+/// The fallback of [`Reading`]'s error boundary: each failed read as an [`ErrorView`].
+#[component]
+fn Failures(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    move || {
+        errors
+            .get()
+            .into_iter()
+            .map(|(_, error)| {
+                let error = error
+                    .downcast_ref::<ApiError>()
+                    .cloned()
+                    .unwrap_or_else(|| ApiError::Unexpected {
+                        status: 0,
+                        detail: error.to_string(),
+                    });
+                view! { <ErrorView error /> }
+            })
+            .collect_view()
+    }
+}
+
 /// "Loading …", announced.
 #[component]
 pub fn Loading() -> impl IntoView {

@@ -7,10 +7,10 @@ use leptos::prelude::*;
 
 use super::findings::{severity_class, severity_label, FindingsList};
 use super::fix::FixPanel;
+use super::handoff::{self, ValidFile};
 use super::session::{use_lang, Session};
 use super::source_view::{Selected, SourceView};
 use crate::browser;
-use crate::console::upload::UploadPanel;
 use crate::dom::testid;
 use crate::i18n::{number, t, tf, Label};
 use crate::outcome::{
@@ -35,8 +35,6 @@ pub fn FileResult(id: u64, checked: Arc<Checked>, session: Session) -> impl Into
     let on_repaired = Callback::new(move |repair: Arc<Repair>| {
         session.replace(id, Checked::repaired(repair));
     });
-    // The embedded validator is only the validator: no console actions.
-    let console_actions = session.embed().is_none();
     let selected = RwSignal::new(None::<Selected>);
     let heading = format!("file-{id}-heading");
     let labelled_by = heading.clone();
@@ -285,17 +283,15 @@ pub fn FileResult(id: u64, checked: Arc<Checked>, session: Session) -> impl Into
                     {move || tr(Label::DownloadCsv)}
                 </button>
             </div>
-            {(console_actions && checked.report.is_valid()).then(|| view! {
-                <UploadPanel
-                    bytes=checked.bytes.clone()
-                    file_name=checked.source.file_name().to_owned()
-                    options=checked.options()
-                    codes=checked.report.codes
-                    pool_name
-                    refused
-                    on_trimmed
-                />
-            })}
+            {checked.report.is_valid().then(|| handoff::view_for(ValidFile {
+                bytes: checked.bytes.clone(),
+                file_name: checked.source.file_name().to_owned(),
+                options: checked.options(),
+                codes: checked.report.codes,
+                pool_name,
+                refused: Some(refused),
+                on_trimmed: Some(on_trimmed),
+            }))}
             {(checked.repair.is_some() || checked.fixable()).then(|| view! {
                 <FixPanel checked=checked.clone() pool_name on_repaired />
             })}

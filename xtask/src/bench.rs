@@ -8,7 +8,9 @@
 //! 3. `esim-bench server` against a release esim-server (into a scratch file, whose
 //!    figures go into the results file);
 //! 4. `esim-bench run`: the native figures, the bench page and the console in headless
-//!    Chromium, the shipped sizes, instruction counts under callgrind, and the results file.
+//!    Chromium, the shipped sizes (the files of `dist/`, and each page as the release
+//!    esim-server serves it with brotli), instruction counts under callgrind, and the
+//!    results file.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -114,9 +116,9 @@ pub fn bench(root: &Path, args: &BenchArgs) -> Result<()> {
         if server_md.exists() {
             std::fs::remove_file(&server_md)?;
         }
-        // The server bench (`esim-bench server`) and the console on a 10,000-device pool
-        // (issue 5) both run a release esim-server.
-        let release_server = if args.server || args.console_pool {
+        // The server bench (`esim-bench server`), the pages as served (issue 11) and the
+        // console on a 10,000-device pool (issue 5) run a release esim-server.
+        let release_server = {
             let build = steps.cmd(
                 "release build (esim-server)",
                 tools
@@ -134,8 +136,6 @@ pub fn bench(root: &Path, args: &BenchArgs) -> Result<()> {
                     Err(why)
                 }
             }
-        } else {
-            Err("not built".to_owned())
         };
         let server_status = match (&release_server, args.server) {
             (_, false) => "not run (--no-server)".to_owned(),
@@ -156,10 +156,7 @@ pub fn bench(root: &Path, args: &BenchArgs) -> Result<()> {
                 }
             }
         };
-        let server_exe = match release_server {
-            Ok(exe) if args.console_pool => Some(exe),
-            _ => None,
-        };
+        let server_exe = release_server.ok();
 
         let mut command = tools.command(&driver, root);
         command
@@ -174,6 +171,9 @@ pub fn bench(root: &Path, args: &BenchArgs) -> Result<()> {
             .arg(&server_status);
         if let Some(exe) = &server_exe {
             command.arg("--server-exe").arg(exe);
+        }
+        if !args.console_pool {
+            command.args(["--console-pool", "no"]);
         }
         if server_md.is_file() {
             command.arg("--server-md").arg(&server_md);

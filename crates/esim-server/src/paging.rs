@@ -42,15 +42,6 @@ use crate::{odata, AppState};
 /// The default page size.
 pub const DEFAULT_TOP: i64 = 100;
 
-/// The answer of `GET .../$count`: the number as plain text, as Graph answers it.
-pub fn count_response(n: i64) -> Response {
-    (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"))],
-        n.to_string(),
-    )
-        .into_response()
-}
-
 /// One page's request, read from the query string (an extractor; a malformed `$top` is a
 /// Graph 400).
 #[derive(Debug, Clone)]
@@ -420,6 +411,22 @@ impl Paging {
             .fetch_one(&db.pool)
             .await?;
         Ok(n)
+    }
+
+    /// The answer of `GET .../$count` on a collection (as in [`Paging::count`]): the
+    /// number as plain text, as Graph answers it.
+    pub async fn count_answer(
+        &self,
+        db: &Db,
+        from_where: &str,
+        params: Vec<Param>,
+    ) -> Result<Response, ApiError> {
+        let n = self.count(db, from_where, params).await?;
+        Ok((
+            [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"))],
+            n.to_string(),
+        )
+            .into_response())
     }
 
     /// Runs one page of a collection: `SELECT {columns} {from_where}` (which ends in its

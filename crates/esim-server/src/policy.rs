@@ -3,8 +3,8 @@
 //!
 //! * `Content-Security-Policy`: `default-src 'self'`; `script-src 'self'
 //!   'wasm-unsafe-eval'` (the module compiles its WebAssembly) plus the SHA-256 of each
-//!   inline script of the served `index.html` (Trunk's loader, which imports the module
-//!   and starts it), read when the server starts; `style-src 'self'` with
+//!   inline script of the served pages, `index.html` and `validator/index.html` (Trunk's
+//!   loaders, which import the module and start it), read when the server starts; `style-src 'self'` with
 //!   `style-src-attr 'unsafe-inline'` (Leptos writes `style` attributes, such as the
 //!   positions of the source view's virtual list; `<style>` elements stay refused);
 //!   `img-src 'self' data:`; `connect-src 'self'` plus [`Config::connect_origins`] (the
@@ -26,11 +26,13 @@ use crate::Config;
 pub fn content_security_policy(config: &Config) -> String {
     let mut script = vec!["'self'".to_owned(), "'wasm-unsafe-eval'".to_owned()];
     if let Some(dir) = &config.static_dir {
-        script.extend(
-            inline_script_hashes(&dir.join("index.html"))
-                .into_iter()
-                .map(|h| format!("'sha256-{h}'")),
-        );
+        let mut hashes: Vec<String> = PAGES
+            .iter()
+            .flat_map(|page| inline_script_hashes(&dir.join(page)))
+            .collect();
+        hashes.sort();
+        hashes.dedup();
+        script.extend(hashes.into_iter().map(|h| format!("'sha256-{h}'")));
     }
     let mut connect = vec!["'self'".to_owned()];
     connect.extend(config.connect_origins.iter().cloned());
@@ -47,6 +49,10 @@ pub fn content_security_policy(config: &Config) -> String {
         connect.join(" ")
     )
 }
+
+/// The pages of the built app, relative to its folder: the console and the validator-only
+/// build (docs/ARCHITECTURE.md, "Two builds").
+pub const PAGES: [&str; 2] = ["index.html", "validator/index.html"];
 
 /// `Referrer-Policy`.
 pub const REFERRER_POLICY: &str = "no-referrer";
@@ -97,7 +103,25 @@ mod tests {
         let hashes = inline_script_hashes(&dir.join("index.html"));
         let expected =
             base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"init('/a.js');"));
-        assert_eq!(hashes, vec![expected]);
+        assert_eq!(hashes, vec![expected.clone()]);
+
+        // The validator-only page's loader is allowed too (and only inline scripts).
+        std::fs::create_dir_all(dir.join("validator")).unwrap();
+        std::fs::write(
+            dir.join("validator/index.html"),
+            "<html><script type=\"module\">init('/validator/c.js');</script></html>",
+        )
+        .unwrap();
+        let config = Config {
+            static_dir: Some(dir.clone()),
+            ..Config::default()
+        };
+        let csp = content_security_policy(&config);
+        let validator = base64::engine::general_purpose::STANDARD
+            .encode(Sha256::digest(b"init('/validator/c.js');"));
+        assert!(csp.contains(&format!("'sha256-{expected}'")), "{csp}");
+        assert!(csp.contains(&format!("'sha256-{validator}'")), "{csp}");
+        assert_eq!(csp.matches("'sha256-").count(), 2, "{csp}");
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

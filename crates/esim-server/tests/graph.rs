@@ -36,11 +36,7 @@ async fn assignment_filters_are_kept(b: Backend) {
         .await
         .ok(200)
         .clone();
-    let listed = t
-        .admin("GET", &format!("{POOLS}/{p}/assignments"), None)
-        .await
-        .ok(200)
-        .clone();
+    let listed = t.get(&format!("{POOLS}/{p}/assignments")).await;
     let targets = |v: &Value| -> Vec<String> {
         let mut t: Vec<String> = v["value"]
             .as_array()
@@ -135,7 +131,7 @@ async fn patch_with_graphs_body(b: Backend) {
             e.text
         );
     }
-    let now = t.admin("GET", &url, None).await.ok(200).clone();
+    let now = t.get(&url).await;
     assert_eq!(
         (
             now["displayName"].as_str(),
@@ -323,7 +319,7 @@ async fn device_states_query_options(b: Backend) {
         );
         let path = next.split_once("://").unwrap().1;
         let path = &path[path.find('/').unwrap()..];
-        page = t.admin("GET", path, None).await.ok(200).clone();
+        page = t.get(path).await;
     }
     assert_eq!(users, ["u4", "u3", "u2", "u1", "u0"]);
     // Refused: each names what it did not understand.
@@ -357,7 +353,7 @@ async fn all_pages(t: &TestApp, first: &str, field: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut url = first.to_owned();
     loop {
-        let page = t.admin("GET", &url, None).await.ok(200).clone();
+        let page = t.get(&url).await;
         out.extend(
             page["value"]
                 .as_array()
@@ -413,11 +409,7 @@ async fn every_collection_query_options(b: Backend) {
     )
     .await;
     assert_eq!(names, ["Telia B", "Telia A"]);
-    let v = t
-        .admin("GET", &format!("{POOLS}?{}", q("$filter=smdpPlusServerAddress eq 'smdp3.example.com' or displayName eq 'Tele2 A'&$count=true&$select=displayName,activationCodeCount")), None)
-        .await
-        .ok(200)
-        .clone();
+    let v = t.get(&format!("{POOLS}?{}", q("$filter=smdpPlusServerAddress eq 'smdp3.example.com' or displayName eq 'Tele2 A'&$count=true&$select=displayName,activationCodeCount"))).await;
     assert_eq!(v["@odata.count"], 2, "{v}");
     let mut keys: Vec<&str> = v["value"][0]
         .as_object()
@@ -478,17 +470,11 @@ async fn every_collection_query_options(b: Backend) {
     .await;
     assert_eq!(got, ["Cedar", "Alder"]);
     let v = t
-        .admin(
-            "GET",
-            &format!(
-                "/v1.0/devices?{}",
-                q("$filter=userName eq 'b@x'&$select=userName&$count=true")
-            ),
-            None,
-        )
-        .await
-        .ok(200)
-        .clone();
+        .get(&format!(
+            "/v1.0/devices?{}",
+            q("$filter=userName eq 'b@x'&$select=userName&$count=true")
+        ))
+        .await;
     assert_eq!(v["@odata.count"], 1);
     assert_eq!(v["value"][0], json!({"id": devices[2], "userName": "b@x"}));
     for d in &devices {
@@ -693,37 +679,24 @@ async fn skiptokens_are_opaque(b: Backend) {
         let link = v["@odata.nextLink"].as_str().unwrap();
         link.rsplit_once("$skiptoken=").unwrap().1.to_owned()
     };
-    let keyset = t
-        .admin("GET", "/v1.0/groups?$top=1", None)
-        .await
-        .ok(200)
-        .clone();
+    let keyset = t.get("/v1.0/groups?$top=1").await;
     let token = next(&keyset);
     assert!(
         !token.contains(&ids[0]) && !ids[0].contains(&token),
         "{token}"
     );
     let ordered = t
-        .admin(
-            "GET",
-            &format!("/v1.0/groups?{}", q("$orderby=displayName desc&$top=1")),
-            None,
-        )
-        .await
-        .ok(200)
-        .clone();
+        .get(&format!(
+            "/v1.0/groups?{}",
+            q("$orderby=displayName desc&$top=1")
+        ))
+        .await;
     let offset = next(&ordered);
     assert_ne!(offset, "o1");
     // Followed unchanged: the pages.
     let second = t
-        .admin(
-            "GET",
-            &format!("/v1.0/groups?$top=1&$skiptoken={token}"),
-            None,
-        )
-        .await
-        .ok(200)
-        .clone();
+        .get(&format!("/v1.0/groups?$top=1&$skiptoken={token}"))
+        .await;
     assert_eq!(second["value"][0]["id"], ids[1].as_str());
     let mut edited = token.clone().into_bytes();
     let last = edited.len() - 1;
@@ -836,11 +809,7 @@ async fn device_state_writes(b: Backend) {
     assert_eq!(made["deviceName"], "Desk-1");
 
     // Update: a read state sent back changes nothing; a state the device reports is 409.
-    let read = t
-        .admin("GET", &format!("{url}/{d}"), None)
-        .await
-        .ok(200)
-        .clone();
+    let read = t.get(&format!("{url}/{d}")).await;
     let same = t
         .admin("PATCH", &format!("{url}/{d}"), Some(read.clone()))
         .await
@@ -865,11 +834,7 @@ async fn device_state_writes(b: Backend) {
     r.graph_error(400, "BadRequest");
     // The device installs and fails; state notEvaluated is the retry.
     check_in_and_report(&t, &d, "failed").await;
-    let failed = t
-        .admin("GET", &format!("{url}/{d}"), None)
-        .await
-        .ok(200)
-        .clone();
+    let failed = t.get(&format!("{url}/{d}")).await;
     assert_eq!(failed["state"], "failed", "{failed}");
     let retried = t
         .admin("PATCH", &format!("{url}/{d}"), Some(json!({"@odata.type": "#microsoft.graph.embeddedSIMDeviceState", "state": "notEvaluated"})))

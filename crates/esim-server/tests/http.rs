@@ -54,7 +54,7 @@ async fn pools_lifecycle(b: Backend) {
     let mut seen = Vec::new();
     let mut url = format!("{POOLS}?$top=2");
     loop {
-        let page = t.admin("GET", &url, None).await.ok(200).clone();
+        let page = t.get(&url).await;
         for v in page["value"].as_array().unwrap() {
             seen.push(v["id"].as_str().unwrap().to_owned());
         }
@@ -72,11 +72,7 @@ async fn pools_lifecycle(b: Backend) {
         .await
         .graph_error(400, "BadRequest");
 
-    let got = t
-        .admin("GET", &format!("{POOLS}/{id}"), None)
-        .await
-        .ok(200)
-        .clone();
+    let got = t.get(&format!("{POOLS}/{id}")).await;
     assert_eq!(got, p);
     let renamed = t
         .admin(
@@ -522,21 +518,11 @@ async fn pool_extras(b: Backend) {
     };
     // A check-in records its time on the device and on its states.
     for (i, synced) in [(0, true), (4, false)] {
-        let d = t
-            .admin("GET", &format!("/v1.0/devices/{}", dev[i]), None)
-            .await
-            .ok(200)
-            .clone();
+        let d = t.get(&format!("/v1.0/devices/{}", dev[i])).await;
         assert_eq!(d["lastSyncDateTime"].is_string(), synced, "{d}");
         let s = t
-            .admin(
-                "GET",
-                &format!("{POOLS}/{pool}/deviceStates/{}", dev[i]),
-                None,
-            )
-            .await
-            .ok(200)
-            .clone();
+            .get(&format!("{POOLS}/{pool}/deviceStates/{}", dev[i]))
+            .await;
         assert_eq!(s["lastSyncDateTime"], d["lastSyncDateTime"], "{s}");
     }
     report(0, "installed").await;
@@ -570,7 +556,7 @@ async fn pool_extras(b: Backend) {
             .ok(200),
         6,
     );
-    let list = t.admin("GET", POOLS, None).await.ok(200).clone();
+    let list = t.get(POOLS).await;
     check(&list["value"][0], 6);
     let o = &list["value"][1];
     assert_eq!(o["id"], other["id"]);
@@ -709,11 +695,7 @@ async fn distribution(b: Backend) {
     let assigned = t.assign(&pool, json!([include(&g), exclude(&ex)])).await;
     assert_eq!(assigned["value"].as_array().unwrap().len(), 2);
     let a_id = assigned["value"][1]["id"].as_str().unwrap().to_owned();
-    let listed = t
-        .admin("GET", &format!("{POOLS}/{pool}/assignments"), None)
-        .await
-        .ok(200)
-        .clone();
+    let listed = t.get(&format!("{POOLS}/{pool}/assignments")).await;
     assert_eq!(listed["value"].as_array().unwrap().len(), 2);
     t.admin("GET", &format!("{POOLS}/{pool}/assignments/{a_id}"), None)
         .await
@@ -722,11 +704,7 @@ async fn distribution(b: Backend) {
         .await
         .graph_error(404, "ResourceNotFound");
     // Targeted devices are notEvaluated before they check in; the excluded one has no state.
-    let states = t
-        .admin("GET", &format!("{POOLS}/{pool}/deviceStates?$top=2"), None)
-        .await
-        .ok(200)
-        .clone();
+    let states = t.get(&format!("{POOLS}/{pool}/deviceStates?$top=2")).await;
     assert_eq!(states["value"].as_array().unwrap().len(), 2);
     assert!(states["@odata.nextLink"].as_str().is_some());
     assert_eq!(states["value"][0]["state"], "notEvaluated");
@@ -752,14 +730,8 @@ async fn distribution(b: Backend) {
     assert_ne!(installs[0][0]["iccid"], installs[1][0]["iccid"]);
     assert_eq!(installs[2], json!([]));
     let s2 = t
-        .admin(
-            "GET",
-            &format!("{POOLS}/{pool}/deviceStates/{}", dev[2]),
-            None,
-        )
-        .await
-        .ok(200)
-        .clone();
+        .get(&format!("{POOLS}/{pool}/deviceStates/{}", dev[2]))
+        .await;
     assert_eq!(s2["state"], "failed");
     assert_eq!(s2["stateDetails"], esim_server::mdm::EXHAUSTED);
     // The excluded device gets nothing.
@@ -772,21 +744,24 @@ async fn distribution(b: Backend) {
     assert_eq!(again["actions"], installs[0]);
     let iccid0 = installs[0][0]["iccid"].as_str().unwrap().to_owned();
     let iccid1 = installs[1][0]["iccid"].as_str().unwrap().to_owned();
-    t.admin(
-        "POST",
-        &format!("/api/mdm/devices/{}/outcome", dev[0]),
-        Some(json!({"poolId": pool, "iccid": iccid0, "outcome": "installed"})),
+    t.outcome(
+        &dev[0],
+        json!({"poolId": pool, "iccid": iccid0, "outcome": "installed"}),
     )
     .await
     .ok(204);
-    t.admin(
-        "POST",
-        &format!("/api/mdm/devices/{}/outcome", dev[0]),
-        Some(json!({"poolId": pool, "iccid": iccid0, "outcome": "installed"})),
+    t.outcome(
+        &dev[0],
+        json!({"poolId": pool, "iccid": iccid0, "outcome": "installed"}),
     )
     .await
     .graph_error(409, "Conflict");
-    t.admin("POST", &format!("/api/mdm/devices/{}/outcome", dev[1]), Some(json!({"poolId": pool, "iccid": iccid1, "outcome": "failed", "detail": "SM-DP+ refused"}))).await.ok(204);
+    t.outcome(
+        &dev[1],
+        json!({"poolId": pool, "iccid": iccid1, "outcome": "failed", "detail": "SM-DP+ refused"}),
+    )
+    .await
+    .ok(204);
     t.admin(
         "POST",
         &format!("/api/mdm/devices/{}/cellularStatus", dev[0]),
@@ -802,14 +777,8 @@ async fn distribution(b: Backend) {
     .await
     .graph_error(404, "ResourceNotFound");
     let s0 = t
-        .admin(
-            "GET",
-            &format!("{POOLS}/{pool}/deviceStates/{}", dev[0]),
-            None,
-        )
-        .await
-        .ok(200)
-        .clone();
+        .get(&format!("{POOLS}/{pool}/deviceStates/{}", dev[0]))
+        .await;
     assert_eq!(
         (
             s0["state"].clone(),
@@ -867,31 +836,18 @@ async fn distribution(b: Backend) {
         json!([{"action": "remove", "poolId": pool, "iccid": iccid0}])
     );
     let s = t
-        .admin(
-            "GET",
-            &format!("{POOLS}/{pool}/deviceStates/{}", dev[0]),
-            None,
-        )
-        .await
-        .ok(200)
-        .clone();
+        .get(&format!("{POOLS}/{pool}/deviceStates/{}", dev[0]))
+        .await;
     assert_eq!(s["state"], "deleting");
-    t.admin(
-        "POST",
-        &format!("/api/mdm/devices/{}/outcome", dev[0]),
-        Some(json!({"poolId": pool, "iccid": iccid0, "outcome": "removed"})),
+    t.outcome(
+        &dev[0],
+        json!({"poolId": pool, "iccid": iccid0, "outcome": "removed"}),
     )
     .await
     .ok(204);
     let s = t
-        .admin(
-            "GET",
-            &format!("{POOLS}/{pool}/deviceStates/{}", dev[0]),
-            None,
-        )
-        .await
-        .ok(200)
-        .clone();
+        .get(&format!("{POOLS}/{pool}/deviceStates/{}", dev[0]))
+        .await;
     assert_eq!(s["state"], "deleted");
     // Back in the group: a new code at the next check-in (the old one is used for ever).
     t.add_member(&g, &dev[0]).await;
@@ -1209,7 +1165,7 @@ async fn hostile_input(b: Backend) {
 async fn directory_and_audit(b: Backend) {
     let t = TestApp::new(b).await;
     let (g, dev) = setup_fleet(&t, 3).await;
-    let groups = t.admin("GET", "/v1.0/groups", None).await.ok(200).clone();
+    let groups = t.get("/v1.0/groups").await;
     assert_eq!(groups["value"][0]["displayName"], "Fleet");
     t.admin("GET", &format!("/v1.0/groups/{g}"), None)
         .await
@@ -1217,11 +1173,7 @@ async fn directory_and_audit(b: Backend) {
     t.admin("GET", "/v1.0/groups/nope", None)
         .await
         .graph_error(404, "ResourceNotFound");
-    let members = t
-        .admin("GET", &format!("/v1.0/groups/{g}/members?$top=2"), None)
-        .await
-        .ok(200)
-        .clone();
+    let members = t.get(&format!("/v1.0/groups/{g}/members?$top=2")).await;
     assert_eq!(members["value"].as_array().unwrap().len(), 2);
     assert!(members["@odata.nextLink"]
         .as_str()
@@ -1234,13 +1186,9 @@ async fn directory_and_audit(b: Backend) {
     )
     .await
     .graph_error(400, "BadRequest");
-    let devices = t.admin("GET", "/v1.0/devices", None).await.ok(200).clone();
+    let devices = t.get("/v1.0/devices").await;
     assert_eq!(devices["value"].as_array().unwrap().len(), 3);
-    let d = t
-        .admin("GET", &format!("/v1.0/devices/{}", dev[0]), None)
-        .await
-        .ok(200)
-        .clone();
+    let d = t.get(&format!("/v1.0/devices/{}", dev[0])).await;
     assert_eq!(
         (d["isEsimCapable"].clone(), d["isRetired"].clone()),
         (json!(true), json!(false))
@@ -1338,11 +1286,7 @@ async fn directory_and_audit(b: Backend) {
         .await
         .graph_error(404, "ResourceNotFound");
     assert_eq!(t.count("SELECT COUNT(*) FROM dir_members").await, 0);
-    let audit = t
-        .admin("GET", "/api/auditEntries?$top=1000", None)
-        .await
-        .ok(200)
-        .clone();
+    let audit = t.get("/api/auditEntries?$top=1000").await;
     let actions: Vec<&str> = audit["value"]
         .as_array()
         .unwrap()
@@ -1361,11 +1305,7 @@ async fn directory_and_audit(b: Backend) {
         .as_str()
         .unwrap()
         .starts_with("admin:"));
-    let page = t
-        .admin("GET", "/api/auditEntries?$top=2", None)
-        .await
-        .ok(200)
-        .clone();
+    let page = t.get("/api/auditEntries?$top=2").await;
     assert!(page["@odata.nextLink"].as_str().is_some());
 }
 
@@ -1423,11 +1363,7 @@ async fn audit_in_the_same_transaction(b: Backend) {
     )
     .await
     .ok(200);
-    let audit = t
-        .admin("GET", "/api/auditEntries", None)
-        .await
-        .ok(200)
-        .clone();
+    let audit = t.get("/api/auditEntries").await;
     let mut actions: Vec<&str> = audit["value"]
         .as_array()
         .unwrap()

@@ -5,6 +5,7 @@
 mod support;
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -96,26 +97,10 @@ impl Drop for Server {
     }
 }
 
+/// An admin token from `esim-server token create` on this database.
 fn admin_token(db_url: &str) -> String {
-    let out = Command::new(BIN)
-        .args([
-            "token",
-            "create",
-            "--role",
-            "admin",
-            "--label",
-            "test",
-            "--database",
-            db_url,
-        ])
-        .output()
-        .expect("token create");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    esim_test_support::server::create_token(Path::new(BIN), db_url, "admin", "test", None)
+        .expect("token create")
 }
 
 async fn count(db_url: &str, sql: &str) -> i64 {
@@ -137,46 +122,21 @@ async fn two_processes_never_deliver_a_code_twice() {
     let a = Server::start(&db.url, &[]);
     let b = Server::start(&db.url, &[]);
     let (api_a, api_b) = (Api::new(&a.url, &token), Api::new(&b.url, &token));
-    let (st, pool) = api_a
-        .call("POST", POOLS, Some(json!({"displayName": "Small", "activationCodes": support::codes("smdp.example.com", 0, CODES)})))
-        .await
-        .unwrap();
-    assert_eq!(st, 201, "{pool}");
-    let pool = pool["id"].as_str().unwrap().to_owned();
-    let (_, g) = api_b
-        .call("POST", "/v1.0/groups", Some(json!({"displayName": "Many"})))
-        .await
-        .unwrap();
-    let g = g["id"].as_str().unwrap().to_owned();
+    let pool = create(&api_a, POOLS, json!({"displayName": "Small", "activationCodes": support::codes("smdp.example.com", 0, CODES)})).await;
+    let g = create(&api_b, "/v1.0/groups", json!({"displayName": "Many"})).await;
     let mut devices = Vec::new();
     for i in 0..DEVICES {
         let api = if i % 2 == 0 { &api_a } else { &api_b };
-        let (st, d) = api
-            .call(
-                "POST",
-                "/v1.0/devices",
-                Some(json!({"displayName": format!("d{i}")})),
-            )
-            .await
-            .unwrap();
-        assert_eq!(st, 201);
-        let id = d["id"].as_str().unwrap().to_owned();
-        let (st, _) = api
-            .call(
-                "POST",
-                &format!("/v1.0/groups/{g}/members/$ref"),
-                Some(json!({"@odata.id": id})),
-            )
-            .await
-            .unwrap();
-        assert_eq!(st, 204);
+        let id = create(
+            api,
+            "/v1.0/devices",
+            json!({"displayName": format!("d{i}")}),
+        )
+        .await;
+        add_member(api, &g, &id).await;
         devices.push(id);
     }
-    let (st, _) = api_a
-        .call("POST", &format!("{POOLS}/{pool}/assign"), Some(json!({"assignments": [{"target": {"@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": g}}]})))
-        .await
-        .unwrap();
-    assert_eq!(st, 200);
+    assign(&api_a, &pool, &g).await;
     let started = std::time::Instant::now();
     let mut tasks = Vec::new();
     for (i, d) in devices.iter().enumerate() {
@@ -482,21 +442,9 @@ async fn simulator_checks_in_an_existing_group() {
     assert_eq!(count(&db.url, "SELECT COUNT(*) FROM dir_devices").await, 5);
     assert_eq!(count(&db.url, "SELECT COUNT(*) FROM assignments").await, 1);
     // Two members are excluded: their next check-in removes the profile.
-    let (_, out) = api
-        .call("POST", "/v1.0/groups", Some(json!({"displayName": "Out"})))
-        .await
-        .unwrap();
-    let out = out["id"].as_str().unwrap().to_owned();
+    let out = create(&api, "/v1.0/groups", json!({"displayName": "Out"})).await;
     for (d, _) in &after[..2] {
-        let (st, _) = api
-            .call(
-                "POST",
-                &format!("/v1.0/groups/{out}/members/$ref"),
-                Some(json!({"@odata.id": d})),
-            )
-            .await
-            .unwrap();
-        assert_eq!(st, 204);
+        add_member(&api, &out, d).await;
     }
     assign(vec![(group.clone(), false), (out, true)]).await;
     let args = ["--group", &group, "--rounds", "1", "--failure-rate", "0"];
@@ -560,6 +508,26 @@ async fn create(api: &Api, path: &str, body: serde_json::Value) -> String {
     let (st, v) = api.call("POST", path, Some(body)).await.unwrap();
     assert_eq!(st, 201, "{v}");
     v["id"].as_str().unwrap().to_owned()
+}
+
+/// Adds a device to a group (asserts 204).
+async fn add_member(api: &Api, group: &str, device: &str) {
+    let path = format!("/v1.0/groups/{group}/members/$ref");
+    let (st, e) = api
+        .call("POST", &path, Some(json!({"@odata.id": device})))
+        .await
+        .unwrap();
+    assert_eq!(st, 204, "{e}");
+}
+
+/// Assigns the pool to the group (asserts 200).
+async fn assign(api: &Api, pool: &str, group: &str) {
+    let path = format!("{POOLS}/{pool}/assign");
+    let (st, e) = api
+        .call("POST", &path, Some(assign_body(group)))
+        .await
+        .unwrap();
+    assert_eq!(st, 200, "{e}");
 }
 
 fn assign_body(group: &str) -> serde_json::Value {
@@ -679,26 +647,10 @@ async fn a_rolled_back_claim_never_fails_a_device() {
                 json!({"displayName": format!("{name}{round}")}),
             )
             .await;
-            let (st, e) = api_a
-                .call(
-                    "POST",
-                    &format!("/v1.0/groups/{group}/members/$ref"),
-                    Some(json!({"@odata.id": d})),
-                )
-                .await
-                .unwrap();
-            assert_eq!(st, 204, "{e}");
+            add_member(&api_a, &group, &d).await;
             devices.push(d);
         }
-        let (st, e) = api_b
-            .call(
-                "POST",
-                &format!("{POOLS}/{pool}/assign"),
-                Some(assign_body(&group)),
-            )
-            .await
-            .unwrap();
-        assert_eq!(st, 200, "{e}");
+        assign(&api_b, &pool, &group).await;
         let check_in = |api: &Api, d: &str| {
             let (api, path) = (api.clone(), format!("/api/mdm/devices/{d}/checkIn"));
             async move { api.call("POST", &path, None).await.unwrap() }
@@ -834,15 +786,7 @@ async fn backup_of_a_live_sqlite_database_restores() {
         .find_map(|l| l.strip_prefix("group ")?.split(' ').next())
         .unwrap_or_else(|| panic!("{out}"))
         .to_owned();
-    let (st, e) = api
-        .call(
-            "POST",
-            &format!("{POOLS}/{pool}/assign"),
-            Some(assign_body(&group)),
-        )
-        .await
-        .unwrap();
-    assert_eq!(st, 200, "{e}");
+    assign(&api, &pool, &group).await;
     let devices: Vec<String> = states(&api, &pool)
         .await
         .into_iter()

@@ -19,7 +19,9 @@ usage:
   esim-bench run --web DIR --dist DIR --out FILE [--codes N] [--reps R] [--runs K]
                  [--callgrind-codes N (0: no callgrind)]
                  [--server-md FILE] [--server-status TEXT] [--note TEXT]...
-                 [--server-exe PATH (the console on a 10,000-device pool, issue 5)]
+                 [--server-exe PATH (the pages as served; and the console on a
+                  10,000-device pool, issue 5, unless --console-pool no)]
+  esim-bench sizes --dist DIR --server-exe PATH
   esim-bench console-pool --dist DIR --server-exe PATH [--devices N] [--baseline N]
                  [--runs K] [--out FILE (its section replaced)]
   esim-bench server [--out bench/server.md] [--postgres URL | none] [--imports 200]
@@ -42,6 +44,7 @@ pub fn main(args: Vec<String>) -> Result<()> {
         }
         "run" => run(&flags, codes, reps),
         "console-pool" => console_pool_alone(&flags),
+        "sizes" => sizes_alone(&flags),
         "server" => server_bench(&flags),
         _ => bail!("unknown command {command:?}\n{USAGE}"),
     }
@@ -136,13 +139,21 @@ fn run(flags: &Flags, codes: usize, reps: usize) -> Result<()> {
 
     println!("==> shipped size of the console ({})", dist.display());
     results.sizes = sizes::measure(&dist);
+    if let Some(exe) = flags.get("server-exe") {
+        println!("==> the pages as esim-server serves them (Accept-Encoding: br)");
+        let served = sizes::served(&dist, std::path::Path::new(exe));
+        if let Err(error) = &served {
+            println!("  the pages as served: {error:#}");
+        }
+        results.served = Some(served.map_err(|e| format!("{e:#}")));
+    }
     println!("==> the console: a chosen file to the painted verdict");
     results.console = Some(
         runtime
             .block_on(browser::console(&dist))
             .map_err(|e| format!("{e:#}")),
     );
-    if flags.get("server-exe").is_some() {
+    if flags.get("server-exe").is_some() && flags.get("console-pool") != Some("no") {
         results.console_pool = Some(console_pool(flags, &runtime)?);
     }
     let callgrind_codes = flags.num("callgrind-codes", 100_000)?;
@@ -197,6 +208,26 @@ fn console_pool_alone(flags: &Flags) -> Result<()> {
         None => println!("{section}"),
     }
     outcome.map(|_| ()).map_err(anyhow::Error::msg)
+}
+
+/// `esim-bench sizes`: the pages as esim-server serves them, printed.
+fn sizes_alone(flags: &Flags) -> Result<()> {
+    let dist = PathBuf::from(flags.get("dist").context("--dist DIR")?);
+    let exe = PathBuf::from(flags.get("server-exe").context("--server-exe PATH")?);
+    for page in sizes::served(&dist, &exe)? {
+        println!(
+            "{} ({}): {} bytes sent (budget {}), {} raw",
+            page.what,
+            page.path,
+            page.sent(),
+            page.budget,
+            page.raw()
+        );
+        for f in &page.files {
+            println!("  {} {} {} -> {}", f.path, f.encoding, f.raw, f.sent);
+        }
+    }
+    Ok(())
 }
 
 /// The page's contenders (ids in `bench/web/bench.js`).

@@ -30,6 +30,7 @@ use tower::ServiceExt;
 use esim_server::auth::{create_token, Role};
 use esim_server::db::Db;
 use esim_server::{app, util, AppState, Config};
+use esim_test_support::iccid;
 
 /// What to measure.
 #[derive(Debug, Clone)]
@@ -93,23 +94,6 @@ impl Stats {
 
 fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1e3)
-}
-
-/// A valid ICCID (Luhn) from a number: `8946` + 14 digits + check digit.
-pub fn iccid(n: u64) -> String {
-    let body = format!("8946{n:014}");
-    let mut sum = 0;
-    for (i, c) in body.bytes().rev().enumerate() {
-        let mut v = u32::from(c - b'0');
-        if i % 2 == 0 {
-            v *= 2;
-            if v > 9 {
-                v -= 9;
-            }
-        }
-        sum += v;
-    }
-    format!("{body}{}", (10 - sum % 10) % 10)
 }
 
 fn csv_file(from: u64, n: u64) -> String {

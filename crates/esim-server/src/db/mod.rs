@@ -225,43 +225,86 @@ impl Db {
     }
 }
 
+/// Why [`backup`] wrote no copy. Its messages are the command line's: `esim-server backup`
+/// prints them as they are.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    /// A PostgreSQL URL: `pg_dump` is the tool there.
+    #[error(
+        "backup copies SQLite databases only; for PostgreSQL use its own tool, for example: \
+         pg_dump --format=custom --file=esim.dump '{0}' (restore with pg_restore; see docs/server.md, \"Backup\")"
+    )]
+    Postgres(String),
+    /// Neither `sqlite://` nor PostgreSQL.
+    #[error("unsupported database URL '{0}': use sqlite://PATH")]
+    UnsupportedUrl(String),
+    /// The URL names no file.
+    #[error("no SQLite database at '{0}'")]
+    NoDatabase(String),
+    /// The output file exists (a backup never overwrites).
+    #[error("'{0}' exists already; give a new file")]
+    OutputExists(String),
+    /// SQLite takes the output path as text.
+    #[error("the output path '{0}' is not UTF-8")]
+    OutputNotUtf8(String),
+    /// The database could not be opened.
+    #[error("opening '{file}': {source}")]
+    Open {
+        file: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    /// `VACUUM INTO` (or the connection around it) failed.
+    #[error("writing the copy to '{output}': {source}")]
+    Write {
+        output: String,
+        #[source]
+        source: sqlx::Error,
+    },
+}
+
 /// Writes a consistent copy of the SQLite database at `url` to `output` with `VACUUM INTO`,
 /// while servers keep using it (a WAL database cannot simply be copied: recent commits
 /// may be only in the `-wal` file). The copy is one read transaction: every commit before
 /// it, none after. `output` must not exist. A PostgreSQL URL is refused: `pg_dump` is the
 /// tool there (`docs/server.md`, "Backup").
-pub async fn backup(url: &str, output: &std::path::Path) -> anyhow::Result<()> {
-    use anyhow::{bail, Context};
+pub async fn backup(url: &str, output: &std::path::Path) -> Result<(), BackupError> {
     let Some(path) = url.strip_prefix("sqlite://") else {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            bail!(
-                "backup copies SQLite databases only; for PostgreSQL use its own tool, for example: \
-                 pg_dump --format=custom --file=esim.dump '{url}' (restore with pg_restore; see docs/server.md, \"Backup\")"
-            );
+            return Err(BackupError::Postgres(url.to_owned()));
         }
-        bail!("unsupported database URL '{url}': use sqlite://PATH");
+        return Err(BackupError::UnsupportedUrl(url.to_owned()));
     };
     let file = path.split('?').next().unwrap_or(path);
     if !std::path::Path::new(file).is_file() {
-        bail!("no SQLite database at '{file}'");
+        return Err(BackupError::NoDatabase(file.to_owned()));
     }
     if output.exists() {
-        bail!("'{}' exists already; give a new file", output.display());
+        return Err(BackupError::OutputExists(output.display().to_string()));
     }
     let out = output
         .to_str()
-        .with_context(|| format!("the output path '{}' is not UTF-8", output.display()))?;
+        .ok_or_else(|| BackupError::OutputNotUtf8(output.display().to_string()))?;
+    let write = |source| BackupError::Write {
+        output: out.to_owned(),
+        source,
+    };
     sqlx::any::install_default_drivers();
     let mut conn = sqlx::AnyConnection::connect(&format!("sqlite://{file}?mode=ro"))
         .await
-        .with_context(|| format!("opening '{file}'"))?;
-    conn.execute("PRAGMA busy_timeout = 5000").await?;
+        .map_err(|source| BackupError::Open {
+            file: file.to_owned(),
+            source,
+        })?;
+    conn.execute("PRAGMA busy_timeout = 5000")
+        .await
+        .map_err(write)?;
     sqlx::query("VACUUM INTO $1")
         .bind(out)
         .execute(&mut conn)
         .await
-        .with_context(|| format!("writing the copy to '{out}'"))?;
-    conn.close().await?;
+        .map_err(write)?;
+    conn.close().await.map_err(write)?;
     Ok(())
 }
 

@@ -86,14 +86,13 @@ pub async fn count(
     Path(pool_id): Path<String>,
 ) -> ApiResult<axum::response::Response> {
     crate::pools::ensure_exists(&s.db.pool, &pool_id).await?;
-    let n = paging
-        .count(
+    paging
+        .count_answer(
             &s.db,
             &format!("{FROM} WHERE ds.pool_id = $1"),
             vec![Param::Text(pool_id)],
         )
-        .await?;
-    Ok(crate::paging::count_response(n))
+        .await
 }
 
 /// `GET .../{poolId}/deviceStates/{deviceStateId}` (the id is the device's id).

@@ -80,10 +80,9 @@ pub async fn count_groups(
     State(s): State<AppState>,
     paging: Paging,
 ) -> ApiResult<axum::response::Response> {
-    let n = paging
-        .count(&s.db, "FROM dir_groups WHERE 1 = 1", Vec::new())
-        .await?;
-    Ok(crate::paging::count_response(n))
+    paging
+        .count_answer(&s.db, "FROM dir_groups WHERE 1 = 1", Vec::new())
+        .await
 }
 
 /// `GET /v1.0/devices/$count`.
@@ -91,10 +90,9 @@ pub async fn count_devices(
     State(s): State<AppState>,
     paging: Paging,
 ) -> ApiResult<axum::response::Response> {
-    let n = paging
-        .count(&s.db, "FROM dir_devices WHERE 1 = 1", Vec::new())
-        .await?;
-    Ok(crate::paging::count_response(n))
+    paging
+        .count_answer(&s.db, "FROM dir_devices WHERE 1 = 1", Vec::new())
+        .await
 }
 
 /// `GET /v1.0/groups/{groupId}/members/$count`.
@@ -104,10 +102,9 @@ pub async fn count_members(
     Path(id): Path<String>,
 ) -> ApiResult<axum::response::Response> {
     find_group(&s, &id).await?;
-    let n = paging
-        .count(&s.db, MEMBERS_FROM, vec![Param::Text(id)])
-        .await?;
-    Ok(crate::paging::count_response(n))
+    paging
+        .count_answer(&s.db, MEMBERS_FROM, vec![Param::Text(id)])
+        .await
 }
 
 /// `POST /v1.0/groups`.

@@ -29,8 +29,9 @@ pub async fn count(
     State(s): State<AppState>,
     paging: Paging,
 ) -> ApiResult<axum::response::Response> {
-    let n = paging.count(&s.db, store::FROM_POOLS, Vec::new()).await?;
-    Ok(crate::paging::count_response(n))
+    paging
+        .count_answer(&s.db, store::FROM_POOLS, Vec::new())
+        .await
 }
 
 /// `GET /beta/deviceManagement/embeddedSIMActivationCodePools`.

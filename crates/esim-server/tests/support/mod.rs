@@ -16,6 +16,8 @@ use serde_json::{json, Value};
 use sqlx::Connection;
 use tower::ServiceExt;
 
+pub use esim_test_support::iccid;
+
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -242,6 +244,17 @@ impl TestApp {
         self.send(req).await
     }
 
+    /// `GET uri` as the admin (asserts 200): the body.
+    pub async fn get(&self, uri: &str) -> Value {
+        self.admin("GET", uri, None).await.ok(200).clone()
+    }
+
+    /// A device's report (`POST /api/mdm/devices/{device}/outcome`) as the admin.
+    pub async fn outcome(&self, device: &str, body: Value) -> Resp {
+        let uri = format!("/api/mdm/devices/{device}/outcome");
+        self.admin("POST", &uri, Some(body)).await
+    }
+
     /// `POST uri` with `body` as the admin: asserts 201 and returns the new object's id.
     pub async fn create(&self, uri: &str, body: Value) -> String {
         id(self.admin("POST", uri, Some(body)).await.ok(201))
@@ -303,24 +316,6 @@ pub fn include(group: &str) -> Value {
 /// An assignment target: the group excluded.
 pub fn exclude(group: &str) -> Value {
     json!({"target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget", "groupId": group}})
-}
-
-/// A valid ICCID (Luhn) from a number: `8946` + 14 digits + check digit.
-pub fn iccid(n: u64) -> String {
-    let body = format!("8946{n:014}");
-    let digits: Vec<u32> = body.chars().map(|c| c.to_digit(10).unwrap()).collect();
-    let mut sum = 0;
-    for (i, d) in digits.iter().rev().enumerate() {
-        let mut v = *d;
-        if i % 2 == 0 {
-            v *= 2;
-            if v > 9 {
-                v -= 9;
-            }
-        }
-        sum += v;
-    }
-    format!("{body}{}", (10 - sum % 10) % 10)
 }
 
 /// A valid CSV file of `n` codes starting at `from`.
