@@ -1460,3 +1460,96 @@ async fn the_audit_log_names_who_did_what_and_exports_safely() {
     })
     .await;
 }
+
+/// The device table refreshes with the chart: when the fleet checks in, the rows change
+/// without Refresh, and the sort and the scroll position stay (issue 13 item 4).
+#[tokio::test]
+async fn the_device_table_refreshes_with_the_chart_in_place() {
+    let setup = Setup::start(&[]);
+    let (server, token) = (&setup.server, &setup.token);
+    let pool = server.create_pool(token, "Refresh pool", SMDP, 400, 20);
+    let (status, group) = server.post(token, "/v1.0/groups", &json!({"displayName": "Fleet"}));
+    assert_eq!(status, 201, "{group}");
+    let group = group["id"].as_str().unwrap().to_owned();
+    let mut devices = Vec::new();
+    for n in 0..16 {
+        let (status, device) = server.post(
+            token,
+            "/v1.0/devices",
+            &json!({"displayName": format!("Phone {n:02}")}),
+        );
+        assert_eq!(status, 201, "{device}");
+        let device = device["id"].as_str().unwrap().to_owned();
+        let reference = json!({"@odata.id": format!("{}/v1.0/devices/{device}", server.url())});
+        let (status, body) = server.post(
+            token,
+            &format!("/v1.0/groups/{group}/members/$ref"),
+            &reference,
+        );
+        assert!(status < 300, "{status} {body}");
+        devices.push(device);
+    }
+    let assign = json!({"assignments": [{"target": {
+        "@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}}]});
+    let (status, body) = server.post(
+        token,
+        &format!("/beta/deviceManagement/embeddedSIMActivationCodePools/{pool}/assign"),
+        &assign,
+    );
+    assert_eq!(status, 200, "{body}");
+    let link = setup.sign_in_link();
+    run_at(link, ids::NAV, move |page| async move {
+        let (server, token) = (&setup.server, &setup.token);
+        // Every install fails.
+        server.simulate_with(token, &group, 1, 1.0).await;
+        page.go(&format!("#/pools/{pool}/devices")).await;
+        page.wait_for_device_count(16, 16).await;
+        let first = format!(
+            "{}[data-device-id=\"{}\"]",
+            tid(ids::DEVICE_ROW),
+            devices[15]
+        );
+        page.wait_for_attr(&first, "data-state", "failed").await;
+        // Newest name first, scrolled down a little.
+        let by_name = format!("{}[data-column=\"Device\"]", tid(ids::SORT));
+        page.css(&by_name).await.click().await.expect("sort");
+        let heading = format!("th:has({by_name})");
+        page.wait_for_attr(&heading, "aria-sort", "descending")
+            .await;
+        let scroll = |top: Option<u32>| {
+            let page = page.clone();
+            async move {
+                let script = match top {
+                    Some(top) => format!(
+                        "const t = document.querySelector('.table-scroll'); t.scrollTop = {top}; \
+                         t.dispatchEvent(new Event('scroll')); return t.scrollTop;"
+                    ),
+                    None => "return document.querySelector('.table-scroll').scrollTop;".into(),
+                };
+                let value = page.client.execute(&script, vec![]).await.expect("scroll");
+                value.as_f64().unwrap_or(-1.0)
+            }
+        };
+        let scrolled = scroll(Some(90)).await;
+        assert!(scrolled >= 89.0, "the table scrolls: {scrolled}");
+        // Every install is retried through the API: the chart's numbers change and the
+        // table follows by itself.
+        for device in &devices {
+            let retry = format!("/beta/deviceManagement/embeddedSIMActivationCodePools/{pool}/deviceStates/{device}/retry");
+            let (status, body) = server.post(token, &retry, &json!({}));
+            assert!(status < 300, "{status} {body}");
+        }
+        let last = format!(
+            "{}[data-device-id=\"{}\"]",
+            tid(ids::DEVICE_ROW),
+            devices[14]
+        );
+        page.wait_for_attr(&last, "data-state", "notSynced").await;
+        page.wait_for_attr(&first, "data-state", "notSynced").await;
+        page.wait_for_attr(&heading, "aria-sort", "descending")
+            .await;
+        assert_eq!(scroll(None).await, scrolled, "the scroll position");
+        assert_eq!(page.text(ids::DEVICE_COUNT).await, "16 of 16 devices");
+    })
+    .await;
+}

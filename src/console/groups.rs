@@ -7,9 +7,9 @@ use leptos::task::spawn_local;
 
 use super::labels::Label as L;
 use super::route::Route;
-use super::state::{load, use_console, when};
-use super::widgets::{Confirm, ConfirmDialog, DoneStatus, ErrorView, Loading, TextField};
-use crate::api::{http, ApiError, Resource};
+use super::state::{load, read, use_console, when};
+use super::widgets::{Confirm, ConfirmDialog, DoneStatus, ErrorView, Loading, Reading, TextField};
+use crate::api::{http, ApiError, Client, Resource};
 use crate::dom::testid;
 use crate::i18n::{fill, Text};
 
@@ -19,21 +19,14 @@ pub fn GroupsPage() -> impl IntoView {
     let version = RwSignal::new(0u32);
     let name = RwSignal::new(String::new());
     let error = RwSignal::new(None::<ApiError>);
-    let groups = load(version, |client| async move {
+    let groups = read(version, |client| async move {
         http::all_pages::<Group>(&client, &Resource::Groups).await
     });
-    let create = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let display_name = name.get_untracked().trim().to_owned();
-        let Some(client) = console.client.get_untracked() else {
-            return;
-        };
-        if display_name.is_empty() {
-            return;
-        }
-        spawn_local(async move {
-            // What Graph requires of a security group; this server reads the name.
-            let body = GroupCreate::security_group(&display_name, None);
+    let add = Action::new_local(move |(client, display_name): &(Client, String)| {
+        let client = client.clone();
+        // What Graph requires of a security group; this server reads the name.
+        let body = GroupCreate::security_group(display_name, None);
+        async move {
             let result: Result<Group, _> =
                 http::send_json(&client, "POST", &Resource::Groups, &body).await;
             match result {
@@ -44,7 +37,14 @@ pub fn GroupsPage() -> impl IntoView {
                 }
                 Err(e) => error.set(Some(e)),
             }
-        });
+        }
+    });
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let display_name = name.get_untracked().trim().to_owned();
+        if let (Some(client), false) = (console.client.get_untracked(), display_name.is_empty()) {
+            add.dispatch((client, display_name));
+        }
     };
     view! {
         <section class="groups" aria-labelledby="groups-heading">
@@ -58,58 +58,66 @@ pub fn GroupsPage() -> impl IntoView {
                     value=name
                     required=true
                 />
-                <button type="submit" data-testid=testid::CREATE_GROUP>{move || console.tr(L::CreateGroup)}</button>
+                <button type="submit" data-testid=testid::CREATE_GROUP disabled=move || add.pending().get()>
+                    {move || console.tr(L::CreateGroup)}
+                </button>
             </form>
             {move || error.get().map(|error| view! { <ErrorView error /> })}
-            {move || match groups.get() {
-                None => view! { <Loading /> }.into_any(),
-                Some(Err(error)) => view! { <ErrorView error /> }.into_any(),
-                Some(Ok(list)) => {
-                // Only groups that can hold devices (on Graph the tenant's other groups are
-                // listed too); how many others there are is said.
-                let (list, others): (Vec<Group>, Vec<Group>) =
-                    list.into_iter().partition(Group::can_hold_devices);
-                let hidden = (!others.is_empty()).then(|| view! {
-                    <p class="hint" data-testid=testid::OTHER_GROUPS>
-                        {fill(console.tr(L::OtherGroupsHidden), &[("n", &others.len().to_string())])}
-                    </p>
-                });
-                if list.is_empty() {
-                    return view! { <p class="notice">{console.tr(L::NoGroups)}</p> {hidden} }.into_any();
-                }
-                view! {
-                    {hidden}
-                    <table class="data">
-                        <caption class="visually-hidden">{console.tr(L::GroupsTitle)}</caption>
-                        <thead>
-                            <tr>
-                                <th scope="col">{move || console.tr(L::Name)}</th>
-                                <th scope="col">{move || console.tr(L::Description)}</th>
-                                <th scope="col">{move || console.tr(L::Created)}</th>
-                            </tr>
-                        </thead>
-                        <tbody>
-                            {list
-                                .into_iter()
-                                .map(|g| {
-                                    let href = Route::Group { id: g.id.clone() }.href();
-                                    view! {
-                                        <tr data-testid=testid::GROUP_ROW data-group-id=g.id.clone()>
-                                            <th scope="row"><a href=href data-testid=testid::GROUP_LINK>{g.display_name.clone()}</a></th>
-                                            <td>{g.description.clone().unwrap_or_default()}</td>
-                                            <td>{when(&g.created_date_time)}</td>
-                                        </tr>
-                                    }
-                                })
-                                .collect_view()}
-                        </tbody>
-                    </table>
-                }
-                .into_any()
-                }
-            }}
+            <Reading>
+                {move || Suspend::new(async move {
+                    groups.await.map(|list| view! { <GroupsTable list /> })
+                })}
+            </Reading>
         </section>
     }
+}
+
+/// The groups that can hold devices (on Graph the tenant's other groups are listed too;
+/// how many others there are is said).
+#[component]
+fn GroupsTable(list: Vec<Group>) -> impl IntoView {
+    let console = use_console();
+    let (list, others): (Vec<Group>, Vec<Group>) =
+        list.into_iter().partition(Group::can_hold_devices);
+    let hidden = (!others.is_empty()).then(|| {
+        view! {
+            <p class="hint" data-testid=testid::OTHER_GROUPS>
+                {move || fill(console.tr(L::OtherGroupsHidden), &[("n", &others.len().to_string())])}
+            </p>
+        }
+    });
+    if list.is_empty() {
+        return view! { <p class="notice">{move || console.tr(L::NoGroups)}</p> {hidden} }
+            .into_any();
+    }
+    let rows = list
+        .into_iter()
+        .map(|g| {
+            let href = Route::Group { id: g.id.clone() }.href();
+            view! {
+                <tr data-testid=testid::GROUP_ROW data-group-id=g.id.clone()>
+                    <th scope="row"><a href=href data-testid=testid::GROUP_LINK>{g.display_name.clone()}</a></th>
+                    <td>{g.description.clone().unwrap_or_default()}</td>
+                    <td>{when(&g.created_date_time)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        {hidden}
+        <table class="data">
+            <caption class="visually-hidden">{move || console.tr(L::GroupsTitle)}</caption>
+            <thead>
+                <tr>
+                    <th scope="col">{move || console.tr(L::Name)}</th>
+                    <th scope="col">{move || console.tr(L::Description)}</th>
+                    <th scope="col">{move || console.tr(L::Created)}</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+    .into_any()
 }
 
 /// What the group page has read.

@@ -319,21 +319,19 @@ fn DeviceTable(id: String, pool: RwSignal<Option<Result<Pool, ApiError>>>) -> im
         let reload = reload.clone();
         Effect::new(move |_| {
             pool.track();
-            if loading.get_untracked() {
-                return;
-            }
             let Some(summary) = pool_summary() else {
                 return;
             };
+            // The pool was not read yet when the table's read began: the first summary to
+            // arrive is the one of that read (a change after it is then seen as one).
+            if read_summary.get_value().is_none() {
+                read_summary.set_value(Some(summary));
+            }
+            if loading.get_untracked() {
+                return;
+            }
             let due = match summary {
-                Some(_) => match read_summary.get_value() {
-                    // The pool was not read yet when the table was: now it is.
-                    None => {
-                        read_summary.set_value(Some(summary));
-                        false
-                    }
-                    Some(seen) => seen != summary,
-                },
+                Some(_) => read_summary.get_value() != Some(summary),
                 None => browser::now_ms() - read_at.get_value() >= COUNT_EVERY_MS,
             };
             if due {

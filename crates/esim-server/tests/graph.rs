@@ -98,7 +98,7 @@ async fn patch_with_graphs_body(b: Backend) {
         "activationCodes": new_codes,
         "activationCodeCount": 3
     });
-    let r = t.admin("PATCH", &url, Some(body)).await.ok(200).clone();
+    let r = t.patch(&url, body).await;
     assert_eq!(r["displayName"], "Display Name value");
     assert_eq!(r["activationCodeCount"], 3);
     assert!(r.get("activationCodes").is_none());
@@ -106,7 +106,7 @@ async fn patch_with_graphs_body(b: Backend) {
     let mut echoed = r.clone();
     echoed["displayName"] = json!("Renamed");
     echoed["activationCodeCount"] = json!(99);
-    let r = t.admin("PATCH", &url, Some(echoed)).await.ok(200).clone();
+    let r = t.patch(&url, echoed).await;
     assert_eq!(
         (r["displayName"].as_str(), r["activationCodeCount"].as_i64()),
         (Some("Renamed"), Some(3))
@@ -207,19 +207,16 @@ async fn one_assignment_created_and_updated(b: Backend) {
     );
     // PATCH: the first becomes an exclusion with a filter.
     let updated = t
-        .admin(
-            "PATCH",
+        .patch(
             &format!("{url}/{id}"),
-            Some(json!({
+            json!({
                 "@odata.type": "#microsoft.graph.embeddedSIMActivationCodePoolAssignment",
                 "target": {"@odata.type": "#microsoft.graph.exclusionGroupAssignmentTarget",
                     "deviceAndAppManagementAssignmentFilterId": "f1",
                     "deviceAndAppManagementAssignmentFilterType": "exclude", "groupId": g}
-            })),
+            }),
         )
-        .await
-        .ok(200)
-        .clone();
+        .await;
     assert_eq!(updated["id"], id.as_str());
     assert_eq!(
         t.admin("GET", &format!("{url}/{id}"), None).await.ok(200),
@@ -810,11 +807,7 @@ async fn device_state_writes(b: Backend) {
 
     // Update: a read state sent back changes nothing; a state the device reports is 409.
     let read = t.get(&format!("{url}/{d}")).await;
-    let same = t
-        .admin("PATCH", &format!("{url}/{d}"), Some(read.clone()))
-        .await
-        .ok(200)
-        .clone();
+    let same = t.patch(&format!("{url}/{d}"), read.clone()).await;
     assert_eq!(same, read);
     let r = t
         .admin(
@@ -836,11 +829,7 @@ async fn device_state_writes(b: Backend) {
     check_in_and_report(&t, &d, "failed").await;
     let failed = t.get(&format!("{url}/{d}")).await;
     assert_eq!(failed["state"], "failed", "{failed}");
-    let retried = t
-        .admin("PATCH", &format!("{url}/{d}"), Some(json!({"@odata.type": "#microsoft.graph.embeddedSIMDeviceState", "state": "notEvaluated"})))
-        .await
-        .ok(200)
-        .clone();
+    let retried = t.patch(&format!("{url}/{d}"), json!({"@odata.type": "#microsoft.graph.embeddedSIMDeviceState", "state": "notEvaluated"})).await;
     assert_eq!(retried["state"], "notEvaluated");
     assert_eq!(
         t.count("SELECT COUNT(*) FROM audit WHERE action = 'deviceState.retry'")
@@ -856,20 +845,15 @@ async fn device_state_writes(b: Backend) {
     r.graph_error(409, "Conflict");
     assert!(r.text.contains("targets"), "{}", r.text);
     check_in_and_report(&t, &d, "installed").await;
-    t.admin(
-        "DELETE",
-        &format!("/v1.0/groups/{g}/members/{d}/$ref"),
-        None,
-    )
-    .await
-    .ok(204);
+    t.delete(&format!("/v1.0/groups/{g}/members/{d}/$ref"))
+        .await;
     let r = t.admin("DELETE", &format!("{url}/{d}"), None).await;
     r.graph_error(409, "Conflict");
     assert!(r.text.contains("'installed'"), "{}", r.text);
     // Removed at the next check-in: then the record can go; its code stays used.
     check_in_and_report(&t, &d, "removed").await;
     let used = t.count("SELECT COUNT(*) FROM codes WHERE used = 1").await;
-    t.admin("DELETE", &format!("{url}/{d}"), None).await.ok(204);
+    t.delete(&format!("{url}/{d}")).await;
     t.admin("GET", &format!("{url}/{d}"), None)
         .await
         .graph_error(404, "ResourceNotFound");

@@ -75,14 +75,8 @@ async fn pools_lifecycle(b: Backend) {
     let got = t.get(&format!("{POOLS}/{id}")).await;
     assert_eq!(got, p);
     let renamed = t
-        .admin(
-            "PATCH",
-            &format!("{POOLS}/{id}"),
-            Some(json!({"displayName": "Renamed"})),
-        )
-        .await
-        .ok(200)
-        .clone();
+        .patch(&format!("{POOLS}/{id}"), json!({"displayName": "Renamed"}))
+        .await;
     assert_eq!(renamed["displayName"], "Renamed");
     let added = t
         .admin(
@@ -106,9 +100,7 @@ async fn pools_lifecycle(b: Backend) {
         e.graph_error(422, "invalidActivationCodes")["details"][0]["code"],
         "second-smdp"
     );
-    t.admin("DELETE", &format!("{POOLS}/{id}"), None)
-        .await
-        .ok(204);
+    t.delete(&format!("{POOLS}/{id}")).await;
     t.admin("GET", &format!("{POOLS}/{id}"), None)
         .await
         .graph_error(404, "ResourceNotFound");
@@ -528,13 +520,8 @@ async fn pool_extras(b: Backend) {
     report(0, "installed").await;
     report(1, "failed").await;
     report(5, "installed").await;
-    t.admin(
-        "DELETE",
-        &format!("/v1.0/groups/{g}/members/{}/$ref", dev[5]),
-        None,
-    )
-    .await
-    .ok(204);
+    t.delete(&format!("/v1.0/groups/{g}/members/{}/$ref", dev[5]))
+        .await;
     let removal = t.admin_check_in(&dev[5]).await.ok(200).clone();
     assert_eq!(removal["actions"][0]["action"], "remove");
     report(5, "removed").await;
@@ -668,13 +655,8 @@ async fn scoped_targeting(b: Backend) {
     want.retain(|(pool, _, _)| pool != &p);
     assert_eq!(states(&t).await, want);
     // dev[1] leaves the excluded group: A targets it again.
-    t.admin(
-        "DELETE",
-        &format!("/v1.0/groups/{h}/members/{}/$ref", dev[1]),
-        None,
-    )
-    .await
-    .ok(204);
+    t.delete(&format!("/v1.0/groups/{h}/members/{}/$ref", dev[1]))
+        .await;
     want.push((a.clone(), dev[1].clone(), "notEvaluated".to_owned()));
     want.sort();
     assert_eq!(states(&t).await, want);
@@ -816,13 +798,8 @@ async fn distribution(b: Backend) {
     let r = t.admin_check_in(&dev[1]).await.ok(200).clone();
     assert_eq!(r["actions"][0]["iccid"], iccid(10));
     // Leaving the group removes the profile at the next check-in: deleting, then deleted.
-    t.admin(
-        "DELETE",
-        &format!("/v1.0/groups/{g}/members/{}/$ref", dev[0]),
-        None,
-    )
-    .await
-    .ok(204);
+    t.delete(&format!("/v1.0/groups/{g}/members/{}/$ref", dev[0]))
+        .await;
     t.admin(
         "DELETE",
         &format!("/v1.0/groups/{g}/members/{}/$ref", dev[0]),
@@ -866,13 +843,8 @@ async fn distribution(b: Backend) {
         .ok(200);
     let r = t.admin_check_in(&dev[1]).await.ok(200).clone();
     assert_eq!(r["actions"][0]["action"], "remove");
-    t.admin(
-        "DELETE",
-        &format!("{POOLS}/{pool}/assignments/{a_id}"),
-        None,
-    )
-    .await
-    .ok(204);
+    t.delete(&format!("{POOLS}/{pool}/assignments/{a_id}"))
+        .await;
     t.admin(
         "DELETE",
         &format!("{POOLS}/{pool}/assignments/{a_id}"),
@@ -880,9 +852,7 @@ async fn distribution(b: Backend) {
     )
     .await
     .graph_error(404, "ResourceNotFound");
-    t.admin("DELETE", &format!("{POOLS}/{pool}"), None)
-        .await
-        .ok(204);
+    t.delete(&format!("{POOLS}/{pool}")).await;
     let r = t
         .admin(
             "POST",
@@ -1207,27 +1177,21 @@ async fn directory_and_audit(b: Backend) {
         .graph_error(404, "ResourceNotFound");
     // Editing a group.
     let edited = t
-        .admin(
-            "PATCH",
+        .patch(
             &format!("/v1.0/groups/{g}"),
-            Some(json!({"description": "Field phones"})),
+            json!({"description": "Field phones"}),
         )
-        .await
-        .ok(200)
-        .clone();
+        .await;
     assert_eq!(
         (edited["displayName"].clone(), edited["description"].clone()),
         (json!("Fleet"), json!("Field phones"))
     );
     let edited = t
-        .admin(
-            "PATCH",
+        .patch(
             &format!("/v1.0/groups/{g}"),
-            Some(json!({"displayName": "Fleet 2"})),
+            json!({"displayName": "Fleet 2"}),
         )
-        .await
-        .ok(200)
-        .clone();
+        .await;
     assert_eq!(
         (edited["displayName"].clone(), edited["description"].clone()),
         (json!("Fleet 2"), json!("Field phones"))
@@ -1262,9 +1226,7 @@ async fn directory_and_audit(b: Backend) {
         .await
         .unwrap();
     t.check_in(&dev[2], Some(&dev_token)).await.ok(200);
-    t.admin("DELETE", &format!("/v1.0/devices/{}", dev[2]), None)
-        .await
-        .ok(204);
+    t.delete(&format!("/v1.0/devices/{}", dev[2])).await;
     t.admin("DELETE", &format!("/v1.0/devices/{}", dev[2]), None)
         .await
         .graph_error(404, "ResourceNotFound");
@@ -1279,9 +1241,7 @@ async fn directory_and_audit(b: Backend) {
         2,
         "the deleted device left its group"
     );
-    t.admin("DELETE", &format!("/v1.0/groups/{g}"), None)
-        .await
-        .ok(204);
+    t.delete(&format!("/v1.0/groups/{g}")).await;
     t.admin("DELETE", &format!("/v1.0/groups/{g}"), None)
         .await
         .graph_error(404, "ResourceNotFound");

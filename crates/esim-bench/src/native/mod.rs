@@ -25,7 +25,7 @@ usage:
   esim-bench console-pool --dist DIR --server-exe PATH [--devices N] [--baseline N]
                  [--runs K] [--out FILE (its section replaced)]
   esim-bench server [--out bench/server.md] [--postgres URL | none] [--imports 200]
-                 [--devices 5000] [--seconds 5] [--connections 64] [--only imports|checkins]
+                 [--devices 5000] [--seconds 5] [--connections 64] [--only imports|checkins|tokens]
                  [--server-exe PATH (default: esim-server beside this binary)]
                  [--compare-exe PATH]
 ";
@@ -57,8 +57,8 @@ fn server_bench(flags: &Flags) -> Result<()> {
         .unwrap_or("postgres://postgres@127.0.0.1:5432/postgres");
     let only = flags.get("only").map(str::to_owned);
     if let Some(o) = &only {
-        if o != "imports" && o != "checkins" {
-            bail!("--only takes imports or checkins, not {o:?}\n{USAGE}");
+        if !matches!(o.as_str(), "imports" | "checkins" | "tokens") {
+            bail!("--only takes imports, checkins or tokens, not {o:?}\n{USAGE}");
         }
     }
     let exe = match flags.get("server-exe") {

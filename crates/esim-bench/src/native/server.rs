@@ -10,6 +10,10 @@
 //!   connections with keep-alive, one task per connection), on SQLite, PostgreSQL, and two
 //!   processes on one PostgreSQL database. Baseline: `GET /healthz` on the same servers
 //!   with the same connections (the HTTP ceiling of the setup).
+//! * **Tokens**: an API read (`GET` the pools, `$top=1`) with a person's verified JWT
+//!   against the same read with a static token, on one `serve` process started with
+//!   `--oidc-issuer` pointing at a small issuer this bench serves itself (discovery and a
+//!   JWKS on a loopback port, an ES256 key made for the run), in the same run.
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
@@ -52,8 +56,7 @@ pub struct BenchOptions {
     /// Another build, whose check-in runs follow each of [`BenchOptions::exe`]'s in the
     /// same run (an A/B comparison on the same machine state).
     pub compare_exe: Option<PathBuf>,
-    /// Skip the imports (`--only checkins`) or the check-ins (`--only imports`), for
-    /// profiling one side.
+    /// Run one part only (`--only imports`, `checkins` or `tokens`), for profiling one side.
     pub only: Option<String>,
 }
 
@@ -271,9 +274,20 @@ struct Server {
 
 impl Server {
     fn start(exe: &PathBuf, db_url: &str, log: &PathBuf) -> anyhow::Result<Server> {
+        Server::start_with(exe, db_url, log, &[])
+    }
+
+    /// [`Server::start`] with more `serve` arguments.
+    fn start_with(
+        exe: &PathBuf,
+        db_url: &str,
+        log: &PathBuf,
+        args: &[&str],
+    ) -> anyhow::Result<Server> {
         let log_file = std::fs::File::create(log)?;
         let mut child = Command::new(exe)
             .args(["serve", "--listen", "127.0.0.1:0", "--database", db_url])
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(log_file)
             .spawn()
@@ -397,6 +411,13 @@ enum Plan {
     EachOnce,
     /// Random devices check in until the time is up.
     Random,
+    /// `GET path` with this bearer token until the time is up.
+    Read {
+        /// The path and query.
+        path: String,
+        /// The whole `Authorization` value.
+        authorization: String,
+    },
 }
 
 /// One timed phase.
@@ -438,13 +459,25 @@ async fn load(
             let mut seed = (c as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
             let mut times = Vec::with_capacity(4096);
             loop {
-                let req = match plan {
+                let req = match &plan {
                     Plan::Healthz => {
                         if Instant::now() >= deadline {
                             break;
                         }
                         Request::get("/healthz")
                             .header(header::HOST, "127.0.0.1")
+                            .body(Empty::<Bytes>::new())?
+                    }
+                    Plan::Read {
+                        path,
+                        authorization,
+                    } => {
+                        if Instant::now() >= deadline {
+                            break;
+                        }
+                        Request::get(path.as_str())
+                            .header(header::HOST, "127.0.0.1")
+                            .header(header::AUTHORIZATION, authorization.as_str())
                             .body(Empty::<Bytes>::new())?
                     }
                     Plan::EachOnce | Plan::Random => {
@@ -495,6 +528,138 @@ async fn load(
         latency: Stats::of(all),
         errors: errors.load(Ordering::Relaxed),
     })
+}
+
+/// The audience of the bench's people's tokens.
+const AUDIENCE: &str = "api://esim-bench";
+
+/// An OpenID Connect issuer for the token bench, served from this process on a loopback
+/// port: its discovery document and a JWKS with one P-256 key made for the run. The
+/// server under test fetches both over HTTP, as it would from Entra ID.
+struct Issuer {
+    url: String,
+    kid: String,
+    key: jsonwebtoken::EncodingKey,
+}
+
+impl Issuer {
+    async fn start() -> anyhow::Result<Issuer> {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+        use base64::Engine;
+        use p256::elliptic_curve::sec1::ToEncodedPoint;
+        use p256::pkcs8::EncodePrivateKey;
+
+        let secret = p256::SecretKey::from_slice(&util::random::<32>())
+            .map_err(|e| anyhow::anyhow!("a P-256 key: {e}"))?;
+        let kid = util::hex(&util::random::<6>());
+        let point = secret.public_key().to_encoded_point(false);
+        let (x, y) = (
+            point.x().context("the key's x")?,
+            point.y().context("the key's y")?,
+        );
+        let jwks = serde_json::json!({"keys": [{
+            "kty": "EC", "crv": "P-256", "use": "sig", "alg": "ES256", "kid": kid,
+            "x": B64.encode(x), "y": B64.encode(y),
+        }]});
+        let der = secret
+            .to_pkcs8_der()
+            .map_err(|e| anyhow::anyhow!("the key as PKCS#8: {e}"))?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}/bench/v2.0", listener.local_addr()?);
+        let discovery = serde_json::json!({
+            "issuer": url,
+            "jwks_uri": format!("{url}/keys"),
+            "authorization_endpoint": format!("{url}/authorize"),
+            "token_endpoint": format!("{url}/token"),
+        });
+        let app = axum::Router::new()
+            .route(
+                "/bench/v2.0/.well-known/openid-configuration",
+                axum::routing::get(move || async move { axum::Json(discovery) }),
+            )
+            .route(
+                "/bench/v2.0/keys",
+                axum::routing::get(move || async move { axum::Json(jwks) }),
+            );
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Ok(Issuer {
+            url,
+            kid,
+            key: jsonwebtoken::EncodingKey::from_ec_der(der.as_bytes()),
+        })
+    }
+
+    /// An admin's access token, valid for an hour, shaped like Entra ID's.
+    fn admin_token(&self) -> anyhow::Result<String> {
+        let now = jsonwebtoken::get_current_timestamp();
+        let claims = serde_json::json!({
+            "iss": self.url, "aud": AUDIENCE, "sub": "bench-admin", "iat": now,
+            "nbf": now - 5, "exp": now + 3600, "roles": ["Esim.Admin"],
+            "scp": "Esim.Access", "preferred_username": "bench@example.test",
+        });
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+        header.kid = Some(self.kid.clone());
+        Ok(jsonwebtoken::encode(&header, &claims, &self.key)?)
+    }
+}
+
+/// The token figures: the same read with either token, on the same server.
+#[derive(Debug, Clone, Copy, Default)]
+struct TokenFigures {
+    healthz: Run,
+    static_token: Run,
+    jwt: Run,
+}
+
+async fn token_bench(exe: &PathBuf, o: &BenchOptions) -> anyhow::Result<TokenFigures> {
+    let bdb = BenchDb::new(None).await?;
+    let result = async {
+        let issuer = Issuer::start().await?;
+        let db = Db::connect(&bdb.url).await?;
+        let (_, admin) = create_token(&db, Role::Admin, None, Some("bench")).await?;
+        db.close().await;
+        let log = std::env::temp_dir().join(format!("{}-tokens.log", bdb.name));
+        let server = Server::start_with(
+            exe,
+            &bdb.url,
+            &log,
+            &["--oidc-issuer", &issuer.url, "--oidc-audience", AUDIENCE],
+        )?;
+        let targets = [server.addr];
+        let none = Arc::new(Vec::new());
+        let path = format!("{}?$top=1", esim_server::routes::POOLS);
+        let read = |token: &str| Plan::Read {
+            path: path.clone(),
+            authorization: format!("Bearer {token}"),
+        };
+        let (static_plan, jwt_plan) = (read(&admin), read(&issuer.admin_token()?));
+        // Warm up: the connections, the statement cache, and the JWKS (fetched through
+        // discovery on the first person's token, then cached).
+        let warm = BenchOptions {
+            seconds: 0.5,
+            ..o.clone()
+        };
+        load(&targets, none.clone(), static_plan.clone(), &warm).await?;
+        let check = load(&targets, none.clone(), jwt_plan.clone(), &warm).await?;
+        ensure!(
+            check.errors == 0,
+            "the server refused the bench's JWT ({} errors); see {}",
+            check.errors,
+            log.display()
+        );
+        let healthz = load(&targets, none.clone(), Plan::Healthz, o).await?;
+        let static_token = load(&targets, none.clone(), static_plan, o).await?;
+        let jwt = load(&targets, none.clone(), jwt_plan, o).await?;
+        drop(server);
+        Ok(TokenFigures {
+            healthz,
+            static_token,
+            jwt,
+        })
+    }
+    .await;
+    bdb.drop_now().await;
+    result
 }
 
 /// The check-in figures of one setup.
@@ -588,11 +753,12 @@ pub async fn run(o: BenchOptions) -> anyhow::Result<()> {
     let load_before = load_average();
     let pg = o.postgres.as_deref();
     let only = o.only.as_deref();
-    if !matches!(only, None | Some("imports" | "checkins")) {
-        bail!("--only takes imports or checkins");
+    if !matches!(only, None | Some("imports" | "checkins" | "tokens")) {
+        bail!("--only takes imports, checkins or tokens");
     }
+    let part = |name: &str| only.is_none_or(|o| o == name);
     let mut imports = Vec::new();
-    if only != Some("checkins") {
+    if part("imports") {
         eprintln!("bench: imports on SQLite");
         imports.push(("SQLite", import_bench(None, &o).await?));
         if let Some(url) = pg {
@@ -601,7 +767,7 @@ pub async fn run(o: BenchOptions) -> anyhow::Result<()> {
         }
     }
     let mut checkins = Vec::new();
-    if only != Some("imports") {
+    if part("checkins") {
         let mut setups = vec![("SQLite, 1 process", None, 1)];
         if let Some(url) = pg {
             setups.push(("PostgreSQL, 1 process", Some(url), 1));
@@ -630,6 +796,13 @@ pub async fn run(o: BenchOptions) -> anyhow::Result<()> {
             }
         }
     }
+
+    let tokens = if part("tokens") {
+        eprintln!("bench: verified JWTs and static tokens, SQLite, 1 process");
+        Some(token_bench(&o.exe, &o).await?)
+    } else {
+        None
+    };
 
     let mut md = String::new();
     let _ = writeln!(md, "# Server benchmark\n");
@@ -737,9 +910,37 @@ pub async fn run(o: BenchOptions) -> anyhow::Result<()> {
         );
         }
     }
+    if let Some(t) = &tokens {
+        let _ = writeln!(
+            md,
+            "## People's tokens (verified JWTs) and static tokens, requests per second\n"
+        );
+        let _ = writeln!(
+            md,
+            "| request (SQLite, 1 process) | requests/s | ratio to static token | p50 ms | p99 ms | non-200 |"
+        );
+        let _ = writeln!(md, "|---|---:|---:|---:|---:|---:|");
+        for (what, r) in [
+            ("baseline: `GET /healthz` (no token)", t.healthz),
+            ("`GET` the pools (`$top=1`), static token", t.static_token),
+            ("the same, a person's JWT (ES256, verified)", t.jwt),
+        ] {
+            let _ = writeln!(
+                md,
+                "| {what} | {} | {:.2} | {} | {} | {} |",
+                r.cell(),
+                r.rate / t.static_token.rate.max(1e-9),
+                ms(r.latency.p50),
+                ms(r.latency.p99),
+                r.errors
+            );
+        }
+        let _ = writeln!(md);
+    }
     let _ = writeln!(md, "## How it was measured\n");
     let _ = writeln!(md, "* Imports: `POST /api/pools/import?fileName=...` (the raw CSV file) and `POST /beta/deviceManagement/embeddedSIMActivationCodePools` (JSON) with an admin token, each a new pool of 1,000 new codes, sent through the whole router in process (`tower::ServiceExt::oneshot`, no socket), timed from the request to the last byte of the response: that is server time (authentication, validation, the known-ICCID check, the insert transaction, the audit entry). The baseline is `esim_csv::parse` of the same file alone (the validator's share). The database grows by every import, as it would.");
     let _ = writeln!(md, "* Check-ins: `esim-server serve` processes of the `--server-exe` binary (release build, logging at its default level to a file), on a fresh database holding {} devices in one group assigned to a pool of {} codes, each device with its own `device` token. The load generator runs in the bench process: {} HTTP/1.1 keep-alive connections (hyper), one task per connection, each sending its next request when the last response is read, spread evenly over the server processes. Phases: `GET /healthz` for {} s (the ceiling of HTTP, the runtime and this client on this machine); every device's first check-in once (claims a code: one transaction); then the devices are marked installed (as after their outcome reports) and random devices check in for {} s (the steady state of a fleet). The ratio column is each phase's rate over the `/healthz` rate of the same servers.", o.devices, o.devices, o.connections, o.seconds, o.seconds);
+    let _ = writeln!(md, "* Tokens: one `esim-server serve` process on a fresh SQLite database, started with `--oidc-issuer` naming an issuer the bench serves itself on a loopback port (its discovery document and a JWKS with one P-256 key made for the run; the server fetches them over HTTP on the first person's token, then keeps them cached, as with Entra ID) and `--oidc-audience {AUDIENCE}`. Both phases send `GET {}?$top=1` (an admin's read of an empty pools list) for {} s over the same {} connections: once with a static admin token (`esim-server token create`: a SHA-256 and a database lookup), once with an admin's ES256 JWT shaped like Entra ID's (`iss`, `aud`, `exp`, `nbf`, `sub`, `roles`; signature, claims and role checked on every request). The ratio column is each rate over the static token's.", esim_server::routes::POOLS, o.seconds, o.connections);
     let _ = writeln!(md, "* Client and servers share the machine's cores, as they would on one host; latencies include the client's queueing.");
     let _ = writeln!(md, "* Command: `cargo build --release -p esim-server && cargo run --release -p esim-bench -- server --out bench/server.md` (PostgreSQL at `--postgres postgres://postgres@127.0.0.1:5432/postgres`, the default).");
 

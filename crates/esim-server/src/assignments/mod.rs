@@ -187,6 +187,30 @@ async fn ensure_groups(s: &AppState, ids: &[&str]) -> ApiResult<()> {
 }
 
 /// The row of an assignment with this id and target.
+/// A new assignment row: [`write_row`]'s parameters in the order of the columns.
+const INSERT: &str = "INSERT INTO assignments (pool_id, id, group_id, is_exclusion, filter_id, filter_type) VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// Runs `sql` (an INSERT or UPDATE of one assignment) with `$1` the pool's id, `$2` the
+/// assignment's id, then its group, exclusion, filter id and filter type; the rows it
+/// changed.
+async fn write_row(
+    conn: &mut AnyConnection,
+    sql: &str,
+    pool_id: &str,
+    row: &Row,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(sql)
+        .bind(pool_id)
+        .bind(&row.0)
+        .bind(&row.1)
+        .bind(row.2)
+        .bind(&row.3)
+        .bind(&row.4)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
 fn row_of(id: String, a: &Assignment) -> Row {
     (
         id,
@@ -263,24 +287,12 @@ async fn write_one(
             assignment: other.to_string(),
         }));
     }
-    let done = if id.is_some() {
-        sqlx::query(
-            "UPDATE assignments SET group_id = $3, is_exclusion = $4, filter_id = $5, filter_type = $6 WHERE pool_id = $1 AND id = $2",
-        )
+    let sql = if id.is_some() {
+        "UPDATE assignments SET group_id = $3, is_exclusion = $4, filter_id = $5, filter_type = $6 WHERE pool_id = $1 AND id = $2"
     } else {
-        sqlx::query(
-            "INSERT INTO assignments (pool_id, id, group_id, is_exclusion, filter_id, filter_type) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-    }
-    .bind(pool_id)
-    .bind(&row.0)
-    .bind(&row.1)
-    .bind(row.2)
-    .bind(&row.3)
-    .bind(&row.4)
-    .execute(&mut *tx)
-    .await?;
-    if done.rows_affected() == 0 {
+        INSERT
+    };
+    if write_row(&mut tx, sql, pool_id, &row).await? == 0 {
         return Err(ApiError::not_found(Kind::Assignment, &row.0));
     }
     refresh(&mut tx, Scope::Pool(pool_id)).await?;
@@ -318,17 +330,7 @@ async fn replace(
     let mut out = Vec::new();
     for a in assignments {
         let row = row_of(util::new_id(), a);
-        sqlx::query(
-            "INSERT INTO assignments (id, pool_id, group_id, is_exclusion, filter_id, filter_type) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&row.0)
-        .bind(pool_id)
-        .bind(&row.1)
-        .bind(row.2)
-        .bind(&row.3)
-        .bind(&row.4)
-        .execute(&mut *tx)
-        .await?;
+        write_row(&mut tx, INSERT, pool_id, &row).await?;
         out.push(assignment(row));
     }
     refresh(&mut tx, Scope::Pool(pool_id)).await?;
@@ -387,14 +389,8 @@ pub async fn get(
     State(s): State<AppState>,
     Path((pool_id, id)): Path<(String, String)>,
 ) -> ApiResult<Json<Assignment>> {
-    let row: Option<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM assignments WHERE pool_id = $1 AND id = $2"
-    ))
-    .bind(&pool_id)
-    .bind(&id)
-    .fetch_optional(&s.db.pool)
-    .await?;
-    let row = row.ok_or_else(|| ApiError::not_found(Kind::Assignment, &id))?;
+    let sql = format!("SELECT {COLUMNS} FROM assignments WHERE pool_id = $1 AND id = $2");
+    let row = pools::find_in(&s, &sql, &pool_id, &id, Kind::Assignment).await?;
     Ok(Json(assignment(row)))
 }
 

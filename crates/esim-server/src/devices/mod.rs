@@ -100,16 +100,9 @@ pub async fn get(
     State(s): State<AppState>,
     Path((pool_id, id)): Path<(String, String)>,
 ) -> ApiResult<Json<DeviceState>> {
-    let row: Option<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} {FROM} WHERE ds.pool_id = $1 AND ds.device_id = $2"
-    ))
-    .bind(&pool_id)
-    .bind(&id)
-    .fetch_optional(&s.db.pool)
-    .await?;
-    Ok(Json(state(row.ok_or_else(|| {
-        ApiError::not_found(Kind::DeviceState, &id)
-    })?)))
+    let sql = format!("SELECT {COLUMNS} {FROM} WHERE ds.pool_id = $1 AND ds.device_id = $2");
+    let row = crate::pools::find_in(&s, &sql, &pool_id, &id, Kind::DeviceState).await?;
+    Ok(Json(state(row)))
 }
 
 /// `POST .../{poolId}/deviceStates/{deviceStateId}/retry`: a failed (or user-removed)

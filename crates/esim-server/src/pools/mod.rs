@@ -351,3 +351,24 @@ pub(crate) async fn ensure_exists<'e>(
         .map(|_| ())
         .ok_or_else(|| ApiError::not_found(Kind::Pool, id))
 }
+
+/// The one row `sql` selects under a pool (`$1` the pool's id, `$2` the item's id), or a
+/// 404 naming the item as a `kind` (for `GET .../{poolId}/assignments/{id}` and
+/// `.../deviceStates/{id}`).
+pub(crate) async fn find_in<R>(
+    s: &AppState,
+    sql: &str,
+    pool_id: &str,
+    id: &str,
+    kind: Kind,
+) -> ApiResult<R>
+where
+    R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let row: Option<R> = sqlx::query_as(sql)
+        .bind(pool_id)
+        .bind(id)
+        .fetch_optional(&s.db.pool)
+        .await?;
+    row.ok_or_else(|| ApiError::not_found(kind, id))
+}

@@ -249,6 +249,16 @@ impl TestApp {
         self.admin("GET", uri, None).await.ok(200).clone()
     }
 
+    /// `PATCH uri` with `body` as the admin (asserts 200): the body.
+    pub async fn patch(&self, uri: &str, body: Value) -> Value {
+        self.admin("PATCH", uri, Some(body)).await.ok(200).clone()
+    }
+
+    /// `DELETE uri` as the admin (asserts 204).
+    pub async fn delete(&self, uri: &str) {
+        self.admin("DELETE", uri, None).await.ok(204);
+    }
+
     /// A device's report (`POST /api/mdm/devices/{device}/outcome`) as the admin.
     pub async fn outcome(&self, device: &str, body: Value) -> Resp {
         let uri = format!("/api/mdm/devices/{device}/outcome");
