@@ -162,6 +162,8 @@ fn PoolRow(pool: Pool, version: RwSignal<u32>) -> impl IntoView {
     };
     let input_id = format!("rename-{id}");
     let shown_name = pool.display_name.clone();
+    // A reader sees no write controls (the server refuses their writes anyway).
+    let writable = console.can_write_now();
     view! {
         <tr data-testid=testid::POOL_ROW data-pool-id=id.clone()>
             <th scope="row">
@@ -214,15 +216,17 @@ fn PoolRow(pool: Pool, version: RwSignal<u32>) -> impl IntoView {
             </td>
             <td>{when(&pool.created_date_time)}</td>
             <td class="actions">
-                <button
-                    type="button"
-                    class="secondary"
-                    data-testid=testid::RENAME
-                    on:click=move |_| editing.set(true)
-                >
-                    {move || console.tr(L::Rename)}
-                </button>
-                {move || {
+                {writable.then(|| view! {
+                    <button
+                        type="button"
+                        class="secondary"
+                        data-testid=testid::RENAME
+                        on:click=move |_| editing.set(true)
+                    >
+                        {move || console.tr(L::Rename)}
+                    </button>
+                })}
+                {writable.then_some(move || {
                     if confirming.get() {
                         view! {
                             <span class="confirm" role="group" aria-label=console.tr(L::ConfirmDeleteLabel)>
@@ -244,7 +248,7 @@ fn PoolRow(pool: Pool, version: RwSignal<u32>) -> impl IntoView {
                         }
                         .into_any()
                     }
-                }}
+                })}
                 {move || error.get().map(|error| view! { <ErrorView error /> })}
             </td>
         </tr>

@@ -295,6 +295,8 @@ pub fn UploadPanel(
                     </p>
                 }
                 .into_any(),
+                // A reader sees no upload (the server refuses their writes anyway).
+                Some(_) if !console.can_write() => ().into_any(),
                 Some(_) => {
                     let start = start.clone();
                     view! {
