@@ -266,18 +266,17 @@ pub fn set_location_hash(hash: &str) {
 /// Replaces the fragment without a history entry and without `hashchange` (used to take
 /// the token out of the address bar).
 pub fn replace_location_hash(hash: &str) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let location = window.location();
-    let path = location.pathname().unwrap_or_default();
-    let search = location.search().unwrap_or_default();
-    if let Ok(history) = window.history() {
-        let _ = history.replace_state_with_url(
-            &JsValue::NULL,
-            "",
-            Some(&format!("{path}{search}{hash}")),
-        );
+    replace_url(&format!(
+        "{}{}{hash}",
+        location_pathname(),
+        location_search()
+    ));
+}
+
+/// Replaces the address (path, query, fragment) without a history entry or `hashchange`.
+fn replace_url(url: &str) {
+    if let Some(history) = web_sys::window().and_then(|window| window.history().ok()) {
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(url));
     }
 }
 
@@ -290,4 +289,36 @@ pub fn on_hash_change(f: impl Fn(String) + 'static) {
     let _ =
         window.add_event_listener_with_callback("hashchange", callback.as_ref().unchecked_ref());
     callback.forget();
+}
+
+/// The page's query string (`location.search`, with its `?`; empty when none).
+pub fn location_search() -> String {
+    web_sys::window()
+        .and_then(|window| window.location().search().ok())
+        .unwrap_or_default()
+}
+
+/// The page's path (`location.pathname`).
+pub fn location_pathname() -> String {
+    web_sys::window()
+        .and_then(|window| window.location().pathname().ok())
+        .unwrap_or_else(|| "/".to_owned())
+}
+
+/// Leaves the page for `url` (the identity provider's sign-in or sign-out).
+pub fn assign(url: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().assign(url);
+    }
+}
+
+/// Replaces the query and the fragment without a history entry and without `hashchange`
+/// (takes the provider's answer out of the address bar).
+pub fn replace_query_and_hash(hash: &str) {
+    replace_url(&format!("{}{hash}", location_pathname()));
+}
+
+/// Milliseconds since the epoch (the wall clock, for token lifetimes).
+pub fn epoch_ms() -> f64 {
+    js_sys::Date::now()
 }

@@ -82,6 +82,16 @@ pub mod testid {
     pub const SAVE_CONNECTION: &str = "save-connection";
     pub const SIGN_OUT: &str = "sign-out";
     pub const CONNECTION_STATUS: &str = "connection-status";
+    // Sign-in (OpenID Connect) and the origin confirmation.
+    pub const SIGN_IN_OIDC: &str = "sign-in-oidc";
+    pub const SIGNING_IN: &str = "signing-in";
+    pub const SIGN_IN_ERROR: &str = "sign-in-error";
+    pub const PERSON: &str = "person";
+    pub const NO_ROLE: &str = "no-role";
+    pub const READ_ONLY: &str = "read-only";
+    pub const ORIGIN_DIALOG: &str = "origin-dialog";
+    pub const ORIGIN_ACCEPT: &str = "origin-accept";
+    pub const ORIGIN_REFUSE: &str = "origin-refuse";
     // Pools.
     pub const POOL_ROW: &str = "pool-row";
     pub const POOL_LINK: &str = "pool-link";

@@ -25,12 +25,9 @@ pub struct SignIn {
 
 /// The sign-in a fragment carries (`#token=...[&api=...]`), if it is one.
 pub fn sign_in_from_fragment(hash: &str) -> Option<SignIn> {
-    let rest = hash.strip_prefix('#').unwrap_or(hash);
     let mut token = None;
     let mut api = None;
-    for pair in rest.split('&') {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let value = super::route::decode(&value.replace('+', " "));
+    for (name, value) in super::route::pairs(hash) {
         match name {
             "token" if !value.trim().is_empty() => token = Some(value.trim().to_owned()),
             "api" if !value.trim().is_empty() => api = Some(value.trim().to_owned()),

@@ -50,18 +50,20 @@ pub fn GroupsPage() -> impl IntoView {
         <section class="groups" aria-labelledby="groups-heading">
             <h1 id="groups-heading">{move || console.tr(L::GroupsTitle)}</h1>
             <p>{move || console.tr(L::GroupsIntro)}</p>
-            <form class="row toolbar" on:submit=create>
-                <TextField
-                    id="new-group-name"
-                    label=L::NewGroupName
-                    testid=testid::NEW_GROUP_NAME
-                    value=name
-                    required=true
-                />
-                <button type="submit" data-testid=testid::CREATE_GROUP disabled=move || add.pending().get()>
-                    {move || console.tr(L::CreateGroup)}
-                </button>
-            </form>
+            {console.can_write_now().then(|| view! {
+                <form class="row toolbar" on:submit=create>
+                    <TextField
+                        id="new-group-name"
+                        label=L::NewGroupName
+                        testid=testid::NEW_GROUP_NAME
+                        value=name
+                        required=true
+                    />
+                    <button type="submit" data-testid=testid::CREATE_GROUP disabled=move || add.pending().get()>
+                        {move || console.tr(L::CreateGroup)}
+                    </button>
+                </form>
+            })}
             {move || error.get().map(|error| view! { <ErrorView error /> })}
             <Reading>
                 {move || Suspend::new(async move {
@@ -385,7 +387,7 @@ pub fn GroupPage(id: String) -> impl IntoView {
             {(!can_create_devices).then(|| view! {
                 <p class="notice" data-testid=testid::NO_DEVICE_CREATE>{move || console.tr(L::GraphNoDeviceCreate)}</p>
             })}
-            {can_create_devices.then(|| view! {
+            {(can_create_devices && console.can_write_now()).then(|| view! {
                 <form class="row toolbar" on:submit=create_device>
                     <TextField
                         id="new-device-name"

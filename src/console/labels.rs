@@ -50,6 +50,35 @@ crate::labels! {
     GraphHeading => "Microsoft Graph", "Microsoft Graph";
     GraphNote => "With Graph's address and a Graph token, pools, assignments and device status work the same. Only this project's server can check ICCIDs before an upload, add codes to an existing pool, and run the fleet simulator.",
         "Med Graphs adress och en Graph-token fungerar pooler, tilldelningar och enhetsstatus likadant. Bara projektets egen server kan kontrollera ICCID före uppladdning, lägga till koder i en befintlig pool och köra flottsimulatorn.";
+    SignInWithProvider => "Sign in with your organisation", "Logga in med din organisation";
+    SignInIntro => "Sign in with your organisation's account; you come back to this page.",
+        "Logga in med ditt konto i organisationen; du kommer tillbaka till den här sidan.";
+    SigningIn => "Signing in …", "Loggar in …";
+    SignedInAsTitle => "Signed in as {name} to {base}", "Inloggad som {name} på {base}";
+    ReadOnly => "read only", "endast läsning";
+    SignInAgain => "Sign in again", "Logga in igen";
+    SignInDenied => "The sign-in was cancelled or refused by your organisation's sign-in page ({detail}). Sign in again; if you may not use the console, ask your administrator to assign you a role in it.",
+        "Inloggningen avbröts eller nekades av organisationens inloggningssida ({detail}). Logga in igen; om du inte får använda konsolen, be din administratör att ge dig en roll i den.";
+    SignInRedirectUri => "The identity provider does not accept this console's address {uri} ({detail}). Ask your administrator to add {uri} as a redirect URI of the console's app registration (single-page application).",
+        "Identitetsleverantören godtar inte konsolens adress {uri} ({detail}). Be din administratör att lägga till {uri} som omdirigerings-URI i konsolens appregistrering (ensidesapp).";
+    SignInClockSkew => "Your computer's clock differs from the identity provider's by more than five minutes, so the sign-in cannot be trusted. Set the clock to the right time (automatic time), then sign in again.",
+        "Datorns klocka skiljer sig mer än fem minuter från identitetsleverantörens, så inloggningen kan inte godtas. Ställ klockan rätt (automatisk tid) och logga sedan in igen.";
+    SignInExpired => "Your sign-in has expired. Sign in again; you come back to this page.",
+        "Din inloggning har gått ut. Logga in igen; du kommer tillbaka till den här sidan.";
+    SignInMismatch => "This sign-in answer does not belong to a sign-in started in this tab (it was already used, or came from elsewhere), so it was ignored. Sign in again from the console.",
+        "Svaret på inloggningen hör inte till en inloggning som startades i den här fliken (det har redan använts eller kom från annat håll), så det ignorerades. Logga in igen från konsolen.";
+    SignInUnreachable => "The identity provider at {issuer} cannot be reached. Check your network connection and try again.",
+        "Identitetsleverantören på {issuer} går inte att nå. Kontrollera nätverksanslutningen och försök igen.";
+    SignInFailed => "The identity provider refused the sign-in ({error}: {detail}). Try again; if it keeps failing, give this message to whoever runs the console's sign-in.",
+        "Identitetsleverantören nekade inloggningen ({error}: {detail}). Försök igen; om felet kvarstår, ge meddelandet till den som sköter konsolens inloggning.";
+    NoRole => "You are signed in as {name}, but you have no role in this console: it needs {admin} (to change pools) or {reader} (to look). Ask your administrator to assign you one, then sign in again.",
+        "Du är inloggad som {name}, men du har ingen roll i konsolen: den kräver {admin} (för att ändra pooler) eller {reader} (för att titta). Be din administratör att ge dig en, och logga sedan in igen.";
+    ReadOnlyNote => "You can look but not change anything: your role is read only.", "Du kan titta men inte ändra något: din roll ger bara läsrätt.";
+    OriginTitle => "Connect to another server?", "Ansluta till en annan server?";
+    OriginText => "This would point the console at {origin}, not at {page}, which served it. The console would send your token there, and every activation code you upload. Connect only if you trust {origin}.",
+        "Detta skulle peka konsolen mot {origin}, inte mot {page} som levererade den. Konsolen skulle skicka din token dit, och varje aktiveringskod du laddar upp. Anslut bara om du litar på {origin}.";
+    OriginAccept => "Connect to {origin}", "Anslut till {origin}";
+    OriginRefuse => "Stay with {page}", "Stanna på {page}";
     PoolsTitle => "eSIM cellular pools", "eSIM-mobilabonnemangspooler";
     Import => "Import", "Importera";
     GroupId => "Group ID", "Grupp-id";

@@ -349,6 +349,8 @@ fn DeviceTable(id: String, pool: RwSignal<Option<Result<Pool, ApiError>>>) -> im
         .client
         .get_untracked()
         .is_some_and(|c| c.backend().has_project_routes());
+    // A reader gets no retry button (the server refuses their writes anyway).
+    let writable = console.can_write_now();
     let retry = {
         let id = id.clone();
         let reload = reload.clone();
@@ -433,7 +435,7 @@ fn DeviceTable(id: String, pool: RwSignal<Option<Result<Pool, ApiError>>>) -> im
                 let row = &rows[i];
                 let state = row.state;
                 let detail = (!row.details.is_empty()).then(|| view! { <span class="detail">{row.details.clone()}</span> });
-                let retry = (row.retryable && can_retry).then(|| {
+                let retry = (row.retryable && can_retry && writable).then(|| {
                     let state_id = row.id.clone();
                     let name = row.device.clone();
                     let retry = retry.clone();
@@ -740,6 +742,7 @@ fn Assignments(id: String) -> impl IntoView {
                     {list(true)}
                 </section>
             </div>
+            {console.can_write_now().then(|| view! {
             <div class="row toolbar">
                 <div class="field">
                     <label for="assign-group">{move || console.tr(L::GroupToAdd)}</label>
@@ -780,6 +783,7 @@ fn Assignments(id: String) -> impl IntoView {
             <button type="button" data-testid=testid::SAVE_ASSIGNMENTS disabled=move || busy.get() on:click=save>
                 {move || console.tr(L::SaveAssignments)}
             </button>
+            })}
             {move || match saved.get() {
                 Some(Ok(())) => Some(view! { <p class="ok" role="status" data-testid=testid::SAVED>{console.tr(L::Saved)}</p> }.into_any()),
                 Some(Err(error)) => Some(view! { <ErrorView error /> }.into_any()),

@@ -191,6 +191,8 @@ fn PoolRow(pool: Pool, version: RwSignal<u32>, done: RwSignal<Option<String>>) -
     };
     let input_id = format!("rename-{id}");
     let shown_name = pool.display_name.clone();
+    // A reader sees no write controls (the server refuses their writes anyway).
+    let writable = console.can_write_now();
     view! {
         <tr data-testid=testid::POOL_ROW data-pool-id=id.clone()>
             <th scope="row">
@@ -243,23 +245,25 @@ fn PoolRow(pool: Pool, version: RwSignal<u32>, done: RwSignal<Option<String>>) -
             </td>
             <td>{when(&pool.created_date_time)}</td>
             <td class="actions">
-                <button
-                    type="button"
-                    class="secondary"
-                    data-testid=testid::RENAME
-                    on:click=move |_| editing.set(true)
-                >
-                    {move || console.tr(L::Rename)}
-                </button>
-                <button
-                    type="button"
-                    class="secondary"
-                    data-testid=testid::DELETE
-                    disabled=busy
-                    on:click=ask_delete
-                >
-                    {move || console.tr(L::Delete)}
-                </button>
+                {writable.then(|| view! {
+                    <button
+                        type="button"
+                        class="secondary"
+                        data-testid=testid::RENAME
+                        on:click=move |_| editing.set(true)
+                    >
+                        {move || console.tr(L::Rename)}
+                    </button>
+                    <button
+                        type="button"
+                        class="secondary"
+                        data-testid=testid::DELETE
+                        disabled=busy
+                        on:click=ask_delete.clone()
+                    >
+                        {move || console.tr(L::Delete)}
+                    </button>
+                })}
                 <ConfirmDialog
                     ask
                     on_confirm=delete

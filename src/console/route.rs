@@ -141,6 +141,16 @@ pub enum Section {
     Audit,
 }
 
+/// The `name=value` pairs of a query or a fragment (`?a=1&b=2`, `#token=...`), each value
+/// decoded (`+` is a space).
+pub fn pairs(text: &str) -> impl Iterator<Item = (&str, String)> {
+    let rest = text.strip_prefix(['?', '#']).unwrap_or(text);
+    rest.split('&').map(|pair| {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        (name, decode(&value.replace('+', " ")))
+    })
+}
+
 /// Percent-decoding of one path segment (invalid escapes are kept as they are).
 pub fn decode(segment: &str) -> String {
     let bytes = segment.as_bytes();

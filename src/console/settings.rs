@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use super::connection::{self, backend_label};
 use super::labels::Label as L;
 use super::state::use_console;
-use super::widgets::{ErrorView, Loading, TextField};
+use super::widgets::{ErrorView, Loading, SignInButton, TextField};
 use crate::api::{http, Client, Resource};
 use crate::browser;
 use crate::dom::testid;
@@ -70,15 +70,18 @@ pub fn SettingsPage() -> impl IntoView {
             base_error.set(Some(L::TokenNeeded));
             return;
         }
-        let client = Client::new(&parsed, &token);
-        console.sign_in(client.clone());
-        test(client);
+        // Another origin than the page's waits for the person's answer (nothing is sent
+        // there before); the same one is tested at once.
+        if console.connect(parsed.clone(), token.clone()) {
+            test(Client::new(&parsed, &token));
+        }
     };
 
     view! {
         <section class="settings" aria-labelledby="settings-heading">
             <h1 id="settings-heading">{move || console.tr(L::SettingsTitle)}</h1>
             <p>{move || console.tr(L::SettingsIntro)}</p>
+            {move || console.client.with(Option::is_none).then(|| view! { <SignInButton /> })}
             <form class="stack" on:submit=save>
                 <TextField
                     id="base-url"
@@ -125,15 +128,19 @@ pub fn SettingsPage() -> impl IntoView {
                 {move || match status.get() {
                     Status::Idle => {
                         match console.client.get() {
-                            Some(client) => view! {
-                                <p>
-                                    {crate::i18n::fill(
+                            Some(client) => {
+                                let text = match console.session.get() {
+                                    Some(session) => crate::i18n::fill(
+                                        console.tr(L::SignedInAsTitle),
+                                        &[("name", &session.person.name), ("base", client.base())],
+                                    ),
+                                    None => crate::i18n::fill(
                                         console.tr(L::SignedInTo),
                                         &[("base", client.base()), ("backend", console.tr(backend_label(client.backend())))],
-                                    )}
-                                </p>
+                                    ),
+                                };
+                                view! { <p>{text}</p> }.into_any()
                             }
-                            .into_any(),
                             None => view! { <p>{console.tr(L::SignedOut)}</p> }.into_any(),
                         }
                     }

@@ -368,6 +368,8 @@ pub fn UploadPanel(
             {graph_note}
             <div data-testid=testid::UPLOAD_STATUS role="status">
                 {move || match stage.get() {
+                    // A reader sees no upload (the server refuses their writes anyway).
+                    _ if console.client.with(Option::is_some) && !console.can_write() => ().into_any(),
                     Stage::Idle => ().into_any(),
                     Stage::Ready => upload_button().into_any(),
                     Stage::Checking => view! { <p class="notice"><span class="spinner" aria-hidden="true"></span>{console.tr(L::Prechecking)}</p> }.into_any(),

@@ -85,11 +85,36 @@ pub fn SignInNeeded() -> impl IntoView {
     let console = use_console();
     view! {
         <div class="notice" data-testid=testid::SIGN_IN_NEEDED>
+            <SignInButton />
             <p>{move || console.tr(L::SignInNeeded)}</p>
             <p>
                 <a href=Route::Settings.href()>{move || console.tr(L::OpenSettings)}</a>
             </p>
         </div>
+    }
+}
+
+/// "Sign in with your organisation", when the server names an identity provider
+/// (`/auth.json`): the browser goes there and comes back to this view.
+#[component]
+pub fn SignInButton() -> impl IntoView {
+    let console = use_console();
+    move || {
+        console.offers_sign_in().then(|| {
+            view! {
+                <p class="row">
+                    <button
+                        type="button"
+                        data-testid=testid::SIGN_IN_OIDC
+                        disabled=move || console.signing_in.get()
+                        on:click=move |_| console.begin_sign_in()
+                    >
+                        {move || console.tr(L::SignInWithProvider)}
+                    </button>
+                    <span class="hint">{move || console.tr(L::SignInIntro)}</span>
+                </p>
+            }
+        })
     }
 }
 

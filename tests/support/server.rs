@@ -318,12 +318,19 @@ impl EsimServer {
     /// Starts `serve` on a free port of 127.0.0.1, serving [`dist`] and the API on `db`,
     /// allowing `frame_ancestors` to frame it; returns once `/healthz` answers 200.
     pub fn start(db: &TestDatabase, frame_ancestors: &[&str]) -> Self {
+        let args: Vec<&str> = frame_ancestors
+            .iter()
+            .flat_map(|origin| ["--frame-ancestor", *origin])
+            .collect();
+        Self::start_with(db, &args)
+    }
+
+    /// [`EsimServer::start`] with more `serve` arguments (`--oidc-issuer ...`,
+    /// `--connect-origin ...`).
+    pub fn start_with(db: &TestDatabase, args: &[&str]) -> Self {
         let dist = dist();
         let process = server::Server::serve(&exe(), &db.url, |command| {
-            command.arg("--static-dir").arg(&dist);
-            for origin in frame_ancestors {
-                command.args(["--frame-ancestor", origin]);
-            }
+            command.arg("--static-dir").arg(&dist).args(args);
             command
                 .env("RUST_LOG", "info,sqlx=warn")
                 .env_remove("ESIM_TEST_PAUSE_IMPORT_MS");

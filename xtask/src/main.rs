@@ -121,6 +121,8 @@ fn test() -> Result<()> {
                 "parity",
                 "--test",
                 "graph_console",
+                "--test",
+                "signin",
                 "--",
                 "-D",
                 "warnings",
@@ -230,23 +232,25 @@ fn test() -> Result<()> {
                 .cargo(&root)
                 .args(["build", "--package", "esim-server"]),
         )?;
-        let console_tests = || {
-            let mut command = tools.cargo(&root);
-            command.args(["test", "--package", "esim-console", "--test", "console"]);
-            command
-        };
-        steps.cmd(
-            "console end-to-end (SQLite)",
-            console_tests().env_remove("ESIM_TEST_POSTGRES"),
-        )?;
-        steps.cmd(
-            "console end-to-end (PostgreSQL)",
-            console_tests().env(
-                "ESIM_TEST_POSTGRES",
-                std::env::var("ESIM_TEST_POSTGRES")
-                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into()),
-            ),
-        )?;
+        // The sign-in suite also starts the real OpenID provider (node, oidc-provider from
+        // setup) beside the same build and server.
+        let postgres = std::env::var("ESIM_TEST_POSTGRES")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+        for (suite, label) in [("console", "console"), ("signin", "sign-in")] {
+            let tests = || {
+                let mut command = tools.cargo(&root);
+                command.args(["test", "--package", "esim-console", "--test", suite]);
+                command
+            };
+            steps.cmd(
+                &format!("{label} end-to-end (SQLite)"),
+                tests().env_remove("ESIM_TEST_POSTGRES"),
+            )?;
+            steps.cmd(
+                &format!("{label} end-to-end (PostgreSQL)"),
+                tests().env("ESIM_TEST_POSTGRES", &postgres),
+            )?;
+        }
         Ok(())
     })();
     steps.print_summary();

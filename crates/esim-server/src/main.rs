@@ -151,7 +151,8 @@ struct OidcArgs {
     #[arg(long, value_name = "AUD", requires = "oidc_issuer")]
     oidc_audience: Option<String>,
     /// The console's public client id at the provider, published in /auth.json so the
-    /// console offers the sign-in.
+    /// console offers the sign-in (the issuer's origin is then added to the page's CSP
+    /// connect-src).
     #[arg(long, value_name = "ID", requires = "oidc_issuer")]
     oidc_client_id: Option<String>,
     /// The value of the roles claim that makes an admin.
@@ -397,10 +398,21 @@ async fn run(command: Command) -> anyhow::Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let mut connect_origins = args.connect_origin;
+    // The console signs people in at the issuer (discovery and the token endpoint): its
+    // page may call the issuer's origin.
+    if let (Some(issuer), Some(_)) = (&args.oidc.oidc_issuer, &args.oidc.oidc_client_id) {
+        if let Ok(url) = url::Url::parse(issuer) {
+            let origin = url.origin().ascii_serialization();
+            if !connect_origins.contains(&origin) {
+                connect_origins.push(origin);
+            }
+        }
+    }
     let config = Config {
         cors_origins: args.cors_origin,
         frame_ancestors: args.frame_ancestor,
-        connect_origins: args.connect_origin,
+        connect_origins,
         static_dir: args.static_dir,
         body_limit: args.body_limit,
         public_url: args.public_url,

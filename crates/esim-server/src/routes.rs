@@ -529,7 +529,7 @@ pub fn all() -> Vec<Route> {
             Public,
             "health",
             200,
-            "How the console signs people in: the OpenID Connect issuer, its client id and scopes (all empty without --oidc-issuer)",
+            "How the console signs people in: the OpenID Connect issuer, its client id, scopes and role names (all empty without --oidc-issuer)",
             auth_config,
         ),
         r(
@@ -608,6 +608,8 @@ async fn auth_config(State(s): State<AppState>) -> impl IntoResponse {
                 issuer: Some(c.issuer.clone()),
                 client_id: c.client_id.clone(),
                 scopes: c.scopes.clone(),
+                admin_role: Some(c.admin_role.clone()),
+                reader_role: Some(c.reader_role.clone()),
             }
         }
     };

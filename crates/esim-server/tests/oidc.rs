@@ -396,7 +396,7 @@ async fn auth_json() {
     let r = plain.call("GET", "/auth.json", None, None).await;
     assert_eq!(
         r.ok(200),
-        &json!({"issuer": null, "clientId": null, "scopes": []})
+        &json!({"issuer": null, "clientId": null, "scopes": [], "adminRole": null, "readerRole": null})
     );
     let idp = Issuer::start().await;
     let t = TestApp::with_config(Backend::Sqlite, idp.config()).await;
@@ -407,6 +407,8 @@ async fn auth_json() {
             "issuer": idp.url,
             "clientId": "console-client",
             "scopes": ["openid", "profile", "offline_access", "api://esim-test/Esim.Access"],
+            "adminRole": "Esim.Admin",
+            "readerRole": "Esim.Reader",
         })
     );
 }
