@@ -72,11 +72,12 @@ pub fn save(name: &str, bytes: &[u8], mime: &str) {
     }
 }
 
-/// Registers the service worker (`static/sw.js`, next to `index.html`) that keeps the
-/// built files for use without a network. Browsers without service workers, or pages not
+/// Registers the service worker (`static/sw.js`, next to the console's `index.html`;
+/// `script` is its URL relative to the page: `sw.js` on the console, `../sw.js` on the
+/// validator-only page) that keeps the built files of both pages for use without a network. Browsers without service workers, or pages not
 /// served over HTTP(S) or localhost, simply go without. Called through `Reflect`, which
 /// keeps the service-worker bindings out of web-sys's feature list.
-pub fn keep_offline() {
+pub fn keep_offline(script: &str) {
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -91,7 +92,7 @@ pub fn keep_offline() {
         .ok()
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
     if let Some(register) = register {
-        if let Ok(promise) = register.call1(&container, &"sw.js".into()) {
+        if let Ok(promise) = register.call1(&container, &script.into()) {
             // A refused registration (e.g. a policy) leaves the page as it is online.
             if let Ok(promise) = promise.dyn_into::<js_sys::Promise>() {
                 let ignore = Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {});

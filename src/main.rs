@@ -8,7 +8,7 @@ fn main() {
     if !embed::on_console_page() {
         return;
     }
-    esim_console::browser::keep_offline();
+    esim_console::browser::keep_offline("sw.js");
     match embed::from_location() {
         Some(embedding) => {
             embedding.connect(embed::CONFIG_FILE);

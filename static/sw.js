@@ -1,7 +1,9 @@
 // The validator works offline: this service worker keeps the built files (Trunk's dist/,
 // stable names since Trunk.toml sets filehash = false) in one cache and answers the page's
 // requests for them from it. Nothing else is touched: the API, embed.json and every other
-// URL go to the network as if there were no service worker.
+// URL go to the network as if there were no service worker. Both pages are kept: the
+// console (index.html, "./") and the validator-only page ("validator/", which registers
+// this same worker one folder up, so one scope covers both).
 //
 // Updates: every page load is answered from the cache at once and then refreshes the whole
 // set in the background; the new build is used from the next load. The set is replaced
@@ -15,7 +17,15 @@ const FILES = [
   "esim-console_bg.wasm",
   "main.css",
   "theme.css",
+  "validator/",
+  "validator/esim-validator.js",
+  "validator/esim-validator_bg.wasm",
+  "validator/main.css",
+  "validator/theme.css",
 ];
+
+// The pages: a navigation to either (any client route, any query) is answered with it.
+const PAGES = ["./", "validator/"];
 
 const scope = () => new URL(self.registration.scope);
 const urls = () => FILES.map((file) => new URL(file, scope()).href);
@@ -47,9 +57,11 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   const root = scope();
   if (url.origin !== root.origin) return;
-  // A page load (any client route, any query) is the app's index.html.
-  const page = request.mode === "navigate" && url.pathname === root.pathname;
-  const key = page ? root.href : url.origin + url.pathname;
+  // A page load (any client route, any query) is that page's index.html.
+  const page =
+    request.mode === "navigate" &&
+    PAGES.map((p) => new URL(p, root).pathname).includes(url.pathname);
+  const key = url.origin + url.pathname;
   if (!urls().includes(key)) return;
   event.respondWith(
     (async () => {

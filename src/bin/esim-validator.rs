@@ -13,6 +13,8 @@ fn main() {
     if !embed::on_console_page() {
         return;
     }
+    // The worker lives next to the console's index.html, one folder up.
+    esim_console::browser::keep_offline("../sw.js");
     match embed::from_location() {
         Some(embedding) => {
             // The page is in `validator/`: the console's `embed.json` is one folder up.
