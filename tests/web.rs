@@ -447,7 +447,27 @@ async fn console_views_have_urls_and_need_a_sign_in() {
         .unwrap()
         .is_none());
 
+    // Another origin than the page's is named in a dialog and used only once accepted.
     page.type_into(c::BASE_URL, "http://127.0.0.1:9");
+    page.click(c::SAVE_CONNECTION);
+    page.wait_for(c::ORIGIN_ACCEPT).await;
+    assert!(
+        page.text(c::ORIGIN_DIALOG).contains("http://127.0.0.1:9"),
+        "{}",
+        page.text(c::ORIGIN_DIALOG)
+    );
+    assert!(
+        page.find(c::API_ERROR).is_none(),
+        "nothing sent before the answer"
+    );
+    page.click(c::ORIGIN_ACCEPT);
+    // Accepted, the console talks to it (the page is drawn again for the new server);
+    // "Save and test" then tests it without asking again.
+    page.wait_for_text(
+        c::CONNECTION_STATUS,
+        "Signed in to http://127.0.0.1:9 (eSIM pool server)",
+    )
+    .await;
     page.click(c::SAVE_CONNECTION);
     page.wait_for(c::API_ERROR).await;
     assert!(
