@@ -512,6 +512,12 @@ async fn the_column_picker_of_an_ambiguous_export_works_from_the_keyboard() {
     .await;
 }
 
+/// Records every request the page makes from now on in `window.__esimRequests`.
+const RECORD_REQUESTS: &str = "window.__esimRequests = [];\
+     new PerformanceObserver((list) => {\
+       for (const e of list.getEntries()) window.__esimRequests.push(e.name);\
+     }).observe({type: 'resource'});";
+
 /// Issue 15 item 6: after the first visit the validator works with the network off - the
 /// service worker answers the page's load from its cache - and checking, converting and
 /// fixing a file make no request.
@@ -581,14 +587,7 @@ async fn after_the_first_visit_the_validator_works_offline_and_requests_nothing(
             serde_json::json!(false),
             "the network is off"
         );
-        page.script(
-            "window.__esimRequests = [];\
-             new PerformanceObserver((list) => {\
-               for (const e of list.getEntries()) window.__esimRequests.push(e.name);\
-             }).observe({type: 'resource'});",
-            vec![],
-        )
-        .await;
+        page.script(RECORD_REQUESTS, vec![]).await;
 
         // Check and convert: a carrier export becomes a pool file.
         page.upload(
@@ -638,14 +637,7 @@ async fn after_the_first_visit_the_validator_works_offline_and_requests_nothing(
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         page.element(testid::TEXT).await;
-        page.script(
-            "window.__esimRequests = [];\
-             new PerformanceObserver((list) => {\
-               for (const e of list.getEntries()) window.__esimRequests.push(e.name);\
-             }).observe({type: 'resource'});",
-            vec![],
-        )
-        .await;
+        page.script(RECORD_REQUESTS, vec![]).await;
         page.upload(
             "pool.csv",
             b"smdp.example.com\n8946000000000000014,ABCD-1234-XYZ\n",
