@@ -1,24 +1,13 @@
 //! Settings: which server the console talks to and with which token.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use super::connection::{self, backend_label};
 use super::labels::Label as L;
-use super::state::use_console;
+use super::state::{use_console, ConnectionTest as Status};
 use super::widgets::{ErrorView, Loading, SignInButton, TextField};
-use crate::api::{http, Client, Resource};
 use crate::browser;
 use crate::dom::testid;
-
-/// What the last "Save and test" found.
-#[derive(Debug, Clone)]
-enum Status {
-    Idle,
-    Testing,
-    Ok,
-    Failed(crate::api::ApiError),
-}
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -33,19 +22,8 @@ pub fn SettingsPage() -> impl IntoView {
     );
     let token = RwSignal::new(String::new());
     let base_error = RwSignal::new(None::<L>);
-    let status = RwSignal::new(Status::Idle);
-
-    let test = move |client: Client| {
-        status.set(Status::Testing);
-        spawn_local(async move {
-            let result: Result<esim_wire::Collection<esim_wire::Pool>, _> =
-                http::page(&client, &Resource::Pools, None).await;
-            status.set(match result {
-                Ok(_) => Status::Ok,
-                Err(error) => Status::Failed(error),
-            });
-        });
-    };
+    // In the console's state: accepting another origin draws this page again.
+    let status = console.connection_test;
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let parsed = match connection::parse_base(&base.get_untracked()) {
@@ -71,10 +49,8 @@ pub fn SettingsPage() -> impl IntoView {
             return;
         }
         // Another origin than the page's waits for the person's answer (nothing is sent
-        // there before); the same one is tested at once.
-        if console.connect(parsed.clone(), token.clone()) {
-            test(Client::new(&parsed, &token));
-        }
+        // there before) and is tested once accepted; the same one is tested at once.
+        console.connect(parsed, token, true);
     };
 
     view! {
@@ -115,10 +91,7 @@ pub fn SettingsPage() -> impl IntoView {
                         class="secondary"
                         data-testid=testid::SIGN_OUT
                         disabled=move || console.client.with(Option::is_none)
-                        on:click=move |_| {
-                            console.sign_out();
-                            status.set(Status::Idle);
-                        }
+                        on:click=move |_| console.sign_out()
                     >
                         {move || console.tr(L::SignOut)}
                     </button>

@@ -11,7 +11,7 @@ use super::connection;
 use super::labels::Label as L;
 use super::route::Route;
 use super::signin::{self, flow, Access, Callback, Pending, Session, SignInError};
-use crate::api::{ApiError, Client};
+use crate::api::{http, ApiError, Client, Resource};
 use crate::browser;
 use crate::i18n::{t, Lang};
 
@@ -25,6 +25,21 @@ pub struct Foreign {
     pub token: String,
     /// The origin of `base`, named in the question.
     pub origin: String,
+    /// Test the connection once accepted (Settings' "Save and test").
+    pub test: bool,
+}
+
+/// What the last connection test (Settings' "Save and test") found. Kept in the console's
+/// state, not the page's: accepting another origin signs in, which draws the page again,
+/// and the test it asked for must still run and show.
+#[derive(Debug, Clone, Default)]
+pub enum ConnectionTest {
+    /// None since Settings was opened.
+    #[default]
+    Idle,
+    Testing,
+    Ok,
+    Failed(ApiError),
 }
 
 /// The console's shared state, by context: the language, the current view and the
@@ -47,6 +62,8 @@ pub struct Console {
     pub sign_in_error: RwSignal<Option<SignInError>>,
     /// A connection to another origin, until confirmed or refused.
     pub foreign: RwSignal<Option<Foreign>>,
+    /// Settings' connection test (forgotten when another view is shown).
+    pub connection_test: RwSignal<ConnectionTest>,
 }
 
 /// Bumped on every sign-in and sign-out: a renewal timer of an older generation does
@@ -64,6 +81,7 @@ impl Console {
             signing_in: RwSignal::new(false),
             sign_in_error: RwSignal::new(None),
             foreign: RwSignal::new(None),
+            connection_test: RwSignal::new(ConnectionTest::Idle),
         }
     }
 
@@ -83,6 +101,17 @@ impl Console {
             None => console.follow(&browser::location_hash()),
         }
         browser::on_hash_change(move |hash| console.follow(&hash));
+        // A connection test's answer belongs to the visit to Settings that asked for it.
+        Effect::new(move |_| {
+            if console.route.get() != Route::Settings
+                && !matches!(
+                    console.connection_test.get_untracked(),
+                    ConnectionTest::Idle
+                )
+            {
+                console.connection_test.set(ConnectionTest::Idle);
+            }
+        });
         if let Some(origin) = connection::default_base(&browser::location_origin()) {
             spawn_local(async move {
                 console.auth.set(flow::auth_config(&origin).await);
@@ -109,12 +138,13 @@ impl Console {
             .unwrap_or_default();
         browser::replace_location_hash(&Route::Pools.href());
         self.route.set(Route::Pools);
-        self.connect(base, sign_in.token);
+        self.connect(base, sign_in.token, false);
     }
 
     /// Signs in with a static token at `base`, or asks first when `base` is on another
-    /// origin than the page and the current connection.
-    pub fn connect(self, base: String, token: String) -> bool {
+    /// origin than the page and the current connection; `test`: then test the connection
+    /// ([`Console::test_connection`]), at once or once the person has accepted.
+    pub fn connect(self, base: String, token: String, test: bool) {
         let page = browser::location_origin();
         let current = self
             .client
@@ -126,14 +156,33 @@ impl Console {
                     base,
                     token,
                     origin,
+                    test,
                 }));
-                false
             }
             _ => {
                 self.sign_in(Client::new(&base, &token));
-                true
+                if test {
+                    self.test_connection();
+                }
             }
         }
+    }
+
+    /// Reads the first page of pools with the current connection; the answer lands in
+    /// [`Console::connection_test`].
+    pub fn test_connection(self) {
+        let Some(client) = self.client.get_untracked() else {
+            return;
+        };
+        self.connection_test.set(ConnectionTest::Testing);
+        spawn_local(async move {
+            let result: Result<esim_wire::Collection<esim_wire::Pool>, _> =
+                http::page(&client, &Resource::Pools, None).await;
+            self.connection_test.set(match result {
+                Ok(_) => ConnectionTest::Ok,
+                Err(error) => ConnectionTest::Failed(error),
+            });
+        });
     }
 
     /// The person confirmed (`true`) or refused the connection to another origin.
@@ -142,6 +191,9 @@ impl Console {
             self.foreign.set(None);
             if accept {
                 self.sign_in(Client::new(&foreign.base, &foreign.token));
+                if foreign.test {
+                    self.test_connection();
+                }
             }
         }
     }
@@ -382,6 +434,7 @@ impl Console {
         browser::session_store(connection::STORAGE_KEY, None);
         self.keep_session(None);
         self.sign_in_error.set(None);
+        self.connection_test.set(ConnectionTest::Idle);
         self.client.set(None);
         if let Some(session) = session {
             if let Some(endpoint) = &session.end_session_endpoint {
