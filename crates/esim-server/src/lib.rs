@@ -93,6 +93,9 @@ pub struct Config {
     /// `X-Forwarded-Host` (true unless `--ignore-forwarded-headers`; links only, never
     /// access).
     pub forwarded_headers: bool,
+    /// Reverse proxies whose forwarded client address the refused-token limit believes
+    /// (`--trusted-proxy`; [`auth::limit::TrustedProxies`]); none by default.
+    pub trusted_proxies: auth::limit::TrustedProxies,
     /// The longest a request may take to be answered (`--request-timeout`); then it gets
     /// a 503 ([`error::ApiError::TimedOut`]).
     pub request_timeout: Duration,
@@ -114,6 +117,7 @@ impl Default for Config {
             max_page: 1000,
             public_url: None,
             forwarded_headers: true,
+            trusted_proxies: auth::limit::TrustedProxies::default(),
             request_timeout: Duration::from_secs(30),
             import_pause: None,
             oidc: None,

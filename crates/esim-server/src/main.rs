@@ -122,6 +122,11 @@ struct ServeArgs {
     /// ever shape links, never access).
     #[arg(long)]
     ignore_forwarded_headers: bool,
+    /// A reverse proxy (address or CIDR range, such as 10.0.0.0/8) whose forwarded client
+    /// address (Forwarded for=, else X-Forwarded-For) the refused-token limit counts
+    /// instead of the proxy's own; repeat for more. None by default.
+    #[arg(long, value_name = "ADDR", value_parser = esim_server::auth::limit::TrustedProxies::parse)]
+    trusted_proxy: Vec<ipnet::IpNet>,
     /// The longest a request may take to be answered; then it is stopped (its changes
     /// roll back) and gets 503 ServiceUnavailable with Retry-After.
     #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = seconds)]
@@ -417,6 +422,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         body_limit: args.body_limit,
         public_url: args.public_url,
         forwarded_headers: !args.ignore_forwarded_headers,
+        trusted_proxies: esim_server::auth::limit::TrustedProxies::new(args.trusted_proxy),
         request_timeout: args.request_timeout,
         // Test only: the crash-safety test holds imports open with this.
         import_pause: std::env::var("ESIM_TEST_PAUSE_IMPORT_MS")

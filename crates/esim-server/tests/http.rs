@@ -1557,6 +1557,48 @@ async fn failed_authentication_is_rate_limited_per_address() {
     );
 }
 
+/// Behind a reverse proxy every client has the proxy's address: with `--trusted-proxy`
+/// the limit counts the forwarded client instead, so one client's wrong guesses do not
+/// lock out the others (a device with a valid token behind the same proxy); without it, a
+/// forwarded header is the client's own word and changes nothing.
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_limit_counts_the_forwarded_client() {
+    let proxy = [10, 0, 0, 2];
+    let behind = |client: &str, token: &str| {
+        let mut req = from_addr(proxy, token);
+        req.headers_mut()
+            .insert("x-forwarded-for", client.parse().unwrap());
+        req
+    };
+    let config = Config {
+        trusted_proxies: esim_server::auth::limit::TrustedProxies::new(vec![
+            esim_server::auth::limit::TrustedProxies::parse("10.0.0.0/8").unwrap(),
+        ]),
+        ..Config::default()
+    };
+    let t = TestApp::with_config(Backend::Sqlite, config).await;
+    for _ in 0..esim_server::auth::limit::MAX_FAILURES {
+        t.send(behind("203.0.113.9", "esim_wrong"))
+            .await
+            .graph_error(401, "InvalidAuthenticationToken");
+    }
+    t.send(behind("203.0.113.9", &t.admin))
+        .await
+        .graph_error(429, "TooManyRequests");
+    t.send(behind("198.51.100.4", &t.admin)).await.ok(200);
+
+    // The same requests to a server that trusts no proxy: they all come from the proxy.
+    let t = TestApp::new(Backend::Sqlite).await;
+    for _ in 0..esim_server::auth::limit::MAX_FAILURES {
+        t.send(behind("203.0.113.9", "esim_wrong"))
+            .await
+            .graph_error(401, "InvalidAuthenticationToken");
+    }
+    t.send(behind("198.51.100.4", &t.admin))
+        .await
+        .graph_error(429, "TooManyRequests");
+}
+
 /// Issue 10, item 6: admins list tokens (never the token itself) and revoke them through
 /// the API; a revocation is audited and refuses the token from the next request on.
 async fn token_routes(b: Backend) {

@@ -155,10 +155,11 @@ pub async fn authorize(
                 .or_else(|| v.strip_prefix("bearer "))
         })
         .map(|t| t.trim().to_owned());
-    let addr = req
+    let peer = req
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip());
+    let addr = state.config.trusted_proxies.client(peer, req.headers());
     if let Some(seconds) = state.auth_failures.limited(addr) {
         return axum::response::IntoResponse::into_response(ApiError::TooManyRequests(seconds));
     }
