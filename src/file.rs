@@ -55,7 +55,8 @@ impl ReadError {
     /// The message in `lang`.
     pub fn message(&self, lang: Lang) -> String {
         // Whole megabytes, rounded up (integer formatting keeps float code out of the wasm).
-        let mb = |bytes: f64| ((bytes / (1024.0 * 1024.0)).ceil() as u64).to_string();
+        let mb =
+            |bytes: f64| crate::i18n::number(lang, (bytes / (1024.0 * 1024.0)).ceil() as usize);
         match self {
             Self::TooLarge { name, bytes } => tf(
                 lang,
@@ -70,14 +71,14 @@ impl ReadError {
                 lang,
                 Label::TooMuch,
                 &[
-                    ("files", &files.to_string()),
+                    ("files", &crate::i18n::number(lang, *files)),
                     ("size", &mb(*bytes as f64)),
                     ("max", &mb(MAX_CHECK_BYTES)),
                 ],
             ),
             Self::TextTooLong { chars } => {
                 // Whole millions, rounded up.
-                let millions = |n: u64| n.div_ceil(1_000_000).to_string();
+                let millions = |n: u64| crate::i18n::number(lang, n.div_ceil(1_000_000) as usize);
                 tf(
                     lang,
                     Label::TextTooLong,

@@ -248,13 +248,11 @@ pub fn other(lang: Lang) -> Lang {
 
 /// True when `n` takes the language's "one" form (`1 code`, not `1 codes`): the browser's
 /// `Intl.PluralRules` for the language in the page; English's and Swedish's rule (one for
-/// exactly 1) in native code, where there is no `Intl`.
+/// exactly 1, as esim-csv's messages have it) in native code, where there is no `Intl`.
 pub fn is_one(lang: Lang, n: usize) -> bool {
     #[cfg(target_arch = "wasm32")]
     {
-        let locales = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(lang.tag()));
-        let rules = js_sys::Intl::PluralRules::new(&locales, &js_sys::Object::new());
-        rules.select(n as f64) == "one"
+        intl::plural(lang, n as f64) == "one"
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
@@ -274,31 +272,106 @@ pub fn counted(lang: Lang, n: usize, one: impl Text, other: impl Text) -> String
     fill(label, &[("n", &number(lang, n))])
 }
 
-/// A number the way the language writes it: `1,234,567` or `1 234 567`.
+/// A number the way the language writes it: `1,234,567` or `1 234 567` (a no-break space).
+/// In the browser, `Intl.NumberFormat` of the language (one formatter per language, made
+/// once); in native code (tests, the command line) esim-csv's [`esim_csv::number`], which
+/// writes what `Intl` writes for English and Swedish (`tests/web.rs` compares the two), so
+/// a number in a finding's message and the same number beside it read alike.
 pub fn number(lang: Lang, n: usize) -> String {
-    let digits = n.to_string();
-    let separator = match lang {
-        Lang::Sv => '\u{a0}',
-        _ => ',',
-    };
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(separator);
-        }
-        out.push(c);
+    #[cfg(target_arch = "wasm32")]
+    {
+        intl::format(intl::Style::Whole, lang, n as f64)
     }
-    out
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        esim_csv::number(lang, n as u64)
+    }
 }
 
 /// A number of tenths written with one decimal the way the language writes it: `1.5` or
-/// `1,5`.
+/// `1,5` (`Intl.NumberFormat` with one fraction digit in the browser).
 pub fn tenths(lang: Lang, tenths: usize) -> String {
-    let point = match lang {
-        Lang::Sv => ',',
-        _ => '.',
-    };
-    format!("{}{point}{}", number(lang, tenths / 10), tenths % 10)
+    #[cfg(target_arch = "wasm32")]
+    {
+        intl::format(intl::Style::Tenths, lang, tenths as f64 / 10.0)
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let point = match lang {
+            Lang::Sv => ',',
+            _ => '.',
+        };
+        format!("{}{point}{}", number(lang, tenths / 10), tenths % 10)
+    }
+}
+
+/// The browser's `Intl` formatters, one of each kind per language, kept for the page's
+/// life: making an `Intl.NumberFormat` costs far more than formatting with one, and a table
+/// formats thousands of numbers.
+#[cfg(target_arch = "wasm32")]
+mod intl {
+    use std::cell::RefCell;
+
+    use js_sys::{Array, Function, Intl, Object, Reflect};
+    use wasm_bindgen::JsValue;
+
+    use super::Lang;
+
+    /// What a number formatter writes.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    pub enum Style {
+        /// Whole numbers: `1,001`.
+        Whole,
+        /// One decimal: `1.5`.
+        Tenths,
+    }
+
+    thread_local! {
+        /// The bound `format` function of each formatter made so far.
+        static FORMATS: RefCell<Vec<(Style, Lang, Function)>> = const { RefCell::new(Vec::new()) };
+        /// The plural rules of each language asked for so far.
+        static PLURALS: RefCell<Vec<(Lang, Intl::PluralRules)>> = const { RefCell::new(Vec::new()) };
+    }
+
+    fn locales(lang: Lang) -> Array {
+        Array::of1(&JsValue::from_str(lang.tag()))
+    }
+
+    /// `n` through the language's formatter of `style`.
+    pub fn format(style: Style, lang: Lang, n: f64) -> String {
+        let format = FORMATS.with_borrow_mut(|formats| {
+            if let Some((_, _, f)) = formats.iter().find(|(s, l, _)| *s == style && *l == lang) {
+                return f.clone();
+            }
+            let options = Object::new();
+            if style == Style::Tenths {
+                for key in ["minimumFractionDigits", "maximumFractionDigits"] {
+                    let _ = Reflect::set(&options, &key.into(), &1.into());
+                }
+            }
+            let f = Intl::NumberFormat::new(&locales(lang), &options).format();
+            formats.push((style, lang, f.clone()));
+            f
+        });
+        format
+            .call1(&JsValue::NULL, &JsValue::from_f64(n))
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_else(|| n.to_string())
+    }
+
+    /// The plural category (`one`, `other` ...) of `n` in the language.
+    pub fn plural(lang: Lang, n: f64) -> String {
+        PLURALS.with_borrow_mut(|rules| {
+            if let Some((_, r)) = rules.iter().find(|(l, _)| *l == lang) {
+                return String::from(r.select(n));
+            }
+            let r = Intl::PluralRules::new(&locales(lang), &Object::new());
+            let category = String::from(r.select(n));
+            rules.push((lang, r));
+            category
+        })
+    }
 }
 
 #[cfg(test)]

@@ -595,9 +595,87 @@ pub fn ranges_label(lang: Lang, ranges: &[(u32, u32)]) -> String {
     tf(lang, label, &[("lines", &parts.join(", "))])
 }
 
-/// Renders an optional 1-based position; an absent one is shown as a dash.
-pub fn position_label(position: Option<u32>) -> String {
-    position.map_or_else(|| "\u{2013}".to_owned(), |n| n.to_string())
+/// Rebuilds the findings a server sent about an uploaded file (code, line, column and a
+/// message in the language it was asked in) as esim-csv's, so their messages can be written
+/// in whichever language the page switches to.
+///
+/// The server checks an upload with the same esim-csv, so a finding of the same code at the
+/// same place in a check of the same bytes is the server's. `iccid-already-imported` is about
+/// the server's data, not the file: it is rebuilt from the ICCID on its line and the pool its
+/// message names (the only quoted text of that message, in both languages; pool names
+/// cannot hold quotes). Anything else stays in the server's words.
+#[derive(Debug)]
+pub struct ServerFindings<'a> {
+    bytes: &'a [u8],
+    file_name: &'a str,
+    report: OnceLock<Report>,
+}
+
+impl<'a> ServerFindings<'a> {
+    /// For the findings about `bytes`, uploaded as `file_name`.
+    pub fn new(bytes: &'a [u8], file_name: &'a str) -> Self {
+        Self {
+            bytes,
+            file_name,
+            report: OnceLock::new(),
+        }
+    }
+
+    /// The finding the server described, when esim-csv can rebuild it.
+    pub fn rebuild(
+        &self,
+        code: &str,
+        line: Option<u32>,
+        column: Option<u32>,
+        message: &str,
+    ) -> Option<esim_csv::Finding> {
+        let code = Code::from_name(code)?;
+        if code == Code::IccidAlreadyImported {
+            let line = line?;
+            let iccid = first_field(self.bytes, line)?;
+            let at = esim_csv::Position::at(line, column.unwrap_or(1));
+            return Some(esim_csv::Finding::iccid_already_imported(
+                at,
+                &iccid,
+                quoted(message),
+            ));
+        }
+        let report = self
+            .report
+            .get_or_init(|| esim_csv::check(self.bytes, &Options::file(self.file_name)));
+        report
+            .findings
+            .iter()
+            .find(|f| f.code == code && f.line() == line && f.column() == column)
+            .cloned()
+    }
+}
+
+/// The first value on 1-based line `line` of a pool file, unquoted and trimmed.
+fn first_field(bytes: &[u8], line: u32) -> Option<String> {
+    let text = bytes
+        .split(|b| *b == b'\n')
+        .nth(line.checked_sub(1)? as usize)?;
+    let text = String::from_utf8_lossy(text);
+    let value = text
+        .split([',', ';', '\t'])
+        .next()?
+        .trim()
+        .trim_matches('"')
+        .trim();
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+/// The text between the first and the last double quote of `message`.
+fn quoted(message: &str) -> Option<&str> {
+    let (start, end) = (message.find('"')?, message.rfind('"')?);
+    (end > start).then(|| &message[start + 1..end])
+}
+
+/// Renders an optional 1-based position the language's way; an absent one is shown as a
+/// dash.
+pub fn position_label(lang: Lang, position: Option<u32>) -> String {
+    position.map_or_else(|| "\u{2013}".to_owned(), |n| number(lang, n as usize))
 }
 
 #[cfg(test)]
@@ -806,8 +884,58 @@ mod tests {
     }
 
     #[test]
+    fn server_findings_are_rebuilt_to_be_written_in_either_language() {
+        let bytes = b"smdp.example.com\n8946000000000000014,abcd-1\n8946000000000000022,B\n";
+        let rebuilt = ServerFindings::new(bytes, "pool.csv");
+        // What the server sent in Swedish (the page asked in Swedish).
+        let imported = esim_csv::Finding::iccid_already_imported(
+            esim_csv::Position::at(3, 1),
+            "8946000000000000022",
+            Some("Lager Göteborg"),
+        );
+        let sv = imported.message(Lang::Sv);
+        let finding = rebuilt
+            .rebuild("iccid-already-imported", Some(3), Some(1), &sv)
+            .expect("rebuilt");
+        assert_eq!(finding.message(Lang::En), imported.message(Lang::En));
+        assert_eq!(finding.message(Lang::Sv), sv);
+        // Delivered, in no pool: no quoted pool name.
+        let delivered = esim_csv::Finding::iccid_already_imported(
+            esim_csv::Position::at(2, 1),
+            "8946000000000000014",
+            None,
+        );
+        let finding = rebuilt
+            .rebuild(
+                "iccid-already-imported",
+                Some(2),
+                Some(1),
+                &delivered.message(Lang::En),
+            )
+            .expect("rebuilt");
+        assert_eq!(finding.message(Lang::Sv), delivered.message(Lang::Sv));
+        // A finding of the file itself: the same check of the same bytes has it.
+        let lowercase = rebuilt
+            .rebuild(
+                "matching-id-lowercase",
+                Some(2),
+                Some(21),
+                "whatever the server said",
+            )
+            .expect("found in the file");
+        assert!(lowercase.message(Lang::Sv).contains("gemener"));
+        // Not in the file, or a code esim-csv does not know: the server's words stay.
+        assert_eq!(
+            rebuilt.rebuild("matching-id-lowercase", Some(3), Some(21), ""),
+            None
+        );
+        assert_eq!(rebuilt.rebuild("pool-locked", None, None, "Locked."), None);
+    }
+
+    #[test]
     fn absent_positions_show_a_dash() {
-        assert_eq!(position_label(Some(7)), "7");
-        assert_eq!(position_label(None), "\u{2013}");
+        assert_eq!(position_label(Lang::En, Some(7)), "7");
+        assert_eq!(position_label(Lang::En, Some(1_234)), "1,234");
+        assert_eq!(position_label(Lang::Sv, None), "\u{2013}");
     }
 }

@@ -403,6 +403,154 @@ async fn the_language_switch_translates_labels_and_findings() {
     page.wait_for_text(testid::VERDICT, "Invalid").await;
 }
 
+/// A pool file of `codes` valid codes (lines 2 to `codes + 1`) and then line
+/// `codes + 2` repeating the line before it: 1 more code line, an `iccid-duplicate` error,
+/// and `too-many-codes` when the code lines are over 1,000.
+fn repeated_last_line(codes: u64) -> String {
+    let mut text = String::from("smdp.example.com\n");
+    for n in 0..codes {
+        text.push_str(&format!("{},ID-{n}\n", iccid(n)));
+    }
+    text.push_str(&format!("{},ID-{}\n", iccid(codes - 1), codes - 1));
+    text
+}
+
+/// Issue 14 item 4: counts take the language's plural form and numbers its digit grouping,
+/// in the verdict's sentence, the counts, the groups of findings and the findings' own
+/// messages (whose numbers come from esim-csv); switching the language redraws them all.
+#[wasm_bindgen_test]
+async fn counts_and_numbers_follow_the_language_both_ways() {
+    const NBSP: char = '\u{a0}';
+    let page = Page::mount().await;
+    page.click(testid::LANG_SWITCH);
+    page.wait_for_text(testid::LANG_SWITCH, "English").await;
+
+    // One error.
+    page.paste("smdp.example.com\n894600000000014,ABCD-1234-XYZ\n");
+    page.click(testid::CHECK);
+    page.wait_for_text(testid::VERDICT, "Ogiltig").await;
+    assert_eq!(page.text(testid::ERROR_COUNT), "1");
+    let announced = page.text(testid::ANNOUNCE);
+    assert!(
+        announced.ends_with("Ogiltig, 1 kod, 1 fel, 0 varningar."),
+        "{announced}"
+    );
+    assert_eq!(page.texts(testid::COUNT_LINES), ["rad 2"]);
+
+    // 1,001 code lines, line 1,002 repeating line 1,001: two errors.
+    page.paste(&repeated_last_line(1_000));
+    page.click(testid::CHECK);
+    page.wait_for_text(testid::CODE_COUNT, &format!("1{NBSP}001"))
+        .await;
+    assert_eq!(page.text(testid::VERDICT), "Ogiltig");
+    assert_eq!(page.text(testid::ERROR_COUNT), "2");
+    let announced = page.text(testid::ANNOUNCE);
+    assert!(
+        announced.ends_with(&format!("Ogiltig, 1{NBSP}001 koder, 2 fel, 0 varningar.")),
+        "{announced}"
+    );
+    let groups: Vec<(String, String)> = page
+        .all(testid::COUNT_ROW)
+        .iter()
+        .map(|row| {
+            let lines = row
+                .query_selector(&format!("[data-testid=\"{}\"]", testid::COUNT_LINES))
+                .unwrap()
+                .unwrap()
+                .text_content()
+                .unwrap_or_default();
+            (row.get_attribute("data-code").unwrap_or_default(), lines)
+        })
+        .collect();
+    assert!(
+        groups.contains(&("iccid-duplicate".into(), format!("rad 1{NBSP}002"))),
+        "{groups:?}"
+    );
+    let rows = page.findings();
+    let duplicate = rows
+        .iter()
+        .find(|[code, ..]| code == "iccid-duplicate")
+        .unwrap_or_else(|| panic!("{rows:?}"));
+    assert_eq!(duplicate[1], format!("1{NBSP}002"));
+    // The message's line is written as the line beside it is, not "rad 1001".
+    assert!(
+        duplicate[3].contains(&format!("rad 1{NBSP}001")),
+        "{}",
+        duplicate[3]
+    );
+    let too_many = &rows
+        .iter()
+        .find(|[code, ..]| code == "too-many-codes")
+        .unwrap_or_else(|| panic!("{rows:?}"))[3];
+    assert!(
+        too_many.contains(&format!("1{NBSP}001 aktiveringskoder")),
+        "{too_many}"
+    );
+
+    // Back to English: the same result, redrawn.
+    page.click(testid::LANG_SWITCH);
+    page.wait_for_text(testid::VERDICT, "Invalid").await;
+    assert_eq!(page.text(testid::CODE_COUNT), "1,001");
+    let announced = page.text(testid::ANNOUNCE);
+    assert!(
+        announced.ends_with("Invalid, 1,001 codes, 2 errors, 0 warnings."),
+        "{announced}"
+    );
+    let rows = page.findings();
+    let duplicate = rows
+        .iter()
+        .find(|[code, ..]| code == "iccid-duplicate")
+        .unwrap();
+    assert_eq!(duplicate[1], "1,002");
+    assert!(duplicate[3].contains("line 1,001"), "{}", duplicate[3]);
+    assert!(page
+        .texts(testid::COUNT_LINES)
+        .contains(&"line 1,002".to_owned()));
+
+    // One error, in English.
+    page.paste("smdp.example.com\n894600000000014,ABCD-1234-XYZ\n");
+    page.click(testid::CHECK);
+    page.wait_for_text(testid::CODE_COUNT, "1").await;
+    let announced = page.text(testid::ANNOUNCE);
+    assert!(
+        announced.ends_with("Invalid, 1 code, 1 error, 0 warnings."),
+        "{announced}"
+    );
+}
+
+/// esim-csv writes the numbers in its messages itself (the command line and the server have
+/// no `Intl`); in the browser they must read as the page's own, which come from
+/// `Intl.NumberFormat`, and its plural rule must be `Intl.PluralRules`'.
+#[wasm_bindgen_test]
+fn the_validators_numbers_and_plurals_are_the_browsers() {
+    use esim_console::i18n::{is_one, number, Lang};
+    for lang in [Lang::En, Lang::Sv] {
+        let locales = js_sys::Array::of1(&lang.tag().into());
+        let intl = js_sys::Intl::NumberFormat::new(&locales, &js_sys::Object::new()).format();
+        for n in [
+            0u64,
+            1,
+            7,
+            999,
+            1_000,
+            1_001,
+            12_345,
+            999_999,
+            1_234_567,
+            4_000_000_000,
+        ] {
+            let browser = intl
+                .call1(&wasm_bindgen::JsValue::NULL, &(n as f64).into())
+                .unwrap()
+                .as_string()
+                .unwrap();
+            assert_eq!(esim_csv::number(lang, n), browser, "{lang:?} {n}");
+            assert_eq!(number(lang, n as usize), browser, "{lang:?} {n}");
+            assert_eq!(is_one(lang, n as usize), n == 1, "{lang:?} {n}");
+        }
+    }
+}
+
 #[wasm_bindgen_test]
 async fn console_views_have_urls_and_need_a_sign_in() {
     use esim_console::dom::testid as c;

@@ -332,13 +332,14 @@ fn AuditTable(
 ) -> impl IntoView {
     let console = use_console();
     let count = move || {
-        let n = num(console.lang.get(), entries.with(Vec::len));
-        let label = if next.with(Option::is_some) {
-            L::AuditShownMore
-        } else {
-            L::AuditShown
+        let (lang, n) = (console.lang.get(), entries.with(Vec::len));
+        let label = match (next.with(Option::is_some), crate::i18n::is_one(lang, n)) {
+            (true, true) => L::AuditShownMoreOne,
+            (true, false) => L::AuditShownMore,
+            (false, true) => L::AuditShownOne,
+            (false, false) => L::AuditShown,
         };
-        fill(console.tr(label), &[("n", &n)])
+        fill(console.tr(label), &[("n", &num(lang, n))])
     };
     view! {
         <p role="status" data-testid=testid::AUDIT_COUNT>{count}</p>

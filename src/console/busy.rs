@@ -28,7 +28,7 @@ pub fn BusyNotice() -> impl IntoView {
                         Backend::Graph => L::BusyGraph,
                         Backend::Server => L::BusyServer,
                     };
-                    view! { <p class="notice">{fill(console.tr(label), &[("n", &w.seconds.to_string())])}</p> }
+                    view! { <p class="notice">{fill(console.tr(label), &[("n", &super::state::num(console.lang.get(), w.seconds))])}</p> }
                 })
             }}
         </div>

@@ -84,7 +84,7 @@ fn GroupsTable(list: Vec<Group>) -> impl IntoView {
     let hidden = (!others.is_empty()).then(|| {
         view! {
             <p class="hint" data-testid=testid::OTHER_GROUPS>
-                {move || fill(console.tr(L::OtherGroupsHidden), &[("n", &others.len().to_string())])}
+                {move || crate::i18n::counted(console.lang.get(), others.len(), L::OtherGroupsHiddenOne, L::OtherGroupsHidden)}
             </p>
         }
     });

@@ -1,6 +1,10 @@
 //! Every text of the console's views in English and Swedish (the validator page's are in
 //! [`crate::i18n`]). State names follow the brief (the Swedish Intune article).
 
+use esim_wire::StateLabel;
+
+use crate::i18n::{Lang, Text};
+
 crate::labels! {
     /// A text of the console's views.
     Label {
@@ -133,6 +137,19 @@ crate::labels! {
     ColDetails => "Detail", "Detalj";
     ColCellular => "Cellular status", "Mobilstatus";
     ColLastSync => "Last check-in", "Senaste incheckning";
+    /// The operator's cellular statuses this console knows (others are shown as sent).
+    CellularActive => "Active", "Aktiv";
+    CellularInactive => "Inactive", "Inaktiv";
+    CellularSuspended => "Suspended", "Spärrad";
+    CellularDeactivated => "Deactivated", "Avaktiverad";
+    /// The state details this project's server and simulator write (others are shown as sent).
+    DetailUntargeted => "The device is no longer targeted by the pool; the profile is being removed.",
+        "Enheten omfattas inte längre av poolen; profilen tas bort.";
+    DetailExhausted => "The pool has no unused activation code left; add codes to the pool, then retry.",
+        "Poolen har ingen oanvänd aktiveringskod kvar; lägg till koder i poolen och försök sedan igen.";
+    DetailInstallFailed => "The device reported that the install failed.", "Enheten rapporterade att installationen misslyckades.";
+    DetailUserRemoved => "The user removed the profile.", "Användaren tog bort profilen.";
+    DetailSimulatedRefusal => "Simulated: the SM-DP+ server refused the download.", "Simulerat: SM-DP+-servern vägrade nedladdningen.";
     FilterByState => "Show status", "Visa status";
     AllStates => "All", "Alla";
     Search => "Search name, user, ICCID", "Sök namn, användare, ICCID";
@@ -146,6 +163,8 @@ crate::labels! {
     MemberCount => "({n} devices)", "({n} enheter)";
     NoUsers => "Pools are assigned to device groups only: an eSIM belongs to a device, not to a user, so users cannot be targeted.",
         "Pooler tilldelas bara enhetsgrupper: ett eSIM hör till en enhet, inte till en användare, så användare kan inte väljas.";
+    OtherTargetsOne => "{n} assignment targets something other than a device group (such as all devices); it is not edited here and is kept as it is when you save.",
+        "{n} tilldelning gäller något annat än en enhetsgrupp (till exempel alla enheter); den ändras inte här och behålls som den är när du sparar.";
     OtherTargets => "{n} assignments target something other than a device group (such as all devices); they are not edited here and are kept as they are when you save.",
         "{n} tilldelningar gäller något annat än en enhetsgrupp (till exempel alla enheter); de ändras inte här och behålls som de är när du sparar.";
     Included => "Included groups", "Inkluderade grupper";
@@ -190,6 +209,8 @@ crate::labels! {
     CreateDevice => "Create the device in this group", "Skapa enheten i den här gruppen";
     GraphNoDeviceCreate => "Devices come to Microsoft Graph when they enroll (Intune, Entra ID join): this console cannot create them. Add enrolled devices to the group above.",
         "Enheter kommer till Microsoft Graph när de registreras (Intune, Entra ID-anslutning): konsolen kan inte skapa dem. Lägg till registrerade enheter i gruppen ovan.";
+    OtherGroupsHiddenOne => "{n} group that cannot hold devices is not shown (a Microsoft 365 group, a mail-enabled group or a group with a rule about users).",
+        "{n} grupp som inte kan innehålla enheter visas inte (en Microsoft 365-grupp, en e-postaktiverad grupp eller en grupp med en regel om användare).";
     OtherGroupsHidden => "{n} groups that cannot hold devices are not shown (Microsoft 365 groups, mail-enabled groups, groups with a rule about users).",
         "{n} grupper som inte kan innehålla enheter visas inte (Microsoft 365-grupper, e-postaktiverade grupper, grupper med en regel om användare).";
     UploadAsPoolOne => "Upload {n} code as a pool", "Ladda upp {n} kod som en pool";
@@ -231,7 +252,9 @@ crate::labels! {
     AuditRequestId => "Request id", "Begärans id";
     AuditNone => "No entries.", "Inga poster.";
     AuditNoneMatch => "No entries match the filter.", "Inga poster matchar filtret.";
+    AuditShownOne => "{n} entry", "{n} post";
     AuditShown => "{n} entries, newest first", "{n} poster, senaste först";
+    AuditShownMoreOne => "{n} entry; older entries follow", "{n} post; det finns äldre poster";
     AuditShownMore => "{n} entries, newest first; older entries follow", "{n} poster, senaste först; det finns äldre poster";
     AuditMore => "Show older entries", "Visa äldre poster";
     AuditExport => "Export every matching entry to CSV", "Exportera alla matchande poster till CSV";
@@ -247,6 +270,41 @@ pub const SAME_IN_BOTH: &[Label] = &[
     Label::PoolTitle,
 ];
 
+/// The operator's cellular status of a device in `state`, in the page's language when it is
+/// one this console knows ("active" is "Aktiv"), else as the operator wrote it. Only an
+/// active profile has one: the server keeps the last status after a removal or a failure,
+/// which would say "active" beside "Removed", so none is shown then.
+pub fn cellular_text(lang: Lang, state: StateLabel, raw: &str) -> String {
+    if state != StateLabel::Active {
+        return String::new();
+    }
+    let known = match raw.trim().to_ascii_lowercase().as_str() {
+        "active" => Some(Label::CellularActive),
+        "inactive" => Some(Label::CellularInactive),
+        "suspended" => Some(Label::CellularSuspended),
+        "deactivated" => Some(Label::CellularDeactivated),
+        _ => None,
+    };
+    known.map_or_else(|| raw.to_owned(), |label| label.text(lang).to_owned())
+}
+
+/// A device state's detail in the page's language when it is one of this project's
+/// server's or simulator's sentences (`esim-server`'s `mdm` module, `esim-sim`), else as
+/// sent (an operator's or a device's words, or Graph's).
+pub fn detail_text(lang: Lang, raw: &str) -> String {
+    const KNOWN: &[Label] = &[
+        Label::DetailUntargeted,
+        Label::DetailExhausted,
+        Label::DetailInstallFailed,
+        Label::DetailUserRemoved,
+        Label::DetailSimulatedRefusal,
+    ];
+    KNOWN
+        .iter()
+        .find(|label| label.texts().0 == raw.trim())
+        .map_or_else(|| raw.to_owned(), |label| label.text(lang).to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,5 +312,36 @@ mod tests {
     #[test]
     fn every_console_label_is_translated() {
         crate::i18n::assert_translated(Label::ALL, SAME_IN_BOTH);
+    }
+
+    #[test]
+    fn known_statuses_and_details_are_translated() {
+        assert_eq!(
+            cellular_text(Lang::Sv, StateLabel::Active, "active"),
+            "Aktiv"
+        );
+        assert_eq!(
+            cellular_text(Lang::En, StateLabel::Active, "ACTIVE"),
+            "Active"
+        );
+        assert_eq!(
+            cellular_text(Lang::Sv, StateLabel::Active, "roaming"),
+            "roaming"
+        );
+        assert_eq!(cellular_text(Lang::Sv, StateLabel::Removed, "active"), "");
+        assert_eq!(
+            detail_text(Lang::Sv, "The user removed the profile."),
+            "Användaren tog bort profilen."
+        );
+        assert_eq!(detail_text(Lang::Sv, "SIM tray open"), "SIM tray open");
+        // The server's and the simulator's sentences, as they write them.
+        for sentence in [
+            "The device is no longer targeted by the pool; the profile is being removed.",
+            "The pool has no unused activation code left; add codes to the pool, then retry.",
+            "The device reported that the install failed.",
+            "Simulated: the SM-DP+ server refused the download.",
+        ] {
+            assert_ne!(detail_text(Lang::Sv, sentence), sentence);
+        }
     }
 }

@@ -434,7 +434,7 @@ fn DeviceTable(id: String, pool: RwSignal<Option<Result<Pool, ApiError>>>) -> im
             .map(|(offset, &i)| {
                 let row = &rows[i];
                 let state = row.state;
-                let detail = (!row.details.is_empty()).then(|| view! { <span class="detail">{row.details.clone()}</span> });
+                let detail = (!row.details.is_empty()).then(|| view! { <span class="detail">{super::labels::detail_text(lang, &row.details)}</span> });
                 let retry = (row.retryable && can_retry && writable).then(|| {
                     let state_id = row.id.clone();
                     let name = row.device.clone();
@@ -462,7 +462,7 @@ fn DeviceTable(id: String, pool: RwSignal<Option<Result<Pool, ApiError>>>) -> im
                         <td>{row.user.clone()}</td>
                         <td><code>{row.iccid.clone()}</code></td>
                         <td class=format!("state state-{}", state_key(state))>{state_text(lang, state)} {retry} {detail}</td>
-                        <td>{row.cellular.clone()}</td>
+                        <td>{super::labels::cellular_text(lang, state, &row.cellular)}</td>
                         <td>{when(&row.last_sync)}</td>
                     </tr>
                 }
@@ -730,7 +730,7 @@ fn Assignments(id: String) -> impl IntoView {
             }}
             {move || {
                 let n = targets.with(AssignmentSet::others);
-                (n > 0).then(|| view! { <p class="notice">{fill(console.tr(L::OtherTargets), &[("n", &n.to_string())])}</p> })
+                (n > 0).then(|| view! { <p class="notice">{crate::i18n::counted(console.lang.get(), n, L::OtherTargetsOne, L::OtherTargets)}</p> })
             }}
             <div class="columns">
                 <section aria-labelledby="included-heading">

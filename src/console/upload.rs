@@ -21,6 +21,7 @@ use super::widgets::ErrorView;
 use crate::api::{http, ApiError, Backend, Resource};
 use crate::dom::testid;
 use crate::i18n::{counted, fill};
+use crate::outcome::ServerFindings;
 
 /// The line each ICCID is on (first field of each line, unquoted and trimmed).
 pub fn iccid_lines(bytes: &[u8]) -> HashMap<String, u32> {
@@ -57,7 +58,7 @@ pub fn precheck_findings(
     findings
 }
 
-/// A finding the server sent (its `details`), as shown.
+/// A finding the server sent (its `details`), or one about the server's data, as shown.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Shown {
     /// The finding code.
@@ -66,35 +67,45 @@ pub struct Shown {
     pub line: Option<u32>,
     /// Column.
     pub column: Option<u32>,
-    /// The message (the server's language).
+    /// The finding, when esim-csv can write its message: then it is written in the page's
+    /// language, also after a switch ([`ServerFindings`]).
+    pub finding: Option<Finding>,
+    /// The server's message (in the language it was asked in), for a finding esim-csv
+    /// cannot rebuild.
     pub message: String,
     /// `error` or `warning`.
     pub severity: String,
 }
 
 impl Shown {
-    fn local(f: &Finding, lang: Lang) -> Shown {
+    fn local(f: &Finding) -> Shown {
         Shown {
             code: f.code.as_str().to_owned(),
             line: f.line(),
             column: f.column(),
-            message: f.message(lang),
-            severity: if f.code.severity() == esim_csv::Severity::Error {
-                "error".into()
-            } else {
-                "warning".into()
-            },
+            finding: Some(f.clone()),
+            message: f.message(Lang::En),
+            severity: f.severity().as_str().to_owned(),
         }
     }
 
-    fn server(d: &ErrorDetail) -> Shown {
+    /// `d`, rebuilt as esim-csv's finding when it can be.
+    fn server(d: &ErrorDetail, rebuilt: &ServerFindings) -> Shown {
         Shown {
             code: d.code.clone(),
             line: d.line,
             column: d.column,
+            finding: rebuilt.rebuild(&d.code, d.line, d.column, &d.message),
             message: d.message.clone(),
             severity: d.severity.clone().unwrap_or_else(|| "error".into()),
         }
+    }
+
+    /// The message in `lang` (the server's words when esim-csv cannot write it).
+    pub fn message(&self, lang: Lang) -> String {
+        self.finding
+            .as_ref()
+            .map_or_else(|| self.message.clone(), |f| f.message(lang))
     }
 }
 
@@ -249,7 +260,14 @@ pub fn UploadPanel(
                     }
                     Err(ApiError::Rejected(error)) if !error.details.is_empty() => {
                         stage.set(Stage::Rejected(
-                            error.details.iter().map(Shown::server).collect(),
+                            {
+                                let rebuilt = ServerFindings::new(&bytes, &file_name);
+                                error
+                                    .details
+                                    .iter()
+                                    .map(|d| Shown::server(d, &rebuilt))
+                                    .collect()
+                            },
                             error.message.clone(),
                         ))
                     }
@@ -315,9 +333,8 @@ pub fn UploadPanel(
                             .collect();
                         imported_lines.sort_unstable();
                         imported_lines.dedup();
-                        let lang = lang.get_untracked();
                         let precheck = Precheck {
-                            findings: findings.iter().map(|f| Shown::local(f, lang)).collect(),
+                            findings: findings.iter().map(Shown::local).collect(),
                             imported_lines,
                             pool: result.smdp_pool,
                         };
@@ -496,12 +513,14 @@ fn FindingsTable(findings: Vec<Shown>, testid: &'static str) -> impl IntoView {
     let rows = findings
         .into_iter()
         .map(|f| {
+            let (line, column, code) = (f.line, f.column, f.code.clone());
+            let class = format!("severity-{}", f.severity);
             view! {
-                <tr data-testid=testid class=format!("severity-{}", f.severity)>
-                    <td><code class="finding-code" data-testid=testid::FINDING_CODE>{f.code.clone()}</code></td>
-                    <td data-testid=testid::FINDING_LINE>{f.line.map(|l| l.to_string()).unwrap_or_default()}</td>
-                    <td data-testid=testid::FINDING_COLUMN>{f.column.map(|c| c.to_string()).unwrap_or_default()}</td>
-                    <td data-testid=testid::FINDING_MESSAGE>{f.message.clone()}</td>
+                <tr data-testid=testid class=class>
+                    <td><code class="finding-code" data-testid=testid::FINDING_CODE>{code}</code></td>
+                    <td data-testid=testid::FINDING_LINE>{move || line.map(|l| num(lang.get(), l)).unwrap_or_default()}</td>
+                    <td data-testid=testid::FINDING_COLUMN>{move || column.map(|c| num(lang.get(), c)).unwrap_or_default()}</td>
+                    <td data-testid=testid::FINDING_MESSAGE>{move || f.message(lang.get())}</td>
                 </tr>
             }
         })

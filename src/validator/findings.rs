@@ -223,7 +223,7 @@ fn FindingRowView(row: FindingRow, selected: RwSignal<Option<Selected>>) -> impl
             </button>
         }
         .into_any(),
-        None => position_label(None).into_any(),
+        None => position_label(lang.get_untracked(), None).into_any(),
     };
     view! {
         <tr
@@ -234,7 +234,7 @@ fn FindingRowView(row: FindingRow, selected: RwSignal<Option<Selected>>) -> impl
         >
             <td><code class="finding-code" data-testid=testid::FINDING_CODE>{code.as_str()}</code></td>
             <td data-testid=testid::FINDING_LINE>{line_cell}</td>
-            <td data-testid=testid::FINDING_COLUMN>{position_label(column)}</td>
+            <td data-testid=testid::FINDING_COLUMN>{move || position_label(lang.get(), column)}</td>
             <td data-testid=testid::FINDING_MESSAGE>{message}</td>
         </tr>
     }

@@ -73,6 +73,7 @@ pub use codes::{check_codes, CodeInput};
 pub use convert::{convert, ColumnRef, ColumnUse, Columns, Conversion, MappedColumn, Mapping};
 pub use engine::Validator;
 pub use fix::{apply_fixes, fix, Change, Fixed, Fixer};
+pub use messages::number;
 pub use report::{
     neutralise, CodeField, Detail, Edit, Finding, Fix, JsonFinding, JsonReport, Lang, LineEnding,
     Position, Report,

@@ -383,23 +383,43 @@ fn text_line(path: &str, f: &Finding, lang: Lang) -> String {
     )
 }
 
+/// `n` and its noun in the plural form English and Swedish take (`1 code`, `1 001 koder`),
+/// written as the messages write numbers.
+fn counted(lang: Lang, n: usize, one: &str, other: &str) -> String {
+    let noun = if n == 1 { one } else { other };
+    format!("{} {noun}", esim_csv::number(lang, n as u64))
+}
+
 fn summary(path: &str, report: &Report, lang: Lang) -> String {
     let smdp = report
         .smdp_address
         .as_ref()
         .map_or_else(|| "-".to_owned(), |s| s.to_string());
+    let count = |n: usize, one: &str, other: &str| counted(lang, n, one, other);
     let (codes, errors, warnings) = (report.codes, report.errors(), report.warnings());
     match (lang, report.is_valid()) {
-        (Lang::Sv, true) => {
-            format!("{path}: giltig, {codes} koder, SM-DP+ {smdp}, {warnings} varning(ar)")
-        }
-        (Lang::Sv, false) => {
-            format!("{path}: ogiltig, {codes} koder, {errors} fel, {warnings} varning(ar)")
-        }
-        (_, true) => format!("{path}: valid, {codes} codes, SM-DP+ {smdp}, {warnings} warning(s)"),
-        (_, false) => {
-            format!("{path}: invalid, {codes} codes, {errors} error(s), {warnings} warning(s)")
-        }
+        (Lang::Sv, true) => format!(
+            "{path}: giltig, {}, SM-DP+ {smdp}, {}",
+            count(codes, "kod", "koder"),
+            count(warnings, "varning", "varningar")
+        ),
+        (Lang::Sv, false) => format!(
+            "{path}: ogiltig, {}, {}, {}",
+            count(codes, "kod", "koder"),
+            count(errors, "fel", "fel"),
+            count(warnings, "varning", "varningar")
+        ),
+        (_, true) => format!(
+            "{path}: valid, {}, SM-DP+ {smdp}, {}",
+            count(codes, "code", "codes"),
+            count(warnings, "warning", "warnings")
+        ),
+        (_, false) => format!(
+            "{path}: invalid, {}, {}, {}",
+            count(codes, "code", "codes"),
+            count(errors, "error", "errors"),
+            count(warnings, "warning", "warnings")
+        ),
     }
 }
 
@@ -459,8 +479,11 @@ fn fix(path: &str, output: &str, a: &Args) -> Result<u8, Failure> {
         left.count(esim_csv::Code::TooManyCodes) + left.count(esim_csv::Code::SecondSmdp) > 0;
     let _ = writeln!(
         err,
-        "{output}: {} error(s) are left that no fix can remove{}",
-        left.errors(),
+        "{output}: {} left that no fix can remove{}",
+        match left.errors() {
+            1 => "1 error is".to_owned(),
+            n => format!("{} errors are", esim_csv::number(Lang::En, n as u64)),
+        },
         if needs_split {
             "; run 'esim-csv split' for too many codes or several SM-DP+ addresses"
         } else {
@@ -479,9 +502,9 @@ fn split(path: &str, dir: &str, max: usize, a: &Args) -> Result<u8, Failure> {
                 let target = PathBuf::from(dir).join(&part.file_name);
                 write_file(&target, &part.bytes)?;
                 println!(
-                    "{}: {} codes, SM-DP+ {}",
+                    "{}: {}, SM-DP+ {}",
                     target.display(),
-                    part.codes,
+                    counted(Lang::En, part.codes, "code", "codes"),
                     part.smdp_address
                 );
             }
@@ -537,14 +560,14 @@ fn write_mapping(out: &mut impl Write, path: &str, m: &Mapping, lang: Lang) -> i
     if sv {
         writeln!(
             out,
-            "{path}: export från operatören: {header}, {sep}, {} rad(er){encoding}",
-            m.rows
+            "{path}: export från operatören: {header}, {sep}, {}{encoding}",
+            counted(Lang::Sv, m.rows, "rad", "rader")
         )?;
     } else {
         writeln!(
             out,
-            "{path}: carrier export: {header}, {sep}, {} row(s){encoding}",
-            m.rows
+            "{path}: carrier export: {header}, {sep}, {}{encoding}",
+            counted(Lang::En, m.rows, "row", "rows")
         )?;
     }
     for c in &m.columns {

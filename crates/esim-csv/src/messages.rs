@@ -14,9 +14,11 @@ fn q(s: &Option<String>) -> String {
     }
 }
 
-/// `n` written the language's way: `1,001` or `1 001` (a no-break space), as the browser
-/// app writes the numbers beside the messages.
-fn num(lang: Lang, n: u64) -> String {
+/// `n` written the language's way, as CLDR (and so the browser's `Intl.NumberFormat`)
+/// writes it: `1,001` in English, `1 001` in Swedish (a no-break space, U+00A0). The
+/// command line and the server have no `Intl`; the browser app checks that this gives
+/// what `Intl.NumberFormat` gives, so a finding's numbers read the same everywhere.
+pub fn number(lang: Lang, n: u64) -> String {
     let digits = n.to_string();
     let separator = match lang {
         Lang::Sv => '\u{a0}',
@@ -32,7 +34,12 @@ fn num(lang: Lang, n: u64) -> String {
     out
 }
 
-/// The singular for exactly one, else the plural (English's and Swedish's rule).
+fn num(lang: Lang, n: impl Into<u64>) -> String {
+    number(lang, n.into())
+}
+
+/// The singular for exactly one, else the plural: English's and Swedish's rule for whole
+/// numbers (CLDR's `one` is `i = 1 and v = 0` in both).
 fn pl<'a>(n: u64, one: &'a str, other: &'a str) -> &'a str {
     if n == 1 {
         one
@@ -114,8 +121,8 @@ pub(crate) fn message(f: &Finding, lang: Lang) -> String {
         ),
         Code::TrailingBlankLines => t(
             lang,
-            format!("The file ends with {} blank {} or white space after the last code; remove them.", num(Lang::En, n), pl(n, "line", "lines")),
-            format!("Filen slutar med {} {} eller blanktecken efter sista koden; ta bort dem.", num(Lang::Sv, n), pl(n, "tom rad", "tomma rader")),
+            format!("The file ends with {} blank {} or white space after the last code; remove them.", num(lang, n), pl(n, "line", "lines")),
+            format!("Filen slutar med {} {} eller blanktecken efter sista koden; ta bort dem.", num(lang, n), pl(n, "tom rad", "tomma rader")),
         ),
         Code::NoCodes if f.position.in_body() => t(
             lang,
@@ -129,13 +136,13 @@ pub(crate) fn message(f: &Finding, lang: Lang) -> String {
         ),
         Code::TooManyCodes if f.position.in_body() => t(
             lang,
-            format!("The request has {} activation codes; at most 1,000 may be sent at once. Send them in several requests.", num(Lang::En, n)),
-            format!("Begäran har {} aktiveringskoder; högst 1\u{a0}000 får skickas på en gång. Skicka dem i flera begäranden.", num(Lang::Sv, n)),
+            format!("The request has {} activation codes; at most 1,000 may be sent at once. Send them in several requests.", num(lang, n)),
+            format!("Begäran har {} aktiveringskoder; högst 1\u{a0}000 får skickas på en gång. Skicka dem i flera begäranden.", num(lang, n)),
         ),
         Code::TooManyCodes => t(
             lang,
-            format!("The file has {} activation codes; a file may hold at most 1,000. Split it into several files.", num(Lang::En, n)),
-            format!("Filen har {} aktiveringskoder; en fil får innehålla högst 1\u{a0}000. Dela upp den i flera filer.", num(Lang::Sv, n)),
+            format!("The file has {} activation codes; a file may hold at most 1,000. Split it into several files.", num(lang, n)),
+            format!("Filen har {} aktiveringskoder; en fil får innehålla högst 1\u{a0}000. Dela upp den i flera filer.", num(lang, n)),
         ),
         Code::SmdpMissing if d.value.is_some() => t(
             lang,
@@ -154,8 +161,8 @@ pub(crate) fn message(f: &Finding, lang: Lang) -> String {
         ),
         Code::SmdpExtraFields => t(
             lang,
-            format!("The SM-DP+ line must hold only the address, but it has {n} values; keep only the address {v}."),
-            format!("SM-DP+-raden får bara innehålla adressen, men den har {n} värden; behåll bara adressen {v}."),
+            format!("The SM-DP+ line must hold only the address, but it has {} {}; keep only the address {v}.", num(lang, n), pl(n, "value", "values")),
+            format!("SM-DP+-raden får bara innehålla adressen, men den har {} {}; behåll bara adressen {v}.", num(lang, n), pl(n, "värde", "värden")),
         ),
         Code::SmdpScheme => t(
             lang,
@@ -187,13 +194,13 @@ pub(crate) fn message(f: &Finding, lang: Lang) -> String {
         ),
         Code::SecondSmdp if d.extra.is_none() => t(
             lang,
-            format!("The SM-DP+ address {v} appears again here (first on line {other}), as when two files are joined; remove this line."),
-            format!("SM-DP+-adressen {v} förekommer igen här (första gången på rad {other}), som när två filer slagits ihop; ta bort raden."),
+            format!("The SM-DP+ address {v} appears again here (first on line {}), as when two files are joined; remove this line.", num(lang, other)),
+            format!("SM-DP+-adressen {v} förekommer igen här (första gången på rad {}), som när två filer slagits ihop; ta bort raden.", num(lang, other)),
         ),
         Code::SecondSmdp => t(
             lang,
-            format!("Another SM-DP+ address {v} starts here, after \"{extra}\" on line {other}; one file holds one operator, so split the file."),
-            format!("En annan SM-DP+-adress {v} börjar här, efter \"{extra}\" på rad {other}; en fil gäller en operatör, så dela upp filen."),
+            format!("Another SM-DP+ address {v} starts here, after \"{extra}\" on line {}; one file holds one operator, so split the file.", num(lang, other)),
+            format!("En annan SM-DP+-adress {v} börjar här, efter \"{extra}\" på rad {}; en fil gäller en operatör, så dela upp filen.", num(lang, other)),
         ),
         Code::Delimiter => {
             let (en, sv) = if extra == ";" { ("semicolons", "semikolon") } else { ("tabs", "tabbar") };
@@ -205,13 +212,13 @@ pub(crate) fn message(f: &Finding, lang: Lang) -> String {
         }
         Code::TrailingComma => t(
             lang,
-            format!("The line ends with {n} empty {} after the Matching ID; remove the trailing separators.", pl(n, "value", "values")),
-            format!("Raden slutar med {n} {} efter Matching ID; ta bort de avslutande avgränsarna.", pl(n, "tomt värde", "tomma värden")),
+            format!("The line ends with {} empty {} after the Matching ID; remove the trailing separators.", num(lang, n), pl(n, "value", "values")),
+            format!("Raden slutar med {} {} efter Matching ID; ta bort de avslutande avgränsarna.", num(lang, n), pl(n, "tomt värde", "tomma värden")),
         ),
         Code::FieldCount => t(
             lang,
-            format!("The line has {n} {}; a code line has exactly two: ICCID,MatchingID.", pl(n, "value", "values")),
-            format!("Raden har {n} {}; en kodrad har exakt två: ICCID,MatchingID.", pl(n, "värde", "värden")),
+            format!("The line has {} {}; a code line has exactly two: ICCID,MatchingID.", num(lang, n), pl(n, "value", "values")),
+            format!("Raden har {} {}; en kodrad har exakt två: ICCID,MatchingID.", num(lang, n), pl(n, "värde", "värden")),
         ),
         Code::Whitespace => t(
             lang,
@@ -240,8 +247,8 @@ pub(crate) fn message(f: &Finding, lang: Lang) -> String {
         ),
         Code::IccidLength => t(
             lang,
-            format!("ICCID {raw} has {n} {}; an ICCID has 19 or 20.", pl(n, "digit", "digits")),
-            format!("ICCID {raw} har {n} {}; ett ICCID har 19 eller 20.", pl(n, "siffra", "siffror")),
+            format!("ICCID {raw} has {} {}; an ICCID has 19 or 20.", num(lang, n), pl(n, "digit", "digits")),
+            format!("ICCID {raw} har {} {}; ett ICCID har 19 eller 20.", num(lang, n), pl(n, "siffra", "siffror")),
         ),
         Code::IccidPrefix => t(
             lang,
@@ -264,18 +271,18 @@ pub(crate) fn message(f: &Finding, lang: Lang) -> String {
             }
             Some(file) => t(
                 lang,
-                format!("ICCID {raw} is also in {file} on line {other}; each code may be used once."),
-                format!("ICCID {raw} finns också i {file} på rad {other}; varje kod får användas en gång."),
+                format!("ICCID {raw} is also in {file} on line {}; each code may be used once.", num(lang, other)),
+                format!("ICCID {raw} finns också i {file} på rad {}; varje kod får användas en gång.", num(lang, other)),
             ),
             None if f.fix.is_some() => t(
                 lang,
-                format!("This line repeats line {other} (ICCID {raw}); remove it."),
-                format!("Raden upprepar rad {other} (ICCID {raw}); ta bort den."),
+                format!("This line repeats line {} (ICCID {raw}); remove it.", num(lang, other)),
+                format!("Raden upprepar rad {} (ICCID {raw}); ta bort den.", num(lang, other)),
             ),
             None => t(
                 lang,
-                format!("ICCID {raw} is also on line {other} with another Matching ID; keep the right one."),
-                format!("ICCID {raw} finns också på rad {other} med ett annat Matching ID; behåll den rätta."),
+                format!("ICCID {raw} is also on line {} with another Matching ID; keep the right one.", num(lang, other)),
+                format!("ICCID {raw} finns också på rad {} med ett annat Matching ID; behåll den rätta.", num(lang, other)),
             ),
         },
         Code::MatchingIdEmpty => t(
@@ -295,13 +302,13 @@ pub(crate) fn message(f: &Finding, lang: Lang) -> String {
         ),
         Code::MatchingIdLength => t(
             lang,
-            format!("The Matching ID has {n} characters; at most 255 are allowed."),
-            format!("Matching ID har {n} tecken; högst 255 är tillåtna."),
+            format!("The Matching ID has {} characters; at most 255 are allowed.", num(lang, n)),
+            format!("Matching ID har {} tecken; högst 255 är tillåtna.", num(lang, n)),
         ),
         Code::ActivationCodeLength => t(
             lang,
-            format!("The activation code 1$<SM-DP+>$<Matching ID> has {n} characters; Intune accepts at most 255."),
-            format!("Aktiveringskoden 1$<SM-DP+>$<Matching ID> har {n} tecken; Intune tar emot högst 255."),
+            format!("The activation code 1$<SM-DP+>$<Matching ID> has {} characters; Intune accepts at most 255.", num(lang, n)),
+            format!("Aktiveringskoden 1$<SM-DP+>$<Matching ID> har {} tecken; Intune tar emot högst 255.", num(lang, n)),
         ),
         Code::MatchingIdDuplicate if d.other_code.is_some() => {
             let other = d.other_code.unwrap_or(0);
@@ -313,18 +320,18 @@ pub(crate) fn message(f: &Finding, lang: Lang) -> String {
         }
         Code::MatchingIdDuplicate => t(
             lang,
-            format!("The Matching ID {v} is also on line {other} with another ICCID; each Matching ID belongs to one ICCID."),
-            format!("Matching ID {v} finns också på rad {other} med ett annat ICCID; varje Matching ID hör till ett ICCID."),
+            format!("The Matching ID {v} is also on line {} with another ICCID; each Matching ID belongs to one ICCID.", num(lang, other)),
+            format!("Matching ID {v} finns också på rad {} med ett annat ICCID; varje Matching ID hör till ett ICCID.", num(lang, other)),
         ),
         Code::CarrierExport if f.fix.is_none() => t(
             lang,
-            format!("This file is a carrier export with {n} {}, not a pool file; correct the errors below, then convert it (esim-csv fix, or \"Fix every safe problem\" in the browser): the report's mapping says what each column gives.", pl(n, "column", "columns")),
-            format!("Filen är en export från operatören med {n} {}, inte en poolfil; rätta felen nedan och konvertera den sedan (esim-csv fix, eller \"Åtgärda alla säkra problem\" i webbläsaren): rapportens kolumnmappning visar vad varje kolumn ger.", pl(n, "kolumn", "kolumner")),
+            format!("This file is a carrier export with {} {}, not a pool file; correct the errors below, then convert it (esim-csv fix, or \"Fix every safe problem\" in the browser): the report's mapping says what each column gives.", num(lang, n), pl(n, "column", "columns")),
+            format!("Filen är en export från operatören med {} {}, inte en poolfil; rätta felen nedan och konvertera den sedan (esim-csv fix, eller \"Åtgärda alla säkra problem\" i webbläsaren): rapportens kolumnmappning visar vad varje kolumn ger.", num(lang, n), pl(n, "kolumn", "kolumner")),
         ),
         Code::CarrierExport => t(
             lang,
-            format!("This file is a carrier export with {n} {}, not a pool file; convert it into one (esim-csv fix, or \"Fix every safe problem\" in the browser): the report's mapping says what each column gives.", pl(n, "column", "columns")),
-            format!("Filen är en export från operatören med {n} {}, inte en poolfil; konvertera den till en (esim-csv fix, eller \"Åtgärda alla säkra problem\" i webbläsaren): rapportens kolumnmappning visar vad varje kolumn ger.", pl(n, "kolumn", "kolumner")),
+            format!("This file is a carrier export with {} {}, not a pool file; convert it into one (esim-csv fix, or \"Fix every safe problem\" in the browser): the report's mapping says what each column gives.", num(lang, n), pl(n, "column", "columns")),
+            format!("Filen är en export från operatören med {} {}, inte en poolfil; konvertera den till en (esim-csv fix, eller \"Åtgärda alla säkra problem\" i webbläsaren): rapportens kolumnmappning visar vad varje kolumn ger.", num(lang, n), pl(n, "kolumn", "kolumner")),
         ),
         Code::ColumnMapping => {
             let (en_role, sv_role) = role_names(&raw);

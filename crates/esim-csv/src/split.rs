@@ -33,8 +33,13 @@ impl fmt::Display for SplitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "the file has {} error(s) that splitting does not remove",
-            self.report.errors()
+            "the file has {} {} that splitting does not remove",
+            self.report.errors(),
+            if self.report.errors() == 1 {
+                "error"
+            } else {
+                "errors"
+            }
         )
     }
 }

@@ -56,7 +56,7 @@ fn check_text_format_names_file_line_column_and_code() {
         "{out}"
     );
     assert!(
-        out.contains("invalid, 3 codes, 3 error(s), 0 warning(s)"),
+        out.contains("invalid, 3 codes, 3 errors, 0 warnings"),
         "{out}"
     );
 }
@@ -313,7 +313,7 @@ fn fix_exits_1_and_names_what_is_left() {
     let err = stderr(&o);
     assert!(err.contains("error[iccid-scientific]"), "{err}");
     assert!(
-        err.contains("error(s) are left that no fix can remove"),
+        err.contains("errors are left that no fix can remove"),
         "{err}"
     );
     assert!(err.contains("esim-csv split"), "{err}");
@@ -427,7 +427,7 @@ fn a_carrier_export_is_checked_with_its_mapping_and_converted_by_fix() {
         stdout(&o)
     );
     assert!(
-        stdout(&o).contains("carrier-two-smdp-02.csv: 1 codes, SM-DP+ smdp.two.example"),
+        stdout(&o).contains("carrier-two-smdp-02.csv: 1 code, SM-DP+ smdp.two.example"),
         "{}",
         stdout(&o)
     );

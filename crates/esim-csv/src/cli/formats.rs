@@ -90,7 +90,17 @@ pub fn junit(reports: &[(String, Result<Report, String>)], lang: Lang) -> String
                 let _ = writeln!(x, "    <testcase classname=\"esim-csv\" name=\"{name}\"/>");
             }
             Ok(r) => {
-                let summary = format!("{} error(s), {} warning(s)", r.errors(), r.warnings());
+                let summary = format!(
+                    "{} {}, {} {}",
+                    r.errors(),
+                    if r.errors() == 1 { "error" } else { "errors" },
+                    r.warnings(),
+                    if r.warnings() == 1 {
+                        "warning"
+                    } else {
+                        "warnings"
+                    }
+                );
                 let mut text = String::new();
                 for f in &r.findings {
                     let pos = match (f.line(), f.column()) {
