@@ -92,6 +92,11 @@ pub mod testid {
     pub const ORIGIN_DIALOG: &str = "origin-dialog";
     pub const ORIGIN_ACCEPT: &str = "origin-accept";
     pub const ORIGIN_REFUSE: &str = "origin-refuse";
+    // Settings: sign-in with Microsoft Entra ID for Graph.
+    pub const ENTRA_TENANT: &str = "entra-tenant";
+    pub const ENTRA_CLIENT_ID: &str = "entra-client-id";
+    pub const ENTRA_READ_ONLY: &str = "entra-read-only";
+    pub const ENTRA_SIGN_IN: &str = "entra-sign-in";
     // Pools.
     pub const POOL_ROW: &str = "pool-row";
     pub const POOL_LINK: &str = "pool-link";

@@ -540,3 +540,160 @@ async fn groups_on_graph_are_security_groups_and_devices_come_from_enrollment() 
     })
     .await;
 }
+
+/// Graph's resource, as the test provider's audience: it issues Graph tokens like Entra ID.
+const GRAPH_RESOURCE: &str = "https://graph.microsoft.com";
+const ENTRA_CLIENT: &str = "esim-console-graph";
+
+/// The console on a static host (no `esim-server`, no `/auth.json`) signs in for Graph with
+/// "Microsoft Entra ID" from Settings: the test provider configured like Entra's v2.0
+/// endpoint (issuer `.../<tenant>/v2.0`, `scp`) stands for the tenant (the tenant field
+/// takes its full authority URL), its own login page signs the admin in, and the console
+/// calls the Graph double with the provider's access token, which carries the reader's
+/// least Graph permissions asked for: the pools list paints.
+#[tokio::test]
+async fn an_admin_signs_in_to_graph_with_entra_id_from_settings() {
+    let scopes: Vec<String> = [
+        "DeviceManagementConfiguration.Read.All",
+        "GroupMember.Read.All",
+        "Device.Read.All",
+        "DeviceManagementConfiguration.ReadWrite.All",
+        "Group.ReadWrite.All",
+        "GroupMember.ReadWrite.All",
+        "Device.ReadWrite.All",
+    ]
+    .iter()
+    .map(|p| format!("{GRAPH_RESOURCE}/{p}"))
+    .collect();
+    let mut args = vec!["--audience", GRAPH_RESOURCE, "--client-id", ENTRA_CLIENT];
+    for scope in &scopes {
+        args.extend(["--scope", scope.as_str()]);
+    }
+    let provider =
+        esim_test_support::oidc::Provider::start(&args).unwrap_or_else(|e| panic!("{e:#}"));
+    let page_url = support::dist_url();
+    let answer = support::server::http(
+        &provider.admin,
+        "POST",
+        "/client",
+        None,
+        Some(&json!({"redirect_uris": [page_url], "post_logout_redirect_uris": [page_url]})),
+    )
+    .expect("configure the provider's client");
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    // The double takes the start token (never sent here) or the provider's Graph tokens.
+    let double = GraphDouble::start("not-this-one").expect("start the Graph double");
+    double.accept_issuer(&provider.issuer);
+    double.add_pool(pool(POOL, "Contoso phones"));
+    let rules = format!(
+        "--host-resolver-rules=MAP {GRAPH} 127.0.0.1:{port}",
+        port = double.port()
+    );
+    let issuer = provider.issuer.clone();
+    let console = page_url.clone();
+    let d = double.clone();
+    run_with(
+        format!("{page_url}#/settings"),
+        ids::ENTRA_TENANT,
+        &[&rules],
+        move |page: Page| async move {
+            let double = d;
+            // No /auth.json on a static host: only the Entra form offers a sign-in.
+            assert!(!page.exists(ids::SIGN_IN_OIDC).await);
+            page.assert_accessible("Settings: sign in to Graph with Entra ID")
+                .await;
+            page.type_into(ids::BASE_URL, &format!("http://{GRAPH}"))
+                .await;
+            // Empty fields are refused plainly.
+            page.click(ids::ENTRA_SIGN_IN).await;
+            page.css(".field-error").await;
+            page.type_into(ids::ENTRA_TENANT, &issuer).await;
+            page.type_into(ids::ENTRA_CLIENT_ID, ENTRA_CLIENT).await;
+            page.click(ids::ENTRA_SIGN_IN).await;
+            // The provider's own login page.
+            let username = page.css("#username").await;
+            let at = page.url().await;
+            assert!(
+                !at.starts_with(&console),
+                "the login page is the provider's: {at}"
+            );
+            username.send_keys("admin").await.expect("type the user");
+            page.css("#password")
+                .await
+                .send_keys("secret")
+                .await
+                .expect("type the password");
+            page.css("#sign-in").await.click().await.expect("sign in");
+            page.wait_for_text(ids::PERSON, "Ada Admin").await;
+            page.nav_to("#/pools").await;
+            page.wait_for_count(ids::POOL_ROW, 1).await;
+            page.wait_for_text_containing(ids::SIGNED_IN, "Ada Admin", Duration::from_secs(5))
+                .await;
+            page.assert_accessible("pools (Graph, signed in with Entra ID)")
+                .await;
+
+            // What reached "Graph": the provider's access token, with Graph's audience and
+            // the permissions the console asked for (an admin's).
+            let reads: Vec<Recorded> = double
+                .requests()
+                .into_iter()
+                .filter(|r| r.path() == POOLS && r.status == 200)
+                .collect();
+            assert!(!reads.is_empty(), "the pools were never read");
+            let token = reads[0]
+                .authorization
+                .as_deref()
+                .and_then(|a| a.strip_prefix("Bearer "))
+                .expect("a bearer token")
+                .to_owned();
+            let claims = jwt_claims(&token);
+            assert_eq!(claims["iss"], issuer.as_str(), "{claims}");
+            assert_eq!(claims["aud"], GRAPH_RESOURCE, "{claims}");
+            let scp = claims["scp"].as_str().unwrap_or_default();
+            for permission in [
+                "DeviceManagementConfiguration.ReadWrite.All",
+                "Group.ReadWrite.All",
+                "GroupMember.ReadWrite.All",
+                "Device.ReadWrite.All",
+            ] {
+                assert!(scp.split(' ').any(|s| s == permission), "{scp}");
+            }
+            assert!(
+                !scp.split(' ').any(|s| s.ends_with(".Read.All")),
+                "an admin's sign-in asks for the write permissions only: {scp}"
+            );
+            assert!(
+                reads.iter().all(|r| r.host.starts_with(GRAPH)),
+                "only Graph's host is called"
+            );
+        },
+    )
+    .await;
+    drop(provider);
+}
+
+/// The claims of a JWT (not verified: the double and the server check tokens elsewhere).
+fn jwt_claims(token: &str) -> Value {
+    let payload = token.split('.').nth(1).expect("a JWT");
+    let mut bits = 0u32;
+    let mut held = 0;
+    let mut bytes = Vec::new();
+    for c in payload.bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            _ => continue,
+        };
+        bits = (bits << 6) | u32::from(v);
+        held += 6;
+        if held >= 8 {
+            held -= 8;
+            bytes.push((bits >> held) as u8);
+            bits &= (1 << held) - 1;
+        }
+    }
+    serde_json::from_slice(&bytes).expect("JSON claims")
+}

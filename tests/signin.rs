@@ -5,7 +5,10 @@
 //! (the provider's session ends); a reader sees no write controls and the server refuses
 //! their writes; a person without a role is told so; a token that expires is renewed
 //! without losing the page (short token lifetime, a key rotation in between); a link that
-//! names another origin as the API is refused until confirmed, nothing sent before.
+//! names another origin as the API is refused until confirmed, nothing sent before; the
+//! provider's errors told plainly (a sign-in cancelled at the provider, the browser's clock
+//! off, a session ended at the provider), and signing in again after that keeps what was
+//! typed.
 //!
 //! `test = false` like `console`: `cargo xtask test` builds the release build and
 //! `esim-server`, then runs it on SQLite and on PostgreSQL (`ESIM_TEST_POSTGRES`).
@@ -92,11 +95,17 @@ impl Page {
     /// login page; returns once the browser is back at the console (its address).
     async fn sign_in_as(&self, user: &str, console: &str) {
         self.click(ids::SIGN_IN_OIDC).await;
-        let username = self.css("#username").await;
+        self.css("#username").await;
         assert!(
             !self.url().await.starts_with(console),
             "the login page is the provider's"
         );
+        self.sign_in_as_on_form(user).await;
+    }
+
+    /// Fills the provider's login form for `user` and sends it.
+    async fn sign_in_as_on_form(&self, user: &str) {
+        let username = self.css("#username").await;
         username.send_keys(user).await.expect("type the user");
         self.css("#password")
             .await
@@ -421,4 +430,190 @@ async fn a_link_to_another_origin_waits_for_confirmation() {
 /// The server's address in a sign-in link.
 fn server_url_of(link: &str) -> &str {
     link.split("/#").next().unwrap_or(link)
+}
+
+/// (5) The person cancels at the provider's login page: the provider answers
+/// `access_denied` and the console says so plainly, with what to do.
+#[tokio::test]
+async fn a_sign_in_cancelled_at_the_provider_is_told_plainly() {
+    let setup = Setup::start(600);
+    let url = format!("{}/#/pools", setup.server.url());
+    run_at(url, ids::NAV, |page| async move {
+        let base = setup.server.url().to_owned();
+        page.click(ids::SIGN_IN_OIDC).await;
+        page.css("#username").await;
+        assert!(!page.url().await.starts_with(&base));
+        page.css("#cancel").await.click().await.expect("cancel");
+        page.wait_for_text_containing(
+            ids::SIGN_IN_ERROR,
+            "The sign-in was cancelled or refused",
+            Duration::from_secs(20),
+        )
+        .await;
+        let told = page.text(ids::SIGN_IN_ERROR).await;
+        assert!(
+            told.contains("The user cancelled the sign-in.") && told.contains("Sign in again"),
+            "{told}"
+        );
+        let address = page.url().await;
+        assert!(!address.contains("error="), "{address}");
+        assert_eq!(page.stored_token().await, "");
+        page.assert_accessible("sign-in cancelled (access_denied)")
+            .await;
+    })
+    .await;
+}
+
+/// (6) The browser's clock two hours ahead of the provider's (Date shifted in every page
+/// before it loads): the ID token looks expired, and the console says to set the clock.
+#[tokio::test]
+async fn a_wrong_clock_is_told_plainly() {
+    let setup = Setup::start(600);
+    let url = format!("{}/#/pools", setup.server.url());
+    run_at(url, ids::NAV, move |page| async move {
+        let base = setup.server.url().to_owned();
+        let shift = "(() => { const RealDate = Date; const shift = 2 * 3600 * 1000; \
+            class Shifted extends RealDate { \
+              constructor(...a) { if (a.length === 0) super(RealDate.now() + shift); else super(...a); } \
+              static now() { return RealDate.now() + shift; } } \
+            globalThis.Date = Shifted; })();";
+        page.cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({ "source": shift }),
+        )
+        .await;
+        page.client.refresh().await.expect("reload");
+        page.element(ids::SIGN_IN_OIDC).await;
+        let ahead = page
+            .client
+            .execute("return Date.now() - performance.timeOrigin;", vec![])
+            .await
+            .expect("read the clock")
+            .as_f64()
+            .unwrap_or_default();
+        assert!(ahead > 3600.0 * 1000.0, "the clock was not shifted: {ahead}");
+        page.sign_in_as("admin", &base).await;
+        page.wait_for_text_containing(
+            ids::SIGN_IN_ERROR,
+            "clock differs from the identity provider's",
+            Duration::from_secs(20),
+        )
+        .await;
+        assert!(page.text(ids::SIGN_IN_ERROR).await.contains("automatic time"));
+        assert_eq!(page.stored_token().await, "");
+        assert!(!page.exists(ids::PERSON).await);
+        page.assert_accessible("sign-in refused: clock skew").await;
+    })
+    .await;
+}
+
+/// (7) The session ends at the provider (the refresh token revoked there): the renewal
+/// gets `invalid_grant`, the console says the sign-in has expired, and signing in again
+/// brings back what was typed on the page.
+#[tokio::test]
+async fn an_expired_session_is_told_and_signing_in_again_keeps_what_was_typed() {
+    // Renewed at three quarters of 20 s.
+    let setup = Setup::start(20);
+    let url = format!("{}/#/groups", setup.server.url());
+    run_at(url, ids::NAV, |page| async move {
+        let base = setup.server.url().to_owned();
+        page.sign_in_as("admin", &base).await;
+        page.wait_for_text(ids::PERSON, "Ada Admin").await;
+        page.wait_for_fragment("#/groups").await;
+        page.type_into(ids::NEW_GROUP_NAME, "Typed before the session ended")
+            .await;
+        let session = page
+            .client
+            .execute(
+                "return sessionStorage.getItem('esim-console.session') || '{}';",
+                vec![],
+            )
+            .await
+            .expect("read the session");
+        let session: Value =
+            serde_json::from_str(session.as_str().unwrap_or("{}")).expect("session JSON");
+        let refresh = session["refresh_token"].as_str().expect("a refresh token");
+        let revoked = http(
+            &setup.provider.admin,
+            "POST",
+            "/revoke",
+            None,
+            Some(&json!({ "refresh_token": refresh })),
+        )
+        .expect("revoke at the provider");
+        assert_eq!(revoked.status, 200);
+        assert!(revoked.text().contains("true"), "{}", revoked.text());
+
+        page.wait_for_text_containing(
+            ids::SIGN_IN_ERROR,
+            "Your sign-in has expired",
+            Duration::from_secs(40),
+        )
+        .await;
+        page.assert_accessible("sign-in expired").await;
+        // Sign in again (the provider's own session may still let the person through
+        // without the form).
+        // A mark on this document: gone once the browser has been to the provider and back.
+        page.client
+            .execute("window.beforeSignIn = true;", vec![])
+            .await
+            .expect("mark the page");
+        page.click(ids::SIGN_IN_OIDC).await;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let at = page.url().await;
+            let reloaded = page
+                .client
+                .execute("return window.beforeSignIn === undefined;", vec![])
+                .await
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            if reloaded
+                && at.starts_with(&base)
+                && at.ends_with("#/groups")
+                && page.exists(ids::PERSON).await
+            {
+                break;
+            }
+            if page
+                .client
+                .find(fantoccini::Locator::Css("#username"))
+                .await
+                .is_ok()
+            {
+                page.sign_in_as_on_form("admin").await;
+            }
+            assert!(Instant::now() < deadline, "never back at the console: {at}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let typed = page
+                .element(ids::NEW_GROUP_NAME)
+                .await
+                .prop("value")
+                .await
+                .expect("the input's value");
+            if typed.as_deref() == Some("Typed before the session ended") {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "what was typed is lost: {typed:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(!page.exists(ids::SIGN_IN_ERROR).await);
+        // And the view has it too: the group is created with that name.
+        page.click(ids::CREATE_GROUP).await;
+        page.wait_for_count(ids::GROUP_ROW, 1).await;
+        let (status, groups) = setup.server.get(&setup.token, "/v1.0/groups");
+        assert_eq!(status, 200, "{groups}");
+        assert_eq!(
+            groups["value"][0]["displayName"], "Typed before the session ended",
+            "{groups}"
+        );
+    })
+    .await;
 }

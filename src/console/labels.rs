@@ -82,6 +82,17 @@ crate::labels! {
     OriginText => "This would point the console at {origin}, not at {page}, which served it. The console would send your token there, and every activation code you upload. Connect only if you trust {origin}.",
         "Detta skulle peka konsolen mot {origin}, inte mot {page} som levererade den. Konsolen skulle skicka din token dit, och varje aktiveringskod du laddar upp. Anslut bara om du litar på {origin}.";
     OriginAccept => "Connect to {origin}", "Anslut till {origin}";
+    EntraHeading => "Sign in to Microsoft Graph with Microsoft Entra ID", "Logga in på Microsoft Graph med Microsoft Entra ID";
+    EntraIntro => "For a console that is not served by this project's server: your organisation's tenant and the console's app registration (a single-page application). You sign in on your organisation's page and come back here; the console then calls Graph with your own permissions.",
+        "För en konsol som inte levereras av projektets egen server: organisationens klientorganisation och konsolens appregistrering (en ensidesapp). Du loggar in på organisationens sida och kommer tillbaka hit; konsolen anropar sedan Graph med dina egna behörigheter.";
+    EntraTenant => "Tenant (directory id or domain)", "Klientorganisation (katalog-id eller domän)";
+    EntraTenantHint => "Such as contoso.onmicrosoft.com or the directory (tenant) id; a full authority URL (https://…/v2.0) also works.",
+        "Till exempel contoso.onmicrosoft.com eller katalogens (klientorganisationens) id; en fullständig utfärdar-URL (https://…/v2.0) fungerar också.";
+    EntraClientId => "The console's application (client) id", "Konsolens program-id (klient-id)";
+    EntraReadOnly => "Only look (asks Graph for read permissions only)", "Bara titta (ber Graph om enbart läsbehörigheter)";
+    EntraSignIn => "Sign in with Microsoft Entra ID", "Logga in med Microsoft Entra ID";
+    EntraFieldsNeeded => "Enter the tenant (a directory id, a domain such as contoso.onmicrosoft.com, or an https:// authority URL) and the console's application (client) id.",
+        "Ange klientorganisationen (ett katalog-id, en domän som contoso.onmicrosoft.com eller en https://-utfärdar-URL) och konsolens program-id (klient-id).";
     OriginRefuse => "Stay with {page}", "Stanna på {page}";
     PoolsTitle => "eSIM cellular pools", "eSIM-mobilabonnemangspooler";
     Import => "Import", "Importera";

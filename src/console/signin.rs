@@ -22,8 +22,109 @@ pub const PENDING_KEY: &str = "esim-console.signin";
 /// The session-storage key of a signed-in person's [`Session`] (beside the connection).
 pub const SESSION_KEY: &str = "esim-console.session";
 
+/// The session-storage key of what was typed in the view on screen when the browser left
+/// for the provider ([`flow::keep_draft`]), put back on return ([`flow::restore_draft`]).
+pub const DRAFT_KEY: &str = "esim-console.draft";
+
 /// Clock skew allowed on the ID token's `iat` and `exp`.
 pub const SKEW_SECONDS: f64 = 300.0;
+
+/// Microsoft Graph's base URL: the API a sign-in with Graph scopes is for.
+pub const GRAPH_BASE: &str = "https://graph.microsoft.com";
+
+/// The local-storage key of the Entra ID tenant and client id typed in Settings (not
+/// secrets: they are in every sign-in URL).
+pub const ENTRA_KEY: &str = "esim-console.entra";
+
+/// The least delegated Graph permissions of a reader's views (docs/identity.md).
+pub const GRAPH_READ: &[&str] = &[
+    "DeviceManagementConfiguration.Read.All",
+    "GroupMember.Read.All",
+    "Device.Read.All",
+];
+
+/// The least delegated Graph permissions of an admin's views (docs/identity.md).
+pub const GRAPH_WRITE: &[&str] = &[
+    "DeviceManagementConfiguration.ReadWrite.All",
+    "Group.ReadWrite.All",
+    "GroupMember.ReadWrite.All",
+    "Device.ReadWrite.All",
+];
+
+/// Where and how to sign in: the provider, the console's client id there, the scopes, the
+/// role names of the `roles` claim (empty: the API decides alone), and the API the token is
+/// for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub issuer: String,
+    pub client_id: String,
+    pub scopes: Vec<String>,
+    pub admin_role: String,
+    pub reader_role: String,
+    pub base: String,
+}
+
+/// The sign-in `/auth.json` describes (the serving `esim-server`'s, or a static one beside
+/// the console's `index.html`): its API is Graph when it asks for Graph scopes, else the
+/// page's own server (`page_base`).
+pub fn target_of(auth: &esim_wire::AuthConfig, page_base: &str) -> Option<Target> {
+    let graph = auth
+        .scopes
+        .iter()
+        .any(|s| s.starts_with(&format!("{GRAPH_BASE}/")));
+    Some(Target {
+        issuer: auth.issuer.clone()?,
+        client_id: auth.client_id.clone()?,
+        scopes: auth.scopes.clone(),
+        admin_role: auth.admin_role.clone().unwrap_or_default(),
+        reader_role: auth.reader_role.clone().unwrap_or_default(),
+        base: if graph { GRAPH_BASE } else { page_base }.to_owned(),
+    })
+}
+
+/// Where the sign-in settings are read: `auth.json` beside the page (`/auth.json` of the
+/// serving `esim-server`, or a static file deployed beside `index.html`).
+pub fn auth_json_url(origin: &str, pathname: &str) -> String {
+    let dir = pathname.rfind('/').map_or("/", |at| &pathname[..=at]);
+    let dir = if dir.starts_with('/') { dir } else { "/" };
+    format!("{origin}{dir}auth.json")
+}
+
+/// The v2.0 authority (issuer) of a Microsoft Entra ID tenant typed in Settings: a
+/// directory (tenant) id or a domain gives `https://login.microsoftonline.com/<tenant>/v2.0`;
+/// a full `https://` authority URL (another cloud, a test provider on a loopback address
+/// over `http://`) is taken as it is. `common`, `organizations` and `consumers` are
+/// refused: their discovery names a templated issuer no ID token matches.
+pub fn entra_authority(tenant: &str) -> Option<String> {
+    let tenant = tenant.trim().trim_end_matches('/');
+    if tenant.starts_with("https://") {
+        return origin(tenant).map(|_| tenant.to_owned());
+    }
+    if tenant.starts_with("http://") {
+        let host = origin(tenant)?;
+        let host = host.trim_start_matches("http://");
+        let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
+        return matches!(host, "127.0.0.1" | "localhost" | "[::1]").then(|| tenant.to_owned());
+    }
+    let plain = !tenant.is_empty()
+        && tenant
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+    let shared =
+        ["common", "organizations", "consumers"].contains(&tenant.to_ascii_lowercase().as_str());
+    (plain && !shared).then(|| format!("https://login.microsoftonline.com/{tenant}/v2.0"))
+}
+
+/// The scopes of a sign-in for Graph: OpenID Connect's, a refresh token, and Graph's least
+/// delegated permissions for a reader's or an admin's views.
+pub fn graph_scopes(read_only: bool) -> Vec<String> {
+    let permissions = if read_only { GRAPH_READ } else { GRAPH_WRITE };
+    ["openid", "profile", "offline_access"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .chain(permissions.iter().map(|p| format!("{GRAPH_BASE}/{p}")))
+        .collect()
+}
 
 /// What the provider publishes at `{issuer}/.well-known/openid-configuration` (the parts
 /// the console uses).
@@ -219,6 +320,8 @@ pub enum Access {
 /// server decides).
 pub fn access(roles: Option<&[String]>, admin_role: &str, reader_role: &str) -> Access {
     match roles {
+        // No role names (a sign-in for Graph): the API decides.
+        _ if admin_role.is_empty() && reader_role.is_empty() => Access::Write,
         None => Access::Write,
         Some(roles) if roles.iter().any(|r| r == admin_role) => Access::Write,
         Some(roles) if roles.iter().any(|r| r == reader_role) => Access::Read,
@@ -534,6 +637,8 @@ mod tests {
             access(Some(&[][..]), "Esim.Admin", "Esim.Reader"),
             Access::None
         );
+        // Role names unknown (a sign-in for Graph): Graph decides.
+        assert_eq!(access(r.as_deref(), "", ""), Access::Write);
         // An opaque token (a static one, Graph's): the server decides.
         assert_eq!(roles("esim_abc"), None);
         assert_eq!(access(None, "Esim.Admin", "Esim.Reader"), Access::Write);
@@ -595,6 +700,79 @@ mod tests {
         );
         assert_eq!(origin("https://a.example:443"), origin("https://a.example"));
         assert_eq!(origin("ftp://a"), None);
+    }
+
+    #[test]
+    fn auth_json_is_read_beside_the_page() {
+        assert_eq!(auth_json_url("http://h:1", "/"), "http://h:1/auth.json");
+        assert_eq!(auth_json_url("http://h:1", ""), "http://h:1/auth.json");
+        assert_eq!(
+            auth_json_url("https://h", "/console/index.html"),
+            "https://h/console/auth.json"
+        );
+    }
+
+    #[test]
+    fn an_entra_tenant_gives_its_v2_authority() {
+        let entra = |t: &str| entra_authority(t);
+        assert_eq!(
+            entra(" contoso.onmicrosoft.com "),
+            Some("https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0".into())
+        );
+        assert_eq!(
+            entra("9188040d-6c67-4c5b-b112-36a304b66dad"),
+            Some(
+                "https://login.microsoftonline.com/9188040d-6c67-4c5b-b112-36a304b66dad/v2.0"
+                    .into()
+            )
+        );
+        assert_eq!(
+            entra("https://login.microsoftonline.us/t/v2.0/"),
+            Some("https://login.microsoftonline.us/t/v2.0".into())
+        );
+        assert_eq!(
+            entra("http://127.0.0.1:4000/t/v2.0"),
+            Some("http://127.0.0.1:4000/t/v2.0".into())
+        );
+        assert_eq!(entra("http://idp.example/t/v2.0"), None);
+        assert_eq!(entra("common"), None);
+        assert_eq!(entra("Organizations"), None);
+        assert_eq!(entra(""), None);
+        assert_eq!(entra("a tenant/x"), None);
+    }
+
+    #[test]
+    fn graph_sign_ins_ask_for_the_least_permissions() {
+        let read = graph_scopes(true);
+        assert_eq!(&read[..3], ["openid", "profile", "offline_access"]);
+        assert!(read.contains(
+            &"https://graph.microsoft.com/DeviceManagementConfiguration.Read.All".into()
+        ));
+        assert!(!read.iter().any(|s| s.contains("ReadWrite")));
+        let write = graph_scopes(false);
+        assert!(write.contains(&"https://graph.microsoft.com/GroupMember.ReadWrite.All".into()));
+        assert_eq!(write.len(), 3 + GRAPH_WRITE.len());
+    }
+
+    #[test]
+    fn an_auth_json_with_graph_scopes_signs_in_to_graph() {
+        let mut auth = esim_wire::AuthConfig {
+            issuer: Some("https://login.microsoftonline.com/t/v2.0".into()),
+            client_id: Some("c".into()),
+            scopes: graph_scopes(true),
+            admin_role: None,
+            reader_role: None,
+        };
+        let target = target_of(&auth, "https://console.example").expect("a target");
+        assert_eq!(target.base, GRAPH_BASE);
+        assert_eq!(target.admin_role, "");
+        auth.scopes = vec!["openid".into(), "api://esim/Esim.Access".into()];
+        assert_eq!(
+            target_of(&auth, "https://console.example").map(|t| t.base),
+            Some("https://console.example".into())
+        );
+        auth.client_id = None;
+        assert_eq!(target_of(&auth, "https://console.example"), None);
     }
 
     #[test]
@@ -696,12 +874,113 @@ pub mod flow {
         token(&session.token_endpoint, body).await
     }
 
-    /// `/auth.json` of the server that served the page.
-    pub async fn auth_config(origin: &str) -> Option<esim_wire::AuthConfig> {
-        let response = Request::get(&format!("{origin}/auth.json"))
-            .send()
-            .await
-            .ok()?;
+    /// Keeps what is typed in the view on screen (inputs, text areas and selects with an
+    /// `id` inside `main`; never a password field, which holds a token) in session storage
+    /// before the browser leaves for the provider: signing in again after a failed
+    /// renewal loses nothing.
+    pub fn keep_draft() {
+        use wasm_bindgen::JsCast;
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        let Ok(fields) =
+            document.query_selector_all("main input[id], main textarea[id], main select[id]")
+        else {
+            return;
+        };
+        let mut draft = serde_json::Map::new();
+        for i in 0..fields.length() {
+            let Some(node) = fields.item(i) else {
+                continue;
+            };
+            if let Some(input) = node.dyn_ref::<web_sys::HtmlInputElement>() {
+                match input.type_().as_str() {
+                    "password" | "file" | "hidden" | "submit" | "button" | "reset" => {}
+                    "checkbox" | "radio" if input.checked() => {
+                        draft.insert(input.id(), serde_json::Value::Bool(true));
+                    }
+                    "checkbox" | "radio" => {}
+                    _ if !input.value().is_empty() => {
+                        draft.insert(input.id(), input.value().into());
+                    }
+                    _ => {}
+                }
+            } else if let Some(text) = node.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+                if !text.value().is_empty() {
+                    draft.insert(text.id(), text.value().into());
+                }
+            } else if let Some(select) = node.dyn_ref::<web_sys::HtmlSelectElement>() {
+                if !select.value().is_empty() {
+                    draft.insert(select.id(), select.value().into());
+                }
+            }
+        }
+        let json = (!draft.is_empty()).then(|| serde_json::Value::Object(draft).to_string());
+        crate::browser::session_store(DRAFT_KEY, json.as_deref());
+    }
+
+    /// Puts back what [`keep_draft`] kept, field by field as the view draws them (for up to
+    /// 20 s: the view draws after the code exchange and its first read), each with the
+    /// `input` and `change` events a person's typing sends, so the view's state has it too.
+    pub async fn restore_draft() {
+        let Some(json) = crate::browser::session_stored(DRAFT_KEY) else {
+            return;
+        };
+        crate::browser::session_store(DRAFT_KEY, None);
+        let Ok(serde_json::Value::Object(mut left)) = serde_json::from_str(&json) else {
+            return;
+        };
+        for _ in 0..200 {
+            left.retain(|id, value| !restore_field(id, value));
+            if left.is_empty() {
+                return;
+            }
+            crate::browser::sleep_ms(100).await;
+        }
+    }
+
+    /// Sets one field back; false while the view has not drawn it.
+    fn restore_field(id: &str, value: &serde_json::Value) -> bool {
+        use wasm_bindgen::JsCast;
+        let Some(element) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(id))
+        else {
+            return false;
+        };
+        match value {
+            serde_json::Value::Bool(checked) => {
+                match element.dyn_ref::<web_sys::HtmlInputElement>() {
+                    Some(input) => input.set_checked(*checked),
+                    None => return true,
+                }
+            }
+            serde_json::Value::String(text) => {
+                if let Some(input) = element.dyn_ref::<web_sys::HtmlInputElement>() {
+                    input.set_value(text);
+                } else if let Some(area) = element.dyn_ref::<web_sys::HtmlTextAreaElement>() {
+                    area.set_value(text);
+                } else if let Some(select) = element.dyn_ref::<web_sys::HtmlSelectElement>() {
+                    select.set_value(text);
+                } else {
+                    return true;
+                }
+            }
+            _ => return true,
+        }
+        for name in ["input", "change"] {
+            let init = web_sys::EventInit::new();
+            init.set_bubbles(true);
+            if let Ok(event) = web_sys::Event::new_with_event_init_dict(name, &init) {
+                let _ = element.dispatch_event(&event);
+            }
+        }
+        true
+    }
+
+    /// The sign-in settings at `url` ([`super::auth_json_url`]).
+    pub async fn auth_config(url: &str) -> Option<esim_wire::AuthConfig> {
+        let response = Request::get(url).send().await.ok()?;
         if !response.ok() {
             return None;
         }

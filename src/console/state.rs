@@ -113,8 +113,9 @@ impl Console {
             }
         });
         if let Some(origin) = connection::default_base(&browser::location_origin()) {
+            let url = signin::auth_json_url(&origin, &browser::location_pathname());
             spawn_local(async move {
-                console.auth.set(flow::auth_config(&origin).await);
+                console.auth.set(flow::auth_config(&url).await);
             });
         }
         console.schedule_renewal();
@@ -224,18 +225,33 @@ impl Console {
         let Some(auth) = self.auth.get_untracked() else {
             return;
         };
-        let (Some(issuer), Some(client_id)) = (auth.issuer.clone(), auth.client_id.clone()) else {
+        let Some(base) = connection::default_base(&browser::location_origin()) else {
             return;
         };
-        let page = browser::location_origin();
-        let Some(base) = connection::default_base(&page) else {
+        if let Some(target) = signin::target_of(&auth, &base) {
+            self.begin_sign_in_at(target);
+        }
+    }
+
+    /// Starts a sign-in at `target`'s provider (the serving server's, a static
+    /// `auth.json`'s, or the Entra ID tenant typed in Settings for Graph).
+    pub fn begin_sign_in_at(self, target: signin::Target) {
+        let Some(page) = connection::default_base(&browser::location_origin()) else {
             return;
         };
-        let redirect_uri = format!("{base}{}", browser::location_pathname());
+        let redirect_uri = format!("{page}{}", browser::location_pathname());
         let route = match self.route.get_untracked() {
             Route::Check => Route::Pools,
             route => route,
         };
+        let signin::Target {
+            issuer,
+            client_id,
+            scopes,
+            admin_role,
+            reader_role,
+            base,
+        } = target;
         self.signing_in.set(true);
         self.sign_in_error.set(None);
         spawn_local(async move {
@@ -260,13 +276,14 @@ impl Console {
                 discovery,
                 base,
                 route: route.href(),
-                admin_role: auth.admin_role.clone().unwrap_or_default(),
-                reader_role: auth.reader_role.clone().unwrap_or_default(),
+                admin_role,
+                reader_role,
             };
-            let url = signin::authorize_url(&pending, &auth.scopes, &challenge);
+            let url = signin::authorize_url(&pending, &scopes, &challenge);
             if let Ok(json) = serde_json::to_string(&pending) {
                 browser::session_store(signin::PENDING_KEY, Some(&json));
             }
+            flow::keep_draft();
             browser::assign(&url);
         });
     }
@@ -337,12 +354,15 @@ impl Console {
             );
             self.signing_in.set(false);
             self.schedule_renewal();
+            spawn_local(flow::restore_draft());
         });
     }
 
+    /// A sign-in failed: said plainly, and what was typed before it is put back.
     fn fail(self, error: SignInError) {
         self.signing_in.set(false);
         self.sign_in_error.set(Some(error));
+        spawn_local(flow::restore_draft());
     }
 
     fn keep_session(self, session: Option<Session>) {
@@ -364,16 +384,22 @@ impl Console {
         spawn_local(async move {
             browser::sleep_ms(i32::try_from(wait).unwrap_or(i32::MAX)).await;
             if RENEWAL.load(Ordering::Relaxed) == generation {
-                self.renew().await;
+                self.renew(generation).await;
             }
         });
     }
 
-    async fn renew(self) {
+    async fn renew(self, generation: u32) {
         let Some(session) = self.session.get_untracked() else {
             return;
         };
-        match flow::refresh(&session).await {
+        let answer = flow::refresh(&session).await;
+        // A sign-in (the provider's answer on return) or a sign-out meanwhile wins: a
+        // stored session's renewal at start must not undo or fault it.
+        if RENEWAL.load(Ordering::Relaxed) != generation {
+            return;
+        }
+        match answer {
             Ok(tokens) => {
                 let now = browser::epoch_ms();
                 let mut session = session;

@@ -3,14 +3,18 @@
 //
 //   OIDC_PROVIDER=<package dir> node tests/oidc/provider.mjs [--tenant T] [--audience AUD]
 //       [--client-id ID] [--redirect-uri URL]... [--access-token-ttl SECONDS]
+//       [--scope AUD/NAME]...
 //
 // It listens on a free loopback port and prints one JSON line on standard output:
 // {"issuer": "http://127.0.0.1:P/T/v2.0", "admin": "http://127.0.0.1:P/admin"}.
 //
 // * Issuer `http://127.0.0.1:P/<tenant>/v2.0` (Entra's shape), discovery below it.
 // * One public client (no secret, PKCE S256 required) with refresh tokens.
-// * JWT access tokens for the resource `AUD` (scope `AUD/Esim.Access`), with Entra's `scp`,
-//   `roles`, `name`, `preferred_username`, `tid` and `ver` claims; the ID token carries the
+// * JWT access tokens for the resource `AUD` (scope `AUD/Esim.Access`, or the `--scope`
+//   values: `--audience https://graph.microsoft.com --scope
+//   https://graph.microsoft.com/Device.Read.All ...` stands for Entra issuing Graph
+//   tokens), with Entra's `scp` (the granted scopes' names without `AUD/`), `roles`,
+//   `name`, `preferred_username`, `tid` and `ver` claims; the ID token carries the
 //   profile claims (name, preferred_username) as Entra's does.
 // * Users (password `secret` for all): `admin` (role Esim.Admin), `reader` (Esim.Reader),
 //   `norole` (no role). The login page at /interaction/<uid> is plain HTML a browser drives.
@@ -20,6 +24,8 @@
 //     /admin/client        {"redirect_uris": [...], "post_logout_redirect_uris": [...]}
 //     /admin/ttl           {"access_token": SECONDS}
 //     /admin/jwks          {"down": true}     the JWKS endpoint answers 503 while down
+//     /admin/revoke        {"refresh_token": T} forgets that refresh token (its next use
+//                                             gets invalid_grant, as after a session ended)
 //   and GET /admin/state: {"kids": [...], "jwksRequests": N}.
 // Rebuilding the provider for these keeps its sessions, grants and refresh tokens: every
 // instance uses the one in-memory store made below (oidc-provider 9 gives each instance
@@ -51,7 +57,8 @@ function flags(name) {
 const tenant = flag('tenant', '9188040d-6c67-4c5b-b112-36a304b66dad');
 const audience = flag('audience', 'api://esim-console-test');
 const clientId = flag('client-id', 'esim-console');
-const scope = `${audience}/Esim.Access`;
+const resourceScopes = flags('scope').length ? flags('scope') : [`${audience}/Esim.Access`];
+const scope = resourceScopes.join(' ');
 
 const USERS = {
   admin: { name: 'Ada Admin', roles: ['Esim.Admin'] },
@@ -144,8 +151,11 @@ function build() {
     extraTokenClaims: async (_ctx, token) => {
       const user = USERS[token.accountId];
       if (!user) return undefined;
+      const granted = String(token.scope ?? '').split(' ')
+        .filter((s) => s.startsWith(`${audience}/`))
+        .map((s) => s.slice(audience.length + 1));
       return {
-        scp: 'Esim.Access',
+        scp: granted.length ? granted.join(' ') : 'Esim.Access',
         roles: user.roles,
         name: user.name,
         preferred_username: `${token.accountId}@example.test`,
@@ -269,6 +279,11 @@ async function admin(req, res, path) {
     case '/admin/ttl':
       state.accessTokenTtl = Number(input.access_token);
       break;
+    case '/admin/revoke': {
+      const token = await provider.RefreshToken.find(String(input.refresh_token ?? ''));
+      if (token) await token.destroy();
+      return send(res, 200, 'application/json', JSON.stringify({ revoked: Boolean(token) }));
+    }
     case '/admin/jwks':
       state.jwksDown = Boolean(input.down);
       return send(res, 200, 'application/json', '{}');

@@ -14,7 +14,13 @@
 //!   from enrollment);
 //! * `deviceStates` takes no query option but `$skiptoken` (Graph documents none for it):
 //!   anything else is a 400, so a console that sends `$filter` to Graph fails loudly;
-//! * CORS as a browser needs it, exposing `Retry-After`.
+//! * CORS as a browser needs it, exposing `Retry-After`;
+//! * the bearer token it was started with, or ([`GraphDouble::accept_issuer`]) a person's
+//!   access token from an OpenID provider: a JWT whose `iss` is that issuer, whose `aud` is
+//!   Graph's (`https://graph.microsoft.com` or its application id) and whose `exp` has not
+//!   passed, as Entra ID issues for Graph (the signature is not checked: the double stands
+//!   for Graph's answers, not for its token validation, which `esim-server`'s tests cover
+//!   for this project's own API).
 //!
 //! Every request is recorded ([`GraphDouble::requests`]) with its `Host`, token and body, so
 //! a test can check what was sent (byte for byte) and where. A test tool, not product code:
@@ -65,6 +71,8 @@ type Throttled = (u16, Option<u32>);
 #[derive(Debug, Default)]
 struct State {
     token: String,
+    /// An issuer whose JWTs for Graph are accepted too.
+    issuer: Option<String>,
     page_size: usize,
     pools: Vec<Value>,
     assignments: HashMap<String, Vec<Value>>,
@@ -122,6 +130,11 @@ impl GraphDouble {
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Accepts the access tokens `issuer` makes for Graph as well as the start token.
+    pub fn accept_issuer(&self, issuer: &str) {
+        self.state().issuer = Some(issuer.to_owned());
     }
 
     /// Items per page of every collection (Graph chooses its own; 100 by default here).
@@ -448,7 +461,13 @@ fn answer(state: &mut State, request: &Request) -> Answer {
         })
         .collect();
     let expected = format!("Bearer {}", state.token);
-    if request.header("authorization") != Some(expected.as_str()) {
+    let authorization = request.header("authorization");
+    let from_issuer = state.issuer.as_deref().is_some_and(|issuer| {
+        authorization
+            .and_then(|a| a.strip_prefix("Bearer "))
+            .is_some_and(|token| graph_jwt_from(token, issuer))
+    });
+    if authorization != Some(expected.as_str()) && !from_issuer {
         return error(
             401,
             "InvalidAuthenticationToken",
@@ -725,9 +744,103 @@ fn create_group(state: &mut State, body: Value) -> Answer {
     json_answer(201, &group)
 }
 
+/// Graph's audience in an Entra access token: its URL or its application id.
+const GRAPH_AUDIENCES: [&str; 2] = [
+    "https://graph.microsoft.com",
+    "00000003-0000-0000-c000-000000000000",
+];
+
+/// Whether `token` is a JWT from `issuer` for Graph that has not expired (claims only).
+fn graph_jwt_from(token: &str, issuer: &str) -> bool {
+    let Some(claims) = token
+        .split('.')
+        .nth(1)
+        .and_then(base64url_decode)
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+    else {
+        return false;
+    };
+    let audience = match &claims["aud"] {
+        Value::String(aud) => GRAPH_AUDIENCES.contains(&aud.as_str()),
+        Value::Array(auds) => auds
+            .iter()
+            .any(|a| a.as_str().is_some_and(|a| GRAPH_AUDIENCES.contains(&a))),
+        _ => false,
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    claims["iss"] == issuer && audience && claims["exp"].as_u64().is_some_and(|exp| exp > now)
+}
+
+/// base64url (padding optional).
+fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut bits, mut held) = (0u32, 0u32);
+    for c in text.trim_end_matches('=').bytes() {
+        let value = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' | b'+' => 62,
+            b'_' | b'/' => 63,
+            _ => return None,
+        };
+        bits = (bits << 6) | u32::from(value);
+        held += 6;
+        if held >= 8 {
+            held -= 8;
+            out.push((bits >> held) as u8);
+            bits &= (1 << held) - 1;
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_provider_jwt_for_graph_is_accepted_by_its_claims() {
+        let encode = |v: &Value| {
+            let text = v.to_string();
+            let mut out = String::new();
+            const ABC: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+            for chunk in text.as_bytes().chunks(3) {
+                let n = chunk
+                    .iter()
+                    .enumerate()
+                    .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+                for i in 0..=chunk.len() {
+                    out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+                }
+            }
+            format!("e30.{out}.sig")
+        };
+        let iss = "http://127.0.0.1:1/t/v2.0";
+        let token = |aud: Value, exp: u64| encode(&json!({"iss": iss, "aud": aud, "exp": exp}));
+        let later = 4_000_000_000;
+        assert!(graph_jwt_from(
+            &token(json!("https://graph.microsoft.com"), later),
+            iss
+        ));
+        assert!(graph_jwt_from(
+            &token(json!(["x", "00000003-0000-0000-c000-000000000000"]), later),
+            iss
+        ));
+        assert!(!graph_jwt_from(&token(json!("api://esim"), later), iss));
+        assert!(!graph_jwt_from(
+            &token(json!("https://graph.microsoft.com"), 1),
+            iss
+        ));
+        assert!(!graph_jwt_from(
+            &token(json!("https://graph.microsoft.com"), later),
+            "http://127.0.0.1:1/other/v2.0"
+        ));
+        assert!(!graph_jwt_from("not a jwt", iss));
+        assert_eq!(base64url_decode("aGk").as_deref(), Some(&b"hi"[..]));
+    }
 
     #[test]
     fn skiptokens_are_opaque_and_checked() {
