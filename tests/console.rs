@@ -832,6 +832,73 @@ async fn an_overlapping_file_has_a_way_into_the_pool() {
 }
 
 impl Page {
+    /// Waits until, for each part, some finding message (`FINDING_MESSAGE`) contains it.
+    async fn wait_for_messages(&self, parts: &[&str]) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut seen = Vec::new();
+        while std::time::Instant::now() < deadline {
+            seen = self.texts(check::FINDING_MESSAGE).await;
+            if parts
+                .iter()
+                .all(|part| seen.iter().any(|m| m.contains(part)))
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the findings never said {parts:?}; they say {seen:?}");
+    }
+}
+
+/// Issue 14 item 3: the findings of the server's pre-upload check (codes it has, a pool
+/// for the operator) are redrawn in the language the page switches to, both ways, without
+/// checking the file again.
+#[tokio::test]
+async fn the_servers_findings_follow_the_language_switch() {
+    let setup = Setup::start(&[]);
+    setup.server.create_pool(&setup.token, "Skynet", SMDP, 0, 2);
+    let link = setup.sign_in_link();
+    run_at(link, ids::NAV, |page| async move {
+        let _setup = &setup;
+        page.wait_for_fragment("#/pools").await;
+        page.nav_to("#/").await;
+        page.upload("more.csv", valid_csv(SMDP, 0, 5).as_bytes())
+            .await;
+        page.wait_for_count(ids::PRECHECK_FINDING, 3).await;
+        let english = [
+            "The pool \"Skynet\" already uses the SM-DP+ address",
+            "is already in the pool \"Skynet\" on the server",
+        ];
+        page.wait_for_messages(&english).await;
+
+        page.click(check::LANG_SWITCH).await;
+        page.wait_for_messages(&[
+            "Poolen \"Skynet\" använder redan SM-DP+-adressen",
+            "finns redan i poolen \"Skynet\" på servern",
+        ])
+        .await;
+        let messages = page.texts(check::FINDING_MESSAGE).await;
+        assert!(
+            messages.iter().all(|m| !m.contains("already")),
+            "a finding stayed English: {messages:?}"
+        );
+        page.wait_for_text_containing(ids::PRECHECK_SUMMARY, "2 av dess 5", Duration::from_secs(5))
+            .await;
+        page.assert_accessible("the server's findings in Swedish")
+            .await;
+
+        page.click(check::LANG_SWITCH).await;
+        page.wait_for_messages(&english).await;
+        let messages = page.texts(check::FINDING_MESSAGE).await;
+        assert!(
+            messages.iter().all(|m| !m.contains("redan")),
+            "a finding stayed Swedish: {messages:?}"
+        );
+    })
+    .await;
+}
+
+impl Page {
     /// The tag and text of the element with the keyboard focus, e.g. `H1 Device groups`.
     async fn focus_description(&self) -> String {
         self.client
