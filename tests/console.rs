@@ -848,6 +848,31 @@ impl Page {
         }
         panic!("the findings never said {parts:?}; they say {seen:?}");
     }
+
+    /// Waits until the first element matching `css` has text (`textContent`) containing
+    /// `part`.
+    async fn wait_for_css_text(&self, css: &str, part: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut seen = String::new();
+        while std::time::Instant::now() < deadline {
+            let text = self
+                .client
+                .execute(
+                    "const e = document.querySelector(arguments[0]); return e ? e.textContent : '';",
+                    vec![json!(css)],
+                )
+                .await;
+            seen = text
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            if seen.contains(part) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} never said {part:?}; it says {seen:?}");
+    }
 }
 
 /// Issue 14 item 3: the findings of the server's pre-upload check (codes it has, a pool
@@ -1362,6 +1387,16 @@ async fn a_failed_install_is_retried_from_the_device_table() {
         page.wait_for_attr(&row, "data-state", "failed").await;
         page.assert_accessible("device table with a failed install")
             .await;
+        // The simulator's detail follows the page's language (issue 14 item 4).
+        let state = format!("{row} td:nth-of-type(3)");
+        page.wait_for_css_text(&state, "Simulated: the SM-DP+ server refused")
+            .await;
+        page.click(check::LANG_SWITCH).await;
+        page.wait_for_css_text(&state, "Simulerat: SM-DP+-servern vägrade nedladdningen.")
+            .await;
+        page.click(check::LANG_SWITCH).await;
+        page.wait_for_css_text(&state, "Simulated: the SM-DP+ server refused")
+            .await;
         page.click(ids::RETRY).await;
         page.wait_for_attr(&row, "data-state", "notSynced").await;
         assert!(
@@ -1371,6 +1406,12 @@ async fn a_failed_install_is_retried_from_the_device_table() {
         server.simulate(token, &group, 1).await;
         page.click(ids::REFRESH).await;
         page.wait_for_attr(&row, "data-state", "active").await;
+        // The operator's "active" is translated with the page (issue 14 item 4).
+        let cellular = format!("{row} td:nth-of-type(4)");
+        page.wait_for_css_text(&cellular, "Active").await;
+        page.click(check::LANG_SWITCH).await;
+        page.wait_for_css_text(&cellular, "Aktiv").await;
+        page.click(check::LANG_SWITCH).await;
         // Codes are single-use: the failed one stays used, so two of five are gone.
         let pools = server.pools(token);
         assert_eq!(pools[0]["usedActivationCodeCount"], 2, "{pools:?}");
