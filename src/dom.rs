@@ -16,6 +16,8 @@ pub mod testid {
     pub const CANCEL: &str = "cancel";
     pub const CANCELLED: &str = "cancelled";
     pub const READ_ERROR: &str = "read-error";
+    /// The sheet picker of a workbook with several sheets.
+    pub const SHEET_PICK: &str = "sheet-pick";
     pub const RESULT: &str = "result";
     pub const SOURCE: &str = "source";
     pub const VERDICT: &str = "verdict";

@@ -49,6 +49,17 @@ pub enum ReadError {
         name: String,
         detail: String,
     },
+    /// A workbook over [`crate::workbook::MAX_WORKBOOK_BYTES`].
+    WorkbookTooLarge {
+        name: String,
+        bytes: u64,
+    },
+    /// A workbook the reader could not read (not a workbook, no such sheet, the reader
+    /// failed or could not be loaded).
+    Workbook {
+        name: String,
+        detail: String,
+    },
 }
 
 impl ReadError {
@@ -96,6 +107,20 @@ impl ReadError {
             Self::Browser { name, detail } => tf(
                 lang,
                 Label::BrowserError,
+                &[("name", name), ("detail", detail)],
+            ),
+            Self::WorkbookTooLarge { name, bytes } => tf(
+                lang,
+                Label::WorkbookTooLarge,
+                &[
+                    ("name", name),
+                    ("size", &mb(*bytes as f64)),
+                    ("max", &mb(crate::workbook::MAX_WORKBOOK_BYTES)),
+                ],
+            ),
+            Self::Workbook { name, detail } => tf(
+                lang,
+                Label::WorkbookUnreadable,
                 &[("name", name), ("detail", detail)],
             ),
         }
@@ -156,6 +181,17 @@ pub fn check_input(name: Option<&str>, bytes: f64) -> Result<(), ReadError> {
     }
 }
 
+/// Refuses a workbook over [`crate::workbook::MAX_WORKBOOK_BYTES`] before it is read.
+pub fn check_workbook_size(name: &str, size: f64) -> Result<(), ReadError> {
+    if size > crate::workbook::MAX_WORKBOOK_BYTES {
+        return Err(ReadError::WorkbookTooLarge {
+            name: name.to_owned(),
+            bytes: size as u64,
+        });
+    }
+    Ok(())
+}
+
 /// Reads the whole file as bytes, without decoding it, so the validator sees exactly what
 /// is on disk (a BOM, invalid UTF-8, CR line endings).
 pub async fn read_bytes(file: &web_sys::File) -> Result<Vec<u8>, ReadError> {
@@ -185,6 +221,26 @@ mod tests {
         assert_eq!(
             error.message(Lang::Sv),
             "huge.csv är 300 MB; filer över 256 MB läses inte."
+        );
+    }
+
+    #[test]
+    fn a_workbook_too_large_or_unreadable_says_why() {
+        let mb = 1024.0 * 1024.0;
+        assert!(check_workbook_size("export.xlsx", 64.0 * mb).is_ok());
+        let error = check_workbook_size("export.xlsx", 80.0 * mb).unwrap_err();
+        assert_eq!(
+            error.message(Lang::En),
+            "export.xlsx is a workbook of 80 MB; workbooks over 64 MB are not read in the browser. Save its sheet as CSV UTF-8 and choose that, or convert it with the command line (esim-csv fix)."
+        );
+        assert!(error.message(Lang::Sv).contains("64 MB"));
+        let error = ReadError::Workbook {
+            name: "export.xlsx".into(),
+            detail: "no sheet named Prices".into(),
+        };
+        assert_eq!(
+            error.message(Lang::En),
+            "export.xlsx could not be read as an Excel workbook: no sheet named Prices"
         );
     }
 

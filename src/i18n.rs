@@ -186,6 +186,15 @@ labels! {
         "Indata är {size} MB; indata över {max} MB kontrolleras inte.";
     BrowserError => "The browser could not read {name}: {detail}", "Webbläsaren kunde inte läsa {name}: {detail}";
     Results => "Results", "Resultat";
+    // Excel workbooks in the browser (src/workbook.rs, the validator page's sheet picker).
+    WorkbookTooLarge => "{name} is a workbook of {size} MB; workbooks over {max} MB are not read in the browser. Save its sheet as CSV UTF-8 and choose that, or convert it with the command line (esim-csv fix).",
+        "{name} är en arbetsbok på {size} MB; arbetsböcker över {max} MB läses inte i webbläsaren. Spara bladet som CSV UTF-8 och välj den filen, eller konvertera den med kommandoraden (esim-csv fix).";
+    WorkbookUnreadable => "{name} could not be read as an Excel workbook: {detail}",
+        "{name} kunde inte läsas som en Excel-arbetsbok: {detail}";
+    ReadingWorkbook => "Reading the workbook {name} …", "Läser arbetsboken {name} …";
+    SheetOf => "Sheet of {name}", "Blad i {name}";
+    SheetHint => "The workbook has several sheets; the first was read. Choose another to convert it instead.",
+        "Arbetsboken har flera blad; det första lästes. Välj ett annat för att konvertera det i stället.";
     }
 }
 

@@ -22,5 +22,6 @@ pub mod js_api;
 pub mod outcome;
 pub mod source;
 pub mod validator;
+pub mod workbook;
 
 pub use app::App;

@@ -47,13 +47,16 @@ impl Source {
         }
     }
 
-    /// The validator's options for this source.
+    /// The validator's options for this source. A workbook (`.xlsx`) is checked as the
+    /// text its reader made of a sheet (`crate::workbook`), so its name is not a pool
+    /// file's: the `.csv` extension is not asked of it (as on the command line).
     pub fn options(&self) -> Options {
         Options {
             file_name: match self {
                 Source::Pasted => None,
                 Source::File(name) => Some(name.clone()),
             },
+            check_extension: !matches!(self, Source::File(name) if name.to_ascii_lowercase().ends_with(".xlsx")),
             max_findings: MAX_FINDINGS,
             ..Options::default()
         }
@@ -488,13 +491,18 @@ pub fn report_json(report: &Report, lang: Lang) -> Vec<u8> {
     json
 }
 
-/// A file name without a final `.csv` (any case).
+/// A file name without a final `.csv` or, for a workbook, `.xlsx` (any case).
 fn stem(name: &str) -> &str {
-    let cut = name.len().saturating_sub(4);
-    match name.get(cut..) {
-        Some(ext) if ext.eq_ignore_ascii_case(".csv") => &name[..cut],
-        _ => name,
+    for ext in [".csv", ".xlsx"] {
+        let cut = name.len().saturating_sub(ext.len());
+        if name
+            .get(cut..)
+            .is_some_and(|end| end.eq_ignore_ascii_case(ext))
+        {
+            return &name[..cut];
+        }
     }
+    name
 }
 
 /// Host labels that name the service, not the operator (`smdp.`, `rsp.`, `prod.` ...).
@@ -734,6 +742,10 @@ mod tests {
         assert_eq!(pool_file_stem(" a/b.csv ", &checked.source), "a_b");
         assert_eq!(pool_file_stem("", &checked.source), "UnlimitedDataSkynet");
         assert_eq!(pool_file_stem("", &Source::Pasted), "codes");
+        // A workbook's pool file is named after the workbook, without `.xlsx`.
+        let book = Source::File("Carrier.XLSX".into());
+        assert_eq!(pool_file_stem("", &book), "Carrier");
+        assert_eq!(fixed_file_name(&book), "Carrier-fixed.csv");
     }
 
     #[test]

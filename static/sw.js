@@ -3,7 +3,10 @@
 // requests for them from it. Nothing else is touched: the API, embed.json and every other
 // URL go to the network as if there were no service worker. Both pages are kept: the
 // console (index.html, "./") and the validator-only page ("validator/", which registers
-// this same worker one folder up, so one scope covers both).
+// this same worker one folder up, so one scope covers both). The Excel workbook reader
+// (esim-workbook*, a Web Worker module that the pages start only when a workbook is opened) is kept
+// too, so a workbook also converts offline: the pages do not load it before it is needed,
+// this worker fetches it with the rest, in the background.
 //
 // Updates: every page load is answered from the cache at once and then refreshes the whole
 // set in the background; the new build is used from the next load. The set is replaced
@@ -22,6 +25,9 @@ const FILES = [
   "validator/esim-validator_bg.wasm",
   "validator/main.css",
   "validator/theme.css",
+  "esim-workbook_loader.js",
+  "esim-workbook.js",
+  "esim-workbook_bg.wasm",
 ];
 
 // The pages: a navigation to either (any client route, any query) is answered with it.

@@ -622,6 +622,18 @@ async fn after_the_first_visit_the_validator_works_offline_and_requests_nothing(
         let requests = page.script("return window.__esimRequests;", vec![]).await;
         assert_eq!(requests, serde_json::json!([]), "requests while offline");
 
+        // A workbook converts offline too: the service worker kept the reader's module.
+        page.upload("carrier-workbook.xlsx", &carrier_workbook())
+            .await;
+        page.element(testid::MAPPING).await;
+        page.click(testid::FIX).await;
+        page.wait_for_text(
+            testid::SOURCE,
+            "File \u{201c}carrier-workbook-fixed.csv\u{201d}",
+        )
+        .await;
+        assert_eq!(page.text(testid::VERDICT).await, "Valid");
+
         // The validator-only page (what carriers open) loads offline from the same worker.
         page.script(
             "location.assign(new URL('validator/', location.href));",
@@ -778,6 +790,166 @@ async fn the_fix_lists_what_is_left() {
         assert_eq!(codes.len(), 1, "{codes:?}");
         assert!(!page.exists(testid::FIX).await, "nothing more to fix is offered");
         page.assert_accessible("fix result with what is left").await;
+    })
+    .await;
+}
+
+/// The corpus workbook of esim-csv (sheets "Profiles" and "Notes"; an LPA column).
+fn carrier_workbook() -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("crates/esim-csv/tests/data/carrier-workbook.xlsx"),
+    )
+    .expect("read the corpus workbook")
+}
+
+/// The pool file `esim-csv fix` makes of the corpus workbook (its `.expect` file).
+const WORKBOOK_POOL: &str = "smdp.example.com\r\n8946000000000000014,04386-AGYFT-A74Y8-3F815\r\n\
+     89460000000000000220,04386-AGYFT-A74Y8-3F816\r\n8946000000000000030,04386-AGYFT-A74Y8-3F817\r\n";
+
+/// The page's resources so far that are the workbook reader's (`esim-workbook*`).
+const READER_REQUESTS: &str = "return performance.getEntriesByType('resource')\
+     .map((e) => e.name).filter((n) => n.includes('/esim-workbook'));";
+
+/// Issue 15: an `.xlsx` carrier export chosen in the real file input is read by the
+/// workbook reader's module - fetched only now, not with the page - and converted,
+/// previewed and downloaded exactly as `esim-csv fix` converts it; its other sheet is
+/// chosen in the sheet picker.
+#[tokio::test]
+async fn a_workbook_export_is_converted_into_the_pool_file_the_command_line_makes() {
+    run(|page| async move {
+        assert_eq!(
+            page.script(READER_REQUESTS, vec![]).await,
+            serde_json::json!([]),
+            "the reader is not fetched before a workbook is opened"
+        );
+        page.upload("carrier-workbook.xlsx", &carrier_workbook())
+            .await;
+        page.element(testid::MAPPING).await;
+        assert_eq!(
+            page.text(testid::SOURCE).await,
+            "File \u{201c}carrier-workbook.xlsx\u{201d}"
+        );
+        assert_eq!(
+            page.finding_codes().await,
+            ["carrier-export", "iccid-checksum"]
+        );
+        let rows = page.texts(testid::MAPPING_ROW).await;
+        assert!(rows[0].contains("ICCID"), "{rows:?}");
+        assert!(
+            rows[1].contains("EID") && rows[1].contains("left out"),
+            "{rows:?}"
+        );
+        let fetched = page.script(READER_REQUESTS, vec![]).await;
+        assert!(
+            fetched.as_array().expect("a list").iter().any(|url| url
+                .as_str()
+                .unwrap_or_default()
+                .ends_with("/esim-workbook_loader.js")),
+            "the reader's module is fetched once a workbook is opened: {fetched}"
+        );
+        // Two sheets: the picker names them, the first read.
+        let picker = page.element(testid::SHEET_PICK).await;
+        assert_eq!(
+            picker
+                .prop("value")
+                .await
+                .expect("the picker's value")
+                .as_deref(),
+            Some("Profiles")
+        );
+        page.assert_accessible("workbook with its sheet picker")
+            .await;
+
+        page.click(testid::FIX).await;
+        page.element(testid::FIX_PREVIEW).await;
+        page.wait_for_text(
+            testid::SOURCE,
+            "File \u{201c}carrier-workbook-fixed.csv\u{201d}",
+        )
+        .await;
+        assert_eq!(page.text(testid::VERDICT).await, "Valid");
+        page.click(testid::DOWNLOAD_FIXED).await;
+        let pool = page.download("carrier-workbook-fixed.csv").await;
+        assert_eq!(String::from_utf8(pool).unwrap(), WORKBOOK_POOL);
+
+        // The other sheet, chosen by keyboard: read and checked in place of the first.
+        let picker = page.element(testid::SHEET_PICK).await;
+        picker
+            .send_keys(support::ARROW_DOWN)
+            .await
+            .expect("choose Notes");
+        // The picker keeps the focus (it is not built anew), so keys go on choosing.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while page.text(testid::SOURCE).await != "File \u{201c}carrier-workbook.xlsx\u{201d}" {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the Notes sheet was not read"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            page.script(
+                "return document.activeElement.getAttribute('data-testid');",
+                vec![]
+            )
+            .await,
+            serde_json::json!(testid::SHEET_PICK)
+        );
+        // Its one cell ("Delivered 2026-12-01") names no column: no export, no pool file.
+        page.wait_for_text_containing(testid::VERDICT, "Invalid", Duration::from_secs(10))
+            .await;
+        assert!(!page.exists(testid::MAPPING).await);
+        assert!(
+            !page
+                .finding_codes()
+                .await
+                .contains(&"file-extension".to_owned()),
+            "a workbook's name is not a pool file's"
+        );
+        let picker = page.element(testid::SHEET_PICK).await;
+        assert_eq!(
+            picker
+                .prop("value")
+                .await
+                .expect("the picker's value")
+                .as_deref(),
+            Some("Notes")
+        );
+    })
+    .await;
+}
+
+/// The validator-only page (in `validator/`) finds the one copy of the reader one folder
+/// up; a workbook the reader cannot read is a clear message, not a frozen page.
+#[tokio::test]
+async fn the_validator_page_reads_workbooks_and_says_why_one_cannot_be_read() {
+    let url = format!("{}validator/", support::dist_url());
+    support::run_at(url, testid::TEXT, |page| async move {
+        page.upload("carrier-workbook.xlsx", &carrier_workbook())
+            .await;
+        page.element(testid::MAPPING).await;
+        page.click(testid::FIX).await;
+        page.wait_for_text(
+            testid::SOURCE,
+            "File \u{201c}carrier-workbook-fixed.csv\u{201d}",
+        )
+        .await;
+        page.click(testid::DOWNLOAD_FIXED).await;
+        let pool = page.download("carrier-workbook-fixed.csv").await;
+        assert_eq!(String::from_utf8(pool).unwrap(), WORKBOOK_POOL);
+
+        page.upload("broken.xlsx", b"PK\x03\x04 this is no workbook")
+            .await;
+        page.wait_for_text_containing(
+            testid::READ_ERROR,
+            "broken.xlsx could not be read as an Excel workbook",
+            Duration::from_secs(10),
+        )
+        .await;
+        assert!(!page.exists(testid::SHEET_PICK).await);
+        page.assert_accessible("a workbook that cannot be read")
+            .await;
     })
     .await;
 }

@@ -15,6 +15,8 @@ fn main() {
     }
     // The worker lives next to the console's index.html, one folder up.
     esim_console::browser::keep_offline("../sw.js");
+    // So is the workbook reader (one copy for both pages).
+    esim_console::workbook::set_root("../");
     match embed::from_location() {
         Some(embedding) => {
             // The page is in `validator/`: the console's `embed.json` is one folder up.

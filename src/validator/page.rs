@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use web_sys::HtmlInputElement;
 
 use super::result::FileResult;
-use super::session::Session;
+use super::session::{OpenWorkbook, Session};
 use crate::browser;
 use crate::dom::testid;
 use crate::i18n::{self, t, tf, Label};
@@ -77,7 +77,7 @@ pub fn CheckPage(session: Session, chrome: bool) -> impl IntoView {
                         id="csv-file"
                         type="file"
                         multiple
-                        accept=".csv,text/csv"
+                        accept=".csv,text/csv,.xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
                         aria-describedby="choose-hint"
                         data-testid=testid::FILE
                         node_ref=file_input
@@ -136,6 +136,13 @@ pub fn CheckPage(session: Session, chrome: bool) -> impl IntoView {
                     }
                 }
             />
+            <For
+                each=move || session.workbooks.get().into_iter().enumerate()
+                // Not the sheet: choosing one keeps its picker (and the focus); a workbook
+                // opened again is new bytes, so a new picker.
+                key=|(n, book)| (*n, book.name.clone(), std::sync::Arc::as_ptr(&book.bytes) as usize)
+                children=move |(n, book)| view! { <SheetPicker n book session /> }
+            />
             <Show when=move || !session.results.with(Vec::is_empty)>
                 <section class="results" aria-labelledby="results-heading">
                     <h2 id="results-heading">{move || tr(Label::Results)}</h2>
@@ -164,6 +171,38 @@ fn announcement(session: Session) -> String {
         .join(" ")
 }
 
+/// The sheet picker of a workbook with several sheets: another sheet is read and checked
+/// in place of the last check.
+#[component]
+fn SheetPicker(n: usize, book: OpenWorkbook, session: Session) -> impl IntoView {
+    let lang = session.lang;
+    let id = format!("sheet-{n}");
+    let hint = format!("sheet-{n}-hint");
+    let name = book.name.clone();
+    let options = book
+        .sheets
+        .iter()
+        .map(|sheet| {
+            let selected = *sheet == book.sheet;
+            view! { <option value=sheet.clone() selected=selected>{sheet.clone()}</option> }
+        })
+        .collect_view();
+    view! {
+        <div class="field sheet-picker">
+            <label for=id.clone()>{move || tf(lang.get(), Label::SheetOf, &[("name", &name)])}</label>
+            <select
+                id=id
+                aria-describedby=hint.clone()
+                data-testid=testid::SHEET_PICK
+                on:change=move |ev| session.open_sheet(book.clone(), event_target_value(&ev))
+            >
+                {options}
+            </select>
+            <p class="hint" id=hint>{move || t(lang.get(), Label::SheetHint)}</p>
+        </div>
+    }
+}
+
 /// The progress bar and the cancel button of a long check.
 #[component]
 fn ProgressView(session: Session) -> impl IntoView {
@@ -179,16 +218,21 @@ fn ProgressView(session: Session) -> impl IntoView {
             view! {
                 <div class="progress" data-testid=testid::PROGRESS>
                     <label for="progress-bar">
-                        {tf(lang.get(), Label::Checking, &[("name", &running.name)])}
+                        {tf(
+                            lang.get(),
+                            if running.workbook { Label::ReadingWorkbook } else { Label::Checking },
+                            &[("name", &running.name)],
+                        )}
                     </label>
+                    // A workbook's reader tells no progress: the bar moves without a value.
                     <progress
                         id="progress-bar"
                         data-testid=testid::PROGRESS_BAR
                         max=running.total.max(1)
-                        value=running.read
-                        aria-valuetext=progress_text.clone()
+                        value=(!running.workbook).then_some(running.read)
+                        aria-valuetext=(!running.workbook).then(|| progress_text.clone())
                     ></progress>
-                    <span class="hint">{progress_text}</span>
+                    {(!running.workbook).then(|| view! { <span class="hint">{progress_text}</span> })}
                     <button
                         type="button"
                         class="secondary"

@@ -9,8 +9,9 @@ use leptos::task::spawn_local;
 
 use crate::browser;
 use crate::embed::Embed;
-use crate::file::{check_text_length, check_total, read_bytes, ReadError};
+use crate::file::{check_text_length, check_total, check_workbook_size, read_bytes, ReadError};
 use crate::outcome::{Checked, Source, Step, Stepper, LINES_PER_FEED};
+use crate::workbook;
 
 /// Files over this size show the progress bar from the start (while they are read).
 const PROGRESS_FROM_BYTES: usize = 1024 * 1024;
@@ -32,6 +33,18 @@ pub struct Running {
     pub name: String,
     pub read: usize,
     pub total: usize,
+    /// A workbook being read (by its worker, which tells no progress).
+    pub workbook: bool,
+}
+
+/// A workbook of several sheets that was opened, for the sheet picker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenWorkbook {
+    pub name: String,
+    pub bytes: Arc<Vec<u8>>,
+    pub sheets: Vec<String>,
+    /// The sheet read.
+    pub sheet: String,
 }
 
 /// The state of the page and what starts and stops checks.
@@ -42,6 +55,8 @@ pub struct Session {
     pub running: RwSignal<Option<Running>>,
     pub cancelled: RwSignal<bool>,
     pub read_errors: RwSignal<Vec<ReadError>>,
+    /// The workbooks of several sheets among the files of the last check.
+    pub workbooks: RwSignal<Vec<OpenWorkbook>>,
     /// Bumped by every new check and by cancel; a run that sees another value stops.
     generation: StoredValue<u64>,
     next_id: StoredValue<u64>,
@@ -57,6 +72,7 @@ impl Session {
             running: RwSignal::new(None),
             cancelled: RwSignal::new(false),
             read_errors: RwSignal::new(Vec::new()),
+            workbooks: RwSignal::new(Vec::new()),
             generation: StoredValue::new(0),
             next_id: StoredValue::new(0),
             embed: StoredValue::new(embed),
@@ -116,13 +132,35 @@ impl Session {
                     name: files[0].name(),
                     read: 0,
                     total: total as usize,
+                    workbook: false,
                 }));
             }
             let mut inputs = Vec::new();
             let mut errors = Vec::new();
+            let mut workbooks = Vec::new();
             for file in &files {
+                let name = file.name();
+                // A workbook over its cap is refused before it is read.
+                if workbook::is_workbook(&name, &[]) {
+                    if let Err(error) = check_workbook_size(&name, file.size()) {
+                        errors.push(error);
+                        continue;
+                    }
+                }
                 match read_bytes(file).await {
-                    Ok(bytes) => inputs.push((Source::File(file.name()), Arc::new(bytes))),
+                    Ok(bytes) if workbook::is_workbook(&name, &bytes) => {
+                        match self
+                            .read_workbook(generation, &name, Arc::new(bytes), None)
+                            .await
+                        {
+                            Ok((text, book)) => {
+                                inputs.push((Source::File(name), text));
+                                workbooks.extend(book);
+                            }
+                            Err(error) => errors.push(error),
+                        }
+                    }
+                    Ok(bytes) => inputs.push((Source::File(name), Arc::new(bytes))),
                     Err(error) => errors.push(error),
                 }
                 if !self.current(generation) {
@@ -130,7 +168,64 @@ impl Session {
                 }
             }
             self.read_errors.set(errors);
+            self.workbooks.set(workbooks);
             self.check(generation, inputs).await;
+        });
+    }
+
+    /// Reads `sheet` (the first when `None`) of the workbook `bytes` in its worker
+    /// (`crate::workbook`): the sheet's text to check, and the workbook for the sheet
+    /// picker when it has several sheets.
+    async fn read_workbook(
+        self,
+        generation: u64,
+        name: &str,
+        bytes: Arc<Vec<u8>>,
+        sheet: Option<&str>,
+    ) -> Result<(Arc<Vec<u8>>, Option<OpenWorkbook>), ReadError> {
+        check_workbook_size(name, bytes.len() as f64)?;
+        self.running.set(Some(Running {
+            name: name.to_owned(),
+            read: 0,
+            total: bytes.len(),
+            workbook: true,
+        }));
+        let read = workbook::read(&bytes, sheet).await;
+        if self.current(generation) {
+            self.running.set(None);
+        }
+        let read = read.map_err(|detail| ReadError::Workbook {
+            name: name.to_owned(),
+            detail,
+        })?;
+        let book = (read.sheets.len() > 1).then(|| OpenWorkbook {
+            name: name.to_owned(),
+            bytes,
+            sheets: read.sheets,
+            sheet: read.sheet,
+        });
+        Ok((Arc::new(read.text.into_bytes()), book))
+    }
+
+    /// Reads another sheet of an opened workbook and checks it in place of the last check.
+    pub fn open_sheet(self, book: OpenWorkbook, sheet: String) {
+        let generation = self.begin();
+        spawn_local(async move {
+            let read = self
+                .read_workbook(generation, &book.name, book.bytes.clone(), Some(&sheet))
+                .await;
+            if !self.current(generation) {
+                return;
+            }
+            match read {
+                Ok((text, chosen)) => {
+                    self.read_errors.set(Vec::new());
+                    self.workbooks.set(chosen.into_iter().collect());
+                    self.check(generation, vec![(Source::File(book.name), text)])
+                        .await;
+                }
+                Err(error) => self.refuse(error),
+            }
         });
     }
 
@@ -149,12 +244,14 @@ impl Session {
     fn refuse(self, error: ReadError) {
         self.running.set(None);
         self.results.set(Vec::new());
+        self.workbooks.set(Vec::new());
         self.read_errors.set(vec![error]);
     }
 
     fn check_text(self, text: String) {
         let generation = self.begin();
         self.read_errors.set(Vec::new());
+        self.workbooks.set(Vec::new());
         spawn_local(async move {
             self.check(
                 generation,
@@ -190,6 +287,7 @@ impl Session {
                                 name: name.clone(),
                                 read: done_bytes + read,
                                 total,
+                                workbook: false,
                             }));
                             break None;
                         }

@@ -166,6 +166,13 @@ fn test() -> Result<()> {
                         "--lib",
                     ])
                     .args(deny),
+            )?;
+            // The workbook reader's worker module (built by Trunk from index.html).
+            run_cmd(
+                tools
+                    .cargo(&root)
+                    .args(["clippy", "--target", wasm, "--package", "esim-workbook"])
+                    .args(deny),
             )
         })?;
         steps.cmd(

@@ -10,6 +10,9 @@
 //! * `esim-bench server [--out bench/server.md] [...]`: the server's imports (in process,
 //!   through its router) and check-ins (against `esim-server serve` processes), written to
 //!   `bench/server.md` (see `docs/server.md`).
+//! * `esim-bench xlsx [--dist dist] [--out bench/xlsx.md] [--rows 100000]`: Excel workbooks
+//!   in the browser (a 100,000-row workbook converted in the validator page, LPA parsing,
+//!   the reader module's size), written to `bench/xlsx.md`.
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native;

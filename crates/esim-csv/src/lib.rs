@@ -83,6 +83,8 @@ pub use values::{
     ActivationCode, Iccid, IccidError, LpaCode, LpaError, LpaFormat, MatchingId, MatchingIdError,
     SmdpAddress, SmdpError, MAX_MATCHING_ID_LEN,
 };
+#[cfg(feature = "xlsx")]
+pub use xlsx::{sheet_text, SheetText};
 
 /// The most activation codes one file may hold.
 pub const MAX_CODES: usize = 1000;

@@ -1,5 +1,8 @@
 //! Excel workbooks (`.xlsx`, feature `xlsx`, read with calamine): the first sheet, or a
-//! chosen one, as rows of text cells for the conversion of a carrier export.
+//! chosen one, as rows of text cells for the conversion of a carrier export - or, for the
+//! browser's workbook reader (`crates/esim-workbook`, a module loaded only when a workbook
+//! is opened), as the text of a carrier export ([`sheet_text`]) that the browser build,
+//! which has no workbook reader, converts like a CSV export.
 
 use std::io::Cursor;
 
@@ -7,8 +10,72 @@ use calamine::{Data, Reader, Xlsx};
 
 use crate::table::{Cell, Row};
 
+/// A sheet of a workbook as the text of a carrier export ([`sheet_text`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SheetText {
+    /// Every sheet of the workbook, in order.
+    pub sheets: Vec<String>,
+    /// The sheet read.
+    pub sheet: String,
+    /// Its rows as tab-separated lines: line n is the sheet's row n (rows without a value
+    /// are empty lines), each cell as [`rows`] reads it (numbers as a spreadsheet shows
+    /// them, so an ICCID stored as a number is `8.946E+18`: `iccid-scientific`). A cell
+    /// holding a tab or a quote is quoted; a line break in a cell becomes a space.
+    pub text: String,
+}
+
+/// The first sheet of a workbook, or the one named `sheet` (any case), as the text of a
+/// carrier export: what the browser converts when a workbook is opened there.
+///
+/// ```
+/// let book = std::fs::read("tests/data/carrier-workbook.xlsx").unwrap();
+/// let read = esim_csv::sheet_text(&book, None).unwrap();
+/// assert_eq!(read.sheets, ["Profiles", "Notes"]);
+/// assert!(read.text.starts_with("ICCID\tEID\t"));
+/// let pool = esim_csv::convert(read.text.as_bytes(), &esim_csv::Options::file("book.xlsx"));
+/// assert!(pool.bytes.starts_with(b"smdp.example.com\r\n8946000000000000014,"));
+/// ```
+pub fn sheet_text(input: &[u8], sheet: Option<&str>) -> Result<SheetText, String> {
+    let (sheets, sheet, rows) = read(input, sheet)?;
+    let mut text = String::new();
+    let mut line = 1;
+    for row in rows {
+        while line < row.line {
+            text.push('\n');
+            line += 1;
+        }
+        for (n, cell) in row.cells.iter().enumerate() {
+            if n > 0 {
+                text.push('\t');
+            }
+            let value = cell.text.replace(['\r', '\n'], " ");
+            if value.contains(['\t', '"']) {
+                text.push('"');
+                text.push_str(&value.replace('"', "\"\""));
+                text.push('"');
+            } else {
+                text.push_str(&value);
+            }
+        }
+        text.push('\n');
+        line += 1;
+    }
+    Ok(SheetText {
+        sheets,
+        sheet,
+        text,
+    })
+}
+
 /// The sheet read and its non-empty rows (at their row numbers; cells at their column).
 pub(crate) fn rows(input: &[u8], sheet: Option<&str>) -> Result<(String, Vec<Row>), String> {
+    read(input, sheet).map(|(_, name, rows)| (name, rows))
+}
+
+/// Every sheet's name, the sheet read and its non-empty rows.
+type Read = (Vec<String>, String, Vec<Row>);
+
+fn read(input: &[u8], sheet: Option<&str>) -> Result<Read, String> {
     let mut book: Xlsx<_> = Xlsx::new(Cursor::new(input)).map_err(|e| e.to_string())?;
     let names = book.sheet_names();
     let name = match sheet {
@@ -42,7 +109,7 @@ pub(crate) fn rows(input: &[u8], sheet: Option<&str>) -> Result<(String, Vec<Row
             cells,
         });
     }
-    Ok((name, rows))
+    Ok((names, name, rows))
 }
 
 /// A cell as text: strings as they are; a number as a spreadsheet shows it in the General
@@ -86,5 +153,53 @@ mod tests {
         assert_eq!(number(8946000000000000014.0), "8.946E+18");
         assert_eq!(number(1.5), "1.5");
         assert!(crate::values::is_scientific(&number(8.946e18)));
+    }
+
+    /// The browser converts a workbook's text: the same pool file and the same findings
+    /// (code, line, value) as the command line's conversion of the workbook itself.
+    #[test]
+    fn a_sheet_as_text_converts_as_the_workbook_does() {
+        use crate::{convert, Options};
+        for (book, sheet) in [
+            (
+                &include_bytes!("../tests/data/carrier-workbook.xlsx")[..],
+                None,
+            ),
+            (
+                &include_bytes!("../tests/data/carrier-workbook.xlsx")[..],
+                Some("notes"),
+            ),
+            (
+                &include_bytes!("../tests/data/carrier-workbook-numbers.xlsx")[..],
+                None,
+            ),
+        ] {
+            let options = Options {
+                sheet: sheet.map(str::to_owned),
+                ..Options::file("book.xlsx")
+            };
+            let read = sheet_text(book, sheet).unwrap();
+            let from_text = convert(read.text.as_bytes(), &options);
+            let from_book = convert(book, &options);
+            assert_eq!(from_text.bytes, from_book.bytes, "{sheet:?}");
+            let findings = |c: &crate::Conversion| {
+                c.report
+                    .findings
+                    .iter()
+                    .map(|f| (f.code, f.line(), f.detail.value.clone()))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(findings(&from_text), findings(&from_book), "{sheet:?}");
+            assert_eq!(Some(read.sheet), from_book.mapping.sheet);
+        }
+        let read = sheet_text(include_bytes!("../tests/data/carrier-workbook.xlsx"), None).unwrap();
+        assert_eq!(read.sheets, ["Profiles", "Notes"]);
+        assert!(sheet_text(b"PK\x03\x04 not a workbook", None).is_err());
+        assert!(sheet_text(
+            include_bytes!("../tests/data/carrier-workbook.xlsx"),
+            Some("Prices")
+        )
+        .unwrap_err()
+        .contains("no sheet named Prices"));
     }
 }

@@ -311,7 +311,7 @@ async fn choose_file(session: &Browser, url: &str, path: &Path, wait: Duration) 
 }
 
 /// The largest renderer of this profile's browser: (peak resident KiB, resident KiB now).
-fn renderer_memory(profile: &Path) -> Option<(u64, u64)> {
+pub(super) fn renderer_memory(profile: &Path) -> Option<(u64, u64)> {
     let marker = format!("--user-data-dir={}", profile.display());
     let mut procs = Vec::new(); // (pid, ppid, cmdline)
     for entry in std::fs::read_dir("/proc").ok()?.flatten() {
@@ -368,7 +368,7 @@ fn renderer_memory(profile: &Path) -> Option<(u64, u64)> {
 }
 
 /// A browser whose long-running page scripts do not time out the polling calls.
-async fn start_browser() -> Result<Browser> {
+pub(super) async fn start_browser() -> Result<Browser> {
     Browser::start(&Options {
         timeouts: Some((Duration::from_secs(600), Duration::from_secs(120))),
         name: Some("esim-bench".into()),

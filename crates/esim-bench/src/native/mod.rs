@@ -6,6 +6,7 @@ mod measure;
 mod report;
 mod server;
 mod sizes;
+mod xlsx;
 
 use std::path::PathBuf;
 
@@ -24,6 +25,7 @@ usage:
   esim-bench sizes --dist DIR --server-exe PATH
   esim-bench console-pool --dist DIR --server-exe PATH [--devices N] [--baseline N]
                  [--runs K] [--out FILE (its section replaced)]
+  esim-bench xlsx [--dist dist] [--out bench/xlsx.md] [--rows 100000] [--runs 3]
   esim-bench server [--out bench/server.md] [--postgres URL | none] [--imports 200]
                  [--devices 5000] [--seconds 5] [--connections 64] [--only imports|checkins|tokens]
                  [--server-exe PATH (default: esim-server beside this binary)]
@@ -46,6 +48,12 @@ pub fn main(args: Vec<String>) -> Result<()> {
         "console-pool" => console_pool_alone(&flags),
         "sizes" => sizes_alone(&flags),
         "server" => server_bench(&flags),
+        "xlsx" => xlsx::run(&xlsx::XlsxOptions {
+            dist: PathBuf::from(flags.get("dist").unwrap_or("dist")),
+            out: PathBuf::from(flags.get("out").unwrap_or("bench/xlsx.md")),
+            rows: flags.num("rows", 100_000)?,
+            runs: flags.num("runs", 3)?,
+        }),
         _ => bail!("unknown command {command:?}\n{USAGE}"),
     }
 }
