@@ -142,7 +142,7 @@ pub fn FileResult(id: u64, checked: Arc<Checked>, session: Session) -> impl Into
                 };
                 view! {
                     <tr data-testid=testid::MAPPING_ROW data-use=used.is_some().to_string()>
-                        <td class="number">{c.number}</td>
+                        <td class="number">{move || number(lang.get(), c.number)}</td>
                         <td>{c.name.unwrap_or_default()}</td>
                         <td>{gives}</td>
                     </tr>

@@ -401,7 +401,9 @@ impl Message {
                 "Send the body as JSON with 'Content-Type: application/json'.".to_owned()
             }
             M::Rejected { errors } => format!(
-                "The activation codes were rejected: {errors} error(s); nothing was stored. Each finding is in 'details'."
+                "The activation codes were rejected: {} {}; nothing was stored. Each finding is in 'details'.",
+                esim_csv::number(Lang::En, *errors as u64),
+                if *errors == 1 { "error" } else { "errors" }
             ),
             M::TooManyRequests { seconds } => format!(
                 "Too many requests with a refused token came from this address; try again in {seconds} s."
@@ -568,7 +570,8 @@ impl Message {
                 "Skicka kroppen som JSON med 'Content-Type: application/json'.".to_owned()
             }
             M::Rejected { errors } => format!(
-                "Aktiveringskoderna avvisades: {errors} fel; inget sparades. Varje fynd finns i 'details'."
+                "Aktiveringskoderna avvisades: {} fel; inget sparades. Varje fynd finns i 'details'.",
+                esim_csv::number(Lang::Sv, *errors as u64)
             ),
             M::TooManyRequests { seconds } => format!(
                 "För många förfrågningar med en avvisad token kom från den här adressen; försök igen om {seconds} s."
