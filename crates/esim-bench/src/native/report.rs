@@ -646,6 +646,13 @@ impl Results {
 
     fn server(&self, w: &mut String) {
         let _ = writeln!(w, "## Server\n");
+        let _ = writeln!(
+            w,
+            "Also in their own files: [`bench/server.md`](server.md) (the server bench below, \
+             with people's verified JWTs against static tokens) and \
+             [`bench/signin.md`](signin.md) (the console's sign-in: its shipped size, and the \
+             time from the provider's redirect to the pools list).\n"
+        );
         let status = self.server_status.as_deref().unwrap_or("not run");
         let text = self
             .server_md
