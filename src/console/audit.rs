@@ -366,7 +366,7 @@ fn AuditTable(
                 .collect_view();
             view! {
                 <div class="table-wrap">
-                    <table class="data" data-testid=testid::AUDIT_TABLE>
+                    <table class="data cards" data-testid=testid::AUDIT_TABLE>
                         <caption class="visually-hidden">{console.tr(L::AuditTitle)}</caption>
                         <thead>
                             <tr>

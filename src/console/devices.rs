@@ -285,10 +285,12 @@ pub fn to_csv(rows: &[Row], shown: &[usize], lang: Lang, graph: bool) -> Vec<u8>
     super::export::csv_file(&headings, cells)
 }
 
-/// A row's height in pixels (fixed, so the rows in view follow from the scroll position).
-pub const ROW_HEIGHT: f64 = 36.0;
-/// The scroll area's height in pixels.
-pub const VIEW_HEIGHT: f64 = 432.0;
+/// A row's height in pixels (fixed, so the rows in view follow from the scroll position):
+/// two lines, so a state's detail shows under it. `--esim-fixed-table-row` in
+/// style/main.css is the same height.
+pub const ROW_HEIGHT: f64 = 44.0;
+/// The scroll area's height in pixels (ten rows and the heading).
+pub const VIEW_HEIGHT: f64 = 480.0;
 /// Rows rendered above and below the visible ones.
 pub const OVERSCAN: usize = 8;
 

@@ -337,7 +337,7 @@ pub fn GroupPage(id: String) -> impl IntoView {
                             view! { <p class="notice">{console.tr(L::NoMembers)}</p> }.into_any()
                         } else {
                             view! {
-                                <table class="data">
+                                <table class="data cards">
                                     <caption class="visually-hidden">{console.tr(L::Members)}</caption>
                                     <thead>
                                         <tr>

@@ -85,7 +85,7 @@ fn PoolsTable(
         .collect_view();
     view! {
         <div class="table-wrap">
-            <table class="data">
+            <table class="data cards pools-table">
                 <caption class="visually-hidden">{move || console.tr(L::PoolsTitle)}</caption>
                 <thead>
                     <tr>
@@ -227,23 +227,23 @@ fn PoolRow(pool: Pool, version: RwSignal<u32>, done: RwSignal<Option<String>>) -
                     }
                 }}
             </th>
-            <td data-testid=testid::POOL_SMDP>{smdp.clone().unwrap_or_else(unknown)}</td>
-            <td class="number" data-testid=testid::POOL_USED>
+            <td data-testid=testid::POOL_SMDP data-label=move || crate::i18n::t(lang.get(), crate::i18n::Label::SmdpAddress)>{smdp.clone().unwrap_or_else(unknown)}</td>
+            <td class="number" data-testid=testid::POOL_USED data-label=move || console.tr(L::CodesUsed)>
                 {move || match used {
                     Some(used) => format!("{} / {}", num(lang.get(), used), num(lang.get(), total)),
                     None => format!("? / {}", num(lang.get(), total)),
                 }}
             </td>
-            <td data-testid=testid::POOL_GROUPS>
+            <td data-testid=testid::POOL_GROUPS data-label=move || console.tr(L::Groups)>
                 {move || match groups {
                     Some((i, e)) => fill(console.tr(L::GroupCounts), &[("included", &num(lang.get(), i)), ("excluded", &num(lang.get(), e))]),
                     None => unknown(),
                 }}
             </td>
-            <td data-testid=testid::POOL_STATUS>
+            <td data-testid=testid::POOL_STATUS data-label=move || console.tr(L::Status)>
                 {move || summary.map_or_else(unknown, |s| summary_text(lang.get(), &s))}
             </td>
-            <td>{when(&pool.created_date_time)}</td>
+            <td class="date" data-label=move || console.tr(L::Created)>{when(&pool.created_date_time)}</td>
             <td class="actions">
                 {writable.then(|| view! {
                     <button

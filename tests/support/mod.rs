@@ -298,6 +298,18 @@ impl Page {
     /// Runs axe-core on the page as it is and fails on any serious or critical violation.
     /// `state` names the screen in the failure message.
     pub async fn assert_accessible(&self, state: &str) {
+        let violations = self.axe_violations().await;
+        assert_eq!(
+            violations,
+            json!([]),
+            "axe-core: serious or critical violations on the {state} screen"
+        );
+        self.assert_no_csp_reports(state).await;
+    }
+
+    /// axe-core's serious and critical violations on the page as it is (an empty array
+    /// when none), for a test that collects them instead of failing at the first.
+    pub async fn axe_violations(&self) -> serde_json::Value {
         let script = axe_script();
         let loaded = self
             .client
@@ -313,8 +325,7 @@ impl Page {
                 .await
                 .expect("inject axe-core");
         }
-        let violations = self
-            .client
+        self.client
             .execute_async(
                 "const done = arguments[arguments.length - 1];
                  axe.run(document, { resultTypes: ['violations'] })
@@ -326,12 +337,11 @@ impl Page {
                 vec![],
             )
             .await
-            .expect("run axe-core");
-        assert_eq!(
-            violations,
-            json!([]),
-            "axe-core: serious or critical violations on the {state} screen"
-        );
+            .expect("run axe-core")
+    }
+
+    /// Fails when the page's Content-Security-Policy refused anything since it loaded.
+    pub async fn assert_no_csp_reports(&self, state: &str) {
         // Nothing the page did was refused by its Content-Security-Policy (esim-server
         // sends one; the static server of the e2e tests none): the browser's reports since
         // the page loaded.

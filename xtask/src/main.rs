@@ -123,6 +123,8 @@ fn test() -> Result<()> {
                 "graph_console",
                 "--test",
                 "signin",
+                "--test",
+                "screens",
                 "--",
                 "-D",
                 "warnings",
@@ -258,6 +260,16 @@ fn test() -> Result<()> {
                 tests().env("ESIM_TEST_POSTGRES", &postgres),
             )?;
         }
+        // Every screen at 360, 1280 and 1920 px in both colour schemes (PNGs in
+        // target/screenshots, overflow and axe-core checked); the layout does not depend on
+        // the database, so SQLite only.
+        steps.cmd(
+            "screens (SQLite)",
+            tools
+                .cargo(&root)
+                .args(["test", "--package", "esim-console", "--test", "screens"])
+                .env_remove("ESIM_TEST_POSTGRES"),
+        )?;
         Ok(())
     })();
     steps.print_summary();
