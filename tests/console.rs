@@ -827,7 +827,7 @@ async fn an_overlapping_file_has_a_way_into_the_pool() {
         page.click(ids::ADD_TO_POOL).await;
         page.wait_for_fragment(&format!("#/pools/{pool}")).await;
         assert_eq!(settled_count(server, token, &pool, 7), 7, "and 5 and 6");
-        assert_eq!(pool_ids(&server.pools(token)), [pool.clone()]);
+        assert_eq!(pool_ids(&server.pools(token)), std::slice::from_ref(&pool));
     })
     .await;
 }
@@ -1482,7 +1482,7 @@ async fn the_audit_log_names_who_did_what_and_exports_safely() {
         page.wait_for_count(ids::AUDIT_ROW, 1).await;
         assert_eq!(
             page.css_attrs(&tid(ids::AUDIT_ROW), "data-actor").await,
-            [them.clone()]
+            std::slice::from_ref(&them)
         );
         page.type_into(ids::AUDIT_ACTOR, "").await;
         page.type_into(ids::AUDIT_ACTION, "pool.create").await;
