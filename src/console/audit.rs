@@ -11,12 +11,11 @@
 
 use esim_wire::{AuditEntry, Collection};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use super::labels::Label as L;
 use super::route::{Route, Section};
-use super::state::{load, num, use_console};
-use super::widgets::{ErrorView, Loading, TextField};
+use super::state::{num, read, use_console};
+use super::widgets::{ErrorView, Reading, TextField};
 use crate::api::{encode, http, ApiError, Client, Resource};
 use crate::browser;
 use crate::dom::testid;
@@ -120,24 +119,24 @@ pub fn to_csv(entries: &[AuditEntry], lang: Lang) -> Vec<u8> {
 #[component]
 pub fn NavItem() -> impl IntoView {
     let console = use_console();
-    let allowed = RwSignal::new(false);
-    Effect::new(move |_| {
-        let client = console.client.get();
-        allowed.set(false);
-        let Some(client) = client.filter(|c| c.backend().has_project_routes()) else {
-            return;
-        };
-        spawn_local(async move {
+    // Read again for every sign-in; only the latest answer counts.
+    let allowed = LocalResource::new(move || {
+        let client = console
+            .client
+            .get()
+            .filter(|c| c.backend().has_project_routes());
+        async move {
+            let Some(client) = client else {
+                return false;
+            };
             let url = AuditFilter::default().url(&client, 1);
-            let answer = http::get_url::<Collection<AuditEntry>>(&client, &url).await;
-            // A sign-in that changed meanwhile decides for itself.
-            if console.client.get_untracked().as_ref() == Some(&client) {
-                allowed.set(answer.is_ok());
-            }
-        });
+            http::get_url::<Collection<AuditEntry>>(&client, &url)
+                .await
+                .is_ok()
+        }
     });
     move || {
-        allowed.get().then(|| {
+        allowed.get().unwrap_or(false).then(|| {
             view! {
                 <li>
                     <a
@@ -187,21 +186,10 @@ fn AuditLog() -> impl IntoView {
     let action = RwSignal::new(String::new());
     let applied = RwSignal::new(AuditFilter::default());
     let version = RwSignal::new(0u32);
-    let first = load(version, move |client| {
+    // The newest page under the filter applied; the table asks for older ones.
+    let first = read(version, move |client| {
         let url = applied.get_untracked().url(&client, PAGE);
         async move { http::get_url::<Collection<AuditEntry>>(&client, &url).await }
-    });
-    // The entries shown: the first page, then the older pages asked for.
-    let entries = RwSignal::new(Vec::<AuditEntry>::new());
-    let next = RwSignal::new(None::<String>);
-    let more_error = RwSignal::new(None::<ApiError>);
-    let busy = RwSignal::new(false);
-    Effect::new(move |_| {
-        if let Some(Ok(page)) = first.get() {
-            entries.set(page.value);
-            next.set(page.next_link);
-            more_error.set(None);
-        }
     });
     let apply = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -217,50 +205,24 @@ fn AuditLog() -> impl IntoView {
         applied.set(AuditFilter::default());
         version.update(|v| *v += 1);
     };
-    let older = move |_| {
-        let (Some(client), Some(url)) = (console.client.get_untracked(), next.get_untracked())
-        else {
-            return;
-        };
-        busy.set(true);
-        spawn_local(async move {
-            let answer = match client.next_url(&url) {
-                Ok(url) => http::get_url::<Collection<AuditEntry>>(&client, &url).await,
-                Err(refused) => Err(refused),
-            };
-            busy.set(false);
-            match answer {
-                Ok(page) => {
-                    entries.update(|e| e.extend(page.value));
-                    next.set(page.next_link);
-                    more_error.set(None);
-                }
-                Err(e) => more_error.set(Some(e)),
-            }
-        });
-    };
-    let exporting = RwSignal::new(false);
-    let export_error = RwSignal::new(None::<ApiError>);
-    let export = move |_| {
-        let Some(client) = console.client.get_untracked() else {
-            return;
-        };
-        let url = applied
-            .get_untracked()
-            .url(&client, crate::api::SERVER_PAGE);
-        exporting.set(true);
-        spawn_local(async move {
-            let all = http::all_pages_from::<AuditEntry>(&client, url, |_, _| true).await;
-            exporting.set(false);
-            match all {
-                Ok(all) => {
-                    export_error.set(None);
-                    let bytes = to_csv(&all, console.lang.get_untracked());
-                    browser::save("audit-log.csv", &bytes, "text/csv");
-                }
-                Err(e) => export_error.set(Some(e)),
-            }
-        });
+    // The export reads every matching entry (the largest pages) and saves them as CSV.
+    let export = Action::new_local(move |(client, url): &(Client, String)| {
+        let (client, url) = (client.clone(), url.clone());
+        async move {
+            let all = http::all_pages_from::<AuditEntry>(&client, url, |_, _| true).await?;
+            let bytes = to_csv(&all, console.lang.get_untracked());
+            browser::save("audit-log.csv", &bytes, "text/csv");
+            Ok::<_, ApiError>(())
+        }
+    });
+    let exporting = export.pending();
+    let start_export = move |_| {
+        if let Some(client) = console.client.get_untracked() {
+            let url = applied
+                .get_untracked()
+                .url(&client, crate::api::SERVER_PAGE);
+            export.dispatch((client, url));
+        }
     };
     view! {
         <p>{move || console.tr(L::AuditIntro)}</p>
@@ -288,49 +250,48 @@ fn AuditLog() -> impl IntoView {
                     type="button"
                     class="secondary"
                     data-testid=testid::AUDIT_EXPORT
-                    on:click=export
+                    on:click=start_export
                     disabled=move || exporting.get()
                 >
                     {move || console.tr(if exporting.get() { L::AuditExporting } else { L::AuditExport })}
                 </button>
             </div>
         </form>
-        {move || export_error.get().map(|error| view! { <ErrorView error /> })}
-        {move || match first.get() {
-            None => view! { <Loading /> }.into_any(),
-            Some(Err(error)) => view! { <ErrorView error /> }.into_any(),
-            Some(Ok(_)) => view! { <AuditTable entries next applied /> }.into_any(),
+        {move || match export.value().get() {
+            Some(Err(error)) => Some(view! { <ErrorView error /> }),
+            _ => None,
         }}
-        {move || {
-            next.get()
-                .is_some()
-                .then(|| {
-                    view! {
-                        <p>
-                            <button
-                                type="button"
-                                class="secondary"
-                                data-testid=testid::AUDIT_MORE
-                                on:click=older
-                                disabled=move || busy.get()
-                            >
-                                {move || console.tr(L::AuditMore)}
-                            </button>
-                        </p>
-                    }
-                })
-        }}
-        {move || more_error.get().map(|error| view! { <ErrorView error /> })}
+        <Reading>
+            {move || Suspend::new(async move {
+                first.await.map(|page| view! { <AuditTable page applied /> })
+            })}
+        </Reading>
     }
 }
 
+/// The entries of the first page, then the older pages asked for (each an action).
 #[component]
-fn AuditTable(
-    entries: RwSignal<Vec<AuditEntry>>,
-    next: RwSignal<Option<String>>,
-    applied: RwSignal<AuditFilter>,
-) -> impl IntoView {
+fn AuditTable(page: Collection<AuditEntry>, applied: RwSignal<AuditFilter>) -> impl IntoView {
     let console = use_console();
+    let entries = RwSignal::new(page.value);
+    let next = RwSignal::new(page.next_link);
+    let older = Action::new_local(move |(client, url): &(Client, String)| {
+        let (client, url) = (client.clone(), url.clone());
+        async move {
+            let page = match client.next_url(&url) {
+                Ok(url) => http::get_url::<Collection<AuditEntry>>(&client, &url).await?,
+                Err(refused) => return Err(refused),
+            };
+            entries.update(|e| e.extend(page.value));
+            next.set(page.next_link);
+            Ok(())
+        }
+    });
+    let ask_older = move |_| {
+        if let (Some(client), Some(url)) = (console.client.get_untracked(), next.get_untracked()) {
+            older.dispatch((client, url));
+        }
+    };
     let count = move || {
         let (lang, n) = (console.lang.get(), entries.with(Vec::len));
         let label = match (next.with(Option::is_some), crate::i18n::is_one(lang, n)) {
@@ -382,6 +343,29 @@ fn AuditTable(
                 </div>
             }
             .into_any()
+        }}
+        {move || {
+            next.get()
+                .is_some()
+                .then(|| {
+                    view! {
+                        <p>
+                            <button
+                                type="button"
+                                class="secondary"
+                                data-testid=testid::AUDIT_MORE
+                                on:click=ask_older
+                                disabled=move || older.pending().get()
+                            >
+                                {move || console.tr(L::AuditMore)}
+                            </button>
+                        </p>
+                    }
+                })
+        }}
+        {move || match older.value().get() {
+            Some(Err(error)) => Some(view! { <ErrorView error /> }),
+            _ => None,
         }}
     }
 }

@@ -7,8 +7,8 @@ use leptos::task::spawn_local;
 
 use super::labels::Label as L;
 use super::route::Route;
-use super::state::{load, read, use_console, when};
-use super::widgets::{Confirm, ConfirmDialog, DoneStatus, ErrorView, Loading, Reading, TextField};
+use super::state::{read, use_console, when};
+use super::widgets::{Confirm, ConfirmDialog, DoneStatus, ErrorView, Reading, TextField};
 use crate::api::{http, ApiError, Client, Resource};
 use crate::dom::testid;
 use crate::i18n::{fill, Text};
@@ -138,14 +138,13 @@ pub fn GroupPage(id: String) -> impl IntoView {
     let device_name = RwSignal::new(String::new());
     let device_user = RwSignal::new(String::new());
     let pick = RwSignal::new(String::new());
-    let busy = RwSignal::new(false);
     // Graph's devices come from enrollment: only this server creates them.
     let can_create_devices = console
         .client
         .get_untracked()
         .is_some_and(|c| c.backend().has_project_routes());
     let load_id = id.clone();
-    let directory = load(version, move |client| {
+    let directory = read(version, move |client| {
         let id = load_id.clone();
         async move {
             let group = http::get::<Group>(&client, &Resource::Group(&id)).await?;
@@ -158,86 +157,98 @@ pub fn GroupPage(id: String) -> impl IntoView {
             })
         }
     });
-    // Adds a device to this group by reference, as Graph does.
-    let add_member = {
+    // The writes are actions: adding a device (by reference, as Graph does), creating one
+    // (then adding it), removing one. While one runs, their buttons are disabled; after
+    // one, the page is read again.
+    let added = move |result: Result<(), ApiError>| match result {
+        Ok(()) => {
+            error.set(None);
+            pick.set(String::new());
+            version.update(|v| *v += 1);
+        }
+        Err(e) => error.set(Some(e)),
+    };
+    let add = Action::new_local({
         let id = id.clone();
-        move |device_id: String| {
-            let Some(client) = console.client.get_untracked() else {
-                return;
-            };
-            let id = id.clone();
-            busy.set(true);
-            spawn_local(async move {
-                let reference = MemberRef {
-                    odata_id: format!("{}/v1.0/devices/{}", client.base(), device_id),
-                };
-                let result: Result<serde_json::Value, _> =
-                    http::send_json(&client, "POST", &Resource::MemberRefs(&id), &reference).await;
-                busy.set(false);
-                match result {
-                    Ok(_) => {
-                        error.set(None);
-                        pick.set(String::new());
-                        version.update(|v| *v += 1);
-                    }
-                    Err(e) => error.set(Some(e)),
-                }
-            });
+        move |(client, device): &(Client, String)| {
+            let (client, device, id) = (client.clone(), device.clone(), id.clone());
+            async move { added(add_member(&client, &id, &device).await) }
         }
-    };
-    let add_picked = {
-        let add_member = add_member.clone();
-        move |_| {
-            let device = pick.get_untracked();
-            if !device.is_empty() {
-                add_member(device);
-            }
-        }
-    };
-    let create_device = {
-        let add_member = add_member.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            let Some(client) = console.client.get_untracked() else {
-                return;
-            };
-            let display_name = device_name.get_untracked().trim().to_owned();
-            if display_name.is_empty() {
-                return;
-            }
-            let user = device_user.get_untracked().trim().to_owned();
-            let add_member = add_member.clone();
-            busy.set(true);
-            spawn_local(async move {
-                let body = DeviceCreate {
-                    display_name,
-                    user_name: (!user.is_empty()).then_some(user),
-                    operating_system: None,
-                    is_esim_capable: true,
-                };
+    });
+    let create = Action::new_local({
+        let id = id.clone();
+        move |(client, body): &(Client, DeviceCreate)| {
+            let (client, body, id) = (client.clone(), body.clone(), id.clone());
+            async move {
                 let result: Result<Device, _> =
                     http::send_json(&client, "POST", &Resource::Devices, &body).await;
-                busy.set(false);
                 match result {
                     Ok(device) => {
                         device_name.set(String::new());
                         device_user.set(String::new());
-                        add_member(device.id);
+                        added(add_member(&client, &id, &device.id).await);
                     }
                     Err(e) => error.set(Some(e)),
                 }
-            });
+            }
         }
+    });
+    let done = RwSignal::new(None::<String>);
+    let remove = Action::new_local(
+        move |(client, group, device, name): &(Client, String, String, String)| {
+            let (client, group, device, name) =
+                (client.clone(), group.clone(), device.clone(), name.clone());
+            async move {
+                match http::delete(&client, &Resource::MemberRef(&group, &device)).await {
+                    Ok(()) => {
+                        let lang = console.lang.get_untracked();
+                        done.set(Some(fill(
+                            L::RemovedFromGroup.text(lang),
+                            &[("name", &name)],
+                        )));
+                        // The row (and its button) goes: the focus goes to what was done.
+                        crate::browser::focus_id_soon("group-done");
+                        version.update(|v| *v += 1);
+                    }
+                    Err(e) => error.set(Some(e)),
+                }
+            }
+        },
+    );
+    let busy = move || add.pending().get() || create.pending().get() || remove.pending().get();
+    let add_picked = move |_| {
+        let device = pick.get_untracked();
+        if let (Some(client), false) = (console.client.get_untracked(), device.is_empty()) {
+            add.dispatch((client, device));
+        }
+    };
+    let create_device = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let display_name = device_name.get_untracked().trim().to_owned();
+        let Some(client) = console.client.get_untracked() else {
+            return;
+        };
+        if display_name.is_empty() {
+            return;
+        }
+        let user = device_user.get_untracked().trim().to_owned();
+        let body = DeviceCreate {
+            display_name,
+            user_name: (!user.is_empty()).then_some(user),
+            operating_system: None,
+            is_esim_capable: true,
+        };
+        create.dispatch((client, body));
     };
     // Removing a device from the group removes its eSIM profile: asked first, told after.
     let removing = StoredValue::new(None::<(String, String, String)>);
     let ask = RwSignal::new(None::<Confirm>);
-    let done = RwSignal::new(None::<String>);
     let remove_member = move |group: String, device: String, name: String| {
-        let group_name = match directory.get_untracked() {
-            Some(Ok(d)) => d.group.display_name,
-            _ => String::new(),
-        };
+        let group_name = directory
+            .get_untracked()
+            .and_then(Result::ok)
+            .map(|d| d.group.display_name)
+            .unwrap_or_default();
         let lang = console.lang.get_untracked();
         ask.set(Some(Confirm {
             question: fill(
@@ -250,30 +261,11 @@ pub fn GroupPage(id: String) -> impl IntoView {
         removing.set_value(Some((group, device, name)));
     };
     let confirmed = Callback::new(move |()| {
-        let Some((group, device, name)) = removing.get_value() else {
-            return;
-        };
-        let Some(client) = console.client.get_untracked() else {
-            return;
-        };
-        busy.set(true);
-        spawn_local(async move {
-            let result = http::delete(&client, &Resource::MemberRef(&group, &device)).await;
-            busy.set(false);
-            match result {
-                Ok(()) => {
-                    let lang = console.lang.get_untracked();
-                    done.set(Some(fill(
-                        L::RemovedFromGroup.text(lang),
-                        &[("name", &name)],
-                    )));
-                    // The row (and its button) goes: the focus goes to what was done.
-                    crate::browser::focus_id_soon("group-done");
-                    version.update(|v| *v += 1);
-                }
-                Err(e) => error.set(Some(e)),
-            }
-        });
+        if let (Some((group, device, name)), Some(client)) =
+            (removing.get_value(), console.client.get_untracked())
+        {
+            remove.dispatch((client, group, device, name));
+        }
     });
     view! {
         <section class="group" aria-labelledby="group-heading">
@@ -288,102 +280,11 @@ pub fn GroupPage(id: String) -> impl IntoView {
             {move || error.get().map(|error| view! { <ErrorView error /> })}
             <DoneStatus id="group-done" done />
             <ConfirmDialog ask on_confirm=confirmed confirm_testid=testid::CONFIRM_REMOVE />
-            {move || match directory.get() {
-                None => view! { <Loading /> }.into_any(),
-                Some(Err(error)) => view! { <ErrorView error /> }.into_any(),
-                Some(Ok(d)) => {
-                    let group_id = d.group.id.clone();
-                    let candidates: Vec<Device> = d
-                        .devices
-                        .iter()
-                        .filter(|device| !d.members.iter().any(|m| m.id == device.id))
-                        .cloned()
-                        .collect();
-                    let members = d
-                        .members
-                        .iter()
-                        .map(|m| {
-                            let group = group_id.clone();
-                            let device = m.id.clone();
-                            let name = m.display_name.clone();
-                            view! {
-                                <tr data-testid=testid::MEMBER_ROW data-device-id=m.id.clone()>
-                                    <th scope="row">{m.display_name.clone()}</th>
-                                    <td>{m.user_name.clone().unwrap_or_default()}</td>
-                                    <td>{m.operating_system.clone().unwrap_or_default()}</td>
-                                    <td>{m.last_sync_date_time.as_deref().map(when).unwrap_or_default()}</td>
-                                    <td>
-                                        <button
-                                            type="button"
-                                            class="secondary"
-                                            data-testid=testid::REMOVE_MEMBER
-                                            aria-label=fill(console.tr(L::RemoveFromGroup), &[("name", &name)])
-                                            disabled=move || busy.get()
-                                            on:click={
-                                                let name = name.clone();
-                                                move |_| remove_member(group.clone(), device.clone(), name.clone())
-                                            }
-                                        >
-                                            {console.tr(L::Remove)}
-                                        </button>
-                                    </td>
-                                </tr>
-                            }
-                        })
-                        .collect_view();
-                    view! {
-                        <h2>{console.tr(L::Members)}</h2>
-                        {if d.members.is_empty() {
-                            view! { <p class="notice">{console.tr(L::NoMembers)}</p> }.into_any()
-                        } else {
-                            view! {
-                                <table class="data cards">
-                                    <caption class="visually-hidden">{console.tr(L::Members)}</caption>
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">{console.tr(L::ColDevice)}</th>
-                                            <th scope="col">{console.tr(L::ColUser)}</th>
-                                            <th scope="col">{console.tr(L::OperatingSystem)}</th>
-                                            <th scope="col">{console.tr(L::ColLastSync)}</th>
-                                            <th scope="col">{console.tr(L::Actions)}</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>{members}</tbody>
-                                </table>
-                            }
-                            .into_any()
-                        }}
-                        <h2>{console.tr(L::AddDevices)}</h2>
-                        <div class="row toolbar">
-                            <div class="field">
-                                <label for="device-pick">{console.tr(L::ExistingDevice)}</label>
-                                <select
-                                    id="device-pick"
-                                    data-testid=testid::DEVICE_PICK
-                                    prop:value=move || pick.get()
-                                    on:change=move |ev| pick.set(event_target_value(&ev))
-                                >
-                                    <option value="">{console.tr(L::ChooseDevice)}</option>
-                                    {candidates
-                                        .into_iter()
-                                        .map(|device| {
-                                            let text = match &device.user_name {
-                                                Some(user) => format!("{} ({user})", device.display_name),
-                                                None => device.display_name.clone(),
-                                            };
-                                            view! { <option value=device.id.clone()>{text}</option> }
-                                        })
-                                        .collect_view()}
-                                </select>
-                            </div>
-                            <button type="button" class="secondary" data-testid=testid::ADD_MEMBER disabled=move || busy.get() on:click=add_picked.clone()>
-                                {console.tr(L::AddToGroup)}
-                            </button>
-                        </div>
-                    }
-                    .into_any()
-                }
-            }}
+            <Reading>
+                {move || Suspend::new(async move {
+                    directory.await.map(|d| view! { <Membership d busy remove_member add_picked pick /> })
+                })}
+            </Reading>
             {(!can_create_devices).then(|| view! {
                 <p class="notice" data-testid=testid::NO_DEVICE_CREATE>{move || console.tr(L::GraphNoDeviceCreate)}</p>
             })}
@@ -402,12 +303,133 @@ pub fn GroupPage(id: String) -> impl IntoView {
                         testid=testid::NEW_DEVICE_USER
                         value=device_user
                     />
-                    <button type="submit" data-testid=testid::CREATE_DEVICE disabled=move || busy.get()>
+                    <button type="submit" data-testid=testid::CREATE_DEVICE disabled=busy>
                         {move || console.tr(L::CreateDevice)}
                     </button>
                 </form>
             })}
         </section>
+    }
+}
+
+/// Adds the device to the group by reference, as Graph does.
+async fn add_member(client: &Client, group: &str, device: &str) -> Result<(), ApiError> {
+    let reference = MemberRef {
+        odata_id: format!("{}/v1.0/devices/{device}", client.base()),
+    };
+    http::send_json::<_, serde_json::Value>(
+        client,
+        "POST",
+        &Resource::MemberRefs(group),
+        &reference,
+    )
+    .await
+    .map(|_| ())
+}
+
+/// The group's members (each with Remove) and the devices that can be added.
+#[component]
+fn Membership<B, R, A>(
+    d: Directory,
+    busy: B,
+    remove_member: R,
+    add_picked: A,
+    pick: RwSignal<String>,
+) -> impl IntoView
+where
+    B: Fn() -> bool + Copy + Send + Sync + 'static,
+    R: Fn(String, String, String) + Copy + Send + Sync + 'static,
+    A: Fn(leptos::ev::MouseEvent) + Copy + Send + Sync + 'static,
+{
+    let console = use_console();
+    let group_id = d.group.id.clone();
+    let candidates: Vec<Device> = d
+        .devices
+        .iter()
+        .filter(|device| !d.members.iter().any(|m| m.id == device.id))
+        .cloned()
+        .collect();
+    let members = d
+        .members
+        .iter()
+        .map(|m| {
+            let group = group_id.clone();
+            let device = m.id.clone();
+            let name = m.display_name.clone();
+            view! {
+                <tr data-testid=testid::MEMBER_ROW data-device-id=m.id.clone()>
+                    <th scope="row">{m.display_name.clone()}</th>
+                    <td>{m.user_name.clone().unwrap_or_default()}</td>
+                    <td>{m.operating_system.clone().unwrap_or_default()}</td>
+                    <td>{m.last_sync_date_time.as_deref().map(when).unwrap_or_default()}</td>
+                    <td>
+                        <button
+                            type="button"
+                            class="secondary"
+                            data-testid=testid::REMOVE_MEMBER
+                            aria-label=fill(console.tr(L::RemoveFromGroup), &[("name", &name)])
+                            disabled=busy
+                            on:click={
+                                let name = name.clone();
+                                move |_| remove_member(group.clone(), device.clone(), name.clone())
+                            }
+                        >
+                            {console.tr(L::Remove)}
+                        </button>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <h2>{console.tr(L::Members)}</h2>
+        {if d.members.is_empty() {
+            view! { <p class="notice">{console.tr(L::NoMembers)}</p> }.into_any()
+        } else {
+            view! {
+                <table class="data cards">
+                    <caption class="visually-hidden">{console.tr(L::Members)}</caption>
+                    <thead>
+                        <tr>
+                            <th scope="col">{console.tr(L::ColDevice)}</th>
+                            <th scope="col">{console.tr(L::ColUser)}</th>
+                            <th scope="col">{console.tr(L::OperatingSystem)}</th>
+                            <th scope="col">{console.tr(L::ColLastSync)}</th>
+                            <th scope="col">{console.tr(L::Actions)}</th>
+                        </tr>
+                    </thead>
+                    <tbody>{members}</tbody>
+                </table>
+            }
+            .into_any()
+        }}
+        <h2>{console.tr(L::AddDevices)}</h2>
+        <div class="row toolbar">
+            <div class="field">
+                <label for="device-pick">{console.tr(L::ExistingDevice)}</label>
+                <select
+                    id="device-pick"
+                    data-testid=testid::DEVICE_PICK
+                    prop:value=move || pick.get()
+                    on:change=move |ev| pick.set(event_target_value(&ev))
+                >
+                    <option value="">{console.tr(L::ChooseDevice)}</option>
+                    {candidates
+                        .into_iter()
+                        .map(|device| {
+                            let text = match &device.user_name {
+                                Some(user) => format!("{} ({user})", device.display_name),
+                                None => device.display_name.clone(),
+                            };
+                            view! { <option value=device.id.clone()>{text}</option> }
+                        })
+                        .collect_view()}
+                </select>
+            </div>
+            <button type="button" class="secondary" data-testid=testid::ADD_MEMBER disabled=busy on:click=add_picked>
+                {console.tr(L::AddToGroup)}
+            </button>
+        </div>
     }
 }
 

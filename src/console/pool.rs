@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use esim_wire::{
-    AssignmentRead, AssignmentSet, Device, DeviceState, Group, Pool, StateLabel, StateSummary,
+    AssignRequest, AssignmentRead, AssignmentSet, Device, DeviceState, Group, Pool, StateLabel,
+    StateSummary,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -14,9 +15,9 @@ use super::chart::{state_from_key, state_key, state_text, StateChart};
 use super::devices::{self, Column, Query, Row};
 use super::labels::Label as L;
 use super::route::{PoolTab, Route};
-use super::state::{num, use_console, when};
-use super::widgets::{ErrorView, Loading};
-use crate::api::{http, ApiError, Backend, Resource};
+use super::state::{num, read, use_console, when};
+use super::widgets::{ErrorView, Reading};
+use crate::api::{http, ApiError, Backend, Client, Resource};
 use crate::browser;
 use crate::dom::testid;
 use crate::i18n::fill;
@@ -43,33 +44,24 @@ fn summarise(states: &[DeviceState]) -> StateSummary {
     summary
 }
 
+/// The pool as last read (`None` before the first answer): what the chart and the device
+/// table's refresh follow.
+type Read = Signal<Option<Result<Pool, ApiError>>>;
+
 #[component]
 pub fn PoolPage(id: String, tab: PoolTab) -> impl IntoView {
     let console = use_console();
-    let pool = RwSignal::new(None::<Result<Pool, ApiError>>);
-    let alive = alive_flag();
-    let load = {
-        let id = id.clone();
-        let alive = alive.clone();
-        move || {
-            let Some(client) = console.client.get_untracked() else {
-                return;
-            };
-            let id = id.clone();
-            let alive = alive.clone();
-            spawn_local(async move {
-                let result = http::get::<Pool>(&client, &Resource::Pool(&id)).await;
-                if alive.load(Ordering::Relaxed) {
-                    pool.set(Some(result));
-                }
-            });
-        }
-    };
-    load();
-    let refresh = load.clone();
-    if let Ok(handle) = set_interval_with_handle(refresh, REFRESH) {
+    // The pool is read again every few seconds while its page is open.
+    let version = RwSignal::new(0u32);
+    let read_id = id.clone();
+    let resource = read(version, move |client| {
+        let id = read_id.clone();
+        async move { http::get::<Pool>(&client, &Resource::Pool(&id)).await }
+    });
+    if let Ok(handle) = set_interval_with_handle(move || version.update(|v| *v += 1), REFRESH) {
         on_cleanup(move || handle.clear());
     }
+    let pool: Read = Signal::derive(move || resource.get());
     let tabs = PoolTab::ALL
         .into_iter()
         .map(|t| {
@@ -91,7 +83,7 @@ pub fn PoolPage(id: String, tab: PoolTab) -> impl IntoView {
     let body = {
         let id = id.clone();
         match tab {
-            PoolTab::Overview => view! { <Overview id pool /> }.into_any(),
+            PoolTab::Overview => view! { <Overview id resource pool /> }.into_any(),
             PoolTab::Devices => view! { <DeviceTable id pool /> }.into_any(),
             PoolTab::Assignments => view! { <Assignments id /> }.into_any(),
         }
@@ -105,10 +97,11 @@ pub fn PoolPage(id: String, tab: PoolTab) -> impl IntoView {
                     _ => console.tr(L::PoolTitle).to_owned(),
                 }}
             </h1>
-            {move || match pool.get() {
+            // The overview shows a failed read where its facts go; the other tabs here.
+            {(tab != PoolTab::Overview).then_some(move || match pool.get() {
                 Some(Err(error)) => Some(view! { <ErrorView error /> }),
                 _ => None,
-            }}
+            })}
             <nav class="tabs" aria-label=move || console.tr(L::PoolSections)>
                 <ul>{tabs}</ul>
             </nav>
@@ -118,82 +111,57 @@ pub fn PoolPage(id: String, tab: PoolTab) -> impl IntoView {
 }
 
 #[component]
-fn Overview(id: String, pool: RwSignal<Option<Result<Pool, ApiError>>>) -> impl IntoView {
+fn Overview(
+    id: String,
+    resource: LocalResource<Result<Pool, ApiError>>,
+    pool: Read,
+) -> impl IntoView {
     let console = use_console();
     let lang = console.lang;
-    let alive = alive_flag();
     // Graph sends no summary: count the device states instead. That reads every page, so
-    // it is not redone on every 3-second refresh: one count at a time, at most every 30 s.
-    let counted = RwSignal::new(None::<StateSummary>);
+    // it is not redone on every 3-second refresh: at most every 30 s (`count` is bumped
+    // when a count is due; 0 reads nothing).
+    let count = RwSignal::new(0u32);
+    let counted = read(count, move |client| {
+        let id = id.clone();
+        let due = count.get_untracked() > 0;
+        async move {
+            if !due {
+                return Ok(None);
+            }
+            let states =
+                http::all_pages::<DeviceState>(&client, &Resource::DeviceStates(&id)).await?;
+            Ok::<_, ApiError>(Some(summarise(&states)))
+        }
+    });
     let last_count = StoredValue::new(None::<f64>);
     let needs_counting =
         move || pool.with(|p| matches!(p, Some(Ok(p)) if p.extras.device_state_summary.is_none()));
     Effect::new(move |_| {
-        pool.track();
         let now = browser::now_ms();
         let due = last_count
             .get_value()
             .is_none_or(|started| now - started >= COUNT_EVERY_MS);
-        if !due || !needs_counting() {
-            return;
+        let needs = needs_counting();
+        if due && needs {
+            last_count.set_value(Some(now));
+            count.update(|c| *c += 1);
         }
-        let Some(client) = console.client.get_untracked() else {
-            return;
-        };
-        last_count.set_value(Some(now));
-        let id = id.clone();
-        let alive = alive.clone();
-        spawn_local(async move {
-            let states =
-                http::all_pages::<DeviceState>(&client, &Resource::DeviceStates(&id)).await;
-            if let (Ok(states), true) = (states, alive.load(Ordering::Relaxed)) {
-                counted.set(Some(summarise(&states)));
-            }
-        });
     });
     let summary = Signal::derive(move || {
         pool.with(|p| match p {
             Some(Ok(p)) => p.extras.device_state_summary,
             _ => None,
         })
-        .or_else(|| counted.get())
+        // A failed count leaves the chart as it was.
+        .or_else(|| counted.get().and_then(Result::ok).flatten())
         .unwrap_or_default()
     });
     view! {
         <div class="overview">
-            {move || match pool.get() {
-                None => view! { <Loading /> }.into_any(),
-                Some(Err(_)) => ().into_any(),
-                Some(Ok(p)) => {
-                    let total = p.activation_code_count;
-                    let left = p.extras.used_activation_code_count.map(|used| total - used);
-                    let smdp = p.extras.smdp_plus_server_address.clone();
-                    view! {
-                        <dl class="facts">
-                            <div>
-                                <dt>{console.tr(L::CodesLeft)}</dt>
-                                <dd data-testid=testid::CODES_LEFT>
-                                    {match left {
-                                        Some(left) => fill(console.tr(L::LeftOfTotal), &[("left", &num(lang.get(), left)), ("total", &num(lang.get(), total))]),
-                                        None => fill(console.tr(L::TotalOnly), &[("total", &num(lang.get(), total))]),
-                                    }}
-                                </dd>
-                            </div>
-                            {smdp.map(|smdp| view! {
-                                <div>
-                                    <dt>{crate::i18n::t(lang.get(), crate::i18n::Label::SmdpAddress)}</dt>
-                                    <dd>{smdp}</dd>
-                                </div>
-                            })}
-                            <div>
-                                <dt>{console.tr(L::Created)}</dt>
-                                <dd>{when(&p.created_date_time)}</dd>
-                            </div>
-                        </dl>
-                    }
-                    .into_any()
-                }
-            }}
+            <Reading>
+                {move || Suspend::new(async move { resource.await.map(|p| view! { <Facts p /> }) })}
+            </Reading>
             <h2>{move || console.tr(L::ChartTitle)}</h2>
             <StateChart summary />
             <table class="data chart-table">
@@ -224,8 +192,41 @@ fn Overview(id: String, pool: RwSignal<Option<Result<Pool, ApiError>>>) -> impl 
     }
 }
 
+/// The pool's facts: codes left, the SM-DP+ address, when it was created.
 #[component]
-fn DeviceTable(id: String, pool: RwSignal<Option<Result<Pool, ApiError>>>) -> impl IntoView {
+fn Facts(p: Pool) -> impl IntoView {
+    let console = use_console();
+    let lang = console.lang;
+    let total = p.activation_code_count;
+    let left = p.extras.used_activation_code_count.map(|used| total - used);
+    let smdp = p.extras.smdp_plus_server_address.clone();
+    view! {
+        <dl class="facts">
+            <div>
+                <dt>{move || console.tr(L::CodesLeft)}</dt>
+                <dd data-testid=testid::CODES_LEFT>
+                    {move || match left {
+                        Some(left) => fill(console.tr(L::LeftOfTotal), &[("left", &num(lang.get(), left)), ("total", &num(lang.get(), total))]),
+                        None => fill(console.tr(L::TotalOnly), &[("total", &num(lang.get(), total))]),
+                    }}
+                </dd>
+            </div>
+            {smdp.map(|smdp| view! {
+                <div>
+                    <dt>{move || crate::i18n::t(lang.get(), crate::i18n::Label::SmdpAddress)}</dt>
+                    <dd>{smdp}</dd>
+                </div>
+            })}
+            <div>
+                <dt>{move || console.tr(L::Created)}</dt>
+                <dd>{when(&p.created_date_time)}</dd>
+            </div>
+        </dl>
+    }
+}
+
+#[component]
+fn DeviceTable(id: String, pool: Read) -> impl IntoView {
     let console = use_console();
     let lang = console.lang;
     let rows = RwSignal::new(Arc::new(Vec::<Row>::new()));
@@ -351,16 +352,13 @@ fn DeviceTable(id: String, pool: RwSignal<Option<Result<Pool, ApiError>>>) -> im
         .is_some_and(|c| c.backend().has_project_routes());
     // A reader gets no retry button (the server refuses their writes anyway).
     let writable = console.can_write_now();
-    let retry = {
+    let retry = Action::new_local({
         let id = id.clone();
         let reload = reload.clone();
-        move |state_id: String| {
-            let Some(client) = console.client.get_untracked() else {
-                return;
-            };
-            let id = id.clone();
+        move |(client, state_id): &(Client, String)| {
+            let (client, state_id, id) = (client.clone(), state_id.clone(), id.clone());
             let reload = reload.clone();
-            spawn_local(async move {
+            async move {
                 let result: Result<serde_json::Value, _> = http::send_json(
                     &client,
                     "POST",
@@ -372,9 +370,9 @@ fn DeviceTable(id: String, pool: RwSignal<Option<Result<Pool, ApiError>>>) -> im
                     Ok(_) => reload(true),
                     Err(e) => error.set(Some(e)),
                 }
-            });
+            }
         }
-    };
+    });
     let reload_filtered = reload.clone();
     let export = move |_| {
         let bytes = rows.with_untracked(|rows| {
@@ -438,14 +436,18 @@ fn DeviceTable(id: String, pool: RwSignal<Option<Result<Pool, ApiError>>>) -> im
                 let retry = (row.retryable && can_retry && writable).then(|| {
                     let state_id = row.id.clone();
                     let name = row.device.clone();
-                    let retry = retry.clone();
                     view! {
                         <button
                             type="button"
                             class="secondary small"
                             data-testid=testid::RETRY
                             aria-label=fill(console.tr(L::RetryNamed), &[("name", &name)])
-                            on:click=move |_| retry(state_id.clone())
+                            disabled=move || retry.pending().get()
+                            on:click=move |_| {
+                                if let Some(client) = console.client.get_untracked() {
+                                    retry.dispatch((client, state_id.clone()));
+                                }
+                            }
                         >
                             {console.tr(L::Retry)}
                         </button>
@@ -572,76 +574,95 @@ fn DeviceTable(id: String, pool: RwSignal<Option<Result<Pool, ApiError>>>) -> im
 #[component]
 fn Assignments(id: String) -> impl IntoView {
     let console = use_console();
+    // The targets and the groups that can hold devices (esim-wire's
+    // `Group::can_hold_devices`), read once; the editor starts from them.
+    let targets = read(RwSignal::new(0u32), {
+        let id = id.clone();
+        move |client| {
+            let id = id.clone();
+            async move {
+                let list =
+                    http::all_pages::<AssignmentRead>(&client, &Resource::Assignments(&id)).await?;
+                let groups = http::all_pages::<Group>(&client, &Resource::Groups).await?;
+                let groups = groups.into_iter().filter(Group::can_hold_devices).collect();
+                Ok::<_, ApiError>((AssignmentSet::from_read(list), groups))
+            }
+        }
+    });
+    view! {
+        <div class="assignments">
+            <p class="notice" data-testid=testid::NO_USERS>{move || console.tr(L::NoUsers)}</p>
+            <Reading>
+                {
+                    let id = id.clone();
+                    move || {
+                        let id = id.clone();
+                        Suspend::new(async move {
+                            targets.await.map(|(set, groups)| view! { <AssignmentEditor id set groups /> })
+                        })
+                    }
+                }
+            </Reading>
+        </div>
+    }
+}
+
+/// The included and excluded groups, edited here and saved at once.
+#[component]
+fn AssignmentEditor(id: String, set: AssignmentSet, groups: Vec<Group>) -> impl IntoView {
+    let console = use_console();
     // The set as read: saving sends back every target not edited exactly as read (Graph's
     // assignment filters and target types this console does not edit included).
-    let targets = RwSignal::new(AssignmentSet::default());
-    let groups = RwSignal::new(Vec::<Group>::new());
-    let loaded = RwSignal::new(None::<Result<(), ApiError>>);
-    let saved = RwSignal::new(None::<Result<(), ApiError>>);
+    let targets = RwSignal::new(set);
+    let groups = StoredValue::new(groups);
     let pick = RwSignal::new(String::new());
     let exclude = RwSignal::new(false);
-    let busy = RwSignal::new(false);
-    let alive = alive_flag();
-    {
-        let id = id.clone();
-        if let Some(client) = console.client.get_untracked() {
-            spawn_local(async move {
-                let list =
-                    http::all_pages::<AssignmentRead>(&client, &Resource::Assignments(&id)).await;
-                let all_groups = http::all_pages::<Group>(&client, &Resource::Groups).await;
-                if !alive.load(Ordering::Relaxed) {
-                    return;
-                }
-                match (list, all_groups) {
-                    (Ok(list), Ok(all_groups)) => {
-                        targets.set(AssignmentSet::from_read(list));
-                        // Only groups that can hold devices are offered (esim-wire's
-                        // `Group::can_hold_devices`).
-                        groups.set(
-                            all_groups
-                                .into_iter()
-                                .filter(Group::can_hold_devices)
-                                .collect(),
-                        );
-                        loaded.set(Some(Ok(())));
-                    }
-                    (Err(e), _) | (_, Err(e)) => loaded.set(Some(Err(e))),
-                }
-            });
-        }
-    }
-    // How many devices each targeted group has (read once per group, as Intune shows).
-    let member_counts = RwSignal::new(std::collections::HashMap::<String, usize>::new());
-    let count_members = move |group_id: String| {
-        if member_counts.with_untracked(|counts| counts.contains_key(&group_id)) {
-            return;
-        }
-        let Some(client) = console.client.get_untracked() else {
-            return;
-        };
-        spawn_local(async move {
-            if let Ok(members) =
-                http::all_pages::<Device>(&client, &Resource::Members(&group_id)).await
-            {
-                member_counts.update(|counts| {
-                    counts.insert(group_id, members.len());
-                });
-            }
-        });
-    };
-    Effect::new(move |_| {
+    // How many devices each targeted group has (each group read once, as Intune shows): a
+    // resource over the targeted groups that reads only the ones not counted yet.
+    let known = StoredValue::new(std::collections::HashMap::<String, usize>::new());
+    let member_counts = LocalResource::new(move || {
         let ids: Vec<String> = targets.with(|ts| ts.groups().map(|(g, _)| g.to_owned()).collect());
-        for group_id in ids {
-            count_members(group_id);
+        let client = console.client.get();
+        async move {
+            if let Some(client) = client {
+                for group_id in ids {
+                    if known.with_value(|k| k.contains_key(&group_id)) {
+                        continue;
+                    }
+                    if let Ok(members) =
+                        http::all_pages::<Device>(&client, &Resource::Members(&group_id)).await
+                    {
+                        known.update_value(|k| {
+                            k.insert(group_id, members.len());
+                        });
+                    }
+                }
+            }
+            known.get_value()
         }
     });
     let name_of = move |group_id: &str| {
-        groups.with(|gs| {
+        groups.with_value(|gs| {
             gs.iter()
                 .find(|g| g.id == group_id)
                 .map_or_else(|| group_id.to_owned(), |g| g.display_name.clone())
         })
     };
+    // Saving is an action; its answer shows until the set is edited again.
+    let save = Action::new_local(move |(client, request): &(Client, AssignRequest)| {
+        let (client, request, id) = (client.clone(), request.clone(), id.clone());
+        async move {
+            http::send_json::<_, serde_json::Value>(
+                &client,
+                "POST",
+                &Resource::Assign(&id),
+                &request,
+            )
+            .await
+            .map(|_| ())
+        }
+    });
+    let saved = save.value();
     let add = move |_| {
         let group_id = pick.get_untracked();
         if group_id.is_empty() {
@@ -652,19 +673,11 @@ fn Assignments(id: String) -> impl IntoView {
         pick.set(String::new());
         saved.set(None);
     };
-    let save = move |_| {
+    let send = move |_| {
         let Some(client) = console.client.get_untracked() else {
             return;
         };
-        let request = targets.with_untracked(AssignmentSet::request);
-        let id = id.clone();
-        busy.set(true);
-        spawn_local(async move {
-            let result: Result<serde_json::Value, _> =
-                http::send_json(&client, "POST", &Resource::Assign(&id), &request).await;
-            busy.set(false);
-            saved.set(Some(result.map(|_| ())));
-        });
+        save.dispatch((client, targets.with_untracked(AssignmentSet::request)));
     };
     let list = move |exclude: bool| {
         let testid = if exclude {
@@ -689,11 +702,14 @@ fn Assignments(id: String) -> impl IntoView {
                             let item = group_id.clone();
                             let counted = group_id.clone();
                             let members = move || {
-                                member_counts.with(|counts| counts.get(&counted).copied()).map(|n| {
-                                    let lang = console.lang.get();
-                                    let label = if crate::i18n::is_one(lang, n) { L::MemberCountOne } else { L::MemberCount };
-                                    fill(console.tr(label), &[("n", &num(lang, n))])
-                                })
+                                member_counts
+                                    .get()
+                                    .and_then(|counts| counts.get(&counted).copied())
+                                    .map(|n| {
+                                        let lang = console.lang.get();
+                                        let label = if crate::i18n::is_one(lang, n) { L::MemberCountOne } else { L::MemberCount };
+                                        fill(console.tr(label), &[("n", &num(lang, n))])
+                                    })
                             };
                             view! {
                                 <li data-group-id=item>
@@ -721,74 +737,64 @@ fn Assignments(id: String) -> impl IntoView {
         }
     };
     view! {
-        <div class="assignments">
-            <p class="notice" data-testid=testid::NO_USERS>{move || console.tr(L::NoUsers)}</p>
-            {move || match loaded.get() {
-                None => view! { <Loading /> }.into_any(),
-                Some(Err(error)) => view! { <ErrorView error /> }.into_any(),
-                Some(Ok(())) => ().into_any(),
-            }}
-            {move || {
-                let n = targets.with(AssignmentSet::others);
-                (n > 0).then(|| view! { <p class="notice">{crate::i18n::counted(console.lang.get(), n, L::OtherTargetsOne, L::OtherTargets)}</p> })
-            }}
-            <div class="columns">
-                <section aria-labelledby="included-heading">
-                    <h2 id="included-heading">{move || console.tr(L::Included)}</h2>
-                    {list(false)}
-                </section>
-                <section aria-labelledby="excluded-heading">
-                    <h2 id="excluded-heading">{move || console.tr(L::Excluded)}</h2>
-                    {list(true)}
-                </section>
-            </div>
-            {console.can_write_now().then(|| view! {
-            <div class="row toolbar">
-                <div class="field">
-                    <label for="assign-group">{move || console.tr(L::GroupToAdd)}</label>
-                    <select
-                        id="assign-group"
-                        data-testid=testid::ASSIGN_GROUP
-                        prop:value=move || pick.get()
-                        on:change=move |ev| pick.set(event_target_value(&ev))
-                    >
-                        <option value="">{move || console.tr(L::ChooseGroup)}</option>
-                        {move || {
-                            groups
-                                .get()
-                                .into_iter()
-                                .map(|g| view! { <option value=g.id.clone()>{g.display_name.clone()}</option> })
-                                .collect_view()
-                        }}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="assign-mode">{move || console.tr(L::AssignMode)}</label>
-                    <select
-                        id="assign-mode"
-                        data-testid=testid::ASSIGN_MODE
-                        on:change=move |ev| exclude.set(event_target_value(&ev) == "exclude")
-                    >
-                        <option value="include">{move || console.tr(L::Include)}</option>
-                        <option value="exclude">{move || console.tr(L::Exclude)}</option>
-                    </select>
-                </div>
-                <button type="button" class="secondary" data-testid=testid::ADD_ASSIGNMENT on:click=add>
-                    {move || console.tr(L::Add)}
-                </button>
-            </div>
-            <p class="hint">
-                <a href=Route::Groups.href()>{move || console.tr(L::ManageGroups)}</a>
-            </p>
-            <button type="button" data-testid=testid::SAVE_ASSIGNMENTS disabled=move || busy.get() on:click=save>
-                {move || console.tr(L::SaveAssignments)}
-            </button>
-            })}
-            {move || match saved.get() {
-                Some(Ok(())) => Some(view! { <p class="ok" role="status" data-testid=testid::SAVED>{console.tr(L::Saved)}</p> }.into_any()),
-                Some(Err(error)) => Some(view! { <ErrorView error /> }.into_any()),
-                None => None,
-            }}
+        {move || {
+            let n = targets.with(AssignmentSet::others);
+            (n > 0).then(|| view! { <p class="notice">{crate::i18n::counted(console.lang.get(), n, L::OtherTargetsOne, L::OtherTargets)}</p> })
+        }}
+        <div class="columns">
+            <section aria-labelledby="included-heading">
+                <h2 id="included-heading">{move || console.tr(L::Included)}</h2>
+                {list(false)}
+            </section>
+            <section aria-labelledby="excluded-heading">
+                <h2 id="excluded-heading">{move || console.tr(L::Excluded)}</h2>
+                {list(true)}
+            </section>
         </div>
+        {console.can_write_now().then(|| view! {
+        <div class="row toolbar">
+            <div class="field">
+                <label for="assign-group">{move || console.tr(L::GroupToAdd)}</label>
+                <select
+                    id="assign-group"
+                    data-testid=testid::ASSIGN_GROUP
+                    prop:value=move || pick.get()
+                    on:change=move |ev| pick.set(event_target_value(&ev))
+                >
+                    <option value="">{move || console.tr(L::ChooseGroup)}</option>
+                    {groups
+                        .get_value()
+                        .into_iter()
+                        .map(|g| view! { <option value=g.id.clone()>{g.display_name.clone()}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field">
+                <label for="assign-mode">{move || console.tr(L::AssignMode)}</label>
+                <select
+                    id="assign-mode"
+                    data-testid=testid::ASSIGN_MODE
+                    on:change=move |ev| exclude.set(event_target_value(&ev) == "exclude")
+                >
+                    <option value="include">{move || console.tr(L::Include)}</option>
+                    <option value="exclude">{move || console.tr(L::Exclude)}</option>
+                </select>
+            </div>
+            <button type="button" class="secondary" data-testid=testid::ADD_ASSIGNMENT on:click=add>
+                {move || console.tr(L::Add)}
+            </button>
+        </div>
+        <p class="hint">
+            <a href=Route::Groups.href()>{move || console.tr(L::ManageGroups)}</a>
+        </p>
+        <button type="button" data-testid=testid::SAVE_ASSIGNMENTS disabled=move || save.pending().get() on:click=send>
+            {move || console.tr(L::SaveAssignments)}
+        </button>
+        })}
+        {move || match saved.get() {
+            Some(Ok(())) => Some(view! { <p class="ok" role="status" data-testid=testid::SAVED>{console.tr(L::Saved)}</p> }.into_any()),
+            Some(Err(error)) => Some(view! { <ErrorView error /> }.into_any()),
+            None => None,
+        }}
     }
 }

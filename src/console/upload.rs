@@ -3,7 +3,6 @@
 //! it rejects the file, are listed like the local ones.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use esim_csv::{Finding, Fix, Lang, Options, Position};
@@ -12,13 +11,12 @@ use esim_wire::{
     PreUploadCheckResult,
 };
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use super::labels::Label as L;
 use super::route::{PoolTab, Route};
 use super::state::{num, use_console};
 use super::widgets::ErrorView;
-use crate::api::{http, ApiError, Backend, Resource};
+use crate::api::{http, ApiError, Backend, Client, Resource};
 use crate::dom::testid;
 use crate::i18n::{counted, fill};
 use crate::outcome::ServerFindings;
@@ -125,19 +123,16 @@ impl Precheck {
     }
 }
 
-/// Where the upload is.
+/// The pre-upload check's answer.
 #[derive(Debug, Clone)]
-enum Stage {
-    /// Signed out, or the pre-upload check has not answered yet.
-    Idle,
-    Checking,
+enum Verdict {
+    /// Signed out, or a file that does not parse (the panel shows for valid files): no
+    /// upload.
+    Nothing,
     /// Nothing on the server stands in the way (or the server cannot say: Graph).
-    Ready,
+    Clear,
     /// The pre-check found something: codes already imported, or a pool for this operator.
-    Checked(Precheck),
-    Uploading,
-    Rejected(Vec<Shown>, String),
-    Failed(ApiError),
+    Found(Box<Precheck>),
 }
 
 /// The file without the lines of these codes: the fix "remove the codes the server has
@@ -168,7 +163,6 @@ pub fn UploadPanel(
 ) -> impl IntoView {
     let console = use_console();
     let lang = console.lang;
-    let stage = RwSignal::new(Stage::Idle);
     let file_name = Arc::new(file_name);
     // The typed codes: parsed once, for the pre-check and for Graph's JSON body.
     let pool_cache = StoredValue::new(None::<Arc<esim_csv::Pool>>);
@@ -188,20 +182,20 @@ pub fn UploadPanel(
         }
     };
 
-    // Sends `bytes`: as a new pool, or into `into` (this server only).
-    let send = {
+    // What the server found in a rejected upload.
+    let rejected = StoredValue::new(Vec::<Shown>::new());
+    // The upload is an action: `bytes` as a new pool, or into the pool `into` (this server
+    // only); a pool made goes to its page.
+    let upload = Action::new_local({
         let parsed = parsed.clone();
         let file_name = file_name.clone();
-        move |bytes: Arc<Vec<u8>>, into: Option<String>| {
-            let Some(client) = console.client.get_untracked() else {
-                return;
-            };
+        move |(client, bytes, into, name): &(Client, Arc<Vec<u8>>, Option<String>, String)| {
+            let (client, bytes, into, name) =
+                (client.clone(), bytes.clone(), into.clone(), name.clone());
             let parsed = parsed.clone();
             let file_name = file_name.clone();
-            let name = pool_name.get_untracked().trim().to_owned();
-            stage.set(Stage::Uploading);
-            spawn_local(async move {
-                let result: Result<Pool, ApiError> = match (&into, client.backend()) {
+            async move {
+                let result = match (&into, client.backend()) {
                     (Some(id), _) => http::send_file::<ImportedPool>(
                         &client,
                         &Resource::ImportInto {
@@ -225,128 +219,78 @@ pub fn UploadPanel(
                         .await
                         .map(|i| i.pool)
                     }
-                    (None, Backend::Graph) => {
-                        let Some(pool) = parsed() else { return };
-                        let body = PoolCreate {
-                            odata_type: Default::default(),
-                            display_name: name.clone(),
-                            activation_codes: pool
-                                .codes
-                                .iter()
-                                .map(|c| ActivationCode {
-                                    odata_type: None,
-                                    integrated_circuit_card_identifier: c
-                                        .integrated_circuit_card_identifier
-                                        .as_str()
-                                        .to_owned(),
-                                    matching_identifier: c.matching_identifier.as_str().to_owned(),
-                                    smdp_plus_server_address: c
-                                        .smdp_plus_server_address
-                                        .as_str()
-                                        .to_owned(),
-                                })
-                                .collect(),
-                        };
-                        http::send_json(&client, "POST", &Resource::Pools, &body).await
-                    }
+                    (None, Backend::Graph) => match parsed() {
+                        Some(pool) => {
+                            let body = graph_body(&pool, name);
+                            http::send_json(&client, "POST", &Resource::Pools, &body).await
+                        }
+                        None => Err(ApiError::Unexpected {
+                            status: 0,
+                            detail: "the file could not be read as a pool".into(),
+                        }),
+                    },
                 };
-                match result {
-                    Ok(pool) => {
-                        stage.set(Stage::Idle);
-                        console.go(Route::Pool {
-                            id: pool.id,
-                            tab: PoolTab::Overview,
-                        });
+                match &result {
+                    Ok(pool) => console.go(Route::Pool {
+                        id: pool.id.clone(),
+                        tab: PoolTab::Overview,
+                    }),
+                    // The server's findings, rebuilt from the file sent where esim-csv can
+                    // (then they follow the page's language).
+                    Err(ApiError::Rejected(error)) => {
+                        let rebuilt = ServerFindings::new(&bytes, &file_name);
+                        rejected.set_value(
+                            error
+                                .details
+                                .iter()
+                                .map(|d| Shown::server(d, &rebuilt))
+                                .collect(),
+                        );
                     }
-                    Err(ApiError::Rejected(error)) if !error.details.is_empty() => {
-                        stage.set(Stage::Rejected(
-                            {
-                                let rebuilt = ServerFindings::new(&bytes, &file_name);
-                                error
-                                    .details
-                                    .iter()
-                                    .map(|d| Shown::server(d, &rebuilt))
-                                    .collect()
-                            },
-                            error.message.clone(),
-                        ))
-                    }
-                    Err(error) => stage.set(Stage::Failed(error)),
+                    Err(_) => {}
                 }
-            });
+                result
+            }
+        }
+    });
+    let send = move |bytes: Arc<Vec<u8>>, into: Option<String>| {
+        if let Some(client) = console.client.get_untracked() {
+            let name = pool_name.get_untracked().trim().to_owned();
+            upload.dispatch((client, bytes, into, name));
         }
     };
 
-    // The pre-upload check, as soon as the panel shows and again after a sign-in.
-    let alive = Arc::new(AtomicBool::new(true));
-    let flag = alive.clone();
-    on_cleanup(move || flag.store(false, Ordering::Relaxed));
-    {
+    // The pre-upload check, a resource: read as soon as the panel shows and again after
+    // a sign-in.
+    let server_checks = move || {
+        console
+            .client
+            .with(|c| c.as_ref().is_some_and(|c| c.backend().has_project_routes()))
+    };
+    let precheck = LocalResource::new({
         let bytes = bytes.clone();
-        let parsed = parsed.clone();
-        Effect::new(move |_| {
-            let Some(client) = console.client.get() else {
-                stage.set(Stage::Idle);
-                set_refused(false);
-                return;
-            };
-            if !client.backend().has_project_routes() {
-                // Graph cannot say which codes it has (it never returns them).
-                stage.set(Stage::Ready);
-                return;
-            }
-            let Some(pool) = parsed() else {
-                return;
-            };
+        move || {
+            let client = console.client.get();
+            let server = client
+                .as_ref()
+                .is_some_and(|c| c.backend().has_project_routes());
+            let pool = server.then(&parsed).flatten();
             let bytes = bytes.clone();
-            let alive = alive.clone();
-            stage.set(Stage::Checking);
-            spawn_local(async move {
-                let smdp = pool.smdp_address.as_str().to_owned();
-                let request = PreUploadCheck {
-                    iccids: pool
-                        .codes
-                        .iter()
-                        .map(|c| c.integrated_circuit_card_identifier.as_str().to_owned())
-                        .collect(),
-                    smdp_plus_server_address: Some(smdp.clone()),
+            async move {
+                let verdict = match (client, pool) {
+                    (None, _) => Ok(Verdict::Nothing),
+                    // Graph cannot say which codes it has (it never returns them).
+                    (Some(_), _) if !server => Ok(Verdict::Clear),
+                    (Some(client), Some(pool)) => check(&client, &pool, &bytes).await,
+                    (Some(_), None) => Ok(Verdict::Nothing),
                 };
-                let result: Result<PreUploadCheckResult, _> =
-                    http::send_json(&client, "POST", &Resource::PreUploadCheck, &request).await;
-                if !alive.load(Ordering::Relaxed) {
-                    return;
-                }
-                match result {
-                    Ok(result)
-                        if result.already_imported.is_empty() && result.smdp_pool.is_none() =>
-                    {
-                        set_refused(false);
-                        stage.set(Stage::Ready);
-                    }
-                    Ok(result) => {
-                        let lines = iccid_lines(&bytes);
-                        let findings = precheck_findings(&result, &lines, &smdp);
-                        let mut imported_lines: Vec<u32> = result
-                            .already_imported
-                            .iter()
-                            .filter_map(|a| lines.get(&a.iccid).copied())
-                            .collect();
-                        imported_lines.sort_unstable();
-                        imported_lines.dedup();
-                        let precheck = Precheck {
-                            findings: findings.iter().map(Shown::local).collect(),
-                            imported_lines,
-                            pool: result.smdp_pool,
-                        };
-                        set_refused(precheck.blocking());
-                        stage.set(Stage::Checked(precheck));
-                    }
-                    // The upload checks again; a failed pre-check does not stop it.
-                    Err(error) => stage.set(Stage::Failed(error)),
-                }
-            });
-        });
-    }
+                // A new verdict replaces what an earlier upload said.
+                upload.value().set(None);
+                set_refused(matches!(&verdict, Ok(Verdict::Found(p)) if p.blocking()));
+                verdict
+            }
+        }
+    });
 
     let graph_note = move || {
         console
@@ -358,10 +302,8 @@ pub fn UploadPanel(
 
     let upload_button = {
         let bytes = bytes.clone();
-        let send = send.clone();
         move || {
             let bytes = bytes.clone();
-            let send = send.clone();
             view! {
                 <button
                     type="button"
@@ -372,6 +314,28 @@ pub fn UploadPanel(
                 </button>
             }
         }
+    };
+    let checked = {
+        let upload_button = upload_button.clone();
+        move || {
+            let upload_button = upload_button.clone();
+            let bytes = bytes.clone();
+            Suspend::new(async move {
+                match precheck.await {
+                    Ok(Verdict::Nothing) => ().into_any(),
+                    Ok(Verdict::Clear) => upload_button().into_any(),
+                    Ok(Verdict::Found(precheck)) => view! {
+                        <PrecheckView precheck=*precheck bytes codes send on_trimmed />
+                    }
+                    .into_any(),
+                    // The upload checks again; a failed pre-check does not stop it.
+                    Err(error) => view! { <ErrorView error /> {upload_button()} }.into_any(),
+                }
+            })
+        }
+    };
+    let checking = move || {
+        view! { <p class="notice"><span class="spinner" aria-hidden="true"></span>{console.tr(L::Prechecking)}</p> }
     };
 
     view! {
@@ -384,29 +348,89 @@ pub fn UploadPanel(
             })}
             {graph_note}
             <div data-testid=testid::UPLOAD_STATUS role="status">
-                {move || match stage.get() {
-                    // A reader sees no upload (the server refuses their writes anyway).
-                    _ if console.client.with(Option::is_some) && !console.can_write() => ().into_any(),
-                    Stage::Idle => ().into_any(),
-                    Stage::Ready => upload_button().into_any(),
-                    Stage::Checking => view! { <p class="notice"><span class="spinner" aria-hidden="true"></span>{console.tr(L::Prechecking)}</p> }.into_any(),
-                    Stage::Uploading => view! { <p class="notice"><span class="spinner" aria-hidden="true"></span>{counted(lang.get(), codes, L::UploadingOne, L::Uploading)}</p> }.into_any(),
-                    Stage::Failed(error) => view! { <ErrorView error /> {upload_button()} }.into_any(),
-                    Stage::Rejected(findings, message) => view! {
-                        <div class="api-error" role="alert">
-                            <p>{fill(console.tr(L::ServerRejected), &[("detail", &message)])}</p>
-                        </div>
-                        <FindingsTable findings testid=testid::SERVER_FINDING />
+                {move || {
+                    // Signed out, nothing; a reader sees no upload (the server refuses their
+                    // writes anyway).
+                    if console.client.with(Option::is_none) || !console.can_write() {
+                        return ().into_any();
                     }
-                    .into_any(),
-                    Stage::Checked(precheck) => view! {
-                        <PrecheckView precheck bytes=bytes.clone() codes send=send.clone() on_trimmed />
+                    if upload.pending().get() {
+                        return view! { <p class="notice"><span class="spinner" aria-hidden="true"></span>{counted(lang.get(), codes, L::UploadingOne, L::Uploading)}</p> }.into_any();
                     }
-                    .into_any(),
+                    match upload.value().get() {
+                        Some(Err(ApiError::Rejected(error))) if !error.details.is_empty() => view! {
+                            <div class="api-error" role="alert">
+                                <p>{fill(console.tr(L::ServerRejected), &[("detail", &error.message)])}</p>
+                            </div>
+                            <FindingsTable findings=rejected.get_value() testid=testid::SERVER_FINDING />
+                        }
+                        .into_any(),
+                        Some(Err(error)) => view! { <ErrorView error /> {upload_button()} }.into_any(),
+                        // Graph: nothing to check first.
+                        _ if !server_checks() => upload_button().into_any(),
+                        _ => {
+                            let checked = checked.clone();
+                            view! { <Suspense fallback=checking>{checked}</Suspense> }.into_any()
+                        }
+                    }
                 }}
             </div>
         </div>
     }
+}
+
+/// Graph's body for a new pool of these codes.
+fn graph_body(pool: &esim_csv::Pool, display_name: String) -> PoolCreate {
+    PoolCreate {
+        odata_type: Default::default(),
+        display_name,
+        activation_codes: pool
+            .codes
+            .iter()
+            .map(|c| ActivationCode {
+                odata_type: None,
+                integrated_circuit_card_identifier: c
+                    .integrated_circuit_card_identifier
+                    .as_str()
+                    .to_owned(),
+                matching_identifier: c.matching_identifier.as_str().to_owned(),
+                smdp_plus_server_address: c.smdp_plus_server_address.as_str().to_owned(),
+            })
+            .collect(),
+    }
+}
+
+/// Asks this server which of the file's codes it has, and which pool has its SM-DP+
+/// address.
+async fn check(client: &Client, pool: &esim_csv::Pool, bytes: &[u8]) -> Result<Verdict, ApiError> {
+    let smdp = pool.smdp_address.as_str().to_owned();
+    let request = PreUploadCheck {
+        iccids: pool
+            .codes
+            .iter()
+            .map(|c| c.integrated_circuit_card_identifier.as_str().to_owned())
+            .collect(),
+        smdp_plus_server_address: Some(smdp.clone()),
+    };
+    let result: PreUploadCheckResult =
+        http::send_json(client, "POST", &Resource::PreUploadCheck, &request).await?;
+    if result.already_imported.is_empty() && result.smdp_pool.is_none() {
+        return Ok(Verdict::Clear);
+    }
+    let lines = iccid_lines(bytes);
+    let findings = precheck_findings(&result, &lines, &smdp);
+    let mut imported_lines: Vec<u32> = result
+        .already_imported
+        .iter()
+        .filter_map(|a| lines.get(&a.iccid).copied())
+        .collect();
+    imported_lines.sort_unstable();
+    imported_lines.dedup();
+    Ok(Verdict::Found(Box::new(Precheck {
+        findings: findings.iter().map(Shown::local).collect(),
+        imported_lines,
+        pool: result.smdp_pool,
+    })))
 }
 
 /// What the pre-upload check found, and the ways forward: remove the codes the server has
