@@ -11,6 +11,13 @@
 //!    Chromium, the shipped sizes (the files of `dist/`, and each page as the release
 //!    esim-server serves it with brotli), instruction counts under callgrind, and the
 //!    results file.
+//!
+//! `--baseline REV` first checks the commit REV out into a git worktree under
+//! `target/baseline/`, builds there what both trees have - the bench page's wasm module
+//! (into `target/bench-web/against/`) and the console's release `dist/` - with the same
+//! functions and this tree's target directory (the dependencies are built once), and has
+//! the run measure both in the same browser sessions, round robin ("Against REV" in the
+//! results file).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -31,6 +38,8 @@ pub struct BenchArgs {
     pub server: bool,
     /// Issue 5: the console on a 10,000-device pool (`--no-console-pool` skips it).
     pub console_pool: bool,
+    /// A commit to measure against in the same run (`--baseline REV`).
+    pub baseline: Option<String>,
 }
 
 impl BenchArgs {
@@ -41,6 +50,7 @@ impl BenchArgs {
             runs: None,
             server: true,
             console_pool: true,
+            baseline: None,
         };
         let mut it = args.iter();
         while let Some(arg) = it.next() {
@@ -50,6 +60,10 @@ impl BenchArgs {
                 "--runs" => parsed.runs = Some(number(it.next(), "--runs")?),
                 "--no-server" => parsed.server = false,
                 "--no-console-pool" => parsed.console_pool = false,
+                "--baseline" => {
+                    let rev = it.next().context("--baseline needs a git revision")?;
+                    parsed.baseline = Some((*rev).to_owned());
+                }
                 _ => bail!("unknown argument for bench: {arg:?}"),
             }
         }
@@ -71,6 +85,17 @@ pub fn bench(root: &Path, args: &BenchArgs) -> Result<()> {
     let result = (|| {
         let tools = steps.run("setup", || setup::setup(root))?;
         let web = root.join("target").join("bench-web");
+        let mut notes = Vec::new();
+        // The earlier commit first: this tree's builds then come last, so that what its
+        // target directory holds at the end is this tree's.
+        let against = match &args.baseline {
+            None => None,
+            Some(rev) => Some(
+                steps.run(&format!("baseline {rev}: worktree and builds"), || {
+                    baseline(&tools, root, rev, &web)
+                })?,
+            ),
+        };
         // The wasm module and the native binary must be built from the same sources (the
         // validator may be edited while this runs): build both, and again if they moved.
         let driver = steps.run(
@@ -78,7 +103,7 @@ pub fn bench(root: &Path, args: &BenchArgs) -> Result<()> {
             || {
                 for _ in 0..3 {
                     let before = fingerprint(root);
-                    build_wasm(&tools, root, &web)?;
+                    build_wasm(&tools, root, &target_dir(root), &web)?;
                     run_cmd(tools.cargo(root).args([
                         "build",
                         "--release",
@@ -96,7 +121,6 @@ pub fn bench(root: &Path, args: &BenchArgs) -> Result<()> {
             },
         )?;
         steps.run("stage bench/web", || stage(&tools, root, &web))?;
-        let mut notes = Vec::new();
         if let Err(error) = steps.cmd("release build (trunk)", &mut tools.trunk_build(root)) {
             // Someone else's half-finished change: measure what dist/ holds, and say so.
             println!("  {error:#}");
@@ -187,6 +211,16 @@ pub fn bench(root: &Path, args: &BenchArgs) -> Result<()> {
         if let Some(runs) = &args.runs {
             command.args(["--runs", runs]);
         }
+        if let Some(against) = &against {
+            command.arg("--against-rev").arg(&against.rev);
+            command.arg("--against-web").arg(AGAINST_WEB);
+            match &against.dist {
+                Ok(dist) => {
+                    command.arg("--against-dist").arg(dist);
+                }
+                Err(why) => notes.push(format!("the console of {}: {why}", against.rev)),
+            }
+        }
         for note in &notes {
             command.arg("--note").arg(note);
         }
@@ -199,8 +233,70 @@ pub fn bench(root: &Path, args: &BenchArgs) -> Result<()> {
     result
 }
 
-fn build_wasm(tools: &Toolchain, root: &Path, web: &Path) -> Result<()> {
-    run_cmd(tools.cargo(root).args([
+/// The folder of `target/bench-web/` that holds the earlier commit's module (`pkg/`).
+const AGAINST_WEB: &str = "against";
+
+/// What `--baseline REV` built.
+struct Against {
+    /// The commit, abbreviated.
+    rev: String,
+    /// Its console's release build, or why there is none.
+    dist: std::result::Result<PathBuf, String>,
+}
+
+/// Checks `rev` out into `target/baseline/<rev>` and builds there the bench page's module
+/// (into `web/against/pkg`) and the console (`dist/` of that worktree), with this tree's
+/// target directory. The module is needed; a console that does not build is noted.
+fn baseline(tools: &Toolchain, root: &Path, rev: &str, web: &Path) -> Result<Against> {
+    let commit = output(Command::new("git").current_dir(root).args([
+        "rev-parse",
+        "--verify",
+        &format!("{rev}^{{commit}}"),
+    ]))
+    .with_context(|| format!("{rev:?} is not a commit of this repository"))?
+    .trim()
+    .to_owned();
+    let short = commit.get(..7).unwrap_or(&commit).to_owned();
+    let target = target_dir(root);
+    let tree = target.join("baseline").join(&short);
+    checkout(root, &tree, &commit)?;
+    build_wasm(tools, &tree, &target, &web.join(AGAINST_WEB))?;
+    let dist = run_cmd(tools.trunk_build(&tree).env("CARGO_TARGET_DIR", &target))
+        .map(|()| tree.join("dist"))
+        .map_err(|error| format!("`trunk build --release` failed: {}", first_line(&error)));
+    Ok(Against { rev: short, dist })
+}
+
+/// A clean detached worktree of `commit` at `tree` (kept between runs when it is one).
+fn checkout(root: &Path, tree: &Path, commit: &str) -> Result<()> {
+    let git = |dir: &Path| {
+        let mut command = Command::new("git");
+        command.current_dir(dir);
+        command
+    };
+    if tree.join(".git").exists() {
+        let head = output(git(tree).args(["rev-parse", "HEAD"]));
+        let status = output(git(tree).args(["status", "--porcelain", "--untracked-files=no"]));
+        if head.as_deref().map(str::trim) == Some(commit) && status.as_deref() == Some("") {
+            println!("  {} is {commit} already", tree.display());
+            return Ok(());
+        }
+        run_cmd(git(root).args(["worktree", "remove", "--force"]).arg(tree))?;
+    }
+    // A worktree whose folder was deleted is still registered until pruned.
+    run_cmd(git(root).args(["worktree", "prune"]))?;
+    run_cmd(
+        git(root)
+            .args(["worktree", "add", "--detach"])
+            .arg(tree)
+            .arg(commit),
+    )
+}
+
+/// Builds `crates/esim-bench` of the tree at `root` for wasm into `target`, and runs
+/// wasm-bindgen and wasm-opt into `web/pkg`.
+fn build_wasm(tools: &Toolchain, root: &Path, target: &Path, web: &Path) -> Result<()> {
+    run_cmd(tools.cargo(root).env("CARGO_TARGET_DIR", target).args([
         "build",
         "--release",
         "--target",
@@ -209,13 +305,7 @@ fn build_wasm(tools: &Toolchain, root: &Path, web: &Path) -> Result<()> {
         "esim-bench",
         "--lib",
     ]))?;
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let module = target_dir
-        .join(WASM)
-        .join("release")
-        .join("esim_bench.wasm");
+    let module = target.join(WASM).join("release").join("esim_bench.wasm");
     let pkg = web.join("pkg");
     if pkg.exists() {
         std::fs::remove_dir_all(&pkg)?;
@@ -239,9 +329,10 @@ fn build_wasm(tools: &Toolchain, root: &Path, web: &Path) -> Result<()> {
     )
 }
 
+/// The target directory (absolute: the earlier commit's builds run in another folder).
 fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
+        .map(|dir| root.join(dir))
         .unwrap_or_else(|| root.join("target"))
 }
 
@@ -334,5 +425,13 @@ mod tests {
         assert!(BenchArgs::parse(&[]).unwrap().server);
         assert!(BenchArgs::parse(&["--codes", "many"]).is_err());
         assert!(BenchArgs::parse(&["--fast"]).is_err());
+        assert_eq!(
+            BenchArgs::parse(&["--baseline", "01ee453"])
+                .unwrap()
+                .baseline
+                .as_deref(),
+            Some("01ee453")
+        );
+        assert!(BenchArgs::parse(&["--baseline"]).is_err());
     }
 }

@@ -42,7 +42,7 @@ commands:
                          go to esim-server serve (docs/identity.md)
   tidy                   the tidy checks (no module import cycles in any crate; also
                          run by cargo test -p xtask)
-  bench [--codes N] [--reps R] [--runs K] [--no-server] [--no-console-pool]
+  bench [--codes N] [--reps R] [--runs K] [--no-server] [--no-console-pool] [--baseline REV]
                          setup, then the benchmarks (wasm vs JS vs native, the console,
                          sizes, the server's if it has them); writes bench/RESULTS.md
 ";

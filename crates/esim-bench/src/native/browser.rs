@@ -32,9 +32,16 @@ pub async fn bench_page(
     codes: usize,
     reps: usize,
     native: &mut NativeBench,
+    against: Option<&str>,
 ) -> Result<(Value, Vec<Round>)> {
-    for needed in ["index.html", "papaparse.min.js", "pkg/esim_bench.js"] {
-        if !web.join(needed).is_file() {
+    let mut needed = vec![
+        "index.html".to_owned(),
+        "papaparse.min.js".into(),
+        "pkg/esim_bench.js".into(),
+    ];
+    needed.extend(against.map(|dir| format!("{dir}/pkg/esim_bench.js")));
+    for needed in needed {
+        if !web.join(&needed).is_file() {
             bail!(
                 "{} is missing (cargo xtask bench stages it)",
                 web.join(needed).display()
@@ -44,7 +51,10 @@ pub async fn bench_page(
     let server = StaticServer::start(web, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))?;
     let session = start_browser().await?;
     let outcome = async {
-        let url = format!("{}index.html?driven&codes={codes}", server.url());
+        let mut url = format!("{}index.html?driven&codes={codes}", server.url());
+        if let Some(dir) = against {
+            url.push_str(&format!("&against={dir}"));
+        }
         session.client.goto(&url).await?;
         let mut printed = 0;
         let deadline = Instant::now() + Duration::from_secs(10 * 60);
@@ -144,55 +154,95 @@ pub struct BigRun {
 }
 
 /// Loads the console several times, chooses the 1,000-code file in its file input each time
-/// and measures in the page; then the 50 MB file in a fresh browser.
-pub async fn console(dist: &Path) -> Result<Console> {
-    if !dist.join("index.html").is_file() {
-        bail!(
-            "{} has no index.html (trunk build --release)",
-            dist.display()
-        );
+/// and measures in the page; then the 50 MB file in a fresh browser. With `against` (an
+/// earlier commit's build), that console too: each of its loads right after this one's in
+/// the same browser, its 50 MB file in a fresh browser right after this one's.
+pub async fn console(
+    dist: &Path,
+    against: Option<&Path>,
+) -> Result<(Console, Option<Result<Console, String>>)> {
+    let mut servers = Vec::new();
+    for dist in std::iter::once(dist).chain(against) {
+        if !dist.join("index.html").is_file() {
+            bail!(
+                "{} has no index.html (trunk build --release)",
+                dist.display()
+            );
+        }
+        servers.push(StaticServer::start(
+            dist,
+            SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        )?);
     }
-    let server = StaticServer::start(dist, SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))?;
-    let url = server.url();
+    let urls: Vec<String> = servers.iter().map(StaticServer::url).collect();
+    // Why the earlier commit's console could not be measured (ours goes on without it).
+    let mut theirs_failed = None::<String>;
 
     let session = start_browser().await?;
     let small = async {
         let path = session.dir().join("codes-1000.csv");
         std::fs::write(&path, esim_bench::generate(1000))?;
-        let mut painted = Vec::new();
-        let mut seen = Vec::new();
-        let mut verdict = String::new();
+        let mut each = vec![(Vec::new(), Vec::new(), String::new()); urls.len()];
         for _ in 0..9 {
-            let drop = choose_file(&session, &url, &path, Duration::from_secs(30)).await?;
-            painted.push(drop.painted_ms);
-            seen.push(drop.seen_ms);
-            verdict = drop.verdict;
+            for (k, (url, (painted, seen, verdict))) in urls.iter().zip(&mut each).enumerate() {
+                if k > 0 && theirs_failed.is_some() {
+                    continue;
+                }
+                let drop = match choose_file(&session, url, &path, Duration::from_secs(30)).await {
+                    Ok(drop) => drop,
+                    Err(error) if k > 0 => {
+                        println!("  the earlier commit's console: {error:#}");
+                        theirs_failed = Some(format!("{error:#}"));
+                        continue;
+                    }
+                    Err(error) => return Err(error),
+                };
+                painted.push(drop.painted_ms);
+                seen.push(drop.seen_ms);
+                *verdict = drop.verdict;
+            }
         }
-        println!(
-            "  1,000 codes: change to painted verdict {:.1} ms (median of {}; {verdict:?})",
-            median(&painted),
-            painted.len()
-        );
-        anyhow::Ok((painted, seen, verdict))
+        for (k, (painted, _, verdict)) in each.iter().enumerate() {
+            println!(
+                "  1,000 codes{}: change to painted verdict {:.1} ms (median of {}; {verdict:?})",
+                if k == 0 { "" } else { ", the earlier commit" },
+                median(painted),
+                painted.len()
+            );
+        }
+        anyhow::Ok(each)
     }
     .await;
     session.close().await;
-    let (small_painted_ms, small_seen_ms, small_verdict) = small?;
-
-    let big = big_file(&url).await.map_err(|e| format!("{e:#}"));
-    match &big {
-        Ok(run) => println!(
-            "  {} bytes: {:.0} ms to the painted verdict, renderer peak {:?} KiB",
-            run.bytes, run.painted_ms, run.renderer_peak_kib
-        ),
-        Err(error) => println!("  the 50 MB file: {error}"),
+    let mut figures = Vec::new();
+    for (k, (url, (small_painted_ms, small_seen_ms, small_verdict))) in
+        urls.iter().zip(small?).enumerate()
+    {
+        if k > 0 && theirs_failed.is_some() {
+            break;
+        }
+        let big = big_file(url).await.map_err(|e| format!("{e:#}"));
+        match &big {
+            Ok(run) => println!(
+                "  {} bytes: {:.0} ms to the painted verdict, renderer peak {:?} KiB",
+                run.bytes, run.painted_ms, run.renderer_peak_kib
+            ),
+            Err(error) => println!("  the 50 MB file: {error}"),
+        }
+        figures.push(Console {
+            small_painted_ms,
+            small_seen_ms,
+            small_verdict,
+            big,
+        });
     }
-    Ok(Console {
-        small_painted_ms,
-        small_seen_ms,
-        small_verdict,
-        big,
-    })
+    let mut figures = figures.into_iter();
+    let ours = figures.next().context("the console's figures")?;
+    let theirs = match (figures.next(), theirs_failed) {
+        (_, Some(error)) => Some(Err(error)),
+        (theirs, None) => theirs.map(Ok),
+    };
+    Ok((ours, theirs))
 }
 
 async fn big_file(url: &str) -> Result<BigRun> {

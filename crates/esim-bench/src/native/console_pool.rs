@@ -41,7 +41,7 @@ const FLING_PX: usize = 360;
 /// A frame interval above this missed its 16.7 ms vsync ("late").
 const LATE_MS: f64 = 20.0;
 /// A frame interval above this lost at least one whole frame ("dropped").
-const DROPPED_MS: f64 = 34.0;
+pub(super) const DROPPED_MS: f64 = 34.0;
 /// The sort heading clicked to prove the table interactive.
 const SORT_COLUMN: &str = "State";
 /// The state chosen in the state filter.
@@ -59,6 +59,9 @@ pub struct PoolBench {
     pub setup: Vec<(String, f64)>,
     pub baseline: Figures,
     pub big: Figures,
+    /// The earlier commit's console (`--against-dist`) on the same pools, in the same
+    /// browsers right after this one's: (baseline pool, big pool), or why not.
+    pub against: Option<Result<(Figures, Figures), String>>,
 }
 
 /// One pool's figures, one entry per run.
@@ -90,6 +93,11 @@ impl Figures {
         (!values.is_empty()).then(|| median(&values))
     }
 
+    /// One figure of each run (`None` where a run lacks it).
+    pub fn per_run(&self, pick: &dyn Fn(&Figures, usize) -> Option<f64>) -> Vec<Option<f64>> {
+        (0..self.load.len()).map(|i| pick(self, i)).collect()
+    }
+
     fn load(&self, key: &str) -> Option<f64> {
         self.med(&self.load, key)
     }
@@ -116,7 +124,7 @@ impl Figures {
     }
 }
 
-fn intervals(run: &Value) -> Vec<f64> {
+pub(super) fn intervals(run: &Value) -> Vec<f64> {
     series(run, "intervals")
 }
 
@@ -127,7 +135,7 @@ fn series(run: &Value, key: &str) -> Vec<f64> {
         .unwrap_or_default()
 }
 
-fn p95(values: &[f64]) -> f64 {
+pub(super) fn p95(values: &[f64]) -> f64 {
     let mut sorted = values.to_vec();
     sorted.sort_by(f64::total_cmp);
     match sorted.len() {
@@ -140,7 +148,7 @@ fn max(values: &[f64]) -> f64 {
     values.iter().copied().fold(f64::NAN, f64::max)
 }
 
-fn over(limit: f64) -> impl Fn(&[f64]) -> f64 {
+pub(super) fn over(limit: f64) -> impl Fn(&[f64]) -> f64 {
     move |values| values.iter().filter(|&&x| x > limit).count() as f64
 }
 
@@ -151,6 +159,7 @@ pub async fn measure(
     devices: usize,
     baseline_devices: usize,
     runs: usize,
+    against_dist: Option<&Path>,
 ) -> Result<PoolBench> {
     if !dist.join("index.html").is_file() {
         bail!(
@@ -216,13 +225,54 @@ pub async fn measure(
         baseline.states = state_counts(&server, &token, &base_id)?;
         println!("  states: {} | baseline: {}", big.states, baseline.states);
 
+        // The earlier commit's console: a second server process on the same database,
+        // serving that build (its page policy hashes that build's loader).
+        let mut against = against_dist.map(|dist| {
+            Server::serve(server_exe, &database, |command| {
+                command.arg("--static-dir").arg(dist);
+            })
+            .map(|server| {
+                (
+                    server,
+                    Figures::new(baseline_devices),
+                    Figures::new(devices),
+                )
+            })
+            .map_err(|e| format!("{e:#}"))
+        });
+        if let Some(Ok((_, b, s))) = &mut against {
+            b.states = baseline.states.clone();
+            s.states = big.states.clone();
+        }
+
         for run in 1..=runs {
             println!("  run {run}/{runs}: a fresh browser");
             let session = start_browser().await?;
             let outcome = async {
                 sign_in(&session.client, server.url(), &token).await?;
-                for (id, figures) in [(&base_id, &mut baseline), (&big_id, &mut big)] {
+                if let Some(Ok((other, _, _))) = &against {
+                    sign_in(&session.client, other.url(), &token).await?;
+                }
+                for (k, (id, figures)) in [(&base_id, &mut baseline), (&big_id, &mut big)]
+                    .into_iter()
+                    .enumerate()
+                {
                     measure_pool(&session.client, server.url(), id, figures).await?;
+                    // The earlier commit's console on the same pool, right after.
+                    let mut failed = None;
+                    if let Some(Ok((other, b, s))) = &mut against {
+                        let theirs = if k == 0 { b } else { s };
+                        println!("    the earlier commit's console:");
+                        if let Err(error) =
+                            measure_pool(&session.client, other.url(), id, theirs).await
+                        {
+                            println!("    the earlier commit's console failed: {error:#}");
+                            failed = Some(format!("{error:#}"));
+                        }
+                    }
+                    if let Some(error) = failed {
+                        against = Some(Err(error));
+                    }
                 }
                 anyhow::Ok(())
             }
@@ -235,6 +285,7 @@ pub async fn measure(
             setup,
             baseline,
             big,
+            against: against.map(|a| a.map(|(_, b, s)| (b, s))),
         })
     }
     .await;

@@ -1,5 +1,6 @@
 //! The native benchmark and the driver of the browser benchmarks.
 
+mod against;
 mod browser;
 mod console_pool;
 mod measure;
@@ -22,6 +23,8 @@ usage:
                  [--server-md FILE] [--server-status TEXT] [--note TEXT]...
                  [--server-exe PATH (the pages as served; and the console on a
                   10,000-device pool, issue 5, unless --console-pool no)]
+                 [--against-rev REV --against-web DIR (under --web: the earlier
+                  commit's module) [--against-dist DIR (its console)]]
   esim-bench sizes --dist DIR --server-exe PATH
   esim-bench console-pool --dist DIR --server-exe PATH [--devices N] [--baseline N]
                  [--runs K] [--out FILE (its section replaced)]
@@ -112,6 +115,10 @@ fn run(flags: &Flags, codes: usize, reps: usize) -> Result<()> {
     let runs = flags.num("runs", 3)?.max(1);
     let mut results = report::Results::new(codes, reps);
     results.notes = flags.all("note");
+    // An earlier commit measured in the same sessions (`cargo xtask bench --baseline REV`).
+    let against_web = flags.get("against-web");
+    let against_dist = flags.get("against-dist").map(PathBuf::from);
+    results.against_rev = flags.get("against-rev").map(str::to_owned);
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -124,13 +131,22 @@ fn run(flags: &Flags, codes: usize, reps: usize) -> Result<()> {
     for run in 1..=runs {
         println!("==> run {run}/{runs}: {codes} codes, {reps} rounds, page and native in turn");
         let mut native = NativeBench::new(codes);
-        let outcome = runtime.block_on(browser::bench_page(&web, codes, reps, &mut native));
+        let outcome = runtime.block_on(browser::bench_page(
+            &web,
+            codes,
+            reps,
+            &mut native,
+            against_web,
+        ));
         natives.push(native.finish(15));
         match outcome {
             Ok((page, rounds)) => {
                 results
                     .ratios
                     .extend(rounds.iter().map(report::RunRatios::of));
+                results
+                    .rounds
+                    .extend(rounds.iter().map(|round| round.page.clone()));
                 pages.push(page);
             }
             Err(error) => {
@@ -154,13 +170,20 @@ fn run(flags: &Flags, codes: usize, reps: usize) -> Result<()> {
             println!("  the pages as served: {error:#}");
         }
         results.served = Some(served.map_err(|e| format!("{e:#}")));
+        if let Some(theirs) = &against_dist {
+            println!("==> the earlier commit's console as esim-server serves it");
+            let served = sizes::served_pages(theirs, std::path::Path::new(exe), &sizes::PAGES[1..]);
+            results.against_served = Some(served.map_err(|e| format!("{e:#}")));
+        }
     }
     println!("==> the console: a chosen file to the painted verdict");
-    results.console = Some(
-        runtime
-            .block_on(browser::console(&dist))
-            .map_err(|e| format!("{e:#}")),
-    );
+    match runtime.block_on(browser::console(&dist, against_dist.as_deref())) {
+        Ok((ours, theirs)) => {
+            results.console = Some(Ok(ours));
+            results.against_console = theirs;
+        }
+        Err(error) => results.console = Some(Err(format!("{error:#}"))),
+    }
     if flags.get("server-exe").is_some() && flags.get("console-pool") != Some("no") {
         results.console_pool = Some(console_pool(flags, &runtime)?);
     }
@@ -173,7 +196,8 @@ fn run(flags: &Flags, codes: usize, reps: usize) -> Result<()> {
     results.server_md = flags.get("server-md").map(PathBuf::from);
     results.chromium = browser::chromium_version();
 
-    let text = results.markdown();
+    // "Against REV" goes after the goals.
+    let text = against::after_goals(&results.markdown(), &against::markdown(&results));
     std::fs::write(&out, text).with_context(|| format!("cannot write {}", out.display()))?;
     println!("==> wrote {}", out.display());
     Ok(())
@@ -190,7 +214,15 @@ fn console_pool(
     let baseline = flags.num("baseline", console_pool::BASELINE_DEVICES)?;
     let runs = flags.num("runs", 3)?.max(1);
     println!("==> the console on a {devices}-device pool (issue 5), baseline {baseline}");
-    let outcome = runtime.block_on(console_pool::measure(&dist, &exe, devices, baseline, runs));
+    let against = flags.get("against-dist").map(PathBuf::from);
+    let outcome = runtime.block_on(console_pool::measure(
+        &dist,
+        &exe,
+        devices,
+        baseline,
+        runs,
+        against.as_deref(),
+    ));
     if let Err(error) = &outcome {
         println!("  the console on a big pool: {error:#}");
     }
@@ -238,12 +270,15 @@ fn sizes_alone(flags: &Flags) -> Result<()> {
     Ok(())
 }
 
-/// The page's contenders (ids in `bench/web/bench.js`).
-pub const PAGE_IDS: [&str; 4] = [
+/// The page's contenders (ids in `bench/web/bench.js`); the last two only with an
+/// earlier commit's module.
+pub const PAGE_IDS: [&str; 6] = [
     "wasm_validate",
     "wasm_csv_parse_only",
     "js_papa_checks",
     "js_fast_loop",
+    "against_wasm_validate",
+    "against_wasm_csv_parse_only",
 ];
 
 /// One page result with every run's timings pooled (medians over all of them).
@@ -258,6 +293,9 @@ fn merge_pages(pages: &[serde_json::Value]) -> serde_json::Value {
                 .flatten()
                 .filter_map(serde_json::Value::as_f64)
                 .collect();
+            if times.is_empty() {
+                continue;
+            }
             let ms = median(&times);
             merged[file][id][key] = serde_json::json!(times);
             merged[file][id]["median_ms"] = serde_json::json!(ms);

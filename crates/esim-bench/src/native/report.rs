@@ -38,6 +38,14 @@ pub struct Results {
     pub server_status: Option<String>,
     pub chromium: Option<String>,
     pub notes: Vec<String>,
+    /// Every round's page times (`bench/web/bench.js`'s `round()`), in order.
+    pub rounds: Vec<Value>,
+    /// The earlier commit measured in the same run (`--against-rev`), abbreviated.
+    pub against_rev: Option<String>,
+    /// Its console, measured in the same sessions as [`Results::console`].
+    pub against_console: Option<Result<Console, String>>,
+    /// Its console as esim-server serves it.
+    pub against_served: Option<Result<Vec<Served>, String>>,
 }
 
 /// One round's ratios: the page's contenders and the native validator, run back to back.
@@ -91,6 +99,10 @@ impl Results {
             server_status: None,
             chromium: None,
             notes: Vec::new(),
+            rounds: Vec::new(),
+            against_rev: None,
+            against_console: None,
+            against_served: None,
         }
     }
 
@@ -716,11 +728,11 @@ fn fmt_ratio(ratio: Option<f64>) -> String {
     ratio.map_or("not measured".into(), |r| format!("{r:.2}x"))
 }
 
-fn kb(bytes: usize) -> String {
+pub(super) fn kb(bytes: usize) -> String {
     format!("{:.1} KB ({} bytes)", bytes as f64 / 1024.0, group(bytes))
 }
 
-fn one_line(text: &str) -> String {
+pub(super) fn one_line(text: &str) -> String {
     text.lines()
         .next()
         .unwrap_or_default()

@@ -77,6 +77,15 @@ pub struct ServedFile {
 /// Starts `exe serve --static-dir dist` on a scratch database, waits until it has written
 /// its precompressed copies, and fetches each of [`PAGES`] and its files.
 pub fn served(dist: &Path, exe: &Path) -> Result<Vec<Served>> {
+    served_pages(dist, exe, &PAGES)
+}
+
+/// [`served`] for some of [`PAGES`] (an earlier commit's build has only the console).
+pub fn served_pages(
+    dist: &Path,
+    exe: &Path,
+    pages: &[(&'static str, &'static str, usize)],
+) -> Result<Vec<Served>> {
     if !dist.join("index.html").is_file() {
         bail!(
             "{} has no index.html (trunk build --release)",
@@ -91,7 +100,7 @@ pub fn served(dist: &Path, exe: &Path) -> Result<Vec<Served>> {
             command.arg("--static-dir").arg(dist);
         })?;
         wait_for_copies(dist, Duration::from_secs(300))?;
-        PAGES
+        pages
             .iter()
             .map(|&(what, path, budget)| {
                 Ok(Served {
