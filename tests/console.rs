@@ -413,6 +413,57 @@ async fn the_validator_only_page_checks_files_without_the_console() {
     .await;
 }
 
+/// Issue 15: an Excel export opened in the console as esim-server serves it - under its
+/// page policy, which must let the page start the workbook reader's worker and compile its
+/// wasm (the e2e tests use a plain static server) - is converted and uploaded as a pool;
+/// the validator-only page reads it too.
+#[tokio::test]
+async fn a_workbook_becomes_a_pool_under_the_servers_page_policy() {
+    let setup = Setup::start(&[]);
+    let link = setup.sign_in_link();
+    let workbook = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("crates/esim-csv/tests/data/carrier-workbook.xlsx"),
+    )
+    .expect("read the corpus workbook");
+    let validator = format!("{}/validator/", setup.server.url());
+    run_at(link, ids::NAV, |page| async move {
+        let Setup { server, token, .. } = &setup;
+        page.wait_for_fragment("#/pools").await;
+        page.nav_to("#/").await;
+        page.upload("carrier-workbook.xlsx", &workbook).await;
+        page.element(check::MAPPING).await;
+        assert_eq!(
+            page.finding_codes().await,
+            ["carrier-export", "iccid-checksum"]
+        );
+        page.assert_accessible("console, a workbook read under the page policy")
+            .await;
+        page.type_into(check::POOL_NAME, "Workbook phones").await;
+        page.click(check::FIX).await;
+        page.element(check::FIX_PREVIEW).await;
+        page.wait_for_attr(&tid(check::FIXED_VERDICT), "data-verdict", "valid")
+            .await;
+        let upload = format!("{} {}", tid(check::RESULT), tid(ids::UPLOAD));
+        page.css(&upload).await.click().await.expect("click upload");
+        page.wait_for_fragment_prefix("#/pools/").await;
+        let pools = server.pools(token);
+        assert_eq!(pools.len(), 1, "{pools:?}");
+        assert_eq!(pools[0]["activationCodeCount"], 3, "{pools:?}");
+
+        page.client
+            .goto(&validator)
+            .await
+            .expect("open /validator/");
+        page.element(check::TEXT).await;
+        page.upload("carrier-workbook.xlsx", &workbook).await;
+        page.element(check::MAPPING).await;
+        page.assert_accessible("validator page, a workbook read under the page policy")
+            .await;
+    })
+    .await;
+}
+
 /// (a) The admin's whole journey.
 #[tokio::test]
 async fn an_admin_uploads_a_pool_targets_groups_and_watches_the_fleet() {
