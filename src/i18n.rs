@@ -75,9 +75,9 @@ labels! {
     SwitchLanguage => "Svenska", "English";
     SwitchLanguageHint => "Visa sidan på svenska", "Show the page in English";
     InputHeading => "Activation-code files", "Filer med aktiveringskoder";
-    DropZone => "Drop CSV files here, or press Enter to choose files",
-        "Släpp CSV-filer här, eller tryck Enter för att välja filer";
-    ChooseFiles => "Choose CSV files", "Välj CSV-filer";
+    DropZone => "Drop CSV or Excel (.xlsx) files here, or press Enter to choose files",
+        "Släpp CSV- eller Excel-filer (.xlsx) här, eller tryck Enter för att välja filer";
+    ChooseFiles => "Choose CSV or Excel files", "Välj CSV- eller Excel-filer";
     ChooseHint => "Chosen files are checked at once; several files are checked together (an ICCID repeated in another file is found).",
         "Valda filer kontrolleras direkt; flera filer kontrolleras tillsammans (ett ICCID som upprepas i en annan fil hittas).";
     PasteLabel => "Or paste the text of a file", "Eller klistra in en fils text";

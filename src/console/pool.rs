@@ -554,7 +554,7 @@ fn DeviceTable(id: String, pool: Read) -> impl IntoView {
                 tabindex="0"
                 role="region"
                 aria-label=move || console.tr(L::TabDevices)
-                style:height=crate::source::px(devices::VIEW_HEIGHT)
+                style:max-height=crate::source::px(devices::VIEW_HEIGHT)
                 on:scroll=move |ev| {
                     let target = event_target::<web_sys::Element>(&ev);
                     scroll_top.set(f64::from(target.scroll_top()));
