@@ -36,7 +36,9 @@ async fn the_page_says_files_stay_in_the_browser() {
     assert!(file.has_attribute("multiple"));
     assert_eq!(
         file.get_attribute("accept").as_deref(),
-        Some(".csv,text/csv")
+        Some(
+            ".csv,text/csv,.xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
     );
     let drop = page.get(testid::DROP);
     assert_eq!(drop.get_attribute("tabindex").as_deref(), Some("0"));
