@@ -625,6 +625,17 @@ async fn scoped_targeting(b: Backend) {
     let p = t.pool("B", "b.example.com", 10, 2).await;
     t.assign(&a, json!([include(&g), exclude(&h)])).await;
     t.assign(&p, json!([include(&g)])).await;
+    // The audit log says what was assigned in words (never "1 assignment(s)").
+    let audit = t.get("/api/auditEntries?$top=1000").await;
+    let mut details: Vec<&str> = audit["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "pool.assign")
+        .map(|e| e["detail"].as_str().unwrap_or_default())
+        .collect();
+    details.sort_unstable();
+    assert_eq!(details, ["1 assignment", "2 assignments"], "{audit}");
     let states = |t: &TestApp| {
         let pool = t.db.pool.clone();
         async move {

@@ -340,7 +340,10 @@ async fn replace(
         "pool.assign",
         "pool",
         pool_id,
-        Some(format!("{} assignment(s)", out.len())),
+        Some(match out.len() {
+            1 => "1 assignment".to_owned(),
+            n => format!("{n} assignments"),
+        }),
     )
     .await?;
     tx.commit().await?;
