@@ -154,7 +154,7 @@ pub fn bench(root: &Path, args: &BenchArgs) -> Result<()> {
                 Err(error) => {
                     let why = format!(
                         "`cargo build --release -p esim-server` failed: {}",
-                        first_line(&error)
+                        first_line(root, &error)
                     );
                     notes.push(why.clone());
                     Err(why)
@@ -176,7 +176,7 @@ pub fn bench(root: &Path, args: &BenchArgs) -> Result<()> {
                 );
                 match run {
                     Ok(()) => "ran in this run".to_owned(),
-                    Err(error) => format!("failed in this run: {}", first_line(&error)),
+                    Err(error) => format!("failed in this run: {}", first_line(root, &error)),
                 }
             }
         };
@@ -263,7 +263,12 @@ fn baseline(tools: &Toolchain, root: &Path, rev: &str, web: &Path) -> Result<Aga
     build_wasm(tools, &tree, &target, &web.join(AGAINST_WEB))?;
     let dist = run_cmd(tools.trunk_build(&tree).env("CARGO_TARGET_DIR", &target))
         .map(|()| tree.join("dist"))
-        .map_err(|error| format!("`trunk build --release` failed: {}", first_line(&error)));
+        .map_err(|error| {
+            format!(
+                "`trunk build --release` failed: {}",
+                first_line(root, &error)
+            )
+        });
     Ok(Against { rev: short, dist })
 }
 
@@ -397,17 +402,30 @@ fn dirty_files(root: &Path) -> Option<String> {
     (!files.is_empty()).then(|| files.join(", "))
 }
 
-fn first_line(error: &anyhow::Error) -> String {
-    format!("{error:#}")
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_owned()
+/// The first line of `error` for the results file, with the project's own path left out
+/// (`target/release/esim-bench`, not this machine's absolute path).
+fn first_line(root: &Path, error: &anyhow::Error) -> String {
+    let line = format!("{error:#}");
+    let line = line.lines().next().unwrap_or_default();
+    let prefix = format!("{}/", root.display());
+    line.replace(&prefix, "")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failure_in_the_results_names_no_absolute_path() {
+        let root = Path::new("/home/someone/esim");
+        let error = anyhow::anyhow!(
+            "`/home/someone/esim/target/release/esim-bench server --out /home/someone/esim/target/x.md` exited\nmore"
+        );
+        assert_eq!(
+            first_line(root, &error),
+            "`target/release/esim-bench server --out target/x.md` exited"
+        );
+    }
 
     #[test]
     fn parses_bench_arguments() {
