@@ -273,6 +273,11 @@ fn test() -> Result<()> {
         Ok(())
     })();
     steps.print_summary();
+    if result.is_err() {
+        // A full disk fails whichever tool writes next (once wasm-bindgen, deep in
+        // trunk's output): say how much room the build had.
+        steps::print_free_space(&root);
+    }
     result
 }
 

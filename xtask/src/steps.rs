@@ -73,3 +73,41 @@ pub fn show(command: &Command) -> String {
     }
     text
 }
+
+/// Prints the free space of the file system holding `dir` (from `df`; nothing if `df` is
+/// missing), for the summary of a failed run.
+pub fn print_free_space(dir: &std::path::Path) {
+    let Some(table) = output(Command::new("df").args(["-Pk"]).arg(dir)) else {
+        return;
+    };
+    if let Some(kib) = available_kib(&table) {
+        println!(
+            "  free disk space where the build writes: {:.1} GB",
+            kib as f64 * 1024.0 / 1e9
+        );
+    }
+}
+
+/// The "Available" column (KiB) of `df -Pk`'s one data line.
+fn available_kib(table: &str) -> Option<u64> {
+    table
+        .lines()
+        .nth(1)?
+        .split_whitespace()
+        .nth(3)?
+        .parse()
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::available_kib;
+
+    #[test]
+    fn reads_the_available_column_of_df() {
+        let table = "Filesystem 1024-blocks Used Available Capacity Mounted on\n\
+                     /dev/vda 264091588 14585132 81727612 16% /\n";
+        assert_eq!(available_kib(table), Some(81_727_612));
+        assert_eq!(available_kib("Filesystem\n"), None);
+    }
+}
