@@ -31,18 +31,24 @@ const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// without a precompressed copy. The static files' own copies are brotli 11 and gzip 9.
 const ON_THE_FLY: CompressionLevel = CompressionLevel::Precise(5);
 
-/// Wraps `router` in the request-id, timeout and compression layers (outermost first:
-/// the id is set, then the span and log line, then compression, then the timeout, so a
-/// timed-out request's Graph error carries the id and is compressed like any response).
-pub fn around(router: Router, request_timeout: Duration) -> Router {
+/// Stops a request that takes longer than `request_timeout` (a Graph 503, [`timed_out`]).
+/// The innermost of these layers: the CORS and security headers and [`around`]'s layers
+/// wrap it, so a timed-out answer carries them like any other.
+pub fn timeout(router: Router, request_timeout: Duration) -> Router {
+    router.layer(
+        ServiceBuilder::new()
+            .layer(HandleErrorLayer::new(move |error: BoxError| async move {
+                timed_out(error, request_timeout)
+            }))
+            .timeout(request_timeout),
+    )
+}
+
+/// Wraps `router` in the request-id and compression layers (outermost first: the id is
+/// set, then the span and log line, then compression), so every answer - a timed-out one
+/// too - carries the id and is compressed like any response.
+pub fn around(router: Router) -> Router {
     router
-        .layer(
-            ServiceBuilder::new()
-                .layer(HandleErrorLayer::new(move |error: BoxError| async move {
-                    timed_out(error, request_timeout)
-                }))
-                .timeout(request_timeout),
-        )
         .layer(CompressionLayer::new().quality(ON_THE_FLY))
         .layer(middleware::from_fn(in_request_span))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))

@@ -152,7 +152,8 @@ impl AppState {
 }
 
 /// The whole application: every route of [`routes::all`], the static app, and the layers
-/// (request id and logging, body limit, CORS, `frame-ancestors`).
+/// (request id and logging, compression, CORS and security headers, the request timeout,
+/// the body limit).
 pub fn app(state: AppState) -> Router {
     let config = state.config.clone();
     let mut router = routes::router(state.clone());
@@ -163,6 +164,9 @@ pub fn app(state: AppState) -> Router {
     router = router
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(config.body_limit));
+    // The timeout inside the header layers: a timed-out answer is a browser-readable
+    // Graph error with the same CORS and security headers as any other.
+    router = layers::timeout(router, config.request_timeout);
     if !config.cors_origins.is_empty() {
         let origins: Vec<HeaderValue> = config
             .cors_origins
@@ -202,7 +206,7 @@ pub fn app(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static(policy::REFERRER_POLICY),
         ));
-    layers::around(router, config.request_timeout)
+    layers::around(router)
 }
 
 async fn not_found() -> Response {

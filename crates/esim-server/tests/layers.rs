@@ -84,6 +84,17 @@ async fn request_timeout(backend: Backend) {
     let e = r.graph_error(503, "ServiceUnavailable");
     assert!(e["message"].as_str().unwrap().contains("1.5 s"), "{e}");
     assert_eq!(r.headers["retry-after"], "1");
+    // The same security headers as every answer (the timeout sits inside them).
+    assert!(
+        r.headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src"),
+        "{:?}",
+        r.headers
+    );
+    assert_eq!(r.headers["x-content-type-options"], "nosniff");
+    assert!(r.headers.contains_key("referrer-policy"), "{:?}", r.headers);
     assert!(
         elapsed >= Duration::from_millis(1400) && elapsed < Duration::from_secs(10),
         "{elapsed:?}"
