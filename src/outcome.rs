@@ -49,15 +49,20 @@ impl Source {
 
     /// The validator's options for this source. A workbook (`.xlsx`) is checked as the
     /// text its reader made of a sheet (`crate::workbook`), so its name is not a pool
-    /// file's: the `.csv` extension is not asked of it (as on the command line).
+    /// file's: the `.csv` extension is not asked of it (as on the command line), it is a
+    /// carrier export even when no header names its columns (the column picker shows), and
+    /// findings name the sheet's columns.
     pub fn options(&self) -> Options {
+        let workbook =
+            matches!(self, Source::File(name) if crate::workbook::is_workbook(name, &[]));
         Options {
             file_name: match self {
                 Source::Pasted => None,
                 Source::File(name) => Some(name.clone()),
             },
-            check_extension: !matches!(self, Source::File(name) if name.to_ascii_lowercase().ends_with(".xlsx")),
+            check_extension: !workbook,
             max_findings: MAX_FINDINGS,
+            sheet_text: workbook,
             ..Options::default()
         }
     }
@@ -428,6 +433,7 @@ impl Repair {
                     "{}.csv",
                     pool_file_stem(pool_name, &checked.source)
                 )),
+                sheet_text: false,
                 ..options.clone()
             };
             esim_csv::split_fixed(&fixed, &options, esim_csv::MAX_CODES)

@@ -11,6 +11,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use esim_console::dom::testid;
+use esim_test_support::iccid;
 use support::run;
 
 const VALID: &str = "smdp.example.com\n\
@@ -388,25 +389,6 @@ fn big_file(path: &Path) -> usize {
     }
     std::fs::write(path, &text).expect("write the big file");
     text.len()
-}
-
-/// A valid 19-digit ICCID (prefix 89, Luhn check digit), different for each `n`.
-fn iccid(n: u64) -> String {
-    let body = format!("894600{n:012}");
-    let sum: u32 = body
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(i, b)| {
-            let d = u32::from(b - b'0');
-            match (i % 2 == 0, d * 2) {
-                (true, double) if double > 9 => double - 9,
-                (true, double) => double,
-                (false, _) => d,
-            }
-        })
-        .sum();
-    format!("{body}{}", (10 - sum % 10) % 10)
 }
 
 #[tokio::test]
@@ -880,8 +862,16 @@ async fn a_workbook_export_is_converted_into_the_pool_file_the_command_line_make
             .await
             .expect("choose Notes");
         // The picker keeps the focus (it is not built anew), so keys go on choosing.
+        // Read by script: the result is rebuilt meanwhile (an element found may be gone).
+        let source = || {
+            page.script(
+                "const e = document.querySelector('[data-testid=\"source\"]');\
+                 return e ? e.textContent.trim() : null;",
+                vec![],
+            )
+        };
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while page.text(testid::SOURCE).await != "File \u{201c}carrier-workbook.xlsx\u{201d}" {
+        while source().await != serde_json::json!("File \u{201c}carrier-workbook.xlsx\u{201d}") {
             assert!(
                 std::time::Instant::now() < deadline,
                 "the Notes sheet was not read"
@@ -896,10 +886,16 @@ async fn a_workbook_export_is_converted_into_the_pool_file_the_command_line_make
             .await,
             serde_json::json!(testid::SHEET_PICK)
         );
-        // Its one cell ("Delivered 2026-12-01") names no column: no export, no pool file.
+        // Its one cell ("Delivered 2026-12-01") names no column: a workbook is an export
+        // all the same (as on the command line), with the column picker, and no pool file
+        // until columns are chosen.
         page.wait_for_text_containing(testid::VERDICT, "Invalid", Duration::from_secs(10))
             .await;
-        assert!(!page.exists(testid::MAPPING).await);
+        page.element(testid::COLUMN_PICK).await;
+        assert!(page
+            .finding_codes()
+            .await
+            .contains(&"column-mapping".to_owned()));
         assert!(
             !page
                 .finding_codes()
@@ -915,6 +911,74 @@ async fn a_workbook_export_is_converted_into_the_pool_file_the_command_line_make
                 .expect("the picker's value")
                 .as_deref(),
             Some("Notes")
+        );
+    })
+    .await;
+}
+
+/// Issue 15: a workbook whose first row names no column gets the column picker, as a CSV
+/// export does, and the columns chosen there convert the workbook into its pool file.
+#[tokio::test]
+async fn a_workbook_without_a_header_is_converted_with_the_columns_chosen_in_the_picker() {
+    use esim_test_support::export::{sheet, Cell};
+    let text = |s: &str| Cell::Text(s.to_owned());
+    let book = sheet([
+        vec![
+            text("8946000000000000014"),
+            Cell::Number("46701234567".to_owned()),
+            text("LPA:1$smdp.example.com$AB-1"),
+        ],
+        vec![
+            text("8946000000000000022"),
+            Cell::Number("46701234568".to_owned()),
+            text("LPA:1$smdp.example.com$AB-2"),
+        ],
+    ])
+    .expect("write the workbook");
+    run(|page| async move {
+        page.upload("no-header.xlsx", &book).await;
+        page.element(testid::COLUMN_PICK).await;
+        assert_eq!(
+            page.finding_codes().await,
+            ["column-mapping", "column-mapping", "carrier-export"]
+        );
+        let choose = |role: &'static str, value: &'static str| {
+            let page = &page;
+            async move {
+                page.script(
+                    "const [role, value] = arguments;\
+                     const s = document.querySelector(`[data-testid=\"column-pick\"][data-role=\"${role}\"]`);\
+                     s.value = value; s.dispatchEvent(new Event('change', {bubbles: true}));",
+                    vec![role.into(), value.into()],
+                )
+                .await;
+            }
+        };
+        choose("iccid", "1").await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while page.finding_codes().await != ["column-mapping", "carrier-export"] {
+            assert!(std::time::Instant::now() < deadline, "the ICCID column");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        choose("lpa", "3").await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while page.finding_codes().await != ["carrier-export"] {
+            assert!(std::time::Instant::now() < deadline, "the LPA column");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let rows = page.texts(testid::MAPPING_ROW).await;
+        assert!(rows[0].contains("ICCID (as chosen)"), "{rows:?}");
+        assert!(rows[1].contains("left out of the pool file"), "{rows:?}");
+        page.click(testid::FIX).await;
+        page.element(testid::FIX_PREVIEW).await;
+        page.wait_for_text(testid::SOURCE, "File \u{201c}no-header-fixed.csv\u{201d}")
+            .await;
+        assert_eq!(page.text(testid::VERDICT).await, "Valid");
+        page.click(testid::DOWNLOAD_FIXED).await;
+        let pool = page.download("no-header-fixed.csv").await;
+        assert_eq!(
+            String::from_utf8(pool).unwrap(),
+            "smdp.example.com\r\n8946000000000000014,AB-1\r\n8946000000000000022,AB-2\r\n"
         );
     })
     .await;

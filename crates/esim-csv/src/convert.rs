@@ -229,41 +229,67 @@ pub struct Conversion {
     pub origin: Vec<u32>,
 }
 
-/// The rows of a text table in UTF-8 (without a byte-order mark) and its separator.
-pub(crate) fn text_rows(text: &str) -> (Vec<Row>, u8) {
-    let first = Lines::new(text.as_bytes())
+/// The rows of a text table in UTF-8 (without a byte-order mark) and its separator. With
+/// `cells` (the text of a workbook's sheet, [`crate::sheet_text`]) a cell's column is its
+/// place in the row (the sheet's column), else the character where its value starts.
+pub(crate) fn text_rows(text: &str, cells: bool) -> (Vec<Row>, u8) {
+    let sep = separator(text.as_bytes());
+    let mut fields = Vec::new();
+    let rows = Lines::new(text.as_bytes())
+        .enumerate()
+        .filter_map(|(i, raw)| {
+            let line = std::str::from_utf8(raw.bytes).unwrap_or("");
+            text_row(line, i, sep, cells, &mut fields)
+        })
+        .collect();
+    (rows, sep)
+}
+
+/// The separator of a text table: of `,`, `;` and tab, the one its first line with a
+/// value has most of (`,` on a tie).
+fn separator(text: &[u8]) -> u8 {
+    let first = Lines::new(text)
         .map(|l| std::str::from_utf8(l.bytes).unwrap_or(""))
         .find(|t| !is_empty_row(t))
         .unwrap_or("");
-    let sep = [b',', b';', b'\t']
+    [b',', b';', b'\t']
         .into_iter()
         .max_by_key(|s| (first.bytes().filter(|b| b == s).count(), *s == b','))
-        .unwrap_or(b',');
-    let mut rows = Vec::new();
-    let mut fields = Vec::new();
-    for (i, raw) in Lines::new(text.as_bytes()).enumerate() {
-        let line = std::str::from_utf8(raw.bytes).unwrap_or("");
-        if line
-            .trim_matches(|c| scan::is_ws(c) || c == sep as char)
-            .is_empty()
-        {
-            continue;
-        }
-        split(line, Seps::One(sep), &mut fields);
-        let cells = fields
-            .iter()
-            .map(|f| Cell {
-                text: f.value.to_string(),
-                column: column(line, f.value_start),
-                inner: matches!(f.value, std::borrow::Cow::Borrowed(_)),
-            })
-            .collect();
-        rows.push(Row {
-            line: u32::try_from(i + 1).unwrap_or(u32::MAX),
-            cells,
-        });
+        .unwrap_or(b',')
+}
+
+/// The row of line `index` (0-based) of a text table; `None` when it holds no value.
+fn text_row<'a>(
+    line: &'a str,
+    index: usize,
+    sep: u8,
+    cells: bool,
+    fields: &mut Vec<scan::Field<'a>>,
+) -> Option<Row> {
+    if line
+        .trim_matches(|c| scan::is_ws(c) || c == sep as char)
+        .is_empty()
+    {
+        return None;
     }
-    (rows, sep)
+    split(line, Seps::One(sep), fields);
+    let cells = fields
+        .iter()
+        .enumerate()
+        .map(|(n, f)| Cell {
+            text: f.value.to_string(),
+            column: if cells {
+                u32::try_from(n + 1).unwrap_or(u32::MAX)
+            } else {
+                column(line, f.value_start)
+            },
+            inner: !cells && matches!(f.value, std::borrow::Cow::Borrowed(_)),
+        })
+        .collect();
+    Some(Row {
+        line: u32::try_from(index + 1).unwrap_or(u32::MAX),
+        cells,
+    })
 }
 
 /// True when the first row names its columns and reads as a carrier export, not a pool
@@ -326,7 +352,7 @@ pub(crate) fn head_rows(input: &[u8]) -> Option<Vec<Row>> {
         Ok(t) => t.to_owned(),
         Err(_) => Encoding::Windows1252.decode(head)?,
     };
-    Some(text_rows(&text).0)
+    Some(text_rows(&text, false).0)
 }
 
 /// Converts a carrier export (a text file in UTF-8, UTF-16 with a byte-order mark or
@@ -345,54 +371,206 @@ pub(crate) fn head_rows(input: &[u8]) -> Option<Vec<Row>> {
 /// assert!(check(&c.bytes, &Options::file("pool.csv")).is_valid());
 /// ```
 pub fn convert(input: &[u8], options: &Options) -> Conversion {
-    let mut mapping = Mapping::default();
-    #[cfg(feature = "xlsx")]
-    if is_workbook(input) {
-        return match crate::xlsx::rows(input, options.sheet.as_deref()) {
-            Ok((sheet, rows)) => {
-                mapping.sheet = Some(sheet);
-                convert_rows(&rows, mapping, options)
-            }
-            Err(e) => {
-                let f = Finding::new(Code::FileEncoding).extra(&format!("xlsx: {e}"));
-                Conversion {
-                    mapping,
-                    report: report(vec![f], 0, None, options, SHAPE),
-                    bytes: Vec::new(),
-                    origin: Vec::new(),
-                }
-            }
-        };
-    }
-    let decoded;
-    let text = match std::str::from_utf8(input) {
-        Ok(t) => t.strip_prefix('\u{FEFF}').unwrap_or(t),
-        Err(_) => match decode::to_utf8(input) {
-            Some((encoding, text)) => {
-                mapping.encoding = Some(encoding.name());
-                decoded = text;
-                decoded.strip_prefix('\u{FEFF}').unwrap_or(&decoded)
-            }
-            None => {
-                // Not text in any encoding that converts safely.
-                let f = not_text(input);
-                let report = report(vec![f], 0, None, options, SHAPE);
-                return Conversion {
-                    mapping,
-                    report,
-                    bytes: input.to_vec(),
-                    origin: Vec::new(),
-                };
-            }
-        },
-    };
-    let (rows, sep) = text_rows(text);
-    mapping.delimiter = (sep as char).to_string();
-    convert_rows(&rows, mapping, options)
+    let mut converter = Converter::new(input, options);
+    while !converter.step(input, usize::MAX) {}
+    converter.finish()
 }
 
-/// Converts the rows of a table (a text file's or a workbook's).
-pub(crate) fn convert_rows(rows: &[Row], mut mapping: Mapping, options: &Options) -> Conversion {
+/// A conversion in steps ([`convert`] a few thousand lines at a time), so that the browser
+/// can give the page a turn between them: a 100,000-row export takes a good part of a
+/// second (bench/xlsx.md), and the page must not freeze meanwhile. A text export's lines
+/// are read into rows, then its columns chosen, then its rows converted, each in steps; a
+/// workbook (read at once by calamine, on the command line) or a file that is not text is
+/// converted when the converter is made.
+#[derive(Debug)]
+pub(crate) struct Converter {
+    options: Options,
+    mapping: Mapping,
+    /// The text when it is not the input's own UTF-8 (decoded from UTF-16 or
+    /// Windows-1252); else the input from `skip` (past a byte-order mark).
+    decoded: Option<Vec<u8>>,
+    skip: usize,
+    /// The text's length and the input's (bytes).
+    len: usize,
+    input_len: usize,
+    sep: u8,
+    /// How far the text is read into `rows`: bytes and lines.
+    pos: usize,
+    line: usize,
+    rows: Vec<Row>,
+    /// Once every line is read: the conversion of the rows, and the next row to convert.
+    converting: Option<(Rows, usize)>,
+    done: Option<Conversion>,
+}
+
+impl Converter {
+    /// A conversion of `input`, which [`Converter::step`] must be given every time.
+    pub(crate) fn new(input: &[u8], options: &Options) -> Converter {
+        let mut mapping = Mapping::default();
+        let mut converter = Converter {
+            options: options.clone(),
+            mapping: Mapping::default(),
+            decoded: None,
+            skip: 0,
+            len: 0,
+            input_len: input.len(),
+            sep: b',',
+            pos: 0,
+            line: 0,
+            rows: Vec::new(),
+            converting: None,
+            done: None,
+        };
+        #[cfg(feature = "xlsx")]
+        if is_workbook(input) {
+            converter.done = Some(match crate::xlsx::rows(input, options.sheet.as_deref()) {
+                Ok((sheet, rows)) => {
+                    mapping.sheet = Some(sheet);
+                    convert_rows(&rows, mapping, options)
+                }
+                Err(e) => {
+                    let f = Finding::new(Code::FileEncoding).extra(&format!("xlsx: {e}"));
+                    Conversion {
+                        mapping,
+                        report: report(vec![f], 0, None, options, SHAPE),
+                        bytes: Vec::new(),
+                        origin: Vec::new(),
+                    }
+                }
+            });
+            return converter;
+        }
+        match std::str::from_utf8(input) {
+            Ok(t) => converter.skip = input.len() - t.strip_prefix('\u{FEFF}').unwrap_or(t).len(),
+            Err(_) => match decode::to_utf8(input) {
+                Some((encoding, text)) => {
+                    mapping.encoding = Some(encoding.name());
+                    let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
+                    converter.decoded = Some(text.as_bytes().to_vec());
+                }
+                None => {
+                    // Not text in any encoding that converts safely.
+                    let f = not_text(input);
+                    let report = report(vec![f], 0, None, options, SHAPE);
+                    converter.done = Some(Conversion {
+                        mapping,
+                        report,
+                        bytes: input.to_vec(),
+                        origin: Vec::new(),
+                    });
+                    return converter;
+                }
+            },
+        }
+        converter.len = converter.text(input).len();
+        converter.sep = separator(converter.text(input));
+        if !options.sheet_text {
+            // A workbook's cells have no separator (its text's tabs are the reader's).
+            mapping.delimiter = (converter.sep as char).to_string();
+        }
+        converter.mapping = mapping;
+        converter
+    }
+
+    /// The text converted (valid UTF-8, checked when the converter was made).
+    fn text<'a>(&'a self, input: &'a [u8]) -> &'a [u8] {
+        self.decoded.as_deref().unwrap_or(&input[self.skip..])
+    }
+
+    /// How many bytes of the input are read: the progress of the conversion's first part,
+    /// the reading of its lines (a decoded text's progress in the input's bytes).
+    pub(crate) fn bytes_read(&self) -> usize {
+        match (&self.done, &self.converting) {
+            (None, None) if self.len > 0 => {
+                let read = self.pos as u128 * self.input_len as u128 / self.len as u128;
+                usize::try_from(read).unwrap_or(self.input_len)
+            }
+            _ => self.input_len,
+        }
+    }
+
+    /// Reads or converts up to `max_lines` more lines. Returns true when the conversion is
+    /// complete ([`Converter::finish`]).
+    pub(crate) fn step(&mut self, input: &[u8], max_lines: usize) -> bool {
+        if self.done.is_some() {
+            return true;
+        }
+        if let Some((rows, next)) = &mut self.converting {
+            let end = next.saturating_add(max_lines).min(self.rows.len());
+            for row in &self.rows[*next..end] {
+                rows.row(row);
+            }
+            *next = end;
+            if end == self.rows.len() {
+                let (rows, _) = self.converting.take().expect("converting");
+                self.done = Some(rows.finish(&self.options));
+                self.rows = Vec::new();
+                return true;
+            }
+            return false;
+        }
+        let (sep, cells) = (self.sep, self.options.sheet_text);
+        let text = self.decoded.as_deref().unwrap_or(&input[self.skip..]);
+        let mut fields = Vec::new();
+        let mut read = 0;
+        for raw in Lines::new(&text[self.pos..]).take(max_lines) {
+            read += raw.len();
+            let line = std::str::from_utf8(raw.bytes).unwrap_or("");
+            self.rows
+                .extend(text_row(line, self.line, sep, cells, &mut fields));
+            self.line += 1;
+        }
+        self.pos += read;
+        if self.pos >= text.len() {
+            let rows = plan(&self.rows, std::mem::take(&mut self.mapping), &self.options);
+            let first = rows.first_data;
+            self.converting = Some((rows, first));
+        }
+        false
+    }
+
+    /// The conversion, once [`Converter::step`] has returned true.
+    pub(crate) fn finish(self) -> Conversion {
+        self.done
+            .expect("Converter::finish after step has returned true")
+    }
+}
+
+/// Converts the rows of a table at once (a workbook's; a text's in steps, [`Converter`]).
+#[cfg(feature = "xlsx")]
+pub(crate) fn convert_rows(rows: &[Row], mapping: Mapping, options: &Options) -> Conversion {
+    let mut converting = plan(rows, mapping, options);
+    for row in &rows[converting.first_data..] {
+        converting.row(row);
+    }
+    converting.finish(options)
+}
+
+/// The conversion of a table's rows once its columns are chosen ([`plan`]): row by row
+/// ([`Rows::row`]), then [`Rows::finish`].
+#[derive(Debug)]
+pub(crate) struct Rows {
+    mapping: Mapping,
+    findings: Vec<Finding>,
+    /// The columns used (none for the ICCIDs when the mapping is incomplete: no row is
+    /// converted).
+    iccid_col: Option<usize>,
+    mid_col: Option<usize>,
+    lpa_col: Option<usize>,
+    smdp_col: Option<usize>,
+    blocked: bool,
+    /// How many rows are data (not the header), and where they start.
+    data: usize,
+    first_data: usize,
+    /// The pool file's lines so far, each with the export's line it came from.
+    lines: Vec<(String, u32)>,
+    first: Option<SmdpAddress>,
+    section: Option<(SmdpAddress, u32)>,
+}
+
+/// Chooses the columns of a table (its header, the user's choice, the content): the
+/// mapping and its findings, and the conversion of its rows to run.
+fn plan(rows: &[Row], mut mapping: Mapping, options: &Options) -> Rows {
     let mut findings: Vec<Finding> = Vec::new();
     let columns = &options.columns;
     let width = rows.iter().map(|r| r.cells.len()).max().unwrap_or(0);
@@ -534,133 +712,155 @@ pub(crate) fn convert_rows(rows: &[Row], mut mapping: Mapping, options: &Options
     if blocked {
         iccid_col = None;
     }
-
-    // The rows.
-    let mut lines: Vec<(String, u32)> = Vec::with_capacity(data.len() + 1);
-    let mut first: Option<SmdpAddress> = None;
-    let mut section: Option<(SmdpAddress, u32)> = None;
-    let empty = Cell {
-        text: String::new(),
-        column: 1,
-        inner: false,
-    };
-    if let Some(iccid_col) = iccid_col {
-        for row in data {
-            let ln = row.line;
-            let cell = |n: Option<usize>| {
-                n.and_then(|n| row.cells.get(n))
-                    .unwrap_or(&Cell {
-                        column: u32::try_from(n.unwrap_or(0) + 1).unwrap_or(1),
-                        ..empty.clone()
-                    })
-                    .clone()
-            };
-            let ic = cell(Some(iccid_col));
-            let at = |c: &Cell, v: &str| {
-                let col = c.column;
-                let v = v.to_owned();
-                move |code| Finding::new(code).at(ln, col).value(&v)
-            };
-            rules::iccid(&ic.text, at(&ic, &ic.text), &mut findings);
-            let (address, mid, smdp_cell, smdp_at) = if lpa_col.is_some() {
-                let lc = cell(lpa_col);
-                if lc.text.is_empty() {
-                    findings.push(Finding::new(Code::MatchingIdEmpty).at(ln, lc.column));
-                    (None, String::new(), lc, 0)
-                } else {
-                    let found = rules::lpa(
-                        &lc.text,
-                        |code, offset| Finding::new(code).at(ln, lc.column_at(offset)),
-                        &mut findings,
-                    );
-                    let smdp_at = crate::values::lpa_parts(&lc.text).map_or(0, |p| p.smdp.1);
-                    // A code with an error keeps its whole text: nothing is guessed.
-                    let mid = found
-                        .as_ref()
-                        .map_or(lc.text.clone(), |(_, m)| (*m).to_owned());
-                    (found.map(|(a, _)| a), mid, lc, smdp_at)
-                }
-            } else {
-                let mc = cell(mid_col);
-                let sc = cell(smdp_col);
-                let address = match rules::smdp_address(&sc.text, at(&sc, &sc.text)) {
-                    Ok(a) => Some(a),
-                    Err(f) => {
-                        findings.push(*f);
-                        None
-                    }
-                };
-                let host = address.as_ref().map(SmdpAddress::as_str);
-                rules::matching_id(&mc.text, host, at(&mc, &mc.text), &mut findings);
-                (address, mc.text.clone(), sc, 0)
-            };
-            if let Some(address) = address {
-                match &section {
-                    None => {
-                        first = Some(address.clone());
-                        section = Some((address, ln));
-                    }
-                    Some((current, since)) if !current.same_host(address.as_str()) => {
-                        findings.push(
-                            Finding::new(Code::SecondSmdp)
-                                .at(ln, smdp_cell.column_at(smdp_at))
-                                .value(address.as_str())
-                                .other_line(*since)
-                                .extra(current.as_str())
-                                .with_fix(Fix::Split),
-                        );
-                        lines.push((address.as_str().to_owned(), 0));
-                        section = Some((address, ln));
-                    }
-                    Some(_) => {}
-                }
-            }
-            lines.push((format!("{},{}", ic.text, mid), ln));
-        }
-    }
-
-    let mut bytes = Vec::new();
-    let mut origin = Vec::with_capacity(lines.len() + 1);
-    if let Some(first) = &first {
-        bytes.extend_from_slice(first.as_str().as_bytes());
-        bytes.extend_from_slice(b"\r\n");
-        origin.push(0);
-    }
-    for (line, from) in &lines {
-        bytes.extend_from_slice(line.as_bytes());
-        bytes.extend_from_slice(b"\r\n");
-        origin.push(*from);
-    }
-    let codes = if blocked {
-        data.len()
-    } else {
-        lines.iter().filter(|(_, o)| *o > 0).count()
-    };
-    if codes > MAX_CODES {
-        findings.push(
-            Finding::new(Code::TooManyCodes)
-                .number(codes as u64)
-                .with_fix(Fix::Split),
-        );
-    }
-    // Converted only when nothing but splitting is left to do: a row with an error would
-    // otherwise lose it (an SM-DP+ address that is not one, an OID that is dropped).
-    let blocking = findings.iter().any(|f| {
-        f.severity() == crate::Severity::Error
-            && !matches!(f.code, Code::SecondSmdp | Code::TooManyCodes)
-    });
-    let mut export = Finding::new(Code::CarrierExport).number(mapping.columns.len() as u64);
-    if !blocking {
-        export = export.with_fix(Fix::Convert);
-    }
-    findings.push(export);
-    let mut report = report(findings, codes, first, options, SHAPE);
-    report.conversion = Some(Box::new(mapping.clone()));
-    Conversion {
+    Rows {
         mapping,
-        report,
-        bytes,
-        origin,
+        findings,
+        iccid_col,
+        mid_col,
+        lpa_col,
+        smdp_col,
+        blocked,
+        data: data.len(),
+        first_data: usize::from(header.is_some()),
+        lines: Vec::with_capacity(data.len() + 1),
+        first: None,
+        section: None,
+    }
+}
+
+impl Rows {
+    /// Converts one data row.
+    fn row(&mut self, row: &Row) {
+        let Some(iccid_col) = self.iccid_col else {
+            return;
+        };
+        let (mid_col, lpa_col, smdp_col) = (self.mid_col, self.lpa_col, self.smdp_col);
+        let findings = &mut self.findings;
+        let ln = row.line;
+        let cell = |n: Option<usize>| {
+            n.and_then(|n| row.cells.get(n)).cloned().unwrap_or(Cell {
+                text: String::new(),
+                column: u32::try_from(n.unwrap_or(0) + 1).unwrap_or(1),
+                inner: false,
+            })
+        };
+        let ic = cell(Some(iccid_col));
+        let at = |c: &Cell, v: &str| {
+            let col = c.column;
+            let v = v.to_owned();
+            move |code| Finding::new(code).at(ln, col).value(&v)
+        };
+        rules::iccid(&ic.text, at(&ic, &ic.text), findings);
+        let (address, mid, smdp_cell, smdp_at) = if lpa_col.is_some() {
+            let lc = cell(lpa_col);
+            if lc.text.is_empty() {
+                findings.push(Finding::new(Code::MatchingIdEmpty).at(ln, lc.column));
+                (None, String::new(), lc, 0)
+            } else {
+                let found = rules::lpa(
+                    &lc.text,
+                    |code, offset| Finding::new(code).at(ln, lc.column_at(offset)),
+                    findings,
+                );
+                let smdp_at = crate::values::lpa_parts(&lc.text).map_or(0, |p| p.smdp.1);
+                // A code with an error keeps its whole text: nothing is guessed.
+                let mid = found
+                    .as_ref()
+                    .map_or(lc.text.clone(), |(_, m)| (*m).to_owned());
+                (found.map(|(a, _)| a), mid, lc, smdp_at)
+            }
+        } else {
+            let mc = cell(mid_col);
+            let sc = cell(smdp_col);
+            let address = match rules::smdp_address(&sc.text, at(&sc, &sc.text)) {
+                Ok(a) => Some(a),
+                Err(f) => {
+                    findings.push(*f);
+                    None
+                }
+            };
+            let host = address.as_ref().map(SmdpAddress::as_str);
+            rules::matching_id(&mc.text, host, at(&mc, &mc.text), findings);
+            (address, mc.text.clone(), sc, 0)
+        };
+        if let Some(address) = address {
+            match &self.section {
+                None => {
+                    self.first = Some(address.clone());
+                    self.section = Some((address, ln));
+                }
+                Some((current, since)) if !current.same_host(address.as_str()) => {
+                    findings.push(
+                        Finding::new(Code::SecondSmdp)
+                            .at(ln, smdp_cell.column_at(smdp_at))
+                            .value(address.as_str())
+                            .other_line(*since)
+                            .extra(current.as_str())
+                            .with_fix(Fix::Split),
+                    );
+                    self.lines.push((address.as_str().to_owned(), 0));
+                    self.section = Some((address, ln));
+                }
+                Some(_) => {}
+            }
+        }
+        self.lines.push((format!("{},{}", ic.text, mid), ln));
+    }
+
+    /// The pool file and the report, once every row is converted.
+    fn finish(self, options: &Options) -> Conversion {
+        let Rows {
+            mapping,
+            mut findings,
+            blocked,
+            data,
+            lines,
+            first,
+            ..
+        } = self;
+        let mut bytes = Vec::new();
+        let mut origin = Vec::with_capacity(lines.len() + 1);
+        if let Some(first) = &first {
+            bytes.extend_from_slice(first.as_str().as_bytes());
+            bytes.extend_from_slice(b"\r\n");
+            origin.push(0);
+        }
+        for (line, from) in &lines {
+            bytes.extend_from_slice(line.as_bytes());
+            bytes.extend_from_slice(b"\r\n");
+            origin.push(*from);
+        }
+        let codes = if blocked {
+            data
+        } else {
+            lines.iter().filter(|(_, o)| *o > 0).count()
+        };
+        if codes > MAX_CODES {
+            findings.push(
+                Finding::new(Code::TooManyCodes)
+                    .number(codes as u64)
+                    .with_fix(Fix::Split),
+            );
+        }
+        // Converted only when nothing but splitting is left to do: a row with an error would
+        // otherwise lose it (an SM-DP+ address that is not one, an OID that is dropped).
+        let blocking = findings.iter().any(|f| {
+            f.severity() == crate::Severity::Error
+                && !matches!(f.code, Code::SecondSmdp | Code::TooManyCodes)
+        });
+        let mut export = Finding::new(Code::CarrierExport).number(mapping.columns.len() as u64);
+        if !blocking {
+            export = export.with_fix(Fix::Convert);
+        }
+        findings.push(export);
+        let mut report = report(findings, codes, first, options, SHAPE);
+        report.conversion = Some(Box::new(mapping.clone()));
+        Conversion {
+            mapping,
+            report,
+            bytes,
+            origin,
+        }
     }
 }
 

@@ -167,9 +167,15 @@ pub struct Validator {
     nonblank: bool,
     /// Whether the file converts from Windows-1252, once a line is not UTF-8.
     windows_1252: Option<bool>,
-    /// The report of a carrier export, converted at the start.
-    converted: Option<Report>,
+    /// A carrier export being converted (in steps, [`crate::convert::Converter`]).
+    converting: Option<Box<crate::convert::Converter>>,
+    /// The conversion of a carrier export, once complete: its report is the file's.
+    converted: Option<crate::Conversion>,
 }
+
+/// A carrier export's pool file, and for each of its lines the export's line it came from
+/// (0 for an SM-DP+ line).
+pub(crate) type PoolFile = (Vec<u8>, Vec<u32>);
 
 /// What one run gives: the report, the codes when asked for, and the ICCIDs seen.
 pub(crate) struct Outcome {
@@ -208,6 +214,7 @@ impl Validator {
             blanks: Vec::new(),
             nonblank: false,
             windows_1252: None,
+            converting: None,
             converted: None,
         }
     }
@@ -218,7 +225,10 @@ impl Validator {
 
     /// How many bytes of the input have been read.
     pub fn bytes_read(&self) -> usize {
-        self.pos
+        match &self.converting {
+            Some(converter) => converter.bytes_read(),
+            None => self.pos,
+        }
     }
 
     /// How many code lines have been read so far.
@@ -232,6 +242,15 @@ impl Validator {
         if !self.started {
             self.started = true;
             self.start(input);
+        }
+        if let Some(converter) = &mut self.converting {
+            if converter.step(input, max_lines) {
+                let converter = self.converting.take().expect("converting");
+                self.converted = Some(converter.finish());
+                self.done = true;
+                self.pos = input.len();
+            }
+            return self.done;
         }
         if self.done {
             return true;
@@ -436,16 +455,30 @@ impl Validator {
         self.finish_outcome(input).report
     }
 
+    /// Reads what is left and returns the report and, for a carrier export, its
+    /// conversion: the pool file and, for each of its lines, the export's line it came from.
+    pub(crate) fn finish_converted(mut self, input: &[u8]) -> (Report, Option<PoolFile>) {
+        while !self.feed(input, usize::MAX) {}
+        match self.converted.take() {
+            Some(c) => (c.report, Some((c.bytes, c.origin))),
+            None => (self.finish(input), None),
+        }
+    }
+
     /// The checks on the whole file that come before its lines.
     fn start(&mut self, input: &[u8]) {
         // A carrier export (or columns chosen) is converted as a whole; its report is the
         // conversion's.
-        if !self.options.columns.is_empty() || crate::convert::is_export(input) {
-            let conversion = crate::convert::convert(input, &self.options);
-            self.converted = Some(conversion.report);
-            self.done = true;
+        if self.options.sheet_text
+            || !self.options.columns.is_empty()
+            || crate::convert::is_export(input)
+        {
+            // In steps ([`Validator::feed`]): a big export must not hold the page.
+            self.converting = Some(Box::new(crate::convert::Converter::new(
+                input,
+                &self.options,
+            )));
             self.stopped = true;
-            self.pos = input.len();
             return;
         }
         if crate::convert::is_workbook(input) {
@@ -913,9 +946,9 @@ impl Validator {
 
     pub(crate) fn finish_outcome(mut self, input: &[u8]) -> Outcome {
         while !self.feed(input, usize::MAX) {}
-        if let Some(report) = self.converted.take() {
+        if let Some(conversion) = self.converted.take() {
             return Outcome {
-                report,
+                report: conversion.report,
                 pool: None,
                 iccids: Vec::new(),
             };

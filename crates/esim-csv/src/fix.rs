@@ -160,11 +160,11 @@ impl Fixer {
         if !validator.feed(&self.bytes, max_lines) {
             return false;
         }
-        let report = self
+        let (report, converted) = self
             .validator
             .take()
             .expect("fed above")
-            .finish(&self.bytes);
+            .finish_converted(&self.bytes);
         let fixes: Vec<&Finding> = report
             .findings
             .iter()
@@ -183,22 +183,26 @@ impl Fixer {
         if let Some(finding) = whole {
             let next = match &finding.fix {
                 Some(Fix::Convert) => {
-                    let c = crate::convert(&self.bytes, &self.all);
+                    // The check converted the export already (in steps): its pool file.
+                    let (bytes, from) = converted.unwrap_or_else(|| {
+                        let c = crate::convert(&self.bytes, &self.all);
+                        (c.bytes, c.origin)
+                    });
                     // The pool file is a pool file: no columns to choose any more, and
                     // it is saved under a new name (the export may be a `.xlsx`).
                     for o in [&mut self.all, &mut self.options] {
                         o.columns = Columns::default();
                         o.check_extension = false;
+                        o.sheet_text = false;
                     }
-                    let origin = c
-                        .origin
+                    let origin = from
                         .iter()
                         .map(|l| match *l {
                             0 => 0,
                             l => self.origin.get(l as usize - 1).copied().unwrap_or(0),
                         })
                         .collect();
-                    Some((c.bytes, origin))
+                    Some((bytes, origin))
                 }
                 Some(Fix::ConvertEncoding { from }) => Encoding::from_name(from)
                     .and_then(|e| e.decode(&self.bytes))

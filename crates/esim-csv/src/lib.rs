@@ -108,6 +108,11 @@ pub struct Options {
     pub columns: Columns,
     /// The sheet of an Excel workbook to read (by name, any case); `None`: the first.
     pub sheet: Option<String>,
+    /// The input is the text [`sheet_text`] made of a workbook's sheet (what the browser
+    /// checks of a workbook): a carrier export whatever its header says, as the workbook is
+    /// on the command line, and a finding's column is the sheet's column (3 is C, as the
+    /// spreadsheet shows it), not a character's position in the text.
+    pub sheet_text: bool,
 }
 
 impl Default for Options {
@@ -119,6 +124,7 @@ impl Default for Options {
             deny_warnings: false,
             columns: Columns::default(),
             sheet: None,
+            sheet_text: false,
         }
     }
 }

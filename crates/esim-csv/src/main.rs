@@ -273,6 +273,7 @@ fn options_for(path: &str, a: &Args) -> Options {
         deny_warnings: a.deny_warnings,
         columns: a.columns.clone(),
         sheet: a.sheet.clone(),
+        sheet_text: false,
     }
 }
 

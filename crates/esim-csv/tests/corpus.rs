@@ -159,8 +159,9 @@ fn feeding_line_by_line_gives_the_same_report() {
             }
             assert_eq!(v.bytes_read(), bytes.len(), "{name}");
             let lines = bytes.iter().filter(|b| **b == b'\n').count();
-            // UTF-16 and carrier exports are read (converted) as a whole.
-            let whole = name.starts_with("utf16") || check(&bytes, &options).conversion.is_some();
+            // UTF-16 is read as a whole (it is one finding), a workbook too (calamine reads
+            // it at once); carrier exports in text are converted in steps of lines too.
+            let whole = name.starts_with("utf16") || name.ends_with(".xlsx");
             if !whole {
                 assert!(calls + 1 >= lines / step, "{name}: read too much at once");
             }

@@ -8,37 +8,32 @@
 //! * [`server`]: an `esim-server serve` process, and admin tokens from `token create`.
 //! * [`oidc`]: the real OpenID Connect provider of the tests (`tests/oidc/provider.mjs`).
 //! * [`graph_double`]: a stand-in for Microsoft Graph's eSIM and directory resources.
+//! * [`export`]: generated carrier exports, as text and as `.xlsx` workbooks (also for
+//!   the wasm tests: the only module built there).
 
+#[cfg(not(target_arch = "wasm32"))]
 pub mod browser;
+pub mod export;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod graph_double;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod http;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod oidc;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod server;
+#[cfg(not(target_arch = "wasm32"))]
 pub mod static_server;
-
-use std::net::{Ipv4Addr, TcpListener};
-
-/// A port free on 127.0.0.1 right now.
-pub fn free_port() -> std::io::Result<u16> {
-    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
-        .local_addr()?
-        .port())
-}
 
 /// A valid ICCID (Luhn) from a number: `8946` + 14 digits + check digit (the codes the
 /// server's tests and the bench import).
-pub fn iccid(n: u64) -> String {
-    let body = format!("8946{n:014}");
-    let mut sum = 0;
-    for (i, c) in body.bytes().rev().enumerate() {
-        let mut v = u32::from(c - b'0');
-        if i % 2 == 0 {
-            v *= 2;
-            if v > 9 {
-                v -= 9;
-            }
-        }
-        sum += v;
-    }
-    format!("{body}{}", (10 - sum % 10) % 10)
+pub use export::iccid;
+
+/// A port free on 127.0.0.1 right now.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn free_port() -> std::io::Result<u16> {
+    use std::net::{Ipv4Addr, TcpListener};
+    Ok(TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
+        .local_addr()?
+        .port())
 }
