@@ -126,6 +126,10 @@ pub mod testid {
     pub const CHART_BAR: &str = "chart-bar";
     pub const DEVICE_TABLE: &str = "device-table";
     pub const DEVICE_ROW: &str = "device-row";
+    pub const DEVICE_DETAILS: &str = "device-details";
+    pub const DEVICE_DETAILS_LIST: &str = "device-details-list";
+    pub const DETAILS_DIALOG: &str = "details-dialog";
+    pub const CLOSE_DETAILS: &str = "close-details";
     pub const DEVICE_COUNT: &str = "device-count";
     pub const STATE_FILTER: &str = "state-filter";
     pub const DEVICE_SEARCH: &str = "device-search";

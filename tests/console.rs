@@ -1713,3 +1713,346 @@ async fn the_device_table_refreshes_with_the_chart_in_place() {
     })
     .await;
 }
+
+/// A pool with one device in a group it targets, whose install the simulator failed (the
+/// state carries the simulator's detail): (setup, pool, group, device).
+async fn one_failed_device(pool_name: &str) -> (Setup, String, String, String) {
+    let setup = Setup::start(&[]);
+    let (server, token) = (&setup.server, &setup.token);
+    let pool = server.create_pool(token, pool_name, SMDP, 500, 5);
+    let (status, group) = server.post(token, "/v1.0/groups", &json!({"displayName": "Field"}));
+    assert_eq!(status, 201, "{group}");
+    let group = group["id"].as_str().unwrap().to_owned();
+    let (status, device) = server.post(
+        token,
+        "/v1.0/devices",
+        &json!({"displayName": "Phone with a long name (Cecilia)", "userName": "cecilia.holm@example.com"}),
+    );
+    assert_eq!(status, 201, "{device}");
+    let device = device["id"].as_str().unwrap().to_owned();
+    let reference = json!({"@odata.id": format!("{}/v1.0/devices/{device}", server.url())});
+    let (status, body) = server.post(
+        token,
+        &format!("/v1.0/groups/{group}/members/$ref"),
+        &reference,
+    );
+    assert!(status < 300, "{status} {body}");
+    let assign = json!({"assignments": [{"target": {
+        "@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}}]});
+    let (status, body) = server.post(token, &format!("{POOLS}/{pool}/assign"), &assign);
+    assert_eq!(status, 200, "{body}");
+    server.simulate_with(token, &group, 1, 1.0).await;
+    (setup, pool, group, device)
+}
+
+impl Page {
+    /// Emulates a window `width` px wide (900 high).
+    async fn set_width(&self, width: u32) {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": false}),
+        )
+        .await;
+        let seen = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 requestAnimationFrame(() => requestAnimationFrame(() => done(innerWidth)));",
+                vec![],
+            )
+            .await
+            .expect("wait for the layout");
+        assert_eq!(seen, json!(width), "the emulated width did not take");
+    }
+
+    /// Whether the first element matching `css` is rendered (has a box).
+    async fn rendered(&self, css: &str) -> bool {
+        self.client
+            .execute(
+                "const e = document.querySelector(arguments[0]);
+                 return !!e && e.getClientRects().length > 0;",
+                vec![json!(css)],
+            )
+            .await
+            .expect("probe the element")
+            == json!(true)
+    }
+
+    /// The language switch clicked by a script: a modal dialog makes it inert to the
+    /// mouse, but the page's language can change under a dialog (another control, a host
+    /// page's message).
+    async fn switch_language_under_a_dialog(&self) {
+        self.client
+            .execute(
+                "document.querySelector(arguments[0]).click();",
+                vec![json!(tid(check::LANG_SWITCH))],
+            )
+            .await
+            .expect("switch the language");
+    }
+}
+
+/// Issue 14 item 4 ("full details on demand"): on a phone the device table hides the user,
+/// the ICCID and the cellular status; the device's name opens a dialog with every field,
+/// which takes the focus, follows the table's refresh, passes axe-core and gives the focus
+/// back to the name when closed (Escape or Close), even when the row was drawn again.
+#[tokio::test]
+async fn a_devices_every_field_is_shown_on_demand_on_a_phone() {
+    let (setup, pool, group, device) = one_failed_device("Details pool").await;
+    let link = setup.sign_in_link();
+    run_at(link, ids::NAV, move |page| async move {
+        let (server, token) = (&setup.server, &setup.token);
+        page.set_width(360).await;
+        page.go(&format!("#/pools/{pool}/devices")).await;
+        let row = format!("{}[data-device-id=\"{device}\"]", tid(ids::DEVICE_ROW));
+        page.wait_for_attr(&row, "data-state", "failed").await;
+        let user_cell = format!("{row} td:nth-of-type(1)");
+        assert!(
+            !page.rendered(&user_cell).await,
+            "at 360 px the table hides the user (else this test shows nothing)"
+        );
+        let iccid: Value = page
+            .client
+            .execute(
+                "return document.querySelector(arguments[0]).textContent;",
+                vec![json!(format!("{row} td:nth-of-type(2)"))],
+            )
+            .await
+            .expect("read the ICCID cell");
+        let iccid = iccid.as_str().unwrap_or_default().to_owned();
+        assert!(!iccid.is_empty(), "the state has an ICCID");
+
+        let details = format!("{row} {}", tid(ids::DEVICE_DETAILS));
+        page.css(&details)
+            .await
+            .click()
+            .await
+            .expect("open the details");
+        page.element(ids::DETAILS_DIALOG).await;
+        assert_eq!(
+            page.focused().await,
+            ids::CLOSE_DETAILS,
+            "the dialog takes the focus"
+        );
+        let field = |key: &str| format!("{} [data-field=\"{key}\"] dd", tid(ids::DETAILS_DIALOG));
+        for (key, expected) in [
+            ("device", "Phone with a long name (Cecilia)"),
+            ("user", "cecilia.holm@example.com"),
+            ("iccid", iccid.as_str()),
+            ("state", "Activation failed"),
+            ("detail", "Simulated: the SM-DP+ server refused"),
+            ("cellular", "\u{2014}"),
+        ] {
+            page.wait_for_css_text(&field(key), expected).await;
+            assert!(
+                page.rendered(&field(key)).await,
+                "{key} is shown in the dialog"
+            );
+        }
+        let heading = page
+            .css(&format!("{} h2", tid(ids::DETAILS_DIALOG)))
+            .await
+            .text()
+            .await
+            .expect("the heading");
+        assert_eq!(heading, "Phone with a long name (Cecilia)");
+        page.assert_accessible("device details dialog at 360 px")
+            .await;
+        // Modal: Tab never reaches the page behind it (the browser's own controls between,
+        // as for the confirmations), and comes back to Close.
+        for _ in 0..2 {
+            page.keys(support::TAB).await;
+            let inside: Value = page
+                .client
+                .execute(
+                    "const e = document.activeElement;
+                     return !e || e === document.body || !!e.closest('dialog');",
+                    vec![],
+                )
+                .await
+                .expect("read the focus");
+            assert_eq!(
+                inside,
+                json!(true),
+                "the focus reached the page behind the dialog"
+            );
+        }
+        assert_eq!(
+            page.focused().await,
+            ids::CLOSE_DETAILS,
+            "Tab comes back to Close"
+        );
+
+        // The install is retried behind the dialog: the table refreshes with the chart,
+        // the dialog follows, and Escape gives the focus to the row drawn again.
+        let retry = format!("{POOLS}/{pool}/deviceStates/{device}/retry");
+        let (status, body) = server.post(token, &retry, &json!({}));
+        assert!(status < 300, "{status} {body}");
+        page.wait_for_attr(&row, "data-state", "notSynced").await;
+        page.wait_for_css_text(&field("state"), "Device not synced")
+            .await;
+        page.keys("\u{e00c}").await;
+        assert!(
+            !page.exists(ids::DETAILS_DIALOG).await,
+            "Escape closes the dialog"
+        );
+        assert_eq!(
+            page.focused().await,
+            ids::DEVICE_DETAILS,
+            "the focus is back on the name"
+        );
+
+        // Installed: the operator's cellular status, hidden in the table, is in the dialog.
+        server.simulate(token, &group, 1).await;
+        page.click(ids::REFRESH).await;
+        page.wait_for_attr(&row, "data-state", "active").await;
+        page.css(&details)
+            .await
+            .click()
+            .await
+            .expect("open the details");
+        page.wait_for_css_text(&field("cellular"), "Active").await;
+        page.wait_for_css_text(&field("state"), "Active").await;
+        page.click(ids::CLOSE_DETAILS).await;
+        assert!(
+            !page.exists(ids::DETAILS_DIALOG).await,
+            "Close closes the dialog"
+        );
+        assert_eq!(
+            page.focused().await,
+            ids::DEVICE_DETAILS,
+            "the focus is back on the name"
+        );
+    })
+    .await;
+}
+
+/// Issue 14 item 4: at 360 px the chart's state names are readable (at least 12 px, their
+/// glyph boxes too, not scaled down with the chart), inside the chart and clear of their
+/// bars, in English and in Swedish (the longer names).
+#[tokio::test]
+async fn the_charts_names_are_readable_on_a_phone_in_both_languages() {
+    let (setup, pool, _group, device) = one_failed_device("Chart pool").await;
+    let link = setup.sign_in_link();
+    run_at(link, ids::NAV, move |page| async move {
+        let (server, token) = (&setup.server, &setup.token);
+        // One device not synced (a retried failure): the longest name has the longest bar.
+        let retry = format!("{POOLS}/{pool}/deviceStates/{device}/retry");
+        let (status, body) = server.post(token, &retry, &json!({}));
+        assert!(status < 300, "{status} {body}");
+        page.set_width(360).await;
+        page.go(&format!("#/pools/{pool}")).await;
+        page.wait_for_bar("notSynced", 1).await;
+        let measure = "
+            const chart = document.querySelector(arguments[0]).getBoundingClientRect();
+            const out = [];
+            for (const bar of document.querySelectorAll(arguments[1])) {
+              const label = bar.querySelector('.bar-label');
+              const fill = bar.querySelector('.bar-fill');
+              const r = label.getBoundingClientRect();
+              const f = fill.getBoundingClientRect();
+              const size = parseFloat(getComputedStyle(label).fontSize);
+              const overlaps = f.width > 0 && r.left < f.right && f.left < r.right
+                && r.top < f.bottom && f.top < r.bottom;
+              out.push({ text: label.textContent, size, height: r.height,
+                inside: r.left >= chart.left - 0.5 && r.right <= chart.right + 0.5
+                  && r.right <= innerWidth,
+                clipped: label.scrollWidth > label.clientWidth, overlaps });
+            }
+            return out;";
+        for (lang, longest) in [
+            ("English", "Device not synced"),
+            ("Swedish", "Enheten är inte synkroniserad"),
+        ] {
+            page.wait_for_css_text(
+                &format!(
+                    "{}[data-state=\"notSynced\"] .bar-label",
+                    tid(ids::CHART_BAR)
+                ),
+                longest,
+            )
+            .await;
+            let labels = page
+                .client
+                .execute(
+                    measure,
+                    vec![json!(tid(ids::CHART)), json!(tid(ids::CHART_BAR))],
+                )
+                .await
+                .expect("measure the labels");
+            let labels = labels.as_array().cloned().unwrap_or_default();
+            assert_eq!(labels.len(), 5, "{lang}: a name per state: {labels:?}");
+            for label in &labels {
+                let size = label["size"].as_f64().unwrap_or_default();
+                let height = label["height"].as_f64().unwrap_or_default();
+                assert!(
+                    size >= 12.0 && height >= 12.0,
+                    "{lang}: a state name smaller than 12 px at 360 px: {label}"
+                );
+                assert_eq!(
+                    label["inside"],
+                    json!(true),
+                    "{lang}: outside the chart: {label}"
+                );
+                assert_eq!(label["clipped"], json!(false), "{lang}: clipped: {label}");
+                assert_eq!(
+                    label["overlaps"],
+                    json!(false),
+                    "{lang}: over its bar: {label}"
+                );
+            }
+            if lang == "English" {
+                page.click(check::LANG_SWITCH).await;
+            }
+        }
+        page.assert_accessible("chart at 360 px, Swedish").await;
+    })
+    .await;
+}
+
+/// Issue 14: an open confirmation follows a language switch (its question, consequence
+/// and buttons), like the rest of the page, and still gives the focus back when cancelled.
+#[tokio::test]
+async fn an_open_confirmation_follows_the_language_switch() {
+    let setup = Setup::start(&[]);
+    let pool = setup
+        .server
+        .create_pool(&setup.token, "Lager", SMDP, 600, 2);
+    let link = setup.sign_in_link();
+    run_at(link, ids::NAV, |page| async move {
+        let row = format!("{}[data-pool-id=\"{pool}\"]", tid(ids::POOL_ROW));
+        page.css(&row).await;
+        page.click_in(&row, ids::DELETE).await;
+        page.element(ids::CONFIRM_DELETE).await;
+        let dialog = tid(ids::CONFIRM_DIALOG);
+        page.wait_for_css_text(&dialog, "Delete the pool \u{201c}Lager\u{201d}?")
+            .await;
+        page.switch_language_under_a_dialog().await;
+        page.wait_for_css_text(
+            &format!("{dialog} h2"),
+            "Ta bort poolen \u{201d}Lager\u{201d}?",
+        )
+        .await;
+        page.wait_for_css_text(&format!("{dialog} p"), "Enheterna")
+            .await;
+        page.wait_for_text(ids::CONFIRM_DELETE, "Ta bort").await;
+        page.wait_for_text(ids::CANCEL_DELETE, "Avbryt").await;
+        let text = page.text(ids::CONFIRM_DIALOG).await;
+        assert!(
+            !text.contains("Delete") && !text.contains("Cancel"),
+            "English left: {text}"
+        );
+        page.assert_accessible("delete confirmation, Swedish").await;
+        page.keys("\u{e00c}").await;
+        assert!(
+            !page.exists(ids::CONFIRM_DIALOG).await,
+            "Escape closes the dialog"
+        );
+        assert_eq!(
+            page.focused().await,
+            ids::DELETE,
+            "the focus is back on Delete"
+        );
+    })
+    .await;
+}

@@ -11,6 +11,11 @@
 //!   box around it (a failure names the screen, width, scheme, element and both widths);
 //! * axe-core clean (serious and critical violations).
 //!
+//! The densest screens (pools, a pool's overview, devices and a device's details, a group,
+//! the settings, a file's findings) are photographed in Swedish as well, at 360 and
+//! 1280 px in the light scheme (`<screen>-sv-<width>-light.png`): its longer words are
+//! where overflow hides.
+//!
 //! Every variant is photographed before the test fails, and the failure lists them all.
 //! The scheme is emulated with the Chrome DevTools Protocol's `Emulation.setEmulatedMedia`
 //! (checked through `matchMedia`), the width with `Emulation.setDeviceMetricsOverride`.
@@ -35,6 +40,9 @@ const WIDTHS: [u32; 3] = [360, 1280, 1920];
 const HEIGHT: u32 = 900;
 /// The colour schemes.
 const SCHEMES: [&str; 2] = ["light", "dark"];
+/// The widths the densest screens are photographed at in Swedish too (its longer words are
+/// where overflow hides): a small phone and a laptop.
+const SWEDISH_WIDTHS: [u32; 2] = [360, 1280];
 
 const SMDP_A: &str = "smdp.carrier-a.example";
 const SMDP_B: &str = "smdp.carrier-b.example";
@@ -229,6 +237,42 @@ impl Shots {
         self.emulate(1280, "light").await;
     }
 
+    /// The page as it is now in Swedish (`<screen>-sv-<width>-light.png`) at
+    /// [`SWEDISH_WIDTHS`], checked like every variant; then English again. The light scheme
+    /// only: the scheme changes colours, not the words' widths, and keeps the suite short.
+    async fn take_swedish(&mut self, screen: &str) {
+        self.switch_language("sv", "English").await;
+        for width in SWEDISH_WIDTHS {
+            self.variant(&format!("{screen}-sv"), width, "light").await;
+        }
+        self.emulate(1280, "light").await;
+        self.switch_language("en", "Svenska").await;
+    }
+
+    /// Clicks the language switch and waits until the page is in `tag` (the switch then
+    /// offers `offer`) and what follows the language was drawn again.
+    async fn switch_language(&self, tag: &str, offer: &str) {
+        // Clicked by a script: an open dialog makes the header inert to the mouse.
+        self.page
+            .client
+            .execute(
+                "document.querySelector(arguments[0]).click();",
+                vec![json!(tid(ids::LANG_SWITCH))],
+            )
+            .await
+            .expect("switch the language");
+        self.page.wait_for_text(ids::LANG_SWITCH, offer).await;
+        let root = self
+            .page
+            .client
+            .execute("return document.documentElement.lang;", vec![])
+            .await
+            .expect("read the page's language");
+        assert_eq!(root, json!(tag), "the page's language after the switch");
+        // The server's findings are read again in the new language.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+
     async fn emulate(&self, width: u32, scheme: &str) {
         self.page
             .cdp(
@@ -376,6 +420,7 @@ async fn every_screen_fits_from_360_to_1920_px_in_both_schemes() {
         page.wait_for_fragment("#/pools").await;
         page.wait_for_count(ids::POOL_ROW, 2).await;
         shots.take("pools").await;
+        shots.take_swedish("pools").await;
         let row = format!("{}[data-pool-id=\"{pool}\"]", tid(ids::POOL_ROW));
         page.css(&format!("{row} {}", tid(ids::DELETE)))
             .await
@@ -399,10 +444,23 @@ async fn every_screen_fits_from_360_to_1920_px_in_both_schemes() {
             page.wait_for_bar(state, count).await;
         }
         shots.take("pool-overview").await;
+        shots.take_swedish("pool-overview").await;
         page.go(&format!("#/pools/{pool}/devices")).await;
         page.wait_for_count(ids::DEVICE_ROW, 7).await;
         page.element(ids::RETRY).await;
         shots.take("pool-devices").await;
+        shots.take_swedish("pool-devices").await;
+        // A device's every field, in a dialog (the phone's table hides three columns).
+        let failed = format!("{}[data-state=\"failed\"]", tid(ids::DEVICE_ROW));
+        page.css(&format!("{failed} {}", tid(ids::DEVICE_DETAILS)))
+            .await
+            .click()
+            .await
+            .expect("open a device's details");
+        page.element(ids::DETAILS_DIALOG).await;
+        shots.take("pool-device-details").await;
+        shots.take_swedish("pool-device-details").await;
+        page.click(ids::CLOSE_DETAILS).await;
         page.go(&format!("#/pools/{pool}/assignments")).await;
         page.wait_for_text_containing(
             ids::INCLUDED,
@@ -420,6 +478,7 @@ async fn every_screen_fits_from_360_to_1920_px_in_both_schemes() {
         page.go(&format!("#/groups/{group}")).await;
         page.wait_for_count(ids::MEMBER_ROW, 6).await;
         shots.take("group").await;
+        shots.take_swedish("group").await;
         page.click(ids::REMOVE_MEMBER).await;
         page.element(ids::CONFIRM_DIALOG).await;
         shots.take("group-remove-dialog").await;
@@ -432,6 +491,7 @@ async fn every_screen_fits_from_360_to_1920_px_in_both_schemes() {
         page.go("#/settings").await;
         page.element(ids::BASE_URL).await;
         shots.take("settings").await;
+        shots.take_swedish("settings").await;
 
         // The upload panel: a bad file's findings grouped, the source view open; then the
         // fix's result.
@@ -443,6 +503,7 @@ async fn every_screen_fits_from_360_to_1920_px_in_both_schemes() {
         page.click(ids::SHOW_LINE).await;
         page.element(ids::SOURCE_MARK).await;
         shots.take("check-findings").await;
+        shots.take_swedish("check-findings").await;
         page.click(ids::FIX).await;
         page.element(ids::FIX_PREVIEW).await;
         page.wait_for_text_containing(
@@ -473,7 +534,7 @@ async fn every_screen_fits_from_360_to_1920_px_in_both_schemes() {
         page.element(ids::SOURCE_MARK).await;
         shots.take("validator").await;
 
-        let expected = 14 * WIDTHS.len() * SCHEMES.len();
+        let expected = 15 * WIDTHS.len() * SCHEMES.len() + 7 * SWEDISH_WIDTHS.len();
         assert_eq!(shots.taken, expected, "screenshots in {}", dir.display());
         println!("{} screenshots in {}", shots.taken, dir.display());
         assert!(

@@ -1,7 +1,9 @@
-//! The overview chart: device states counted by the brief's labels, drawn as SVG bars.
+//! The overview chart: device states counted by the brief's labels, drawn as bars.
 //!
 //! Readable without colour: every bar has its label and count written beside it, a pattern
-//! as well as a colour, and the same numbers are in a table for screen readers.
+//! as well as a colour, and the same numbers are in a table for screen readers. The labels
+//! are HTML text, not SVG that scales down with the page: readable at 360 px in both
+//! languages.
 
 use esim_wire::{StateLabel, StateSummary};
 use leptos::prelude::*;
@@ -48,31 +50,22 @@ pub fn state_from_key(key: &str) -> Option<StateLabel> {
         .find(|label| state_key(*label) == key)
 }
 
-/// One bar: where it is and how long.
+/// One bar: its state, its count and its length.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bar {
     /// The state.
     pub label: StateLabel,
     /// Devices in it.
     pub count: u32,
-    /// The bar's top edge.
-    pub y: f64,
-    /// The bar's length (0 for none; at least [`MIN_BAR`] for a count above 0).
-    pub width: f64,
+    /// The bar's length in thousandths of the longest (0 for none; at least 1 for a count
+    /// above 0, which the style draws at least [`MIN_BAR`] long).
+    pub permille: u32,
 }
 
-/// The chart's size.
-pub const WIDTH: f64 = 560.0;
-/// Room for the state's name left of the bars.
-pub const LABEL_WIDTH: f64 = 190.0;
-/// Room for the count right of the longest bar.
-pub const COUNT_WIDTH: f64 = 70.0;
-/// A bar's height.
-pub const BAR_HEIGHT: f64 = 24.0;
-/// Space between bars.
-pub const GAP: f64 = 12.0;
 /// The shortest visible bar, so that 1 of 10,000 still shows.
-pub const MIN_BAR: f64 = 3.0;
+pub const MIN_BAR: &str = "3px";
+/// Room for the count right of the longest bar.
+pub const COUNT_ROOM: &str = "5rem";
 
 /// The bars of a summary, one per label in the brief's order (and "Unknown" when Graph
 /// sent states this console does not know), scaled to the largest.
@@ -83,38 +76,39 @@ pub fn bars(summary: &StateSummary) -> Vec<Bar> {
         .map(|label| summary.get(*label))
         .max()
         .unwrap_or(0);
-    let room = WIDTH - LABEL_WIDTH - COUNT_WIDTH;
     labels
         .iter()
-        .enumerate()
-        .map(|(i, label)| {
+        .map(|label| {
             let count = summary.get(*label);
-            let width = if count == 0 || max == 0 {
-                0.0
+            let permille = if count == 0 || max == 0 {
+                0
             } else {
-                (f64::from(count) / f64::from(max) * room).max(MIN_BAR)
+                let scaled = (u64::from(count) * 1000 + u64::from(max) / 2) / u64::from(max);
+                u32::try_from(scaled).unwrap_or(1000).max(1)
             };
             Bar {
                 label: *label,
                 count,
-                y: i as f64 * (BAR_HEIGHT + GAP),
-                width,
+                permille,
             }
         })
         .collect()
 }
 
-/// The chart's height for `n` bars.
-pub fn height(n: usize) -> f64 {
-    n as f64 * (BAR_HEIGHT + GAP) - GAP
+/// A bar's CSS width: its share of the room the count leaves, at least [`MIN_BAR`] when
+/// it counts any device (0 otherwise).
+pub fn bar_width(permille: u32) -> String {
+    if permille == 0 {
+        "0".to_owned()
+    } else {
+        format!("max({MIN_BAR}, calc((100% - {COUNT_ROOM}) * {permille} / 1000))")
+    }
 }
 
-/// A coordinate in whole units (no float formatting in the wasm).
-fn n(value: f64) -> String {
-    (value.round() as i64).to_string()
-}
-
-/// The chart of a summary (SVG with a text alternative).
+/// The chart of a summary: a row per state with its name, its bar and its count, in HTML
+/// (the names are text at the page's size at every width, wrapping rather than shrinking,
+/// in both languages; the bars' lengths are the only thing that scales), with a text
+/// alternative.
 #[component]
 pub fn StateChart(summary: Signal<StateSummary>) -> impl IntoView {
     let console = use_console();
@@ -123,15 +117,8 @@ pub fn StateChart(summary: Signal<StateSummary>) -> impl IntoView {
     let labelled = title_id.clone();
     view! {
         <figure class="chart">
-            <svg
-                role="img"
-                aria-labelledby=labelled
-                data-testid=testid::CHART
-                viewBox=move || format!("0 0 {} {}", n(WIDTH), n(height(summary.with(|s| s.labels().len()))))
-                width="100%"
-                preserveAspectRatio="xMinYMin meet"
-            >
-                <title id=title_id>
+            <div class="chart-bars" role="img" aria-labelledby=labelled data-testid=testid::CHART>
+                <span id=title_id class="visually-hidden">
                     {move || {
                         let s = summary.get();
                         let parts: Vec<String> = s
@@ -141,42 +128,31 @@ pub fn StateChart(summary: Signal<StateSummary>) -> impl IntoView {
                             .collect();
                         format!("{}. {}", console.tr(L::ChartTitle), parts.join(", "))
                     }}
-                </title>
-                <defs>
-                    <pattern id="hatch" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)">
-                        <line x1="0" y1="0" x2="0" y2="6" class="hatch-line" />
-                    </pattern>
-                </defs>
+                </span>
                 {move || {
                     bars(&summary.get())
                         .into_iter()
                         .map(|bar| {
                             let key = state_key(bar.label);
-                            let text_y = bar.y + BAR_HEIGHT * 0.7;
                             view! {
-                                <g
+                                <div
                                     class=format!("bar bar-{key}")
                                     data-testid=testid::CHART_BAR
                                     data-state=key
                                     data-count=bar.count.to_string()
+                                    aria-hidden="true"
                                 >
-                                    <text x="0" y=n(text_y) class="bar-label">
-                                        {state_text(lang.get(), bar.label)}
-                                    </text>
-                                    <rect x=n(LABEL_WIDTH) y=n(bar.y) width=n(bar.width) height=n(BAR_HEIGHT) class="bar-fill" />
-                                    {(bar.label == StateLabel::Failed || bar.label == StateLabel::Removed)
-                                        .then(|| view! {
-                                            <rect x=n(LABEL_WIDTH) y=n(bar.y) width=n(bar.width) height=n(BAR_HEIGHT) fill="url(#hatch)" />
-                                        })}
-                                    <text x=n(LABEL_WIDTH + bar.width + 8.0) y=n(text_y) class="bar-count">
-                                        {num(lang.get(), bar.count)}
-                                    </text>
-                                </g>
+                                    <span class="bar-label">{state_text(lang.get(), bar.label)}</span>
+                                    <span class="bar-track">
+                                        <span class="bar-fill" style:width=bar_width(bar.permille)></span>
+                                        <span class="bar-count">{num(lang.get(), bar.count)}</span>
+                                    </span>
+                                </div>
                             }
                         })
                         .collect_view()
                 }}
-            </svg>
+            </div>
             <figcaption>{move || console.tr(L::ChartCaption)}</figcaption>
         </figure>
     }
@@ -198,12 +174,12 @@ mod tests {
         };
         let bars = bars(&summary);
         assert_eq!(bars.len(), 5);
-        let room = WIDTH - LABEL_WIDTH - COUNT_WIDTH;
-        assert_eq!(bars[2].width, room);
-        assert_eq!(bars[0].width, 0.0);
-        assert_eq!(bars[1].width, MIN_BAR);
-        assert!((bars[3].width - room * 50.0 / 10_000.0).abs() < 1e-9 || bars[3].width == MIN_BAR);
-        assert!(bars.windows(2).all(|w| w[1].y > w[0].y));
+        assert_eq!(bars[2].permille, 1000);
+        assert_eq!(bars[0].permille, 0);
+        assert_eq!(bars[1].permille, 1);
+        assert_eq!(bars[3].permille, 5);
+        assert_eq!(bar_width(0), "0");
+        assert_eq!(bar_width(5), "max(3px, calc((100% - 5rem) * 5 / 1000))");
     }
 
     #[test]
@@ -221,7 +197,7 @@ mod tests {
     fn an_empty_pool_draws_no_bars() {
         assert!(bars(&StateSummary::default())
             .iter()
-            .all(|b| b.width == 0.0));
+            .all(|b| b.permille == 0));
     }
 
     #[test]

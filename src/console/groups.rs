@@ -249,14 +249,11 @@ pub fn GroupPage(id: String) -> impl IntoView {
             .and_then(Result::ok)
             .map(|d| d.group.display_name)
             .unwrap_or_default();
-        let lang = console.lang.get_untracked();
         ask.set(Some(Confirm {
-            question: fill(
-                L::ConfirmRemoveMember.text(lang),
-                &[("name", &name), ("group", &group_name)],
-            ),
-            consequence: L::RemoveMemberConsequence.text(lang).to_owned(),
-            action: L::RemoveFromGroupAction.text(lang).to_owned(),
+            question: L::ConfirmRemoveMember,
+            names: vec![("name", name.clone()), ("group", group_name)],
+            consequence: L::RemoveMemberConsequence,
+            action: L::RemoveFromGroupAction,
         }));
         removing.set_value(Some((group, device, name)));
     };

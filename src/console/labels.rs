@@ -116,6 +116,8 @@ crate::labels! {
     NewName => "New name", "Nytt namn";
     Save => "Save", "Spara";
     CancelAction => "Cancel", "Avbryt";
+    CloseAction => "Close", "Stäng";
+    DeviceDetailsOf => "Details of {name}", "Detaljer om {name}";
     Delete => "Delete", "Ta bort";
     ConfirmDelete => "Devices lose this pool's eSIM profiles at their next check-in; its activation codes stay used.",
         "Enheterna förlorar poolens eSIM-profiler vid nästa incheckning; dess aktiveringskoder förblir använda.";

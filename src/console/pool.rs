@@ -16,7 +16,7 @@ use super::devices::{self, Column, Query, Row};
 use super::labels::Label as L;
 use super::route::{PoolTab, Route};
 use super::state::{num, read, use_console, when};
-use super::widgets::{ErrorView, Reading};
+use super::widgets::{DetailsDialog, ErrorView, Reading};
 use crate::api::{http, ApiError, Backend, Client, Resource};
 use crate::browser;
 use crate::dom::testid;
@@ -419,6 +419,69 @@ fn DeviceTable(id: String, pool: Read) -> impl IntoView {
             }
         })
         .collect_view();
+    // Every field of one device, at every width (a phone's table hides three columns): the
+    // row's id while its dialog is open; the dialog follows the row as the table refreshes.
+    let details = RwSignal::new(None::<String>);
+    let details_row = Memo::new(move |_| {
+        details.with(|id| {
+            let id = id.as_deref()?;
+            rows.with(|rows| rows.iter().find(|row| row.id == id).cloned())
+        })
+    });
+    let details_heading = Signal::derive(move || {
+        details_row.with(|row| {
+            row.as_ref()
+                .map(|row| row.device.clone())
+                .unwrap_or_default()
+        })
+    });
+    // The row's button when the row was drawn again while the dialog was open; the table
+    // when the row is scrolled out of view.
+    let details_opener = Callback::new(move |()| {
+        let document = web_sys::window()?.document()?;
+        let id = details.get_untracked()?;
+        let button = format!(
+            "[data-testid=\"{}\"][data-device-id=\"{id}\"] [data-testid=\"{}\"]",
+            testid::DEVICE_ROW,
+            testid::DEVICE_DETAILS
+        );
+        let found = document
+            .query_selector(&button)
+            .ok()
+            .flatten()
+            .or_else(|| {
+                document
+                    .query_selector(".devices .table-scroll")
+                    .ok()
+                    .flatten()
+            })?;
+        wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(found).ok()
+    });
+    let details_body = move || {
+        details_row.get().map(|row| {
+            let lang = lang.get();
+            let field = |label: L, key: &'static str, value: String| {
+                let value = if value.is_empty() { "—".to_owned() } else { value };
+                view! {
+                    <div data-field=key>
+                        <dt>{console.tr(label)}</dt>
+                        <dd>{value}</dd>
+                    </div>
+                }
+            };
+            view! {
+                <dl class="details" data-testid=testid::DEVICE_DETAILS_LIST>
+                    {field(L::ColDevice, "device", row.device.clone())}
+                    {field(L::ColUser, "user", row.user.clone())}
+                    {field(Column::Iccid.label_on(!can_retry), "iccid", row.iccid.clone())}
+                    {field(L::ColState, "state", state_text(lang, row.state).to_owned())}
+                    {field(L::ColDetails, "detail", super::labels::detail_text(lang, &row.details))}
+                    {field(L::ColCellular, "cellular", super::labels::cellular_text(lang, row.state, &row.cellular))}
+                    {field(L::ColLastSync, "lastSync", when(&row.last_sync))}
+                </dl>
+            }
+        })
+    };
     let body = move || {
         let rows = rows.get();
         let shown = shown.get();
@@ -460,7 +523,21 @@ fn DeviceTable(id: String, pool: Read) -> impl IntoView {
                         data-state=state_key(state)
                         aria-rowindex=(range.start + offset + 2).to_string()
                     >
-                        <th scope="row">{row.device.clone()}</th>
+                        <th scope="row">
+                            <button
+                                type="button"
+                                class="link device-name"
+                                aria-haspopup="dialog"
+                                data-testid=testid::DEVICE_DETAILS
+                                aria-label=fill(console.tr(L::DeviceDetailsOf), &[("name", &row.device)])
+                                on:click={
+                                    let id = row.id.clone();
+                                    move |_| details.set(Some(id.clone()))
+                                }
+                            >
+                                {row.device.clone()}
+                            </button>
+                        </th>
                         <td>{row.user.clone()}</td>
                         <td><code>{row.iccid.clone()}</code></td>
                         <td class=format!("state state-{}", state_key(state))>{state_text(lang, state)} {retry} {detail}</td>
@@ -567,6 +644,9 @@ fn DeviceTable(id: String, pool: Read) -> impl IntoView {
                     <tbody>{body}</tbody>
                 </table>
             </div>
+            <DetailsDialog open=details heading=details_heading refocus=details_opener>
+                {details_body}
+            </DetailsDialog>
         </div>
     }
 }

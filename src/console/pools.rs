@@ -182,11 +182,11 @@ fn PoolRow(pool: Pool, version: RwSignal<u32>, done: RwSignal<Option<String>>) -
     });
     let asked_name = pool.display_name.clone();
     let ask_delete = move |_| {
-        let lang = console.lang.get_untracked();
         ask.set(Some(Confirm {
-            question: fill(L::ConfirmDeletePool.text(lang), &[("name", &asked_name)]),
-            consequence: L::ConfirmDelete.text(lang).to_owned(),
-            action: L::Delete.text(lang).to_owned(),
+            question: L::ConfirmDeletePool,
+            names: vec![("name", asked_name.clone())],
+            consequence: L::ConfirmDelete,
+            action: L::Delete,
         }));
     };
     let input_id = format!("rename-{id}");

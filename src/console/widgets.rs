@@ -10,6 +10,7 @@ use super::route::Route;
 use super::state::use_console;
 use crate::api::ApiError;
 use crate::dom::testid;
+use crate::i18n::{fill, Lang, Text};
 
 /// A failed request, as an alert with what to do.
 #[component]
@@ -153,17 +154,69 @@ pub fn TextField(
     }
 }
 
-/// What a confirmation asks: the question, its consequence, and the action's name.
+/// What a confirmation asks: the question, its consequence, and the action's name, as
+/// labels (drawn in the page's language, so an open dialog follows a language switch);
+/// `names` fill the question's holes (`{name}`, `{group}`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confirm {
-    pub question: String,
-    pub consequence: String,
-    pub action: String,
+    pub question: L,
+    pub names: Vec<(&'static str, String)>,
+    pub consequence: L,
+    pub action: L,
+}
+
+impl Confirm {
+    /// The question with its holes filled, in `lang`.
+    pub fn question_text(&self, lang: Lang) -> String {
+        let names: Vec<(&str, &str)> = self.names.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        fill(self.question.text(lang), &names)
+    }
+}
+
+/// A modal `<dialog>` shown at once: the focus starts on `first` and stays in the dialog
+/// (modal), Escape closes it, and closing returns the focus to the element that opened it
+/// (or, when that element is gone, to what `refocus` finds). Returns the dialog's node and
+/// the function that closes it.
+fn modal(
+    first: NodeRef<html::Button>,
+    on_close: impl Fn() + Copy + 'static,
+    refocus: Option<Callback<(), Option<web_sys::HtmlElement>>>,
+) -> (NodeRef<html::Dialog>, impl Fn() + Copy + 'static) {
+    let dialog = NodeRef::<html::Dialog>::new();
+    let opener = StoredValue::new_local(
+        web_sys::window()
+            .and_then(|window| window.document())
+            .and_then(|document| document.active_element()),
+    );
+    Effect::new(move |_| {
+        if let (Some(dialog), Some(first)) = (dialog.get(), first.get()) {
+            if !dialog.open() {
+                let _ = dialog.show_modal();
+            }
+            let _ = first.focus();
+        }
+    });
+    let close = move || {
+        if let Some(dialog) = dialog.get_untracked() {
+            dialog.close();
+        }
+        let back = opener
+            .get_value()
+            .filter(|e| e.is_connected())
+            .map(|e| e.unchecked_into::<web_sys::HtmlElement>())
+            .or_else(|| refocus.and_then(|find| find.run(())));
+        on_close();
+        if let Some(back) = back {
+            let _ = back.focus();
+        }
+    };
+    (dialog, close)
 }
 
 /// A modal dialog that asks to confirm a destructive action while `ask` holds one: the focus
 /// starts on Cancel and stays in the dialog (modal), Escape cancels, and closing returns the
-/// focus to the element that opened it. `on_confirm` runs when the action is confirmed.
+/// focus to the element that opened it. `on_confirm` runs when the action is confirmed. Its
+/// texts follow the page's language while it is open.
 #[component]
 pub fn ConfirmDialog(
     ask: RwSignal<Option<Confirm>>,
@@ -172,35 +225,19 @@ pub fn ConfirmDialog(
     #[prop(default = testid::CANCEL_CONFIRM)] cancel_testid: &'static str,
 ) -> impl IntoView {
     let console = use_console();
+    let lang = console.lang;
     move || {
         ask.get().map(|confirm| {
-            let dialog = NodeRef::<html::Dialog>::new();
             let cancel = NodeRef::<html::Button>::new();
-            let opener = StoredValue::new_local(
-                web_sys::window()
-                    .and_then(|window| window.document())
-                    .and_then(|document| document.active_element()),
-            );
-            Effect::new(move |_| {
-                if let (Some(dialog), Some(cancel)) = (dialog.get(), cancel.get()) {
-                    if !dialog.open() {
-                        let _ = dialog.show_modal();
-                    }
-                    let _ = cancel.focus();
-                }
-            });
-            let close = move || {
-                if let Some(dialog) = dialog.get_untracked() {
-                    dialog.close();
-                }
-                ask.set(None);
-                if let Some(opener) = opener.get_value().filter(|e| e.is_connected()) {
-                    let _ = opener.unchecked_into::<web_sys::HtmlElement>().focus();
-                }
-            };
+            let (dialog, close) = modal(cancel, move || ask.set(None), None);
             let title = crate::dom::unique_id("confirm-title");
             let text = crate::dom::unique_id("confirm-text");
             let (labelled_by, described_by) = (title.clone(), text.clone());
+            let Confirm {
+                consequence,
+                action,
+                ..
+            } = confirm;
             view! {
                 <dialog
                     class="confirm-dialog"
@@ -213,8 +250,8 @@ pub fn ConfirmDialog(
                         close();
                     }
                 >
-                    <h2 id=title>{confirm.question}</h2>
-                    <p id=text>{confirm.consequence}</p>
+                    <h2 id=title>{move || confirm.question_text(lang.get())}</h2>
+                    <p id=text>{move || console.tr(consequence)}</p>
                     <div class="row">
                         <button
                             type="button"
@@ -225,7 +262,7 @@ pub fn ConfirmDialog(
                                 on_confirm.run(());
                             }
                         >
-                            {confirm.action}
+                            {move || console.tr(action)}
                         </button>
                         <button
                             type="button"
@@ -235,6 +272,57 @@ pub fn ConfirmDialog(
                             on:click=move |_| close()
                         >
                             {move || console.tr(L::CancelAction)}
+                        </button>
+                    </div>
+                </dialog>
+            }
+        })
+    }
+}
+
+/// A modal dialog of details while `open` holds something (the key of what is shown):
+/// `heading`, the `children` (drawn from the key, in the page's language) and Close. The focus
+/// starts on Close, stays in the dialog and returns to the opener when it closes
+/// (Escape or Close); when the opener is gone (a re-drawn table row), to what `refocus`
+/// finds.
+#[component]
+pub fn DetailsDialog(
+    open: RwSignal<Option<String>>,
+    #[prop(into)] heading: Signal<String>,
+    refocus: Callback<(), Option<web_sys::HtmlElement>>,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let console = use_console();
+    let children = StoredValue::new(children);
+    let shown = Memo::new(move |_| open.with(Option::is_some));
+    move || {
+        shown.get().then(|| {
+            let first = NodeRef::<html::Button>::new();
+            let (dialog, close) = modal(first, move || open.set(None), Some(refocus));
+            let title = crate::dom::unique_id("details-title");
+            let labelled_by = title.clone();
+            view! {
+                <dialog
+                    class="details-dialog"
+                    node_ref=dialog
+                    aria-labelledby=labelled_by
+                    data-testid=testid::DETAILS_DIALOG
+                    on:cancel=move |ev: leptos::ev::Event| {
+                        ev.prevent_default();
+                        close();
+                    }
+                >
+                    <h2 id=title>{move || heading.get()}</h2>
+                    {children.with_value(|children| children())}
+                    <div class="row">
+                        <button
+                            type="button"
+                            class="secondary"
+                            node_ref=first
+                            data-testid=testid::CLOSE_DETAILS
+                            on:click=move |_| close()
+                        >
+                            {move || console.tr(L::CloseAction)}
                         </button>
                     </div>
                 </dialog>

@@ -233,8 +233,10 @@ fn FindingRowView(row: FindingRow, selected: RwSignal<Option<Selected>>) -> impl
             on:click=move |_| select()
         >
             <td><code class="finding-code" data-testid=testid::FINDING_CODE>{code.as_str()}</code></td>
-            <td data-testid=testid::FINDING_LINE>{line_cell}</td>
-            <td data-testid=testid::FINDING_COLUMN>{move || position_label(lang.get(), column)}</td>
+            <td data-testid=testid::FINDING_LINE data-label=move || t(lang.get(), Label::Line)>{line_cell}</td>
+            <td data-testid=testid::FINDING_COLUMN data-label=move || t(lang.get(), Label::Column)>
+                {move || position_label(lang.get(), column)}
+            </td>
             <td data-testid=testid::FINDING_MESSAGE>{message}</td>
         </tr>
     }
