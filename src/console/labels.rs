@@ -347,14 +347,12 @@ mod tests {
             "Användaren tog bort profilen."
         );
         assert_eq!(detail_text(Lang::Sv, "SIM tray open"), "SIM tray open");
-        // The server's and the simulator's sentences, as they write them.
-        for sentence in [
-            "The device is no longer targeted by the pool; the profile is being removed.",
-            "The pool has no unused activation code left; add codes to the pool, then retry.",
-            "The device reported that the install failed.",
-            "Simulated: the SM-DP+ server refused the download.",
-        ] {
-            assert_ne!(detail_text(Lang::Sv, sentence), sentence);
+        // Every sentence the server and the simulator write (esim-wire holds them; both
+        // write from there): the English label is the sentence itself, the Swedish one a
+        // translation, so changing a sentence without its label fails here.
+        for &sentence in esim_wire::state_details::ALL {
+            assert_eq!(detail_text(Lang::En, sentence), sentence);
+            assert_ne!(detail_text(Lang::Sv, sentence), sentence, "{sentence}");
         }
     }
 }

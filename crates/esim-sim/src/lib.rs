@@ -324,10 +324,9 @@ async fn check_in(
     for a in r["actions"].as_array().cloned().unwrap_or_default() {
         let (pool, iccid) = (a["poolId"].clone(), a["iccid"].clone());
         let (outcome, detail) = match a["action"].as_str() {
-            Some("install") if chance(failure_rate) => (
-                "failed",
-                Some("Simulated: the SM-DP+ server refused the download."),
-            ),
+            Some("install") if chance(failure_rate) => {
+                ("failed", Some(esim_wire::state_details::SIMULATED_REFUSAL))
+            }
             Some("install") => ("installed", None),
             _ => ("removed", None),
         };

@@ -26,6 +26,7 @@ pub use assignments::{
 pub use auth::AuthConfig;
 pub use directory::{Device, DeviceCreate, Group, GroupCreate, GroupPatch, MemberRef};
 pub use error::{ErrorBody, ErrorDetail, GraphError, InnerError};
+pub use mdm::details as state_details;
 pub use mdm::{
     Action, ActionKind, AuditEntry, CellularStatusReport, CheckInResponse, Outcome, OutcomeReport,
     TokenInfo,

@@ -2,6 +2,33 @@
 
 use serde::{Deserialize, Serialize};
 
+/// `esim_wire::state_details`: the `stateDetails` sentences this project's server and
+/// simulator write. The console shows these in the page's language (its labels match them,
+/// a test checks every one); any other detail - an operator's, a device's, Graph's - is
+/// shown as sent.
+pub mod details {
+    /// An installing or installed device left the pool's groups.
+    pub const UNTARGETED: &str =
+        "The device is no longer targeted by the pool; the profile is being removed.";
+    /// The pool had no unused code for a targeted device.
+    pub const EXHAUSTED: &str =
+        "The pool has no unused activation code left; add codes to the pool, then retry.";
+    /// A device reported `failed` without a detail of its own.
+    pub const INSTALL_FAILED: &str = "The device reported that the install failed.";
+    /// A device reported `removedByUser` without a detail of its own.
+    pub const USER_REMOVED: &str = "The user removed the profile.";
+    /// `esim-server simulate --failure-rate`'s refusal.
+    pub const SIMULATED_REFUSAL: &str = "Simulated: the SM-DP+ server refused the download.";
+    /// Every one of them.
+    pub const ALL: &[&str] = &[
+        UNTARGETED,
+        EXHAUSTED,
+        INSTALL_FAILED,
+        USER_REMOVED,
+        SIMULATED_REFUSAL,
+    ];
+}
+
 /// The answer to a check-in: what the device must install or remove.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

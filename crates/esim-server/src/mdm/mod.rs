@@ -29,8 +29,7 @@ use crate::messages::{Kind, Message};
 use crate::{util, AppState};
 
 /// The detail of a `failed` state when the pool has no unused code left.
-pub const EXHAUSTED: &str =
-    "The pool has no unused activation code left; add codes to the pool, then retry.";
+pub use esim_wire::state_details::EXHAUSTED;
 
 type StateRow = (
     Option<String>,
@@ -218,7 +217,7 @@ async fn run_check_in(db: &Db, touches: &TouchSender, device_id: &str) -> ApiRes
                 let done = sqlx::query(
                     "UPDATE device_states SET state = 'deleting', state_details = $1, modified_at = $2 WHERE pool_id = $3 AND device_id = $4 AND state = $5",
                 )
-                .bind("The device is no longer targeted by the pool; the profile is being removed.")
+                .bind(esim_wire::state_details::UNTARGETED)
                 .bind(&now)
                 .bind(&pool_id)
                 .bind(device_id)
@@ -358,13 +357,13 @@ pub async fn outcome(
         Outcome::Failed => (
             &["installing"],
             "failed",
-            Some("The device reported that the install failed."),
+            Some(esim_wire::state_details::INSTALL_FAILED),
         ),
         Outcome::Removed => (&["deleting"], "deleted", None),
         Outcome::RemovedByUser => (
             &["installing", "installed"],
             "removedByUser",
-            Some("The user removed the profile."),
+            Some(esim_wire::state_details::USER_REMOVED),
         ),
     };
     let detail = body
