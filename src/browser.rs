@@ -74,10 +74,26 @@ pub fn save(name: &str, bytes: &[u8], mime: &str) {
 
 /// Registers the service worker (`static/sw.js`, next to the console's `index.html`;
 /// `script` is its URL relative to the page: `sw.js` on the console, `../sw.js` on the
-/// validator-only page) that keeps the built files of both pages for use without a network. Browsers without service workers, or pages not
-/// served over HTTP(S) or localhost, simply go without. Called through `Reflect`, which
-/// keeps the service-worker bindings out of web-sys's feature list.
+/// validator-only page) that keeps the built files of both pages for use without a
+/// network, and asks it to refresh them. Both wait until the page has started - its load
+/// event, then a moment the browser is idle (at most [`OFFLINE_IDLE_MS`] later) - since
+/// the worker's install, or its refresh, fetches every built file: at start-up they would
+/// compete with the page's own wasm and first requests. Browsers without service workers,
+/// or pages not served over HTTP(S) or localhost, simply go without. Called through
+/// `Reflect`, which keeps the service-worker bindings out of web-sys's feature list.
 pub fn keep_offline(script: &str) {
+    let script = script.to_owned();
+    wasm_bindgen_futures::spawn_local(async move {
+        after_load().await;
+        when_idle(OFFLINE_IDLE_MS).await;
+        register_worker(&script).await;
+    });
+}
+
+/// How long [`keep_offline`] waits at most for an idle moment after the page's load.
+pub const OFFLINE_IDLE_MS: u32 = 5_000;
+
+async fn register_worker(script: &str) {
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -88,19 +104,72 @@ pub fn keep_offline(script: &str) {
     if container.is_undefined() {
         return;
     }
-    let register = js_sys::Reflect::get(&container, &"register".into())
+    let Some(register) = js_sys::Reflect::get(&container, &"register".into())
         .ok()
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-    if let Some(register) = register {
-        if let Ok(promise) = register.call1(&container, &script.into()) {
-            // A refused registration (e.g. a policy) leaves the page as it is online.
-            if let Ok(promise) = promise.dyn_into::<js_sys::Promise>() {
-                let ignore = Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {});
-                let _ = promise.catch(&ignore);
-                ignore.forget();
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    else {
+        return;
+    };
+    let Some(promise) = register
+        .call1(&container, &script.into())
+        .ok()
+        .and_then(|p| p.dyn_into::<js_sys::Promise>().ok())
+    else {
+        return;
+    };
+    // A refused registration (e.g. a policy) leaves the page as it is online. An active
+    // worker (every visit after the first; the first one installs it) refreshes the set.
+    let Ok(registration) = JsFuture::from(promise).await else {
+        return;
+    };
+    let active = js_sys::Reflect::get(&registration, &"active".into()).unwrap_or_default();
+    if let Some(post) = js_sys::Reflect::get(&active, &"postMessage".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    {
+        let _ = post.call1(&active, &"refresh".into());
+    }
+}
+
+/// Resolves once the document has loaded (at once if it has).
+async fn after_load() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    if window
+        .document()
+        .is_none_or(|document| document.ready_state() == "complete")
+    {
+        return;
+    }
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let _ = window.add_event_listener_with_callback("load", &resolve);
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Resolves at the browser's next idle moment, or after `timeout_ms` (`requestIdleCallback`;
+/// the next task where it is missing).
+async fn when_idle(timeout_ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let idle = js_sys::Reflect::get(&window, &"requestIdleCallback".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        match idle {
+            Some(idle) => {
+                let options = js_sys::Object::new();
+                let _ = js_sys::Reflect::set(&options, &"timeout".into(), &timeout_ms.into());
+                let _ = idle.call2(&window, &resolve, &options);
+            }
+            None => {
+                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
             }
         }
-    }
+    });
+    let _ = JsFuture::from(promise).await;
 }
 
 /// Moves the focus to the element with this id, if there is one.

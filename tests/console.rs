@@ -2056,3 +2056,94 @@ async fn an_open_confirmation_follows_the_language_switch() {
     })
     .await;
 }
+
+/// Issue 11, the console's start-up: the service worker that keeps the built files for
+/// offline use (static/sw.js) answers a full load's own files from its cache, while every
+/// request to the API goes to the network without it (Chromium's static routing) - a
+/// 10,000-device pool's table reads 100 pages, each of which would otherwise wait for the
+/// worker's thread.
+#[tokio::test]
+async fn the_service_worker_serves_the_app_and_leaves_the_api_alone() {
+    let setup = Setup::start(&[]);
+    let (server, token) = (&setup.server, &setup.token);
+    let pool = server.create_pool(token, "Start-up", SMDP, 0, 2);
+    let table = format!("{}/#/pools/{pool}/devices", server.url());
+    let link = setup.sign_in_link();
+    run_at(link, ids::NAV, move |page| async move {
+        let _server = &setup.server;
+        // The first visit installs the worker; it takes over this page once active.
+        page.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\
+                 navigator.serviceWorker.ready.then(() => {\
+                   if (navigator.serviceWorker.controller) return done(true);\
+                   navigator.serviceWorker.addEventListener('controllerchange', () => done(true));\
+                 });",
+                vec![],
+            )
+            .await
+            .expect("the service worker controls the page");
+        // A full load of the pool's device table (from another document: a new URL that
+        // differs only in its fragment would not load the page again).
+        page.client
+            .goto("about:blank")
+            .await
+            .expect("leave the page");
+        page.client
+            .goto(&table)
+            .await
+            .expect("load the device table");
+        // The table read the pool's device states (none yet: the pool is new).
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        while page
+            .script(
+                "return performance.getEntriesByType('resource')\
+                 .some((e) => e.name.includes('/deviceStates'));",
+                vec![],
+            )
+            .await
+            != json!(true)
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the table never read the device states"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let entries = page
+            .script(
+                "return performance.getEntriesByType('resource').map((e) => \
+                 ({ path: new URL(e.name).pathname, controlled: e.workerStart > 0, \
+                 routed: e.workerMatchedSourceType || '' }));",
+                vec![],
+            )
+            .await;
+        let entries = entries.as_array().expect("resource entries").clone();
+        // Each request's way: through the worker's fetch handler, or matched by its static
+        // route to the network (`workerMatchedSourceType`, resource timing).
+        let ways = |test: &dyn Fn(&str) -> bool| -> Vec<(bool, String)> {
+            entries
+                .iter()
+                .filter(|e| test(e["path"].as_str().unwrap_or_default()))
+                .map(|e| {
+                    let routed = e["routed"].as_str().unwrap_or_default().to_owned();
+                    (e["controlled"] == json!(true), routed)
+                })
+                .collect()
+        };
+        let wasm = ways(&|p| p.ends_with("/esim-console_bg.wasm"));
+        assert_eq!(
+            wasm,
+            [(true, String::new())],
+            "the app's wasm from the worker: {entries:?}"
+        );
+        let api =
+            ways(&|p| p.starts_with("/beta/") || p.starts_with("/v1.0/") || p.starts_with("/api/"));
+        assert!(!api.is_empty(), "the table read the API: {entries:?}");
+        assert!(
+            api.iter().all(|(_, routed)| routed == "network"),
+            "API requests went through the service worker: {entries:?}"
+        );
+    })
+    .await;
+}

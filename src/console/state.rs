@@ -524,41 +524,6 @@ where
     })
 }
 
-/// What a view has read: nothing yet, or the answer.
-pub type Loaded<T> = RwSignal<Option<Result<T, ApiError>>>;
-
-/// Reads with `read` now and again whenever `version` or the connection changes; the
-/// answer lands in the returned signal (the previous one stays shown until it does). The
-/// views not yet moved to [`read`] use it.
-pub fn load<T, Fut>(version: RwSignal<u32>, read: impl Fn(Client) -> Fut + 'static) -> Loaded<T>
-where
-    T: Send + Sync + 'static,
-    Fut: std::future::Future<Output = Result<T, ApiError>> + 'static,
-{
-    let console = use_console();
-    let out: Loaded<T> = RwSignal::new(None);
-    let alive = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let flag = alive.clone();
-    on_cleanup(move || flag.store(false, std::sync::atomic::Ordering::Relaxed));
-    let read = std::rc::Rc::new(read);
-    Effect::new(move |_| {
-        version.track();
-        let Some(client) = console.client.get() else {
-            out.set(Some(Err(ApiError::Unauthorized)));
-            return;
-        };
-        let alive = alive.clone();
-        let read = read.clone();
-        leptos::task::spawn_local(async move {
-            let answer = read(client).await;
-            if alive.load(std::sync::atomic::Ordering::Relaxed) {
-                out.set(Some(answer));
-            }
-        });
-    });
-    out
-}
-
 /// The console's state (a default, signed-out console outside the app, as in tests).
 pub fn use_console() -> Console {
     use_context::<Console>().unwrap_or_else(|| Console::new(RwSignal::new(Lang::En), None, None))

@@ -40,6 +40,8 @@ pub struct BenchArgs {
     pub console_pool: bool,
     /// A commit to measure against in the same run (`--baseline REV`).
     pub baseline: Option<String>,
+    /// Only the console's start-up against the baseline (`--startup`): `bench/startup.md`.
+    pub startup: bool,
 }
 
 impl BenchArgs {
@@ -51,6 +53,7 @@ impl BenchArgs {
             server: true,
             console_pool: true,
             baseline: None,
+            startup: false,
         };
         let mut it = args.iter();
         while let Some(arg) = it.next() {
@@ -60,12 +63,16 @@ impl BenchArgs {
                 "--runs" => parsed.runs = Some(number(it.next(), "--runs")?),
                 "--no-server" => parsed.server = false,
                 "--no-console-pool" => parsed.console_pool = false,
+                "--startup" => parsed.startup = true,
                 "--baseline" => {
                     let rev = it.next().context("--baseline needs a git revision")?;
                     parsed.baseline = Some((*rev).to_owned());
                 }
                 _ => bail!("unknown argument for bench: {arg:?}"),
             }
+        }
+        if parsed.startup && parsed.baseline.is_none() {
+            bail!("--startup measures against a commit: add --baseline REV");
         }
         Ok(parsed)
     }
@@ -81,6 +88,9 @@ fn number(value: Option<&&str>, flag: &str) -> Result<String> {
 }
 
 pub fn bench(root: &Path, args: &BenchArgs) -> Result<()> {
+    if args.startup {
+        return startup(root, args);
+    }
     let mut steps = Steps::new();
     let result = (|| {
         let tools = steps.run("setup", || setup::setup(root))?;
@@ -233,6 +243,65 @@ pub fn bench(root: &Path, args: &BenchArgs) -> Result<()> {
     result
 }
 
+/// `cargo xtask bench --startup --baseline REV [--runs PAIRS]`: the console's full page
+/// loads of a pool's device table, this tree's against REV's in pairs, and where their
+/// time goes (`esim-bench startup`), written to `bench/startup.md`. Builds only what that
+/// needs: both consoles (`trunk build --release`, REV's in `target/baseline/`), the release
+/// esim-server and esim-bench.
+fn startup(root: &Path, args: &BenchArgs) -> Result<()> {
+    let mut steps = Steps::new();
+    let result = (|| {
+        let tools = steps.run("setup", || setup::setup(root))?;
+        let rev = args.baseline.as_deref().context("--baseline REV")?;
+        let (short, theirs) =
+            steps.run(&format!("baseline {rev}: worktree and console"), || {
+                let (short, tree) = baseline_tree(root, rev)?;
+                let target = target_dir(root);
+                run_cmd(tools.trunk_build(&tree).env("CARGO_TARGET_DIR", &target))?;
+                Ok((short, tree.join("dist")))
+            })?;
+        steps.cmd("release build (trunk)", &mut tools.trunk_build(root))?;
+        steps.cmd(
+            "release builds (esim-server, esim-bench)",
+            tools.cargo(root).args([
+                "build",
+                "--release",
+                "--package",
+                "esim-server",
+                "--package",
+                "esim-bench",
+                "--bin",
+                "esim-server",
+                "--bin",
+                "esim-bench",
+            ]),
+        )?;
+        let release = target_dir(root).join("release");
+        let mut command = tools.command(release.join("esim-bench"), root);
+        command
+            .arg("startup")
+            .arg("--dist")
+            .arg(root.join("dist"))
+            .arg("--against-dist")
+            .arg(&theirs)
+            .arg("--against-name")
+            .arg(&short)
+            .arg("--server-exe")
+            .arg(release.join("esim-server"))
+            .arg("--out")
+            .arg(root.join("bench").join("startup.md"));
+        if let Some(pairs) = &args.runs {
+            command.args(["--pairs", pairs]);
+        }
+        steps.cmd(
+            "measure the start-up and write bench/startup.md",
+            &mut command,
+        )
+    })();
+    steps.print_summary();
+    result
+}
+
 /// The folder of `target/bench-web/` that holds the earlier commit's module (`pkg/`).
 const AGAINST_WEB: &str = "against";
 
@@ -248,6 +317,22 @@ struct Against {
 /// (into `web/against/pkg`) and the console (`dist/` of that worktree), with this tree's
 /// target directory. The module is needed; a console that does not build is noted.
 fn baseline(tools: &Toolchain, root: &Path, rev: &str, web: &Path) -> Result<Against> {
+    let (short, tree) = baseline_tree(root, rev)?;
+    let target = target_dir(root);
+    build_wasm(tools, &tree, &target, &web.join(AGAINST_WEB))?;
+    let dist = run_cmd(tools.trunk_build(&tree).env("CARGO_TARGET_DIR", &target))
+        .map(|()| tree.join("dist"))
+        .map_err(|error| {
+            format!(
+                "`trunk build --release` failed: {}",
+                first_line(root, &error)
+            )
+        });
+    Ok(Against { rev: short, dist })
+}
+
+/// `rev` checked out into `target/baseline/<rev>`: (the commit abbreviated, the folder).
+fn baseline_tree(root: &Path, rev: &str) -> Result<(String, PathBuf)> {
     let commit = output(Command::new("git").current_dir(root).args([
         "rev-parse",
         "--verify",
@@ -260,16 +345,7 @@ fn baseline(tools: &Toolchain, root: &Path, rev: &str, web: &Path) -> Result<Aga
     let target = target_dir(root);
     let tree = target.join("baseline").join(&short);
     checkout(root, &tree, &commit)?;
-    build_wasm(tools, &tree, &target, &web.join(AGAINST_WEB))?;
-    let dist = run_cmd(tools.trunk_build(&tree).env("CARGO_TARGET_DIR", &target))
-        .map(|()| tree.join("dist"))
-        .map_err(|error| {
-            format!(
-                "`trunk build --release` failed: {}",
-                first_line(root, &error)
-            )
-        });
-    Ok(Against { rev: short, dist })
+    Ok((short, tree))
 }
 
 /// A clean detached worktree of `commit` at `tree` (kept between runs when it is one).
@@ -451,5 +527,10 @@ mod tests {
             Some("01ee453")
         );
         assert!(BenchArgs::parse(&["--baseline"]).is_err());
+        let startup =
+            BenchArgs::parse(&["--startup", "--baseline", "01ee453", "--runs", "9"]).unwrap();
+        assert!(startup.startup);
+        assert_eq!(startup.runs.as_deref(), Some("9"));
+        assert!(BenchArgs::parse(&["--startup"]).is_err(), "against what?");
     }
 }

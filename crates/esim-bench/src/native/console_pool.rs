@@ -552,7 +552,7 @@ async fn call(client: &Client, name: &str, args: Value) -> Result<Value> {
 }
 
 /// Opens the sign-in link and waits for the console to take the token.
-async fn sign_in(client: &Client, base: &str, token: &str) -> Result<()> {
+pub(super) async fn sign_in(client: &Client, base: &str, token: &str) -> Result<()> {
     client.goto(&format!("{base}/#token={token}")).await?;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -597,7 +597,7 @@ async fn leave(client: &Client) -> Result<()> {
 }
 
 /// Imports the code lines as a new pool, 1,000 codes a file; returns the pool's id.
-fn import_pool(
+pub(super) fn import_pool(
     server: &Server,
     token: &str,
     smdp: &str,
@@ -634,7 +634,13 @@ fn import_pool(
     id.context("no codes to import")
 }
 
-fn simulate(exe: &Path, url: &str, token: &str, pool: &str, devices: usize) -> Result<()> {
+pub(super) fn simulate(
+    exe: &Path,
+    url: &str,
+    token: &str,
+    pool: &str,
+    devices: usize,
+) -> Result<()> {
     let output = Command::new(exe)
         .args(["simulate", "--url", url, "--token", token, "--pool", pool])
         .args(["--devices", &devices.to_string(), "--rounds", "1"])
@@ -692,7 +698,7 @@ fn state_counts(server: &Server, token: &str, pool: &str) -> Result<String> {
 
 /// A fresh browser (a fixed window, so that the table's layout is the same in every run)
 /// with the early observer installed through ChromeDriver's CDP endpoint.
-async fn start_browser() -> Result<Browser> {
+pub(super) async fn start_browser() -> Result<Browser> {
     let browser = Browser::start(&Options {
         args: vec!["--window-size=1280,900".into()],
         timeouts: Some((Duration::from_secs(900), Duration::from_secs(120))),

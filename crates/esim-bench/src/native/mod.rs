@@ -7,6 +7,7 @@ mod measure;
 mod report;
 mod server;
 mod sizes;
+mod startup;
 mod xlsx;
 
 use std::path::PathBuf;
@@ -28,6 +29,8 @@ usage:
   esim-bench sizes --dist DIR --server-exe PATH
   esim-bench console-pool --dist DIR --server-exe PATH [--devices N] [--baseline N]
                  [--runs K] [--out FILE (its section replaced)]
+  esim-bench startup --dist DIR --against-dist DIR --server-exe PATH [--against-name NAME]
+                 [--devices N] [--pairs P] [--out FILE (written whole)]
   esim-bench xlsx [--dist dist] [--out bench/xlsx.md] [--rows 100000] [--runs 3]
   esim-bench server [--out bench/server.md] [--postgres URL | none] [--imports 200]
                  [--devices 5000] [--seconds 5] [--connections 64] [--only imports|checkins|tokens]
@@ -50,6 +53,7 @@ pub fn main(args: Vec<String>) -> Result<()> {
         "run" => run(&flags, codes, reps),
         "console-pool" => console_pool_alone(&flags),
         "sizes" => sizes_alone(&flags),
+        "startup" => startup_alone(&flags),
         "server" => server_bench(&flags),
         "xlsx" => xlsx::run(&xlsx::XlsxOptions {
             dist: PathBuf::from(flags.get("dist").unwrap_or("dist")),
@@ -248,6 +252,40 @@ fn console_pool_alone(flags: &Flags) -> Result<()> {
         None => println!("{section}"),
     }
     outcome.map(|_| ()).map_err(anyhow::Error::msg)
+}
+
+/// `esim-bench startup`: the console's full page loads against another build, in pairs
+/// ([`startup`]); prints the report, or writes it to `--out`.
+fn startup_alone(flags: &Flags) -> Result<()> {
+    let dist = PathBuf::from(flags.get("dist").context("--dist DIR")?);
+    let against = PathBuf::from(flags.get("against-dist").context("--against-dist DIR")?);
+    let exe = PathBuf::from(flags.get("server-exe").context("--server-exe PATH")?);
+    let options = startup::Options {
+        dist: &dist,
+        against_dist: &against,
+        server_exe: &exe,
+        devices: flags.num("devices", console_pool::DEVICES)?,
+        pairs: flags.num("pairs", 15)?.max(1),
+        against_name: flags
+            .get("against-name")
+            .map_or_else(|| against.display().to_string(), str::to_owned),
+    };
+    println!(
+        "==> the console's start-up: {} pairs of full page loads against {}",
+        options.pairs, options.against_name
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let report = runtime.block_on(startup::run(&options))?;
+    match flags.get("out") {
+        Some(out) => {
+            std::fs::write(out, &report).with_context(|| format!("cannot write {out}"))?;
+            println!("==> wrote {out}");
+        }
+        None => println!("{report}"),
+    }
+    Ok(())
 }
 
 /// `esim-bench sizes`: the pages as esim-server serves them, printed.
