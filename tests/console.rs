@@ -1405,31 +1405,8 @@ async fn a_failed_install_is_retried_from_the_device_table() {
     let setup = Setup::start(&[]);
     let (server, token) = (&setup.server, &setup.token);
     let pool = server.create_pool(token, "Retry pool", SMDP, 300, 5);
-    let (status, group) = server.post(token, "/v1.0/groups", &json!({"displayName": "Retry"}));
-    assert_eq!(status, 201, "{group}");
-    let group = group["id"].as_str().unwrap().to_owned();
-    let (status, device) = server.post(
-        token,
-        "/v1.0/devices",
-        &json!({"displayName": "Phone R", "userName": "rut@example.com"}),
-    );
-    assert_eq!(status, 201, "{device}");
-    let device = device["id"].as_str().unwrap().to_owned();
-    let reference = json!({"@odata.id": format!("{}/v1.0/devices/{device}", server.url())});
-    let (status, body) = server.post(
-        token,
-        &format!("/v1.0/groups/{group}/members/$ref"),
-        &reference,
-    );
-    assert!(status < 300, "{status} {body}");
-    let assign = json!({"assignments": [{"target": {
-        "@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}}]});
-    let (status, body) = server.post(
-        token,
-        &format!("/beta/deviceManagement/embeddedSIMActivationCodePools/{pool}/assign"),
-        &assign,
-    );
-    assert_eq!(status, 200, "{body}");
+    let (group, device) =
+        server.targeted_device(token, &pool, "Retry", ("Phone R", "rut@example.com"));
     let link = setup.sign_in_link();
     run_at(link, ids::NAV, move |page| async move {
         let (server, token) = (&setup.server, &setup.token);
@@ -1720,27 +1697,15 @@ async fn one_failed_device(pool_name: &str) -> (Setup, String, String, String) {
     let setup = Setup::start(&[]);
     let (server, token) = (&setup.server, &setup.token);
     let pool = server.create_pool(token, pool_name, SMDP, 500, 5);
-    let (status, group) = server.post(token, "/v1.0/groups", &json!({"displayName": "Field"}));
-    assert_eq!(status, 201, "{group}");
-    let group = group["id"].as_str().unwrap().to_owned();
-    let (status, device) = server.post(
+    let (group, device) = server.targeted_device(
         token,
-        "/v1.0/devices",
-        &json!({"displayName": "Phone with a long name (Cecilia)", "userName": "cecilia.holm@example.com"}),
+        &pool,
+        "Field",
+        (
+            "Phone with a long name (Cecilia)",
+            "cecilia.holm@example.com",
+        ),
     );
-    assert_eq!(status, 201, "{device}");
-    let device = device["id"].as_str().unwrap().to_owned();
-    let reference = json!({"@odata.id": format!("{}/v1.0/devices/{device}", server.url())});
-    let (status, body) = server.post(
-        token,
-        &format!("/v1.0/groups/{group}/members/$ref"),
-        &reference,
-    );
-    assert!(status < 300, "{status} {body}");
-    let assign = json!({"assignments": [{"target": {
-        "@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}}]});
-    let (status, body) = server.post(token, &format!("{POOLS}/{pool}/assign"), &assign);
-    assert_eq!(status, 200, "{body}");
     server.simulate_with(token, &group, 1, 1.0).await;
     (setup, pool, group, device)
 }
@@ -2072,17 +2037,7 @@ async fn the_service_worker_serves_the_app_and_leaves_the_api_alone() {
     run_at(link, ids::NAV, move |page| async move {
         let _server = &setup.server;
         // The first visit installs the worker; it takes over this page once active.
-        page.client
-            .execute_async(
-                "const done = arguments[arguments.length - 1];\
-                 navigator.serviceWorker.ready.then(() => {\
-                   if (navigator.serviceWorker.controller) return done(true);\
-                   navigator.serviceWorker.addEventListener('controllerchange', () => done(true));\
-                 });",
-                vec![],
-            )
-            .await
-            .expect("the service worker controls the page");
+        page.controlled_by_the_service_worker().await;
         // A full load of the pool's device table (from another document: a new URL that
         // differs only in its fragment would not load the page again).
         page.client

@@ -539,17 +539,7 @@ async fn after_the_first_visit_the_validator_works_offline_and_requests_nothing(
     }
     run(|page| async move {
         // The first visit installs the worker; it takes over this page once active.
-        page.client
-            .execute_async(
-                "const done = arguments[arguments.length - 1];\
-                 navigator.serviceWorker.ready.then(() => {\
-                   if (navigator.serviceWorker.controller) return done(true);\
-                   navigator.serviceWorker.addEventListener('controllerchange', () => done(true));\
-                 });",
-                vec![],
-            )
-            .await
-            .expect("the service worker controls the page");
+        page.controlled_by_the_service_worker().await;
         page.cdp("Network.enable", serde_json::json!({})).await;
         page.cdp(
             "Network.emulateNetworkConditions",

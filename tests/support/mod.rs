@@ -116,6 +116,22 @@ impl Page {
             .unwrap_or_else(|error| panic!("{command}: {error:#}"))
     }
 
+    /// Waits until the app's service worker is active and controls this page (the first
+    /// visit installs it; it takes the page over once active).
+    pub async fn controlled_by_the_service_worker(&self) {
+        self.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];\
+                 navigator.serviceWorker.ready.then(() => {\
+                   if (navigator.serviceWorker.controller) return done(true);\
+                   navigator.serviceWorker.addEventListener('controllerchange', () => done(true));\
+                 });",
+                vec![],
+            )
+            .await
+            .expect("the service worker controls the page");
+    }
+
     /// Waits for the element with this `data-testid`.
     pub async fn element(&self, id: &str) -> Element {
         self.client

@@ -452,6 +452,43 @@ impl EsimServer {
         assert_eq!(status, 201, "create pool: {pool}");
         pool["id"].as_str().expect("a pool id").to_owned()
     }
+
+    /// A new group targeted by `pool` with one new device in it: (group id, device id).
+    pub fn targeted_device(
+        &self,
+        token: &str,
+        pool: &str,
+        group_name: &str,
+        device: (&str, &str),
+    ) -> (String, String) {
+        let id = |(status, body): (u16, Value)| {
+            assert_eq!(status, 201, "{body}");
+            body["id"].as_str().unwrap().to_owned()
+        };
+        let group = id(self.post(token, "/v1.0/groups", &json!({"displayName": group_name})));
+        let (name, user) = device;
+        let device = id(self.post(
+            token,
+            "/v1.0/devices",
+            &json!({"displayName": name, "userName": user}),
+        ));
+        let reference = json!({"@odata.id": format!("{}/v1.0/devices/{device}", self.url())});
+        let (status, body) = self.post(
+            token,
+            &format!("/v1.0/groups/{group}/members/$ref"),
+            &reference,
+        );
+        assert!(status < 300, "{status} {body}");
+        let assign = json!({"assignments": [{"target": {
+            "@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}}]});
+        let (status, body) = self.post(
+            token,
+            &format!("/beta/deviceManagement/embeddedSIMActivationCodePools/{pool}/assign"),
+            &assign,
+        );
+        assert_eq!(status, 200, "{body}");
+        (group, device)
+    }
 }
 
 /// A valid ICCID (Luhn) from a number: `8946` + 14 digits + the check digit.
