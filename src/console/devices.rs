@@ -205,9 +205,9 @@ pub fn server_options(query: &Query) -> String {
     options.join("&")
 }
 
-/// Keeps one row per device state, the one read last: a page read with `$orderby` is an
-/// offset into a list that may change while the pages are read (a state added before the
-/// offset repeats a row at the next page's start).
+/// Keeps one row per device state, the one read last: the list may change while its pages
+/// are read, and a state whose sorted value changes meanwhile (a device that checks in,
+/// with `$orderby=lastSyncDateTime`) can move past the page boundary and be read twice.
 pub fn dedupe(rows: &mut Vec<Row>) {
     let mut seen = std::collections::HashSet::with_capacity(rows.len());
     let mut keep: Vec<bool> = rows

@@ -22,7 +22,7 @@ mod sql;
 use std::fmt;
 
 pub use filter::{parse_filter, Filter, Op, Value};
-pub use sql::{order_sql, Dialect, Param, Sql};
+pub use sql::{order_sql, seek_sql, Dialect, Param, Sql};
 
 /// The type of a property, which decides the literals it is compared with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -132,6 +132,66 @@ pub fn order_sql(order: &[Order], tie: &str) -> String {
     keys.join(", ")
 }
 
+/// The condition that a row comes after the row whose `$orderby` values were `values` (one
+/// per key of `order`, `None` for null) and whose key (`tie`) was `key`, in the order of
+/// [`order_sql`]: the seek of keyset paging, so that a page of a sorted collection starts
+/// where the one before ended without counting the items before it (`OFFSET`), and an item
+/// added or removed before that point neither repeats an item nor skips one. Placeholders
+/// are numbered from `first`.
+///
+/// A key's "after" follows its null order: ascending, nulls come first (after a null: any
+/// value; after a value: a greater one); descending, nulls come last (after a value: a
+/// smaller one or null; after a null: nothing but an equal null, through the keys after it).
+/// Each value is one placeholder, used wherever the condition compares with it.
+pub fn seek_sql(
+    order: &[Order],
+    values: &[Option<Param>],
+    tie: &str,
+    key: &str,
+    first: usize,
+) -> Sql {
+    let mut params = Vec::new();
+    let mut placeholder = |p: &Param| {
+        params.push(p.clone());
+        format!("${}", first + params.len() - 1)
+    };
+    // Each alternative: the keys before it equal, this one after.
+    let mut alternatives = Vec::new();
+    let mut equal: Vec<String> = Vec::new();
+    for (o, value) in order.iter().zip(values) {
+        let c = o.property.column;
+        let value = value.as_ref().map(&mut placeholder);
+        let after = match (o.descending, &value) {
+            (false, None) => Some(format!("{c} IS NOT NULL")),
+            (false, Some(v)) => Some(format!("{c} > {v}")),
+            (true, None) => None,
+            (true, Some(v)) => Some(format!("({c} < {v} OR {c} IS NULL)")),
+        };
+        if let Some(after) = after {
+            alternatives.push(and(&equal, after));
+        }
+        equal.push(match value {
+            None => format!("{c} IS NULL"),
+            Some(v) => format!("{c} = {v}"),
+        });
+    }
+    let after = format!("{tie} > {}", placeholder(&Param::Text(key.to_owned())));
+    alternatives.push(and(&equal, after));
+    Sql {
+        text: format!("({})", alternatives.join(" OR ")),
+        params,
+    }
+}
+
+fn and(equal: &[String], last: String) -> String {
+    if equal.is_empty() && last.starts_with('(') {
+        return last;
+    }
+    let mut parts = equal.to_vec();
+    parts.push(last);
+    format!("({})", parts.join(" AND "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,5 +238,41 @@ mod tests {
             "d.display_name DESC NULLS LAST, ds.last_sync_at ASC NULLS FIRST, ds.device_id"
         );
         assert_eq!(order_sql(&[], "ds.device_id"), "ds.device_id");
+    }
+
+    #[test]
+    fn seek_follows_each_keys_direction_and_null_order() {
+        let order = parse_orderby("deviceName desc,lastSyncDateTime", &SCHEMA).unwrap();
+        let q = seek_sql(
+            &order,
+            &[Some(Param::Text("b".into())), None],
+            "ds.device_id",
+            "k",
+            4,
+        );
+        assert_eq!(
+            q.text,
+            "((d.display_name < $4 OR d.display_name IS NULL) \
+             OR (d.display_name = $4 AND ds.last_sync_at IS NOT NULL) \
+             OR (d.display_name = $4 AND ds.last_sync_at IS NULL AND ds.device_id > $5))"
+        );
+        assert_eq!(q.params, [Param::Text("b".into()), Param::Text("k".into())]);
+        // After a null in a descending key only equal nulls follow.
+        let order = parse_orderby("deviceName desc", &SCHEMA).unwrap();
+        let q = seek_sql(&order, &[None], "ds.device_id", "k", 1);
+        assert_eq!(q.text, "((d.display_name IS NULL AND ds.device_id > $1))");
+        // A value in an ascending key: greater ones (nulls came before).
+        let order = parse_orderby("lastSyncDateTime", &SCHEMA).unwrap();
+        let q = seek_sql(
+            &order,
+            &[Some(Param::Text("t".into()))],
+            "ds.device_id",
+            "k",
+            1,
+        );
+        assert_eq!(
+            q.text,
+            "((ds.last_sync_at > $1) OR (ds.last_sync_at = $1 AND ds.device_id > $2))"
+        );
     }
 }

@@ -236,6 +236,20 @@ pub fn bind_all<'q, O>(
     q
 }
 
+/// Binds `params` in order, to a query read as rows ([`crate::paging::Paging::rows`]).
+pub fn bind_rows<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    params: &'q [Param],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for p in params {
+        q = match p {
+            Param::Text(s) => q.bind(s.as_str()),
+            Param::Int(n) => q.bind(*n),
+        };
+    }
+    q
+}
+
 /// Items as JSON with only the `$select`ed properties (and `id`, which a client needs to
 /// address an item); every property without `$select`.
 pub fn project<T: Serialize>(items: Vec<T>, select: Option<&[&'static Property]>) -> Vec<Value> {

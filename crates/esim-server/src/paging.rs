@@ -4,11 +4,13 @@
 //! `$select` and `$count` in [`Paging::options`] (carried into the next link); on any other
 //! collection they are a 400 naming the option, never ignored.
 //!
-//! The skiptoken ([`token`]) is base64url text that names where the next page starts (the
-//! last id of the page before, or with `$orderby` or `$skip` the number of items before it) and
-//! carries a check of that position with the collection's path and the query options it
-//! was made for: an edited, truncated or borrowed token is a 400, never a page from
-//! somewhere else.
+//! The skiptoken ([`token`]) is base64url text that names where the next page starts: the
+//! last item of the page before, by its id and, with `$orderby`, its values of the sorted
+//! properties (keyset paging: a page is a seek and a bounded sort, however deep it is, and
+//! an item added or removed before it neither repeats nor skips one). `$skip` passes over
+//! items on the first page only (`OFFSET`). The token carries a check of that position
+//! with the collection's path and the query options it was made for: an edited, truncated
+//! or borrowed token is a 400, never a page from somewhere else.
 //!
 //! The next link's origin is `--public-url` when set; otherwise the request's
 //! `Forwarded` (`proto=`, `host=`) or `X-Forwarded-Proto` / `X-Forwarded-Host` headers as
@@ -20,8 +22,8 @@
 //!
 //! ```ignore
 //! pub async fn list(State(s): State<AppState>, paging: Paging) -> ApiResult<Json<Collection<Value>>> {
-//!     let (rows, count) = paging.fetch::<Row>(&s.db, COLUMNS, "FROM t WHERE 1 = 1", vec![], "id").await?;
-//!     Ok(Json(paging.collection(rows.into_iter().map(item).collect(), |x| &x.id, count)))
+//!     let rows = paging.fetch::<Row>(&s.db, COLUMNS, "FROM t WHERE 1 = 1", vec![], "id").await?;
+//!     Ok(Json(paging.collection(rows.map(item), |x| &x.id)))
 //! }
 //! ```
 
@@ -29,10 +31,12 @@ use axum::extract::{FromRequestParts, MatchedPath, Query};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use esim_odata::{order_sql, Param, QueryOptions};
+use esim_odata::{order_sql, seek_sql, Kind, Param, QueryOptions};
 use esim_wire::Collection;
 use serde::Serialize;
 use serde_json::Value;
+use sqlx::any::AnyRow;
+use sqlx::Row as _;
 
 use crate::db::Db;
 use crate::error::ApiError;
@@ -50,14 +54,17 @@ pub struct Paging {
     pub top: i64,
     /// Items after this id (empty: from the start).
     pub after: String,
+    /// With `$orderby`: the sorted properties' values of the item the page starts after
+    /// (`None` on the first page), with [`Paging::after`] as its id.
+    seek: Option<Vec<Option<Param>>>,
     /// This collection's URL without the query (`--public-url`, else the forwarded or
     /// `Host` origin, and the path): the base of the next page's link.
     base: String,
     /// `$filter`, `$orderby`, `$select`, `$count` (empty for a collection without them).
     pub options: QueryOptions,
-    /// With `$orderby` or `$skip`: the items before this page.
+    /// With `$skip` (or a position token of an earlier version): the items before this page.
     pub offset: i64,
-    /// Pages by position (`offset`), not after a key: with `$orderby` or `$skip`.
+    /// Pages by position (`offset`), not after an item: the first page with `$skip`.
     by_position: bool,
     /// The options carried into the next link, encoded (`&$filter=...`).
     carried: String,
@@ -69,6 +76,7 @@ pub struct Paging {
 pub mod token {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
     use base64::Engine;
+    use esim_odata::Param;
     use sha2::{Digest, Sha256};
 
     /// Where a page starts.
@@ -76,8 +84,61 @@ pub mod token {
     pub enum Position {
         /// After this key (keyset paging in the collection's own order).
         After(String),
-        /// After this many items (with `$orderby`).
+        /// After the item with these values of `$orderby`'s properties (`None`: null) and
+        /// this key (keyset paging in `$orderby`'s order).
+        Seek(Vec<Option<Param>>, String),
+        /// After this many items (tokens of earlier versions, which paged `$orderby` and
+        /// `$skip` by position; still read so that a client paging across an upgrade goes on).
         Offset(i64),
+    }
+
+    /// `Seek`'s payload: the number of values, each as a tag (0 null, 1 text with its
+    /// length, 2 a whole number), then the key.
+    fn seek_bytes(values: &[Option<Param>], key: &str) -> Vec<u8> {
+        let mut out = vec![values.len() as u8];
+        for v in values {
+            match v {
+                None => out.push(0),
+                Some(Param::Text(t)) => {
+                    out.push(1);
+                    out.extend_from_slice(&(t.len() as u32).to_be_bytes());
+                    out.extend_from_slice(t.as_bytes());
+                }
+                Some(Param::Int(n)) => {
+                    out.push(2);
+                    out.extend_from_slice(&n.to_be_bytes());
+                }
+            }
+        }
+        out.extend_from_slice(key.as_bytes());
+        out
+    }
+
+    fn read_seek(payload: &[u8]) -> Option<Position> {
+        let (&n, mut rest) = payload.split_first()?;
+        let mut values = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            let (&tag, after) = rest.split_first()?;
+            rest = after;
+            values.push(match tag {
+                0 => None,
+                1 => {
+                    let (len, after) = rest.split_at_checked(4)?;
+                    let len = u32::from_be_bytes(len.try_into().ok()?) as usize;
+                    let (text, after) = after.split_at_checked(len)?;
+                    rest = after;
+                    Some(Param::Text(String::from_utf8(text.to_vec()).ok()?))
+                }
+                2 => {
+                    let (n, after) = rest.split_at_checked(8)?;
+                    rest = after;
+                    Some(Param::Int(i64::from_be_bytes(n.try_into().ok()?)))
+                }
+                _ => return None,
+            });
+        }
+        let key = String::from_utf8(rest.to_vec()).ok()?;
+        Some(Position::Seek(values, key))
     }
 
     const CHECK: usize = 12;
@@ -99,6 +160,7 @@ pub mod token {
     pub fn encode(position: &Position, scope: &str) -> String {
         let (kind, payload) = match position {
             Position::After(key) => (b'k', key.as_bytes().to_vec()),
+            Position::Seek(values, key) => (b's', seek_bytes(values, key)),
             Position::Offset(n) => (b'o', n.to_be_bytes().to_vec()),
         };
         let mut bytes = vec![kind];
@@ -122,6 +184,7 @@ pub mod token {
             b'k' => String::from_utf8(payload.to_vec())
                 .ok()
                 .map(Position::After),
+            b's' => read_seek(payload),
             b'o' => {
                 let n = i64::from_be_bytes(payload.try_into().ok()?);
                 (n >= 0).then_some(Position::Offset(n))
@@ -255,21 +318,36 @@ impl FromRequestParts<AppState> for Paging {
                 scope.push_str(v);
             }
         }
-        // `$orderby` and `$skip` page by position (items before the page); otherwise by
-        // the last key. `$skip` is not carried: the next page's token counts it.
+        // Pages start after the last item of the page before: its key, and with `$orderby`
+        // its sorted values. `$skip` passes over items on the first page; it is not carried
+        // (the next page starts after an item).
         let ordered = !options.order.is_empty();
-        let (after, offset, by_position) = match get("$skiptoken").filter(|t| !t.is_empty()) {
+        let fits = |values: &[Option<Param>]| {
+            values.len() == options.order.len()
+                && options.order.iter().zip(values).all(|(o, v)| match v {
+                    None => true,
+                    Some(Param::Int(_)) => matches!(o.property.kind, Kind::Int | Kind::Bool),
+                    Some(Param::Text(_)) => !matches!(o.property.kind, Kind::Int | Kind::Bool),
+                })
+        };
+        let (after, seek, offset, by_position) = match get("$skiptoken").filter(|t| !t.is_empty()) {
             None => (
                 String::new(),
+                None,
                 options.skip.unwrap_or(0),
-                ordered || options.skip.is_some(),
+                options.skip.is_some(),
             ),
             Some(t) => match token::decode(&t, &scope) {
                 Some(token::Position::After(key)) if !ordered && options.skip.is_none() => {
-                    (key, 0, false)
+                    (key, None, 0, false)
+                }
+                Some(token::Position::Seek(values, key))
+                    if ordered && options.skip.is_none() && fits(&values) =>
+                {
+                    (key, Some(values), 0, false)
                 }
                 Some(token::Position::Offset(n)) if options.skip.is_none() => {
-                    (String::new(), n, true)
+                    (String::new(), None, n, true)
                 }
                 _ => {
                     return Err(ApiError::BadRequest(Message::SkipToken {
@@ -299,6 +377,7 @@ impl FromRequestParts<AppState> for Paging {
         Ok(Paging {
             top,
             after,
+            seek,
             base: format!("{origin}{}", parts.uri.path()),
             options,
             offset,
@@ -309,22 +388,64 @@ impl FromRequestParts<AppState> for Paging {
     }
 }
 
+/// One page's items as [`Paging::fetch`] read them, `@odata.count` with `$count=true`, and
+/// what the next page's link needs.
+#[derive(Debug)]
+pub struct Rows<T> {
+    /// The items, one more than `$top` when another page follows.
+    pub items: Vec<T>,
+    /// `@odata.count`.
+    pub count: Option<i64>,
+    /// With `$orderby` and another page: the sorted values of the page's last item.
+    last: Option<Vec<Option<Param>>>,
+}
+
+impl<T> Rows<T> {
+    /// Items of a collection without `$orderby`, or whose next page starts by position.
+    pub fn new(items: Vec<T>, count: Option<i64>) -> Rows<T> {
+        Rows {
+            items,
+            count,
+            last: None,
+        }
+    }
+
+    /// The same page with each item made into another.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Rows<U> {
+        Rows {
+            items: self.items.into_iter().map(f).collect(),
+            count: self.count,
+            last: self.last,
+        }
+    }
+}
+
 impl Paging {
     /// The `LIMIT`: one more than asked, to know whether another page follows.
     pub fn limit(&self) -> i64 {
         self.top + 1
     }
 
-    /// Cuts the extra item and links the next page (after the `key` of the last item).
-    pub fn page<T>(&self, mut items: Vec<T>, key: impl Fn(&T) -> &str) -> Collection<T> {
+    /// Cuts the extra item and links the next page (after the `key` of the last item), for
+    /// a collection without `$orderby`.
+    pub fn page<T>(&self, items: Vec<T>, key: impl Fn(&T) -> &str) -> Collection<T> {
+        self.page_of(Rows::new(items, None), key)
+    }
+
+    fn page_of<T>(&self, rows: Rows<T>, key: impl Fn(&T) -> &str) -> Collection<T> {
+        let Rows {
+            mut items, last, ..
+        } = rows;
         let more = items.len() as i64 > self.top;
         items.truncate(self.top as usize);
         let next_link = match (more, items.last()) {
-            (true, Some(last)) => {
-                let position = if self.by_position {
-                    token::Position::Offset(self.offset + self.top)
-                } else {
-                    token::Position::After(key(last).to_owned())
+            (true, Some(item)) => {
+                let key = key(item).to_owned();
+                let position = match last {
+                    _ if self.options.order.is_empty() => token::Position::After(key),
+                    Some(values) => token::Position::Seek(values, key),
+                    // Sorted items read without their values: by position.
+                    None => token::Position::Offset(self.offset + self.top),
                 };
                 Some(format!(
                     "{}?$top={}{}&$skiptoken={}",
@@ -343,14 +464,15 @@ impl Paging {
         }
     }
 
-    /// [`Paging::page`], then only the `$select`ed properties, and `@odata.count`.
+    /// [`Paging::page`] of the rows [`Paging::fetch`] read (in their `$orderby`), then only
+    /// the `$select`ed properties, and `@odata.count`.
     pub fn collection<T: Serialize>(
         &self,
-        items: Vec<T>,
+        rows: Rows<T>,
         key: impl Fn(&T) -> &str,
-        count: Option<i64>,
     ) -> Collection<Value> {
-        let page = self.page(items, key);
+        let count = rows.count;
+        let page = self.page_of(rows, key);
         Collection {
             value: odata::project(page.value, self.options.select.as_deref()),
             next_link: page.next_link,
@@ -371,16 +493,11 @@ impl Paging {
     }
 
     /// The page's position and order after the `WHERE` conditions, for a collection whose
-    /// own order (and keyset) is `key`: ` AND key > $n ORDER BY key LIMIT $m`, or with
-    /// `$orderby` or `$skip` ` ORDER BY ... , key LIMIT $m OFFSET $k`; values appended to
-    /// `params`.
+    /// own order (and keyset) is `key`: ` AND key > $n ORDER BY key LIMIT $m`; with
+    /// `$orderby` ` AND (after the last item) ORDER BY ..., key LIMIT $m`; on a first page
+    /// with `$skip` ` ORDER BY ..., key LIMIT $m OFFSET $k`. Values appended to `params`.
     pub fn page_sql(&self, key: &str, params: &mut Vec<Param>) -> String {
-        if !self.by_position {
-            params.push(Param::Text(self.after.clone()));
-            params.push(Param::Int(self.limit()));
-            let n = params.len();
-            format!(" AND {key} > ${} ORDER BY {key} LIMIT ${n}", n - 1)
-        } else {
+        if self.by_position {
             params.push(Param::Int(self.limit()));
             params.push(Param::Int(self.offset));
             let n = params.len();
@@ -389,12 +506,84 @@ impl Paging {
                 self.order_sql(key),
                 n - 1
             )
+        } else if self.options.order.is_empty() {
+            params.push(Param::Text(self.after.clone()));
+            params.push(Param::Int(self.limit()));
+            let n = params.len();
+            format!(" AND {key} > ${} ORDER BY {key} LIMIT ${n}", n - 1)
+        } else {
+            let seek = match &self.seek {
+                None => String::new(),
+                Some(values) => {
+                    let sql = seek_sql(
+                        &self.options.order,
+                        values,
+                        key,
+                        &self.after,
+                        params.len() + 1,
+                    );
+                    params.extend(sql.params);
+                    format!(" AND {}", sql.text)
+                }
+            };
+            params.push(Param::Int(self.limit()));
+            format!(
+                "{seek} ORDER BY {} LIMIT ${}",
+                self.order_sql(key),
+                params.len()
+            )
         }
     }
 
     /// The `ORDER BY` keys of this page: `$orderby`'s, then `key`.
     pub fn order_sql(&self, key: &str) -> String {
         order_sql(&self.options.order, key)
+    }
+
+    /// The columns a page's `SELECT` adds after its own so that the next page can start
+    /// after its last item: `$orderby`'s properties (`, column AS seek_0, ...`; empty
+    /// without `$orderby`), read back by [`Paging::rows`].
+    pub fn seek_columns(&self) -> String {
+        self.options
+            .order
+            .iter()
+            .enumerate()
+            .map(|(i, o)| format!(", {} AS seek_{i}", o.property.column))
+            .collect()
+    }
+
+    /// The page's items from the rows of a `SELECT` that ends in [`Paging::seek_columns`]
+    /// (each item from its own columns at the start of the row), with `count`.
+    pub fn rows<R>(&self, rows: Vec<AnyRow>, count: Option<i64>) -> Result<Rows<R>, ApiError>
+    where
+        R: for<'r> sqlx::FromRow<'r, AnyRow>,
+    {
+        let last = match rows.get(self.top as usize - 1) {
+            Some(row) if rows.len() as i64 > self.top && !self.options.order.is_empty() => Some(
+                self.options
+                    .order
+                    .iter()
+                    .enumerate()
+                    .map(|(i, o)| {
+                        let column = format!("seek_{i}");
+                        Ok(match o.property.kind {
+                            Kind::Int | Kind::Bool => row
+                                .try_get::<Option<i64>, _>(column.as_str())?
+                                .map(Param::Int),
+                            _ => row
+                                .try_get::<Option<String>, _>(column.as_str())?
+                                .map(Param::Text),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, sqlx::Error>>()?,
+            ),
+            _ => None,
+        };
+        let items = rows
+            .iter()
+            .map(R::from_row)
+            .collect::<Result<Vec<R>, sqlx::Error>>()?;
+        Ok(Rows { items, count, last })
     }
 
     /// The items of a collection (`{from_where}` with `params`, as in [`Paging::fetch`])
@@ -429,6 +618,20 @@ impl Paging {
             .into_response())
     }
 
+    /// `@odata.count` when `$count=true` (as in [`Paging::count`]).
+    pub async fn count_if_asked(
+        &self,
+        db: &Db,
+        from_where: &str,
+        params: Vec<Param>,
+    ) -> Result<Option<i64>, ApiError> {
+        if self.options.count {
+            Ok(Some(self.count(db, from_where, params).await?))
+        } else {
+            Ok(None)
+        }
+    }
+
     /// Runs one page of a collection: `SELECT {columns} {from_where}` (which ends in its
     /// own conditions, with `params` as `$1...`) narrowed by `$filter`, positioned and
     /// ordered by [`Paging::page_sql`]; and with `$count=true` the count of every page.
@@ -439,109 +642,20 @@ impl Paging {
         from_where: &str,
         mut params: Vec<Param>,
         key: &str,
-    ) -> Result<(Vec<R>, Option<i64>), ApiError>
+    ) -> Result<Rows<R>, ApiError>
     where
-        R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+        R: for<'r> sqlx::FromRow<'r, AnyRow>,
     {
-        let count = if self.options.count {
-            Some(self.count(db, from_where, params.clone()).await?)
-        } else {
-            None
-        };
+        let count = self.count_if_asked(db, from_where, params.clone()).await?;
         let filter = self.filter_sql(db, &mut params);
         let tail = self.page_sql(key, &mut params);
-        let sql = format!("SELECT {columns} {from_where}{filter}{tail}");
-        let rows: Vec<R> = odata::bind_all(sqlx::query_as(&sql), &params)
+        let sql = format!(
+            "SELECT {columns}{} {from_where}{filter}{tail}",
+            self.seek_columns()
+        );
+        let rows = odata::bind_rows(sqlx::query(&sql), &params)
             .fetch_all(&db.pool)
             .await?;
-        Ok((rows, count))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::token::{decode, encode, Position};
-    use super::*;
-
-    #[test]
-    fn tokens_are_opaque_and_checked() {
-        let scope = "/beta/x\0$orderby\0displayName";
-        for p in [
-            Position::After("0190a1b2-0000-7000-8000-000000000001".into()),
-            Position::After(String::new()),
-            Position::Offset(0),
-            Position::Offset(200),
-        ] {
-            let t = encode(&p, scope);
-            assert!(
-                t.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'),
-                "{t}"
-            );
-            assert!(!t.contains("0190a1b2"), "{t}");
-            assert_eq!(decode(&t, scope), Some(p.clone()));
-            // Another collection or query: refused.
-            assert_eq!(decode(&t, "/beta/y"), None);
-            // Every single-character edit is refused.
-            for i in 0..t.len() {
-                let mut b = t.clone().into_bytes();
-                b[i] = if b[i] == b'A' { b'B' } else { b'A' };
-                let edited = String::from_utf8(b).unwrap();
-                assert_eq!(decode(&edited, scope), None, "{edited}");
-            }
-            assert_eq!(decode(&t[..t.len() - 1], scope), None);
-        }
-        assert_eq!(decode("", scope), None);
-        assert_eq!(decode("o200", scope), None);
-        assert_eq!(decode("!!", scope), None);
-    }
-
-    #[test]
-    fn link_origin() {
-        let h = |pairs: &[(&str, &str)]| {
-            let mut m = HeaderMap::new();
-            for (k, v) in pairs {
-                m.append(
-                    axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
-                    v.parse().unwrap(),
-                );
-            }
-            m
-        };
-        let host = [("host", "10.0.0.5:8080")];
-        assert_eq!(origin(None, &h(&host), true), "http://10.0.0.5:8080");
-        assert_eq!(
-            origin(Some("https://esim.example.com/"), &h(&host), true),
-            "https://esim.example.com"
-        );
-        let fwd = [
-            ("host", "10.0.0.5:8080"),
-            (
-                "forwarded",
-                "for=192.0.2.60;proto=https;host=\"esim.example.com\", for=10.0.0.1;proto=http",
-            ),
-        ];
-        assert_eq!(origin(None, &h(&fwd), true), "https://esim.example.com");
-        assert_eq!(origin(None, &h(&fwd), false), "http://10.0.0.5:8080");
-        let x = [
-            ("host", "10.0.0.5:8080"),
-            ("x-forwarded-proto", "https, http"),
-            ("x-forwarded-host", "console.example.org:8443"),
-        ];
-        assert_eq!(
-            origin(None, &h(&x), true),
-            "https://console.example.org:8443"
-        );
-        // Anything that is not a plain scheme or host is ignored.
-        let bad = [
-            ("host", "10.0.0.5:8080"),
-            ("x-forwarded-proto", "javascript"),
-            ("x-forwarded-host", "evil.example/path?"),
-        ];
-        assert_eq!(origin(None, &h(&bad), true), "http://10.0.0.5:8080");
-        assert_eq!(
-            origin(None, &h(&[("host", "a b")]), true),
-            "http://localhost"
-        );
+        self.rows(rows, count)
     }
 }

@@ -14,6 +14,7 @@ on_both!(
     device_states_query_options,
     every_collection_query_options,
     skiptokens_are_opaque,
+    ordered_pages_start_after_the_last_item,
     device_state_writes,
 );
 
@@ -733,6 +734,109 @@ async fn skiptokens_are_opaque(b: Backend) {
         r.graph_error(400, "BadRequest");
         assert!(r.text.contains("$skiptoken"), "{why}: {}", r.text);
     }
+}
+
+/// The path and query of an `@odata.nextLink`.
+fn path_of(link: &str) -> String {
+    let rest = link.split_once("://").unwrap().1;
+    rest[rest.find('/').unwrap()..].to_owned()
+}
+
+/// `$orderby` pages start after the last item of the page before (its sorted values and
+/// id), in each key's direction and null order (OData: null first ascending, last
+/// descending): read two at a time, collections with ties and missing values come in the
+/// same order as in one page; and an item added before the page boundary while the pages
+/// are read neither repeats an item nor pushes one out, as counting the items before each
+/// page (`OFFSET`) would.
+async fn ordered_pages_start_after_the_last_item(b: Backend) {
+    let t = TestApp::new(b).await;
+    let p = t.pool("P", "smdp.example.com", 0, 12).await;
+    let g = t.group("G").await;
+    let devices = [
+        ("Cedar", Some("u2")),
+        ("alder", None),
+        ("Cedar", None),
+        ("Birch", Some("u1")),
+        ("Aspen", Some("u2")),
+        ("Birch", None),
+        ("Cedar", Some("u1")),
+        ("Aspen", None),
+    ];
+    for (name, user) in devices {
+        let mut body = json!({"displayName": name});
+        if let Some(user) = user {
+            body["userName"] = json!(user);
+        }
+        let d = t.create("/v1.0/devices", body).await;
+        t.add_member(&g, &d).await;
+    }
+    t.assign(&p, json!([include(&g)])).await;
+    let states = format!("{POOLS}/{p}/deviceStates");
+    for order in [
+        "deviceName",
+        "deviceName desc",
+        "userName",
+        "userName desc",
+        "userName desc,deviceName",
+        "deviceName,userName desc",
+        "lastSyncDateTime desc,userName,deviceName desc",
+    ] {
+        let on_devices = order.replace("deviceName", "displayName");
+        let mut collections = vec![
+            (states.clone(), order.to_owned()),
+            ("/v1.0/devices".to_owned(), on_devices.clone()),
+        ];
+        // A whole-number key too ($orderby takes at most three).
+        if order.matches(',').count() < 2 {
+            collections.push((
+                "/v1.0/devices".to_owned(),
+                format!("isEsimCapable desc,{on_devices}"),
+            ));
+        }
+        for (collection, order) in collections {
+            let one = all_pages(
+                &t,
+                &format!("{collection}?{}", q(&format!("$orderby={order}"))),
+                "id",
+            )
+            .await;
+            assert_eq!(one.len(), devices.len(), "{collection} {order}");
+            let paged = all_pages(
+                &t,
+                &format!("{collection}?{}", q(&format!("$orderby={order}&$top=2"))),
+                "id",
+            )
+            .await;
+            assert_eq!(paged, one, "{collection} $orderby={order}");
+        }
+    }
+    // An item sorted before the boundary arrives between two pages.
+    let first = t
+        .get(&format!(
+            "/v1.0/devices?{}",
+            q("$orderby=displayName,userName desc&$top=3")
+        ))
+        .await;
+    let mut seen: Vec<String> = first["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap().to_owned())
+        .collect();
+    let next = path_of(first["@odata.nextLink"].as_str().unwrap());
+    let before = t
+        .create("/v1.0/devices", json!({"displayName": "Aaron"}))
+        .await;
+    seen.extend(all_pages(&t, &next, "id").await);
+    let mut all = all_pages(&t, "/v1.0/devices", "id").await;
+    all.retain(|id| *id != before);
+    let (mut a, mut b) = (seen.clone(), all);
+    a.sort();
+    b.sort();
+    assert_eq!(
+        a, b,
+        "each device once, but for the one added before the boundary: {seen:?}"
+    );
 }
 
 /// Graph's create, update and delete of a device state (`intune-esim-embeddedsimdevicestate-

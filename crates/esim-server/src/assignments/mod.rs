@@ -358,7 +358,7 @@ pub async fn list(
     Path(pool_id): Path<String>,
 ) -> ApiResult<Json<Collection<serde_json::Value>>> {
     pools::ensure_exists(&s.db.pool, &pool_id).await?;
-    let (rows, count) = paging
+    let rows = paging
         .fetch::<Row>(
             &s.db,
             COLUMNS,
@@ -367,8 +367,7 @@ pub async fn list(
             "id",
         )
         .await?;
-    let items: Vec<Assignment> = rows.into_iter().map(assignment).collect();
-    Ok(Json(paging.collection(items, |a| &a.id, count)))
+    Ok(Json(paging.collection(rows.map(assignment), |a| &a.id)))
 }
 
 /// `GET .../{poolId}/assignments/$count`: the pool's assignments `$filter` selects, as text.

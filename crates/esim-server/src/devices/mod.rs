@@ -65,7 +65,7 @@ pub async fn list(
     Path(pool_id): Path<String>,
 ) -> ApiResult<Json<Collection<serde_json::Value>>> {
     crate::pools::ensure_exists(&s.db.pool, &pool_id).await?;
-    let (rows, count) = paging
+    let rows = paging
         .fetch::<Row>(
             &s.db,
             COLUMNS,
@@ -74,8 +74,7 @@ pub async fn list(
             "ds.device_id",
         )
         .await?;
-    let items: Vec<DeviceState> = rows.into_iter().map(state).collect();
-    Ok(Json(paging.collection(items, |d| &d.id, count)))
+    Ok(Json(paging.collection(rows.map(state), |d| &d.id)))
 }
 
 /// `GET .../{poolId}/deviceStates/$count`: the pool's device states `$filter` selects, as

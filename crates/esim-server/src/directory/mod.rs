@@ -62,7 +62,7 @@ pub async fn list_groups(
     State(s): State<AppState>,
     paging: Paging,
 ) -> ApiResult<Json<Collection<Value>>> {
-    let (rows, count) = paging
+    let rows = paging
         .fetch::<GroupRow>(
             &s.db,
             "id, display_name, description, created_at",
@@ -71,8 +71,7 @@ pub async fn list_groups(
             "id",
         )
         .await?;
-    let items: Vec<Group> = rows.into_iter().map(group).collect();
-    Ok(Json(paging.collection(items, |g| &g.id, count)))
+    Ok(Json(paging.collection(rows.map(group), |g| &g.id)))
 }
 
 /// `GET /v1.0/groups/$count`: the groups `$filter` selects, as text.
@@ -228,7 +227,7 @@ pub async fn list_members(
     Path(id): Path<String>,
 ) -> ApiResult<Json<Collection<Value>>> {
     find_group(&s, &id).await?;
-    let (rows, count) = paging
+    let rows = paging
         .fetch::<DeviceRow>(
             &s.db,
             DEVICE_COLUMNS,
@@ -237,8 +236,7 @@ pub async fn list_members(
             "id",
         )
         .await?;
-    let items: Vec<Device> = rows.into_iter().map(device).collect();
-    Ok(Json(paging.collection(items, |d| &d.id, count)))
+    Ok(Json(paging.collection(rows.map(device), |d| &d.id)))
 }
 
 /// `POST /v1.0/groups/{groupId}/members/$ref`: adds a device.
@@ -318,7 +316,7 @@ pub async fn list_devices(
     State(s): State<AppState>,
     paging: Paging,
 ) -> ApiResult<Json<Collection<Value>>> {
-    let (rows, count) = paging
+    let rows = paging
         .fetch::<DeviceRow>(
             &s.db,
             DEVICE_COLUMNS,
@@ -327,8 +325,7 @@ pub async fn list_devices(
             "id",
         )
         .await?;
-    let items: Vec<Device> = rows.into_iter().map(device).collect();
-    Ok(Json(paging.collection(items, |d| &d.id, count)))
+    Ok(Json(paging.collection(rows.map(device), |d| &d.id)))
 }
 
 /// `POST /v1.0/devices`.

@@ -39,8 +39,8 @@ pub async fn list(
     State(s): State<AppState>,
     paging: Paging,
 ) -> ApiResult<Json<Collection<serde_json::Value>>> {
-    let (pools, count) = store::list(&s.db, &paging).await?;
-    Ok(Json(paging.collection(pools, |p| &p.id, count)))
+    let pools = store::list(&s.db, &paging).await?;
+    Ok(Json(paging.collection(pools, |p| &p.id)))
 }
 
 /// `GET .../{poolId}`.

@@ -10,7 +10,7 @@ use sqlx::{Any, Executor, Transaction};
 use crate::audit::Note;
 use crate::db::Db;
 use crate::error::ApiError;
-use crate::paging::Paging;
+use crate::paging::{Paging, Rows};
 use crate::{odata, util};
 
 /// Rows per multi-row `INSERT` (6 values each, well under both databases' limits).
@@ -86,12 +86,13 @@ fn states_of(label: StateLabel) -> String {
 }
 
 /// The query of pools with their extras, for the pools that `page` selects (its `WHERE`,
-/// `ORDER BY` and `LIMIT` over `pools`), in the `order` of the page's columns: one
+/// `ORDER BY` and `LIMIT` over `pools`), in the `order` of the page's columns, each row
+/// ending in `extra_columns` ([`Paging::seek_columns`], also of the page's columns): one
 /// statement per page, whatever its size. The pools of the
 /// page are chosen first (`page`); the used codes, assignments and device states are
 /// counted only for them, each table grouped once by pool over its `pool_id` index, and
 /// joined back. No query per pool.
-fn select_sql(page: &str, order: &str) -> String {
+fn select_sql(page: &str, extra_columns: &str, order: &str) -> String {
     static LABELS: OnceLock<String> = OnceLock::new();
     let labels = LABELS.get_or_init(|| {
         StateLabel::ALL
@@ -113,7 +114,7 @@ fn select_sql(page: &str, order: &str) -> String {
         "WITH page AS (SELECT id, display_name, created_at, modified_at, code_count, smdp_address \
            FROM pools {page}) \
          SELECT page.id, page.display_name, page.created_at, page.modified_at, page.code_count, page.smdp_address, \
-           CAST(COALESCE(u.n, 0) AS BIGINT), CAST(COALESCE(a.inc, 0) AS BIGINT), CAST(COALESCE(a.exc, 0) AS BIGINT){label_columns} \
+           CAST(COALESCE(u.n, 0) AS BIGINT), CAST(COALESCE(a.inc, 0) AS BIGINT), CAST(COALESCE(a.exc, 0) AS BIGINT){label_columns}{extra_columns} \
          FROM page \
          LEFT JOIN (SELECT pool_id, COUNT(*) AS n FROM codes \
            WHERE used = 1 AND pool_id IN (SELECT id FROM page) GROUP BY pool_id) u ON u.pool_id = page.id \
@@ -132,7 +133,7 @@ async fn select_one<'e>(
     id: &str,
 ) -> Result<Option<Pool>, sqlx::Error> {
     static SQL: OnceLock<String> = OnceLock::new();
-    let sql = SQL.get_or_init(|| select_sql("WHERE id = $1", "page.id"));
+    let sql = SQL.get_or_init(|| select_sql("WHERE id = $1", "", "page.id"));
     let row: Option<PoolRow> = sqlx::query_as(sql).bind(id).fetch_optional(ex).await?;
     Ok(row.map(pool))
 }
@@ -143,23 +144,20 @@ pub const FROM_POOLS: &str = "FROM pools WHERE 1 = 1";
 /// One page of pools in id (creation) order, or `$orderby`'s, narrowed by `$filter`, with
 /// their extras (one statement; [`crate::odata::POOLS_SCHEMA`]'s columns are the page's),
 /// and with `$count=true` the count of every page.
-pub async fn list(db: &Db, paging: &Paging) -> Result<(Vec<Pool>, Option<i64>), ApiError> {
-    let count = if paging.options.count {
-        Some(paging.count(db, FROM_POOLS, Vec::new()).await?)
-    } else {
-        None
-    };
+pub async fn list(db: &Db, paging: &Paging) -> Result<Rows<Pool>, ApiError> {
+    let count = paging.count_if_asked(db, FROM_POOLS, Vec::new()).await?;
     let mut params = Vec::new();
     let filter = paging.filter_sql(db, &mut params);
     let tail = paging.page_sql("id", &mut params);
     let sql = select_sql(
         &format!("WHERE 1 = 1{filter}{tail}"),
+        &paging.seek_columns(),
         &paging.order_sql("page.id"),
     );
-    let rows: Vec<PoolRow> = odata::bind_all(sqlx::query_as(&sql), &params)
+    let rows = odata::bind_rows(sqlx::query(&sql), &params)
         .fetch_all(&db.pool)
         .await?;
-    Ok((rows.into_iter().map(pool).collect(), count))
+    Ok(paging.rows::<PoolRow>(rows, count)?.map(pool))
 }
 
 /// A pool and its SM-DP+ address.
@@ -200,8 +198,8 @@ pub async fn known_iccids(db: &Db, iccids: &[&str]) -> Result<Vec<Known>, sqlx::
 /// The pool that uses this SM-DP+ address, if any.
 pub async fn by_smdp(db: &Db, smdp: &str) -> Result<Option<Pool>, sqlx::Error> {
     static SQL: OnceLock<String> = OnceLock::new();
-    let sql =
-        SQL.get_or_init(|| select_sql("WHERE smdp_address = $1 ORDER BY id LIMIT 1", "page.id"));
+    let sql = SQL
+        .get_or_init(|| select_sql("WHERE smdp_address = $1 ORDER BY id LIMIT 1", "", "page.id"));
     let row: Option<PoolRow> = sqlx::query_as(sql)
         .bind(smdp.to_ascii_lowercase())
         .fetch_optional(&db.pool)
