@@ -24,9 +24,15 @@ pub fn App() -> impl IntoView {
     let chrome = !embed.as_ref().is_some_and(Embed::chrome_hidden);
     let lang = page_lang(embed.clone());
     let session = Session::new(lang, embed);
+    // Set now, not only by the effect (it first runs after the page is drawn): the early
+    // read below already asks in the page's language.
+    crate::api::http::set_language(lang.get_untracked());
     Effect::new(move |_| crate::api::http::set_language(lang.get()));
     let console = Console::start(lang);
     provide_context(console);
+    if chrome {
+        crate::console::shell::read_early(console);
+    }
     // A route change moves the focus to the new page's heading (not on the first page).
     Effect::new(move |previous: Option<()>| {
         console.route.track();

@@ -2102,3 +2102,51 @@ async fn the_service_worker_serves_the_app_and_leaves_the_api_alone() {
     })
     .await;
 }
+
+/// Issue 11, the console's start-up: a full load of a pool's device table asks for the
+/// device states before anything else it reads (auth.json, the pool, the audit log's
+/// probe) - the request goes out as the app starts, not once the page is drawn - and only
+/// once (the table takes up that early answer).
+#[tokio::test]
+async fn a_full_load_of_the_device_table_asks_for_the_device_states_first() {
+    let setup = Setup::start(&[]);
+    let (server, token) = (&setup.server, &setup.token);
+    let pool = server.create_pool(token, "Early", SMDP, 0, 3);
+    let table = format!("{}/#/pools/{pool}/devices", server.url());
+    let link = setup.sign_in_link();
+    run_at(link, ids::NAV, move |page| async move {
+        let _server = &setup.server;
+        page.client
+            .goto("about:blank")
+            .await
+            .expect("leave the page");
+        page.client
+            .goto(&table)
+            .await
+            .expect("load the device table");
+        page.wait_for_device_count(0, 0).await;
+        // What the app itself fetched (not its wasm), in the order the requests started.
+        let fetched = page
+            .script(
+                "return performance.getEntriesByType('resource')\
+                 .filter((e) => e.initiatorType === 'fetch' && !e.name.endsWith('.wasm'))\
+                 .sort((a, b) => a.startTime - b.startTime)\
+                 .map((e) => new URL(e.name).pathname);",
+                vec![],
+            )
+            .await;
+        let fetched: Vec<String> = serde_json::from_value(fetched).expect("paths");
+        assert!(
+            fetched
+                .first()
+                .is_some_and(|p| p.ends_with("/deviceStates")),
+            "the device states first: {fetched:?}"
+        );
+        let reads = fetched
+            .iter()
+            .filter(|p| p.ends_with("/deviceStates"))
+            .count();
+        assert_eq!(reads, 1, "the device states read once: {fetched:?}");
+    })
+    .await;
+}

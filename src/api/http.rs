@@ -271,12 +271,98 @@ pub async fn all_pages_with<T: DeserializeOwned>(
 pub async fn all_pages_from<T: DeserializeOwned>(
     client: &Client,
     first: String,
+    progress: impl FnMut(&[T], bool) -> bool,
+) -> Result<Vec<T>, ApiError> {
+    pages(client, first, None, progress).await
+}
+
+/// A `GET` whose `fetch` was called when it was made ([`Sent::get`]), not when a future
+/// first ran: a page's first read can go out before the page is drawn (console start-up,
+/// issue 11), and the view that needs it takes it up ([`all_pages_from_sent`]).
+pub struct Sent {
+    url: String,
+    token: String,
+    response: wasm_bindgen_futures::JsFuture,
+}
+
+impl std::fmt::Debug for Sent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sent")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sent {
+    /// Sends `GET url` now (`None` where the browser cannot, or where Graph's window for
+    /// this tab is full: then the read goes the usual way).
+    pub fn get(client: &Client, url: String) -> Option<Sent> {
+        if client.backend() == Backend::Graph {
+            let now = crate::browser::now_ms();
+            if WINDOWS.with(|w| w.borrow_mut().0.wait_ms(now)) > 0.0 {
+                return None;
+            }
+        }
+        let request: web_sys::Request = authorised(client, Request::get(&url)).build().ok()?.into();
+        let promise = web_sys::window()?.fetch_with_request(&request);
+        Some(Sent {
+            url,
+            token: client.token().to_owned(),
+            response: wasm_bindgen_futures::JsFuture::from(promise),
+        })
+    }
+
+    /// Whether this is `GET url` with `client`'s token.
+    pub fn is(&self, client: &Client, url: &str) -> bool {
+        self.url == url && self.token == client.token()
+    }
+
+    /// The answer, as [`send`] gives it (a throttled one waited out and sent again).
+    async fn receive(self, client: &Client) -> Result<Raw, ApiError> {
+        let unreachable = |e: wasm_bindgen::JsValue| {
+            ApiError::Unreachable(
+                js_sys::Error::from(e)
+                    .message()
+                    .as_string()
+                    .unwrap_or_default(),
+            )
+        };
+        let response = self.response.await.map_err(unreachable)?;
+        let response = web_sys::Response::from(response);
+        let raw = read(Response::from(response)).await?;
+        match throttle::retry_delay(raw.status, raw.retry_after.as_deref(), 0) {
+            Some(seconds) => {
+                wait_visibly(client.backend(), seconds).await;
+                send(client, "GET", &self.url, Body::None).await
+            }
+            None => Ok(raw),
+        }
+    }
+}
+
+/// [`all_pages_from`] whose first page was sent already.
+pub async fn all_pages_from_sent<T: DeserializeOwned>(
+    client: &Client,
+    first: Sent,
+    progress: impl FnMut(&[T], bool) -> bool,
+) -> Result<Vec<T>, ApiError> {
+    pages(client, first.url.clone(), Some(first), progress).await
+}
+
+async fn pages<T: DeserializeOwned>(
+    client: &Client,
+    first: String,
+    mut sent: Option<Sent>,
     mut progress: impl FnMut(&[T], bool) -> bool,
 ) -> Result<Vec<T>, ApiError> {
     let mut items = Vec::new();
     let mut url = first;
     for _ in 0..MAX_PAGES {
-        let page: Collection<T> = send(client, "GET", &url, Body::None).await?.decode()?;
+        let raw = match sent.take() {
+            Some(sent) => sent.receive(client).await?,
+            None => send(client, "GET", &url, Body::None).await?,
+        };
+        let page: Collection<T> = raw.decode()?;
         let go_on = progress(&page.value, items.is_empty());
         items.extend(page.value);
         match page.next_link {

@@ -28,6 +28,38 @@ const REFRESH: Duration = Duration::from_secs(3);
 /// summary): it reads every page.
 const COUNT_EVERY_MS: f64 = 30_000.0;
 
+thread_local! {
+    /// The device table's first page, asked for before the page was drawn ([`read_early`]).
+    static EARLY: std::cell::RefCell<Option<http::Sent>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The first page of a pool's device states as the device table asks for it (`query`: its
+/// filter and sort, which this server applies itself; Graph documents no query options on
+/// them, so there the browser does it all).
+fn first_page(client: &Client, id: &str, query: &Query) -> String {
+    let options = if client.backend() == Backend::Server {
+        devices::server_options(query)
+    } else {
+        String::new()
+    };
+    client.first_page_url_with(&Resource::DeviceStates(id), &options)
+}
+
+/// Asks for the first page of the pool's device states at once, as the page starts (the
+/// route is known before anything is drawn): the request goes out while the app sets up
+/// and draws the page, and the device table takes its answer up (console start-up, issue 11).
+pub fn read_early(client: &Client, id: &str) {
+    let sent = http::Sent::get(client, first_page(client, id, &Query::default()));
+    EARLY.with(|early| *early.borrow_mut() = sent);
+}
+
+/// The early read of `first` ([`read_early`]), if there is one with `client`'s token.
+fn take_early(client: &Client, first: &str) -> Option<http::Sent> {
+    EARLY
+        .with(|early| early.borrow_mut().take())
+        .filter(|sent| sent.is(client, first))
+}
+
 /// Cleared when the view goes away, so its background loops stop.
 fn alive_flag() -> Arc<AtomicBool> {
     let alive = Arc::new(AtomicBool::new(true));
@@ -266,18 +298,15 @@ fn DeviceTable(id: String, pool: Read) -> impl IntoView {
             let generation = generation.clone();
             let current =
                 move || alive.load(Ordering::Relaxed) && generation.load(Ordering::Relaxed) == this;
-            let options = if server_side {
-                query.with_untracked(devices::server_options)
-            } else {
-                String::new()
-            };
-            let first = client.first_page_url_with(&Resource::DeviceStates(&id), &options);
+            let first = query.with_untracked(|query| first_page(&client, &id, query));
+            // The first read may have gone out as the page started.
+            let early = (this == 1).then(|| take_early(&client, &first)).flatten();
             read_at.set_value(browser::now_ms());
             read_summary.set_value(pool_summary());
             loading.set(true);
             spawn_local(async move {
                 let mut fresh = Vec::new();
-                let result = http::all_pages_from::<DeviceState>(&client, first, |page, first| {
+                let progress = |page: &[DeviceState], first: bool| {
                     if !current() {
                         return false;
                     }
@@ -290,8 +319,11 @@ fn DeviceTable(id: String, pool: Read) -> impl IntoView {
                         rows.update(|rows| Arc::make_mut(rows).extend(new));
                     }
                     true
-                })
-                .await;
+                };
+                let result = match early {
+                    Some(sent) => http::all_pages_from_sent(&client, sent, progress).await,
+                    None => http::all_pages_from(&client, first, progress).await,
+                };
                 if !current() {
                     return;
                 }

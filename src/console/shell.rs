@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::labels::Label as L;
-use super::route::{Route, Section};
+use super::route::{PoolTab, Route, Section};
 use super::signin::Access;
 use super::state::use_console;
 use super::widgets::SignInNeeded;
@@ -72,6 +72,29 @@ pub fn Nav() -> impl IntoView {
                 }}
             </span>
         </nav>
+    }
+}
+
+/// Sends the first read of the view for the current route at once, before the page is
+/// drawn, where a view has one worth starting early: a pool's device table (its first
+/// page of device states, [`pool::read_early`]). Called as the app starts.
+pub fn read_early(console: super::state::Console) {
+    let Some(client) = console.client.get_untracked() else {
+        return;
+    };
+    // A person without a role sees no pool (`route_view`).
+    let no_role = console
+        .session
+        .with_untracked(|s| s.as_ref().is_some_and(|s| s.access == Access::None));
+    if no_role {
+        return;
+    }
+    if let Route::Pool {
+        id,
+        tab: PoolTab::Devices,
+    } = console.route.get_untracked()
+    {
+        pool::read_early(&client, &id);
     }
 }
 

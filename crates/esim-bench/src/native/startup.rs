@@ -43,6 +43,36 @@ pub struct Options<'a> {
 /// The small pool, loaded in each round beside the big one.
 const SMALL: usize = 100;
 
+/// Runs at the start of every document (CDP `Page.addScriptToEvaluateOnNewDocument`, beside
+/// the console pool bench's observer): notes when the page asks for its wasm to be compiled
+/// (`WebAssembly.instantiateStreaming` and kin) and when that is done, and when each
+/// `fetch` is called (`window.__startup`). With them the wasm's end to the first API request
+/// splits into compiling and instantiating the wasm, the app's set-up until it asks for the
+/// device states (its `main`: Leptos mounting the page), and the browser's dispatch.
+const STARTUP_EARLY: &str = r#"
+window.__startup = { fetches: [] };
+(() => {
+  const s = window.__startup;
+  for (const name of ["instantiateStreaming", "instantiate", "compileStreaming", "compile"]) {
+    const original = WebAssembly[name];
+    if (typeof original !== "function") continue;
+    WebAssembly[name] = function (...args) {
+      if (s.compileCalled === undefined) s.compileCalled = performance.now();
+      return original.apply(this, args).then((result) => {
+        if (s.compiled === undefined) s.compiled = performance.now();
+        return result;
+      });
+    };
+  }
+  const fetch = window.fetch;
+  window.fetch = function (input, init) {
+    const url = typeof input === "string" ? input : (input && input.url) || String(input);
+    s.fetches.push({ url, at: performance.now() });
+    return fetch.apply(this, arguments);
+  };
+})();
+"#;
+
 /// The in-page side, run once the page is up (after a full load): waits for the first row
 /// (seen from the document's start by the console pool bench's early observer) and the
 /// whole pool counted, then reads the load's waterfall from the resource timing.
@@ -65,6 +95,12 @@ const tick = () => {
       wasm: pick(first((u) => /\/esim-console_bg\.wasm$/.test(u))),
       api: pick(first((u) => u.includes("/deviceStates"))),
       requests: entries.length,
+      order: entries.slice().sort((a, b) => a.startTime - b.startTime).map((r) => `${r.startTime.toFixed(0)}-${r.responseEnd.toFixed(0)} ${new URL(r.name).pathname.split("/").pop()}${r.workerStart ? " (worker)" : ""}`),
+      app: (() => {
+        const s = window.__startup || { fetches: [] };
+        const states = s.fetches.find((f) => f.url.includes("/deviceStates"));
+        return { compileCalled: s.compileCalled, compiled: s.compiled, statesFetch: states && states.at };
+      })(),
     });
   } else if (performance.now() - started > 600000) {
     done({ error: "the device table never showed the whole pool" });
@@ -152,6 +188,15 @@ async fn measure(options: &Options<'_>, dir: &Path) -> Result<String> {
     // [pool][console]: console 0 is this tree's.
     let mut loads: Vec<[Loads; 2]> = pools.iter().map(|_| Default::default()).collect();
     let session = start_browser().await?;
+    if let Err(error) = session
+        .cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({ "source": STARTUP_EARLY }),
+        )
+        .await
+    {
+        println!("  no wasm and fetch timings ({error:#})");
+    }
     let outcome = async {
         sign_in(&session.client, ours.url(), &token).await?;
         sign_in(&session.client, theirs.url(), &token).await?;
@@ -173,6 +218,14 @@ async fn measure(options: &Options<'_>, dir: &Path) -> Result<String> {
                     loads[p][which].0.push(value);
                 }
                 let (a, b) = (&loads[p][0].0[pair], &loads[p][1].0[pair]);
+                if pair == 0 {
+                    for (name, v) in [("this tree", a), (options.against_name.as_str(), b)] {
+                        println!("    requests of a load ({name}, {} devices):", group(*n));
+                        for line in v["order"].as_array().into_iter().flatten() {
+                            println!("      {}", line.as_str().unwrap_or_default());
+                        }
+                    }
+                }
                 println!(
                     "    pair {}/{} {} devices: first row {:.0} vs {:.0} ms, whole pool {:.0} vs {:.0} ms \
                      (first API request at {:.0} vs {:.0} ms)",
@@ -340,6 +393,9 @@ fn report(options: &Options<'_>, pools: &[(usize, String)], loads: &[[Loads; 2]]
                 "wasm.end",
                 "api.start",
             ),
+            ("- of which: the wasm's end to its compiling and instantiating done", "wasm.end", "app.compiled"),
+            ("- of which: the app's set-up (`main`, until it asks for the device states)", "app.compiled", "app.statesFetch"),
+            ("- of which: the request's dispatch (the fetch call to the request's start)", "app.statesFetch", "api.start"),
             ("the first API request", "api.start", "api.end"),
             ("rendering the first rows (answer to painted)", "api.end", "firstRow"),
             ("the rest of the pool (first row to all counted)", "firstRow", "loaded"),
