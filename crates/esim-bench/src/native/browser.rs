@@ -128,9 +128,8 @@ pub struct Console {
     pub small_verdict: String,
     /// The 50 MB file's first run (the report's details).
     pub big: Result<BigRun, String>,
-    /// Every run of the 50 MB file that reached its verdict: time to the painted verdict (ms)
-    /// and the renderer's peak memory (KiB), in order.
-    pub big_runs: Vec<(f64, Option<u64>)>,
+    /// Every run of the 50 MB file that reached its verdict, in order.
+    pub big_runs: Vec<BigRun>,
 }
 
 impl Console {
@@ -244,11 +243,7 @@ pub async fn console(
     }
     let mut figures = Vec::new();
     for ((small_painted_ms, small_seen_ms, small_verdict), runs) in small.into_iter().zip(bigs) {
-        let big_runs = runs
-            .iter()
-            .flatten()
-            .map(|run| (run.painted_ms, run.renderer_peak_kib))
-            .collect();
+        let big_runs = runs.iter().flatten().cloned().collect();
         let big = runs
             .into_iter()
             .next()

@@ -276,12 +276,13 @@ impl Results {
                     let peaks: Vec<f64> = c
                         .big_runs
                         .iter()
-                        .filter_map(|r| r.1)
+                        .filter_map(|r| r.renderer_peak_kib)
                         .map(|k| k as f64)
                         .collect();
                     format!(
                         "{:.1} s, peak {} (medians of {} runs)",
-                        median(&c.big_runs.iter().map(|r| r.0).collect::<Vec<_>>()) / 1000.0,
+                        median(&c.big_runs.iter().map(|r| r.painted_ms).collect::<Vec<_>>())
+                            / 1000.0,
                         if peaks.is_empty() {
                             "not measured".into()
                         } else {
@@ -564,7 +565,7 @@ impl Results {
                     console
                         .big_runs
                         .iter()
-                        .map(|r| format!("{:.0}", r.0))
+                        .map(|r| format!("{:.0}", r.painted_ms))
                         .collect::<Vec<_>>()
                         .join(", ")
                 );
