@@ -11,6 +11,8 @@
 use esim_odata::{Dialect, Kind, Param, Property, Schema};
 use serde::Serialize;
 use serde_json::Value;
+use sqlx::any::AnyArguments;
+use sqlx::Arguments as _;
 
 use crate::db::Backend;
 use crate::util::POOLS;
@@ -222,32 +224,18 @@ pub fn dialect(backend: Backend) -> Dialect {
     }
 }
 
-/// Binds `params` in order.
-pub fn bind_all<'q, O>(
-    mut q: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
-    params: &'q [Param],
-) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
+/// `params` as a query's arguments, in order (for `sqlx::query_with` and
+/// `sqlx::query_as_with`).
+pub fn arguments(params: &[Param]) -> Result<AnyArguments<'_>, sqlx::Error> {
+    let mut args = AnyArguments::default();
     for p in params {
-        q = match p {
-            Param::Text(s) => q.bind(s.as_str()),
-            Param::Int(n) => q.bind(*n),
-        };
+        match p {
+            Param::Text(s) => args.add(s.as_str()),
+            Param::Int(n) => args.add(*n),
+        }
+        .map_err(sqlx::Error::Encode)?;
     }
-    q
-}
-
-/// Binds `params` in order, to a query read as rows ([`crate::paging::Paging::rows`]).
-pub fn bind_rows<'q>(
-    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    params: &'q [Param],
-) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    for p in params {
-        q = match p {
-            Param::Text(s) => q.bind(s.as_str()),
-            Param::Int(n) => q.bind(*n),
-        };
-    }
-    q
+    Ok(args)
 }
 
 /// Items as JSON with only the `$select`ed properties (and `id`, which a client needs to

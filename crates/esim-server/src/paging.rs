@@ -596,7 +596,7 @@ impl Paging {
     ) -> Result<i64, ApiError> {
         let filter = self.filter_sql(db, &mut params);
         let sql = format!("SELECT COUNT(*) {from_where}{filter}");
-        let (n,): (i64,) = odata::bind_all(sqlx::query_as(&sql), &params)
+        let (n,): (i64,) = sqlx::query_as_with(&sql, odata::arguments(&params)?)
             .fetch_one(&db.pool)
             .await?;
         Ok(n)
@@ -653,7 +653,7 @@ impl Paging {
             "SELECT {columns}{} {from_where}{filter}{tail}",
             self.seek_columns()
         );
-        let rows = odata::bind_rows(sqlx::query(&sql), &params)
+        let rows = sqlx::query_with(&sql, odata::arguments(&params)?)
             .fetch_all(&db.pool)
             .await?;
         self.rows(rows, count)

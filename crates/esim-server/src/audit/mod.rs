@@ -169,7 +169,7 @@ pub async fn list(
     }
     binds.push(Param::Int(paging.limit()));
     sql.push_str(&format!(" ORDER BY id {order} LIMIT ${}", binds.len()));
-    let query = odata::bind_all(sqlx::query_as::<_, Row>(&sql), &binds);
+    let query = sqlx::query_as_with::<_, Row, _>(&sql, odata::arguments(&binds)?);
     let rows = query.fetch_all(&s.db.pool).await?;
     let items = rows.into_iter().map(|Row(e)| e).collect();
     let mut page = paging.page(items, |e| &e.id);

@@ -154,7 +154,7 @@ pub async fn list(db: &Db, paging: &Paging) -> Result<Rows<Pool>, ApiError> {
         &paging.seek_columns(),
         &paging.order_sql("page.id"),
     );
-    let rows = odata::bind_rows(sqlx::query(&sql), &params)
+    let rows = sqlx::query_with(&sql, odata::arguments(&params)?)
         .fetch_all(&db.pool)
         .await?;
     Ok(paging.rows::<PoolRow>(rows, count)?.map(pool))
