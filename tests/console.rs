@@ -2038,16 +2038,8 @@ async fn the_service_worker_serves_the_app_and_leaves_the_api_alone() {
         let _server = &setup.server;
         // The first visit installs the worker; it takes over this page once active.
         page.controlled_by_the_service_worker().await;
-        // A full load of the pool's device table (from another document: a new URL that
-        // differs only in its fragment would not load the page again).
-        page.client
-            .goto("about:blank")
-            .await
-            .expect("leave the page");
-        page.client
-            .goto(&table)
-            .await
-            .expect("load the device table");
+        // A full load of the pool's device table.
+        page.full_load(&table).await;
         // The table read the pool's device states (none yet: the pool is new).
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
         while page
@@ -2116,14 +2108,7 @@ async fn a_full_load_of_the_device_table_asks_for_the_device_states_first() {
     let link = setup.sign_in_link();
     run_at(link, ids::NAV, move |page| async move {
         let _server = &setup.server;
-        page.client
-            .goto("about:blank")
-            .await
-            .expect("leave the page");
-        page.client
-            .goto(&table)
-            .await
-            .expect("load the device table");
+        page.full_load(&table).await;
         page.wait_for_device_count(0, 0).await;
         // What the app itself fetched (not its wasm), in the order the requests started.
         let fetched = page

@@ -116,6 +116,16 @@ impl Page {
             .unwrap_or_else(|error| panic!("{command}: {error:#}"))
     }
 
+    /// A full load of `url`, from another document: going to a URL that differs from the
+    /// page's only in its fragment would not load the page again.
+    pub async fn full_load(&self, url: &str) {
+        self.client
+            .goto("about:blank")
+            .await
+            .expect("leave the page");
+        self.client.goto(url).await.expect("load the page");
+    }
+
     /// Waits until the app's service worker is active and controls this page (the first
     /// visit installs it; it takes the page over once active).
     pub async fn controlled_by_the_service_worker(&self) {
