@@ -407,6 +407,16 @@ async fn every_collection_query_options(b: Backend) {
     )
     .await;
     assert_eq!(names, ["Telia B", "Telia A"]);
+    // A whole-number order over pages (the pools' statement reads its seek columns too).
+    assert_eq!(
+        all_pages(
+            &t,
+            &format!("{POOLS}?{}", q("$orderby=activationCodeCount desc&$top=1")),
+            "displayName"
+        )
+        .await,
+        ["Three", "Telia B", "Telia A", "Tele2 A"]
+    );
     let v = t.get(&format!("{POOLS}?{}", q("$filter=smdpPlusServerAddress eq 'smdp3.example.com' or displayName eq 'Tele2 A'&$count=true&$select=displayName,activationCodeCount"))).await;
     assert_eq!(v["@odata.count"], 2, "{v}");
     let mut keys: Vec<&str> = v["value"][0]
