@@ -1617,23 +1617,10 @@ async fn the_device_table_refreshes_with_the_chart_in_place() {
         );
         assert_eq!(status, 201, "{device}");
         let device = device["id"].as_str().unwrap().to_owned();
-        let reference = json!({"@odata.id": format!("{}/v1.0/devices/{device}", server.url())});
-        let (status, body) = server.post(
-            token,
-            &format!("/v1.0/groups/{group}/members/$ref"),
-            &reference,
-        );
-        assert!(status < 300, "{status} {body}");
+        server.add_member(token, &group, &device);
         devices.push(device);
     }
-    let assign = json!({"assignments": [{"target": {
-        "@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}}]});
-    let (status, body) = server.post(
-        token,
-        &format!("/beta/deviceManagement/embeddedSIMActivationCodePools/{pool}/assign"),
-        &assign,
-    );
-    assert_eq!(status, 200, "{body}");
+    server.target_group(token, &pool, &group);
     let link = setup.sign_in_link();
     run_at(link, ids::NAV, move |page| async move {
         let (server, token) = (&setup.server, &setup.token);

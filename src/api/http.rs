@@ -97,31 +97,37 @@ async fn wait_visibly(backend: Backend, seconds: u32) {
     }
 }
 
+/// How long a request must wait for room in this tab's Graph windows (0: none, and it is
+/// counted now); always 0 on this project's server.
+fn window_wait(client: &Client, method: &str) -> f64 {
+    if client.backend() != Backend::Graph {
+        return 0.0;
+    }
+    let now = crate::browser::now_ms();
+    WINDOWS.with(|w| {
+        let (all, writes) = &mut *w.borrow_mut();
+        // A write must fit both windows; count it in neither until it does.
+        if throttle::is_write(method) {
+            let mut probe = writes.clone();
+            let write_wait = probe.wait_ms(now);
+            if write_wait > 0.0 {
+                return write_wait;
+            }
+            let all_wait = all.wait_ms(now);
+            if all_wait == 0.0 {
+                *writes = probe;
+            }
+            all_wait
+        } else {
+            all.wait_ms(now)
+        }
+    })
+}
+
 /// Holds a request to Graph until this tab's windows allow it.
 async fn pace(client: &Client, method: &str) {
-    if client.backend() != Backend::Graph {
-        return;
-    }
     loop {
-        let now = crate::browser::now_ms();
-        let wait = WINDOWS.with(|w| {
-            let (all, writes) = &mut *w.borrow_mut();
-            // A write must fit both windows; count it in neither until it does.
-            if throttle::is_write(method) {
-                let mut probe = writes.clone();
-                let write_wait = probe.wait_ms(now);
-                if write_wait > 0.0 {
-                    return write_wait;
-                }
-                let all_wait = all.wait_ms(now);
-                if all_wait == 0.0 {
-                    *writes = probe;
-                }
-                all_wait
-            } else {
-                all.wait_ms(now)
-            }
-        });
+        let wait = window_wait(client, method);
         if wait <= 0.0 {
             return;
         }
@@ -297,11 +303,8 @@ impl Sent {
     /// Sends `GET url` now (`None` where the browser cannot, or where Graph's window for
     /// this tab is full: then the read goes the usual way).
     pub fn get(client: &Client, url: String) -> Option<Sent> {
-        if client.backend() == Backend::Graph {
-            let now = crate::browser::now_ms();
-            if WINDOWS.with(|w| w.borrow_mut().0.wait_ms(now)) > 0.0 {
-                return None;
-            }
+        if window_wait(client, "GET") > 0.0 {
+            return None;
         }
         let request: web_sys::Request = authorised(client, Request::get(&url)).build().ok()?.into();
         let promise = web_sys::window()?.fetch_with_request(&request);

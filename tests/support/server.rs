@@ -472,6 +472,13 @@ impl EsimServer {
             "/v1.0/devices",
             &json!({"displayName": name, "userName": user}),
         ));
+        self.add_member(token, &group, &device);
+        self.target_group(token, pool, &group);
+        (group, device)
+    }
+
+    /// Adds a device to a group (asserts success).
+    pub fn add_member(&self, token: &str, group: &str, device: &str) {
         let reference = json!({"@odata.id": format!("{}/v1.0/devices/{device}", self.url())});
         let (status, body) = self.post(
             token,
@@ -479,6 +486,10 @@ impl EsimServer {
             &reference,
         );
         assert!(status < 300, "{status} {body}");
+    }
+
+    /// Assigns a pool to one group, the pool's only assignment (asserts success).
+    pub fn target_group(&self, token: &str, pool: &str, group: &str) {
         let assign = json!({"assignments": [{"target": {
             "@odata.type": "#microsoft.graph.groupAssignmentTarget", "groupId": group}}]});
         let (status, body) = self.post(
@@ -487,7 +498,6 @@ impl EsimServer {
             &assign,
         );
         assert_eq!(status, 200, "{body}");
-        (group, device)
     }
 }
 

@@ -402,7 +402,7 @@ pub struct Rows<T> {
 
 impl<T> Rows<T> {
     /// Items of a collection without `$orderby`, or whose next page starts by position.
-    pub fn new(items: Vec<T>, count: Option<i64>) -> Rows<T> {
+    fn new(items: Vec<T>, count: Option<i64>) -> Rows<T> {
         Rows {
             items,
             count,
