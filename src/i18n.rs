@@ -257,16 +257,27 @@ pub fn other(lang: Lang) -> Lang {
 
 /// True when `n` takes the language's "one" form (`1 code`, not `1 codes`): the browser's
 /// `Intl.PluralRules` for the language in the page; English's and Swedish's rule (one for
-/// exactly 1, as esim-csv's messages have it) in native code, where there is no `Intl`.
+/// exactly 1, as esim-csv's messages have it) in native code, where there is no `Intl`, and
+/// in the browser until its `Intl` is ready ([`intl::ready`]).
 pub fn is_one(lang: Lang, n: usize) -> bool {
     #[cfg(target_arch = "wasm32")]
+    if intl::ready() {
+        return intl::plural(lang, n as f64) == "one";
+    }
+    let _ = lang;
+    n == 1
+}
+
+/// Whether numbers and plurals come from the browser's `Intl` yet: not until the browser
+/// was idle once after the page started (`intl::ready`); never in native code.
+pub fn intl_ready() -> bool {
+    #[cfg(target_arch = "wasm32")]
     {
-        intl::plural(lang, n as f64) == "one"
+        intl::ready()
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
-        let _ = lang;
-        n == 1
+        false
     }
 }
 
@@ -283,43 +294,46 @@ pub fn counted(lang: Lang, n: usize, one: impl Text, other: impl Text) -> String
 
 /// A number the way the language writes it: `1,234,567` or `1 234 567` (a no-break space).
 /// In the browser, `Intl.NumberFormat` of the language (one formatter per language, made
-/// once); in native code (tests, the command line) esim-csv's [`esim_csv::number`], which
-/// writes what `Intl` writes for English and Swedish (`tests/web.rs` compares the two), so
-/// a number in a finding's message and the same number beside it read alike.
+/// once) once it is ready ([`intl::ready`]); in native code (tests, the command line) and
+/// before then, esim-csv's [`esim_csv::number`], which writes what `Intl` writes for English
+/// and Swedish (`tests/web.rs` compares the two), so a number in a finding's message and the
+/// same number beside it read alike.
 pub fn number(lang: Lang, n: usize) -> String {
     #[cfg(target_arch = "wasm32")]
-    {
-        intl::format(intl::Style::Whole, lang, n as f64)
+    if intl::ready() {
+        return intl::format(intl::Style::Whole, lang, n as f64);
     }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        esim_csv::number(lang, n as u64)
-    }
+    esim_csv::number(lang, n as u64)
 }
 
 /// A number of tenths written with one decimal the way the language writes it: `1.5` or
-/// `1,5` (`Intl.NumberFormat` with one fraction digit in the browser).
+/// `1,5` (`Intl.NumberFormat` with one fraction digit in the browser, once it is ready).
 pub fn tenths(lang: Lang, tenths: usize) -> String {
     #[cfg(target_arch = "wasm32")]
-    {
-        intl::format(intl::Style::Tenths, lang, tenths as f64 / 10.0)
+    if intl::ready() {
+        return intl::format(intl::Style::Tenths, lang, tenths as f64 / 10.0);
     }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        let point = match lang {
-            Lang::Sv => ',',
-            _ => '.',
-        };
-        format!("{}{point}{}", number(lang, tenths / 10), tenths % 10)
-    }
+    let point = match lang {
+        Lang::Sv => ',',
+        _ => '.',
+    };
+    format!("{}{point}{}", number(lang, tenths / 10), tenths % 10)
 }
 
 /// The browser's `Intl` formatters, one of each kind per language, kept for the page's
 /// life: making an `Intl.NumberFormat` costs far more than formatting with one, and a table
 /// formats thousands of numbers.
+///
+/// The page's first `Intl` object costs far more again: V8 loads its locale tables then (in
+/// `esim-bench startup`'s CPU profiles, the largest single cost of mounting the console,
+/// the device table's first count). So the page does not wait for it: the first `Intl`
+/// object is made when the browser is next idle after the page starts, and until then
+/// numbers and plurals come from the native rules, which write the same text for English
+/// and Swedish (`tests/web.rs`, `the_validators_numbers_and_plurals_are_the_browsers`). A
+/// text drawn before then is not drawn again when `Intl` is ready: it reads the same.
 #[cfg(target_arch = "wasm32")]
 mod intl {
-    use std::cell::RefCell;
+    use std::cell::{Cell, RefCell};
 
     use js_sys::{Array, Function, Intl, Object, Reflect};
     use wasm_bindgen::JsValue;
@@ -340,6 +354,35 @@ mod intl {
         static FORMATS: RefCell<Vec<(Style, Lang, Function)>> = const { RefCell::new(Vec::new()) };
         /// The plural rules of each language asked for so far.
         static PLURALS: RefCell<Vec<(Lang, Intl::PluralRules)>> = const { RefCell::new(Vec::new()) };
+        /// Whether the page's first `Intl` object has been made ([`ready`]).
+        static READY: Cell<bool> = const { Cell::new(false) };
+        /// Whether making it is scheduled.
+        static SCHEDULED: Cell<bool> = const { Cell::new(false) };
+    }
+
+    /// Whether `Intl` is ready to use: the page's first `Intl` object has been made. The
+    /// first call schedules it for when the browser is next idle (`requestIdleCallback`; a
+    /// zero timeout where there is none), so that its cost never lands in the middle of
+    /// drawing a view.
+    pub fn ready() -> bool {
+        if READY.get() {
+            return true;
+        }
+        if !SCHEDULED.replace(true) {
+            let warm = || {
+                // The page's language's formatter (`<html lang>`), made while nothing runs.
+                let lang = leptos::prelude::document()
+                    .document_element()
+                    .and_then(|root| root.get_attribute("lang"))
+                    .map_or(Lang::En, |tag| Lang::from_tag(&tag));
+                let _ = format(Style::Whole, lang, 0.0);
+                READY.set(true);
+            };
+            if leptos::prelude::request_idle_callback_with_handle(warm).is_err() {
+                leptos::prelude::set_timeout(warm, std::time::Duration::ZERO);
+            }
+        }
+        false
     }
 
     fn locales(lang: Lang) -> Array {

@@ -4,6 +4,7 @@ mod against;
 mod browser;
 mod console_pool;
 mod measure;
+mod profile;
 mod report;
 mod server;
 mod sizes;
@@ -31,6 +32,7 @@ usage:
                  [--runs K] [--out FILE (its section replaced)]
   esim-bench startup --dist DIR --against-dist DIR --server-exe PATH [--against-name NAME]
                  [--devices N] [--pairs P] [--out FILE (written whole)]
+                 [--profile DIR (then a CPU profile of one more load of each)]
   esim-bench xlsx [--dist dist] [--out bench/xlsx.md] [--rows 100000] [--runs 3]
   esim-bench server [--out bench/server.md] [--postgres URL | none] [--imports 200]
                  [--devices 5000] [--seconds 5] [--connections 64] [--only imports|checkins|tokens]
@@ -260,7 +262,9 @@ fn startup_alone(flags: &Flags) -> Result<()> {
     let dist = PathBuf::from(flags.get("dist").context("--dist DIR")?);
     let against = PathBuf::from(flags.get("against-dist").context("--against-dist DIR")?);
     let exe = PathBuf::from(flags.get("server-exe").context("--server-exe PATH")?);
+    let profile = flags.get("profile").map(PathBuf::from);
     let options = startup::Options {
+        profile: profile.as_deref(),
         dist: &dist,
         against_dist: &against,
         server_exe: &exe,

@@ -38,6 +38,9 @@ pub struct Options<'a> {
     pub pairs: usize,
     /// What `--against-dist` is (e.g. "01ee453"), for the report.
     pub against_name: String,
+    /// Where to save a CPU profile of one more load of each pool by each console, after
+    /// the pairs (`--profile DIR`; [`super::profile`]).
+    pub profile: Option<&'a Path>,
 }
 
 /// The small pool, loaded in each round beside the big one.
@@ -239,6 +242,25 @@ async fn measure(options: &Options<'_>, dir: &Path) -> Result<String> {
                     field(a, "api.start").unwrap_or(f64::NAN),
                     field(b, "api.start").unwrap_or(f64::NAN),
                 );
+            }
+        }
+        if let Some(dir) = options.profile {
+            std::fs::create_dir_all(dir)?;
+            let endpoint = session.cdp_endpoint().await?;
+            for (n, id) in &pools {
+                for (which, name) in [(0, "this-tree"), (1, options.against_name.as_str())] {
+                    let base = [ours.url(), theirs.url()][which];
+                    super::profile::start(&endpoint).await?;
+                    let value = load(&session.client, base, id, *n).await?;
+                    let path = dir.join(format!("{name}-{n}.cpuprofile"));
+                    let summary = super::profile::stop(&endpoint, &path, 40).await?;
+                    println!(
+                        "    profile of {name}, {} devices (first row {:.0} ms): {}\n{summary}",
+                        group(*n),
+                        field(&value, "firstRow").unwrap_or(f64::NAN),
+                        path.display()
+                    );
+                }
             }
         }
         anyhow::Ok(())
