@@ -370,12 +370,14 @@ mod intl {
         }
         if !SCHEDULED.replace(true) {
             let warm = || {
-                // The page's language's formatter (`<html lang>`), made while nothing runs.
+                // The page's language's formatter and plural rules (`<html lang>`), made while
+                // nothing else runs.
                 let lang = leptos::prelude::document()
                     .document_element()
                     .and_then(|root| root.get_attribute("lang"))
                     .map_or(Lang::En, |tag| Lang::from_tag(&tag));
                 let _ = format(Style::Whole, lang, 0.0);
+                let _ = plural(lang, 0.0);
                 READY.set(true);
             };
             if leptos::prelude::request_idle_callback_with_handle(warm).is_err() {

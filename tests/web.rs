@@ -640,8 +640,16 @@ async fn the_validators_numbers_and_plurals_are_the_browsers() {
                     .unwrap();
                 let ready = intl_ready();
                 assert_eq!(esim_csv::number(lang, n), browser, "{lang:?} {n}");
-                assert_eq!(number(lang, n as usize), browser, "{lang:?} {n} (Intl: {ready})");
-                assert_eq!(is_one(lang, n as usize), n == 1, "{lang:?} {n} (Intl: {ready})");
+                assert_eq!(
+                    number(lang, n as usize),
+                    browser,
+                    "{lang:?} {n} (Intl: {ready})"
+                );
+                assert_eq!(
+                    is_one(lang, n as usize),
+                    n == 1,
+                    "{lang:?} {n} (Intl: {ready})"
+                );
                 assert_eq!(
                     is_one(lang, n as usize),
                     String::from(plurals.select(n as f64)) == "one",

@@ -42,6 +42,9 @@ pub struct BenchArgs {
     pub baseline: Option<String>,
     /// Only the console's start-up against the baseline (`--startup`): `bench/startup.md`.
     pub startup: bool,
+    /// With `--startup`: where to save CPU profiles of one more load of each console
+    /// (`--profile DIR`, esim-bench's).
+    pub profile: Option<String>,
 }
 
 impl BenchArgs {
@@ -54,6 +57,7 @@ impl BenchArgs {
             console_pool: true,
             baseline: None,
             startup: false,
+            profile: None,
         };
         let mut it = args.iter();
         while let Some(arg) = it.next() {
@@ -64,12 +68,19 @@ impl BenchArgs {
                 "--no-server" => parsed.server = false,
                 "--no-console-pool" => parsed.console_pool = false,
                 "--startup" => parsed.startup = true,
+                "--profile" => {
+                    let dir = it.next().context("--profile needs a folder")?;
+                    parsed.profile = Some((*dir).to_owned());
+                }
                 "--baseline" => {
                     let rev = it.next().context("--baseline needs a git revision")?;
                     parsed.baseline = Some((*rev).to_owned());
                 }
                 _ => bail!("unknown argument for bench: {arg:?}"),
             }
+        }
+        if parsed.profile.is_some() && !parsed.startup {
+            bail!("--profile profiles the start-up: add --startup");
         }
         if parsed.startup && parsed.baseline.is_none() {
             bail!("--startup measures against a commit: add --baseline REV");
@@ -292,6 +303,9 @@ fn startup(root: &Path, args: &BenchArgs) -> Result<()> {
             .arg(root.join("bench").join("startup.md"));
         if let Some(pairs) = &args.runs {
             command.args(["--pairs", pairs]);
+        }
+        if let Some(dir) = &args.profile {
+            command.arg("--profile").arg(root.join(dir));
         }
         steps.cmd(
             "measure the start-up and write bench/startup.md",
@@ -532,5 +546,18 @@ mod tests {
         assert!(startup.startup);
         assert_eq!(startup.runs.as_deref(), Some("9"));
         assert!(BenchArgs::parse(&["--startup"]).is_err(), "against what?");
+        let profiled = BenchArgs::parse(&[
+            "--startup",
+            "--baseline",
+            "01ee453",
+            "--profile",
+            "target/profiles",
+        ])
+        .unwrap();
+        assert_eq!(profiled.profile.as_deref(), Some("target/profiles"));
+        assert!(
+            BenchArgs::parse(&["--profile", "p"]).is_err(),
+            "only with --startup"
+        );
     }
 }

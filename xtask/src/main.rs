@@ -45,9 +45,10 @@ commands:
   bench [--codes N] [--reps R] [--runs K] [--no-server] [--no-console-pool] [--baseline REV]
                          setup, then the benchmarks (wasm vs JS vs native, the console,
                          sizes, the server's if it has them); writes bench/RESULTS.md
-  bench --startup --baseline REV [--runs PAIRS]
+  bench --startup --baseline REV [--runs PAIRS] [--profile DIR]
                          only the console's full page loads against REV, in pairs, and
-                         where their time goes; writes bench/startup.md
+                         where their time goes; writes bench/startup.md (--profile: and
+                         CPU profiles of one more load of each into DIR)
 ";
 
 fn main() {
