@@ -652,7 +652,7 @@ async fn the_validators_numbers_and_plurals_are_the_browsers() {
                 );
                 assert_eq!(
                     is_one(lang, n as usize),
-                    String::from(plurals.select(n as f64)) == "one",
+                    plurals.select(n as f64) == "one",
                     "{lang:?} {n} (Intl: {ready})"
                 );
             }
