@@ -331,20 +331,19 @@ impl Shots {
 
     /// The whole page (not only the window) as a PNG.
     async fn screenshot(&mut self, name: &str, width: u32) {
-        let metrics = value(self.page.cdp("Page.getLayoutMetrics", json!({})).await);
+        let metrics = self.page.cdp("Page.getLayoutMetrics", json!({})).await;
         let height = metrics["cssContentSize"]["height"]
             .as_f64()
             .unwrap_or(f64::from(HEIGHT))
             .clamp(f64::from(HEIGHT), 12_000.0);
-        let shot = value(
-            self.page
-                .cdp(
-                    "Page.captureScreenshot",
-                    json!({"format": "png", "captureBeyondViewport": true,
-                           "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}}),
-                )
-                .await,
-        );
+        let shot = self
+            .page
+            .cdp(
+                "Page.captureScreenshot",
+                json!({"format": "png", "captureBeyondViewport": true,
+                       "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}}),
+            )
+            .await;
         use base64::Engine as _;
         let png = base64::engine::general_purpose::STANDARD
             .decode(shot["data"].as_str().expect("the screenshot's data"))
@@ -352,14 +351,6 @@ impl Shots {
         assert!(png.starts_with(b"\x89PNG"), "{name} is not a PNG");
         std::fs::write(self.dir.join(name), png).expect("write the screenshot");
         self.taken += 1;
-    }
-}
-
-/// ChromeDriver's CDP endpoint answers `{"value": result}`.
-fn value(answer: Value) -> Value {
-    match answer.get("value") {
-        Some(inner) if !inner.is_null() => inner.clone(),
-        _ => answer,
     }
 }
 

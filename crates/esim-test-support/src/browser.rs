@@ -188,7 +188,8 @@ impl Browser {
 }
 
 /// Runs a Chrome DevTools Protocol command through a session's endpoint
-/// ([`Browser::cdp_endpoint`]).
+/// ([`Browser::cdp_endpoint`]) and returns the command's result (ChromeDriver answers
+/// `{"value": result}`).
 pub async fn cdp(endpoint: &str, command: &str, params: Value) -> Result<Value> {
     let body = json!({ "cmd": command, "params": params });
     let response = http::post(endpoint)
@@ -196,7 +197,8 @@ pub async fn cdp(endpoint: &str, command: &str, params: Value) -> Result<Value> 
         .send_async()
         .await?
         .success()?;
-    Ok(response.json())
+    let mut answer = response.json();
+    Ok(answer["value"].take())
 }
 
 /// Kills ChromeDriver when dropped, also when a test panics.

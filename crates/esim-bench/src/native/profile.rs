@@ -9,11 +9,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use esim_test_support::browser::cdp;
 use serde_json::{json, Value};
 
 /// Starts V8's sampling profiler in the session's page, sampling every 100 µs.
 pub async fn start(endpoint: &str) -> Result<()> {
-    use esim_test_support::browser::cdp;
     cdp(endpoint, "Profiler.enable", json!({})).await?;
     cdp(
         endpoint,
@@ -27,12 +27,9 @@ pub async fn start(endpoint: &str) -> Result<()> {
 
 /// Stops the profiler, saves the profile as `path` and returns its summary.
 pub async fn stop(endpoint: &str, path: &Path, top: usize) -> Result<String> {
-    use esim_test_support::browser::cdp;
     let answer = cdp(endpoint, "Profiler.stop", json!({})).await?;
     let profile = answer
-        .get("value")
-        .and_then(|v| v.get("profile"))
-        .or_else(|| answer.get("profile"))
+        .get("profile")
         .context("Profiler.stop answered no profile")?;
     std::fs::write(path, serde_json::to_vec(profile)?)
         .with_context(|| format!("cannot write {}", path.display()))?;
