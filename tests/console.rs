@@ -665,12 +665,43 @@ async fn an_admin_uploads_a_pool_targets_groups_and_watches_the_fleet() {
             .await;
         page.wait_for_device_count(2, 2).await;
         page.assert_accessible("devices").await;
-        // Filter by state and search by name.
+        // Filter by state and search by name. The table holds every device of the pool
+        // (read with no filter): the status filter is answered in the browser, without
+        // reading the pool again.
+        let reads = "return performance.getEntriesByType('resource')\
+                     .filter((e) => e.name.includes('/deviceStates'))\
+                     .map((e) => decodeURIComponent(e.name));";
+        page.script("performance.clearResourceTimings(); return null;", vec![])
+            .await;
         page.choose(ids::STATE_FILTER, "failed").await;
         page.wait_for_count(ids::DEVICE_ROW, 0).await;
         page.choose(ids::STATE_FILTER, "active").await;
         page.wait_for_count(ids::DEVICE_ROW, 2).await;
+        assert_eq!(
+            page.script(reads, vec![]).await,
+            json!([]),
+            "a filter read again"
+        );
+        // A refresh of the filtered table reads only those devices (the server's
+        // `$filter`); back to all states then reads the whole pool again.
+        page.click(ids::REFRESH).await;
+        page.wait_until_script(
+            "return performance.getEntriesByType('resource').some((e) => \
+             decodeURIComponent(e.name).includes('$filter=state eq '));",
+            "the refresh of the filtered table",
+        )
+        .await;
+        page.wait_for_count(ids::DEVICE_ROW, 2).await;
+        page.script("performance.clearResourceTimings(); return null;", vec![])
+            .await;
         page.choose(ids::STATE_FILTER, "").await;
+        page.wait_until_script(
+            "return performance.getEntriesByType('resource').some((e) => \
+             e.name.includes('/deviceStates') && !decodeURIComponent(e.name).includes('$filter'));",
+            "the read of every state",
+        )
+        .await;
+        page.wait_for_device_count(2, 2).await;
         page.type_into(ids::DEVICE_SEARCH, "Phone 2").await;
         page.wait_for_device_rows(&[active(&second)]).await;
         page.type_into(ids::DEVICE_SEARCH, "").await;

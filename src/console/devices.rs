@@ -179,7 +179,8 @@ fn sort_property(column: Column) -> Option<&'static str> {
 /// The OData options the table sends to a backend that supports them on `deviceStates`
 /// (this project's server; not Graph, which documents none for it), percent-encoded and
 /// joined with `&`: the status filter as `$filter` on the states behind the label (a
-/// filtered table and its refreshes read only those devices), the sort as `$orderby` (the
+/// filtered table's refreshes read only those devices; a filter chosen while the table
+/// holds every device is answered in the browser first), the sort as `$orderby` (the
 /// first pages to arrive are the top of the table). The search stays in the browser
 /// (`contains` on four columns); "Unknown" too (this server never stores such a state).
 /// The table still sorts what it has, so the order shown is the same on every backend.

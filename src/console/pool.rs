@@ -278,6 +278,10 @@ fn DeviceTable(id: String, pool: Read) -> impl IntoView {
     // When the last read started and the pool's summary then (what the chart showed).
     let read_at = StoredValue::new(f64::NEG_INFINITY);
     let read_summary = StoredValue::new(None::<Option<StateSummary>>);
+    // The status filter of the read whose rows the table holds, once every page of it is
+    // in (`None` while a read replaces them or after one failed): rows read with no filter
+    // hold every state, so a filter chosen then is answered in the browser at once.
+    let rows_read_with = StoredValue::new(None::<Option<StateLabel>>);
     let pool_summary = move || {
         pool.with_untracked(|p| match p {
             Some(Ok(p)) => Some(p.extras.device_state_summary),
@@ -299,6 +303,10 @@ fn DeviceTable(id: String, pool: Read) -> impl IntoView {
             let current =
                 move || alive.load(Ordering::Relaxed) && generation.load(Ordering::Relaxed) == this;
             let first = query.with_untracked(|query| first_page(&client, &id, query));
+            let filter = query.with_untracked(|query| query.state);
+            if !in_place {
+                rows_read_with.set_value(None);
+            }
             // The first read may have gone out as the page started.
             let early = (this == 1).then(|| take_early(&client, &first)).flatten();
             read_at.set_value(browser::now_ms());
@@ -331,6 +339,7 @@ fn DeviceTable(id: String, pool: Read) -> impl IntoView {
                 match result {
                     Ok(states) => {
                         error.set(None);
+                        rows_read_with.set_value(Some(filter));
                         if in_place || states.is_empty() {
                             devices::dedupe(&mut fresh);
                             rows.set(Arc::new(fresh));
@@ -339,7 +348,12 @@ fn DeviceTable(id: String, pool: Read) -> impl IntoView {
                         }
                     }
                     // What was shown stays, with the error above it.
-                    Err(e) => error.set(Some(e)),
+                    Err(e) => {
+                        if !in_place {
+                            rows_read_with.set_value(None);
+                        }
+                        error.set(Some(e));
+                    }
                 }
             });
         }
@@ -603,8 +617,13 @@ fn DeviceTable(id: String, pool: Read) -> impl IntoView {
                         on:change=move |ev| {
                             let value = event_target_value(&ev);
                             query.update(|q| q.state = state_from_key(&value));
-                            // The server filters: read the devices in this state.
-                            if server_side {
+                            // The server filters: read the devices in this state - unless
+                            // every device of the pool is in already (read with no filter,
+                            // no read under way), when the browser answers at once and the
+                            // next refresh reads only those devices.
+                            let every_state = rows_read_with.get_value() == Some(None)
+                                && !loading.get_untracked();
+                            if server_side && !every_state {
                                 reload_filtered(false);
                             }
                         }

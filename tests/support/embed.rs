@@ -146,6 +146,16 @@ impl Page {
             .unwrap_or_else(|error| panic!("script failed: {error}\n{script}"))
     }
 
+    /// Waits (at most [`WAIT`]) until a script in the current frame returns `true`; `what`
+    /// names what it waits for in the failure.
+    pub async fn wait_until_script(&self, script: &str, what: &str) {
+        let deadline = Instant::now() + WAIT;
+        while self.script(script, vec![]).await != json!(true) {
+            assert!(Instant::now() < deadline, "never saw {what}");
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
     /// The computed value of a custom property on `:root` in the current frame.
     pub async fn root_property(&self, name: &str) -> String {
         let value = self
