@@ -68,7 +68,9 @@ pub const DEVICE_STATES: Schema = Schema {
             false,
             false,
         ),
-        prop("deviceName", "d.display_name", Kind::Text, true, true),
+        // The state's copy of the device's name (schema_v4.sql): always the joined
+        // `d.display_name`, and indexed with the pool, so sorted pages walk an index.
+        prop("deviceName", "ds.device_name", Kind::Text, true, true),
         prop("userName", "d.user_name", Kind::Text, true, true),
         prop(
             "state",

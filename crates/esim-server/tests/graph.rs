@@ -780,8 +780,42 @@ async fn ordered_pages_start_after_the_last_item(b: Backend) {
         let d = t.create("/v1.0/devices", body).await;
         t.add_member(&g, &d).await;
     }
+    // One more device gets a code and leaves the directory: its state stays, naming no
+    // device (null sorts first ascending, last descending).
+    let gone = t
+        .create("/v1.0/devices", json!({"displayName": "Gone"}))
+        .await;
+    t.add_member(&g, &gone).await;
     t.assign(&p, json!([include(&g)])).await;
+    t.admin_check_in(&gone).await.ok(200);
+    t.delete(&format!("/v1.0/devices/{gone}")).await;
     let states = format!("{POOLS}/{p}/deviceStates");
+    // The state's name is the device's: sorted by it, the states come in the directory's
+    // order of their devices (by name, then id, as the states' tie is the device id), the
+    // state of the device that left first ascending and last descending (schema_v4.sql).
+    for (order, gone_first) in [("deviceName", true), ("deviceName desc", false)] {
+        let on_devices = order.replace("deviceName", "displayName");
+        let mut expected = all_pages(
+            &t,
+            &format!("/v1.0/devices?{}", q(&format!("$orderby={on_devices}"))),
+            "id",
+        )
+        .await;
+        if gone_first {
+            expected.insert(0, gone.clone());
+        } else {
+            expected.push(gone.clone());
+        }
+        let read = all_pages(
+            &t,
+            &format!("{states}?{}", q(&format!("$orderby={order}"))),
+            "id",
+        )
+        .await;
+        assert_eq!(read, expected, "$orderby={order}");
+        let page = t.get(&format!("{states}/{gone}")).await;
+        assert!(page["deviceName"].is_null(), "{page}");
+    }
     for order in [
         "deviceName",
         "deviceName desc",
@@ -810,7 +844,12 @@ async fn ordered_pages_start_after_the_last_item(b: Backend) {
                 "id",
             )
             .await;
-            assert_eq!(one.len(), devices.len(), "{collection} {order}");
+            let states_too = usize::from(collection == states);
+            assert_eq!(
+                one.len(),
+                devices.len() + states_too,
+                "{collection} {order}"
+            );
             let paged = all_pages(
                 &t,
                 &format!("{collection}?{}", q(&format!("$orderby={order}&$top=2"))),
@@ -918,6 +957,14 @@ async fn device_state_writes(b: Backend) {
     assert_eq!(made["id"], d.as_str());
     assert_eq!(made["state"], "notEvaluated");
     assert_eq!(made["deviceName"], "Desk-1");
+    // Its name filters and sorts as the device's (schema_v4.sql).
+    let named = t
+        .get(&format!(
+            "{url}?{}",
+            q("$filter=deviceName eq 'Desk-1'&$orderby=deviceName")
+        ))
+        .await;
+    assert_eq!(named["value"][0]["id"], d.as_str(), "{named}");
 
     // Update: a read state sent back changes nothing; a state the device reports is 409.
     let read = t.get(&format!("{url}/{d}")).await;

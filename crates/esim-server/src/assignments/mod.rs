@@ -92,8 +92,8 @@ impl Scope<'_> {
 pub async fn refresh(conn: &mut AnyConnection, scope: Scope<'_>) -> Result<(), sqlx::Error> {
     let now = util::now();
     let insert_sql = format!(
-        "INSERT INTO device_states (pool_id, device_id, state, created_at, modified_at) \
-         SELECT DISTINCT a.pool_id, m.device_id, 'notEvaluated', $1, $1 FROM assignments a \
+        "INSERT INTO device_states (pool_id, device_id, device_name, state, created_at, modified_at) \
+         SELECT DISTINCT a.pool_id, m.device_id, d.display_name, 'notEvaluated', $1, $1 FROM assignments a \
          JOIN dir_members m ON m.group_id = a.group_id JOIN dir_devices d ON d.id = m.device_id \
          WHERE a.is_exclusion = 0 AND d.retired = 0 AND {} AND {} \
          ON CONFLICT (pool_id, device_id) DO NOTHING",

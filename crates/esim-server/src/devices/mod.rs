@@ -232,7 +232,8 @@ pub async fn create(
     }
     let now = util::now();
     sqlx::query(
-        "INSERT INTO device_states (pool_id, device_id, state, created_at, modified_at) VALUES ($1, $2, 'notEvaluated', $3, $3)",
+        "INSERT INTO device_states (pool_id, device_id, device_name, state, created_at, modified_at) \
+         VALUES ($1, $2, (SELECT display_name FROM dir_devices WHERE id = $2), 'notEvaluated', $3, $3)",
     )
     .bind(&pool_id)
     .bind(&device)

@@ -428,6 +428,8 @@ pub async fn delete_device(
     for sql in [
         "DELETE FROM dir_members WHERE device_id = $1",
         "DELETE FROM device_states WHERE device_id = $1 AND state = 'notEvaluated'",
+        // The states that stay (delivered codes) name no device now, as the join did.
+        "UPDATE device_states SET device_name = NULL WHERE device_id = $1",
     ] {
         sqlx::query(sql).bind(&id).execute(&mut *tx).await?;
     }
