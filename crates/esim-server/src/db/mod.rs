@@ -181,7 +181,7 @@ impl Db {
                 if done.is_some() {
                     continue;
                 }
-                for statement in statements(sql) {
+                for statement in statements(sql, self.backend) {
                     tx.execute(statement.as_str()).await?;
                 }
                 sqlx::query("INSERT INTO esim_migrations (version, applied_at) VALUES ($1, $2)")
@@ -332,11 +332,23 @@ where
     }
 }
 
-/// The statements of a migration: comment lines dropped, then split at `;`.
-fn statements(sql: &str) -> Vec<String> {
+/// The statements of a migration for `backend`: comment lines dropped, then split at `;`.
+/// A line `--@sqlite ...` or `--@postgres ...` is that database's alone (the rest of the
+/// line, a statement the other does not take, such as an index's null order).
+fn statements(sql: &str, backend: Backend) -> Vec<String> {
+    let own = match backend {
+        Backend::Sqlite => "--@sqlite ",
+        Backend::Postgres => "--@postgres ",
+    };
     let code: Vec<&str> = sql
         .lines()
-        .filter(|l| !l.trim_start().starts_with("--"))
+        .filter_map(|l| {
+            let l = l.trim_start();
+            match l.strip_prefix(own) {
+                Some(statement) => Some(statement),
+                None => (!l.starts_with("--")).then_some(l),
+            }
+        })
         .collect();
     code.join("\n")
         .split(';')
@@ -376,5 +388,28 @@ impl Db {
             .map(|r| format!("({}{tail})", self.bulk_params(r * width + 1, width)))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_migration_line_can_be_one_databases_alone() {
+        let sql = "-- a comment;\nCREATE TABLE t (a TEXT);\n--@sqlite CREATE INDEX i ON t (a);\n\
+                   --@postgres CREATE INDEX i ON t (a NULLS FIRST);\n  UPDATE t SET a = 'x';\n";
+        assert_eq!(
+            statements(sql, Backend::Sqlite),
+            [
+                "CREATE TABLE t (a TEXT)",
+                "\nCREATE INDEX i ON t (a)",
+                "\nUPDATE t SET a = 'x'"
+            ]
+        );
+        assert_eq!(
+            statements(sql, Backend::Postgres)[1],
+            "\nCREATE INDEX i ON t (a NULLS FIRST)"
+        );
     }
 }

@@ -5,4 +5,7 @@
 -- joined `d.display_name` (docs/API-DESIGN.md, "Paging").
 ALTER TABLE device_states ADD COLUMN device_name TEXT;
 UPDATE device_states SET device_name = (SELECT d.display_name FROM dir_devices d WHERE d.id = device_states.device_id);
-CREATE INDEX device_states_by_name ON device_states (pool_id, device_name, device_id);
+-- The order asks for nulls first ascending: SQLite's index keeps them first anyway,
+-- PostgreSQL's must say so.
+--@sqlite CREATE INDEX device_states_by_name ON device_states (pool_id, device_name, device_id);
+--@postgres CREATE INDEX device_states_by_name ON device_states (pool_id, device_name NULLS FIRST, device_id);
