@@ -76,18 +76,65 @@ pub fn save(name: &str, bytes: &[u8], mime: &str) {
 /// `script` is its URL relative to the page: `sw.js` on the console, `../sw.js` on the
 /// validator-only page) that keeps the built files of both pages for use without a
 /// network, and asks it to refresh them. Both wait until the page has started - its load
-/// event, then a moment the browser is idle (at most [`OFFLINE_IDLE_MS`] later) - since
-/// the worker's install, or its refresh, fetches every built file: at start-up they would
-/// compete with the page's own wasm and first requests. Browsers without service workers,
-/// or pages not served over HTTP(S) or localhost, simply go without. Called through
-/// `Reflect`, which keeps the service-worker bindings out of web-sys's feature list.
+/// event, then until the page's API requests have paused ([`OFFLINE_QUIET_MS`] with none
+/// under way, at most [`OFFLINE_QUIET_MAX_MS`]; a 10,000-device table reads ten pages
+/// after the load), then a moment the browser is idle (at most [`OFFLINE_IDLE_MS`]
+/// later) - since the worker's install, or its refresh, fetches every built file: at
+/// start-up they would compete with the page's own wasm and first requests, and waiting
+/// for the network looks idle to the browser. Browsers without service workers, or pages
+/// not served over HTTP(S) or localhost, simply go without. Called through `Reflect`,
+/// which keeps the service-worker bindings out of web-sys's feature list.
 pub fn keep_offline(script: &str) {
     let script = script.to_owned();
     wasm_bindgen_futures::spawn_local(async move {
         after_load().await;
+        when_quiet().await;
         when_idle(OFFLINE_IDLE_MS).await;
         register_worker(&script).await;
     });
+}
+
+/// How long the page's API requests must have paused before [`keep_offline`] goes on.
+pub const OFFLINE_QUIET_MS: f64 = 1_000.0;
+/// How long [`keep_offline`] waits at most for that pause (a page that polls the API).
+pub const OFFLINE_QUIET_MAX_MS: f64 = 30_000.0;
+
+thread_local! {
+    /// API requests under way, and when one last started or ended ([`now_ms`]).
+    static TRAFFIC: std::cell::Cell<(u32, f64)> = const { std::cell::Cell::new((0, f64::NEG_INFINITY)) };
+}
+
+/// An API request under way: counted from [`Traffic::start`] until dropped
+/// ([`keep_offline`] waits for a pause).
+#[derive(Debug)]
+pub struct Traffic(());
+
+impl Traffic {
+    pub fn start() -> Traffic {
+        TRAFFIC.with(|t| t.set((t.get().0 + 1, now_ms())));
+        Traffic(())
+    }
+}
+
+impl Drop for Traffic {
+    fn drop(&mut self) {
+        TRAFFIC.with(|t| t.set((t.get().0.saturating_sub(1), now_ms())));
+    }
+}
+
+/// Resolves once no API request has been under way for [`OFFLINE_QUIET_MS`] (at most
+/// [`OFFLINE_QUIET_MAX_MS`] after it was called).
+async fn when_quiet() {
+    let start = now_ms();
+    loop {
+        let (under_way, last) = TRAFFIC.with(std::cell::Cell::get);
+        let now = now_ms();
+        if (under_way == 0 && now - last >= OFFLINE_QUIET_MS) || now - start >= OFFLINE_QUIET_MAX_MS
+        {
+            return;
+        }
+        sleep_ms(250).await;
+    }
 }
 
 /// How long [`keep_offline`] waits at most for an idle moment after the page's load.

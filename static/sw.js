@@ -9,11 +9,12 @@
 // this worker fetches it with the rest, in the background.
 //
 // Updates: every page load is answered from the cache at once. Once the page has started
-// (after its load event, when the browser is idle: src/browser.rs, keep_offline) it asks
-// this worker to refresh the set in the background: each file is revalidated with the
-// server and only the changed ones are fetched again; the new build is used from the next
-// load. The set is replaced only when every file was fetched, so index.html (whose
-// integrity hashes name the module and the wasm) never meets a module of another build.
+// (after its load event and its first API reads, when the browser is idle: src/browser.rs,
+// keep_offline) it asks this worker to refresh the set in the background: each file is
+// revalidated with the server and only the changed ones are fetched again; the new build
+// is used from the next load. The set is replaced only when every file was fetched, so
+// index.html (whose integrity hashes name the module and the wasm) never meets a module of
+// another build.
 // tests/e2e.rs checks that FILES lists every file of dist/.
 //
 // Start-up (issue 11): while a page starts, this worker only answers the page's own files

@@ -179,6 +179,7 @@ async fn send_once(
     url: &str,
     body: Body<'_>,
 ) -> Result<Raw, ApiError> {
+    let _traffic = crate::browser::Traffic::start();
     let builder = match method {
         "PATCH" => Request::patch(url),
         "PUT" => Request::put(url),
@@ -289,6 +290,8 @@ pub struct Sent {
     url: String,
     token: String,
     response: wasm_bindgen_futures::JsFuture,
+    /// Counted as under way until the answer is read.
+    _traffic: crate::browser::Traffic,
 }
 
 impl std::fmt::Debug for Sent {
@@ -312,6 +315,7 @@ impl Sent {
             url,
             token: client.token().to_owned(),
             response: wasm_bindgen_futures::JsFuture::from(promise),
+            _traffic: crate::browser::Traffic::start(),
         })
     }
 

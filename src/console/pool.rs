@@ -348,12 +348,7 @@ fn DeviceTable(id: String, pool: Read) -> impl IntoView {
                         }
                     }
                     // What was shown stays, with the error above it.
-                    Err(e) => {
-                        if !in_place {
-                            rows_read_with.set_value(None);
-                        }
-                        error.set(Some(e));
-                    }
+                    Err(e) => error.set(Some(e)),
                 }
             });
         }
