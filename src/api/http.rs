@@ -161,7 +161,19 @@ enum Body<'a> {
 
 /// Sends a request within Graph's limits, retrying it after throttled answers.
 async fn send(client: &Client, method: &str, url: &str, body: Body<'_>) -> Result<Raw, ApiError> {
-    let mut attempt = 0;
+    send_retry(client, method, url, body, 0).await
+}
+
+/// [`send`] with `attempt` of its retries spent already (a first try sent early and
+/// throttled, [`Sent::receive`]: 1), so that it is retried at most [`throttle::MAX_RETRIES`]
+/// times in all.
+async fn send_retry(
+    client: &Client,
+    method: &str,
+    url: &str,
+    body: Body<'_>,
+    mut attempt: u32,
+) -> Result<Raw, ApiError> {
     loop {
         pace(client, method).await;
         let raw = send_once(client, method, url, body).await?;
@@ -340,7 +352,7 @@ impl Sent {
         match throttle::retry_delay(raw.status, raw.retry_after.as_deref(), 0) {
             Some(seconds) => {
                 wait_visibly(client.backend(), seconds).await;
-                send(client, "GET", &self.url, Body::None).await
+                send_retry(client, "GET", &self.url, Body::None, 1).await
             }
             None => Ok(raw),
         }

@@ -103,3 +103,40 @@ pub fn summary(profile: &Value, top: usize) -> String {
     }
     w
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_profile_is_summed_by_self_and_total_time() {
+        // root -> main (app.wasm) -> { render, idle }; a recursive frame counts once.
+        let frame = |name: &str, url: &str| json!({"functionName": name, "url": url});
+        let profile = json!({
+            "nodes": [
+                {"id": 1, "callFrame": frame("(root)", ""), "children": [2, 5]},
+                {"id": 2, "callFrame": frame("main", "http://h/app.wasm"), "children": [3]},
+                {"id": 3, "callFrame": frame("render", "http://h/app.js"), "children": [4]},
+                {"id": 4, "callFrame": frame("render", "http://h/app.js"), "children": []},
+                {"id": 5, "callFrame": frame("(idle)", ""), "children": []},
+            ],
+            // Each sample's time is the gap to the next: 2, 3, 5 ms; the last has none.
+            "samples": [2, 4, 5, 3],
+            "timeDeltas": [0, 2000, 3000, 5000],
+        });
+        let text = summary(&profile, 10);
+        let lines: Vec<&str> = text.lines().map(str::trim).collect();
+        assert_eq!(lines[0], "busy (not idle): 5.0 ms", "{text}");
+        let self_at = lines.iter().position(|l| *l == "by self time:").unwrap();
+        let total_at = lines.iter().position(|l| *l == "by total time:").unwrap();
+        let own = &lines[self_at + 1..total_at];
+        assert_eq!(own[0], "5.0 ms  (idle)", "{text}");
+        assert!(own.contains(&"3.0 ms  render app.js"), "{text}");
+        assert!(own.contains(&"2.0 ms  main app.wasm"), "{text}");
+        let total = &lines[total_at + 1..];
+        assert_eq!(total[0], "10.0 ms  (root)", "{text}");
+        assert!(total.contains(&"5.0 ms  main app.wasm"), "{text}");
+        assert!(total.contains(&"3.0 ms  render app.js"), "{text}");
+    }
+}
