@@ -520,20 +520,19 @@ impl Validator {
     }
 
     fn emit(&mut self, f: Finding) {
-        rules::Sink::emit(&mut self.sink(), f);
+        *self.counts.entry(f.code).or_default() += 1;
+        if !self.truncated {
+            self.findings.push(f);
+        }
     }
 
     /// [`emit`](Self::emit), building the finding only when the report keeps it.
     fn emit_with(&mut self, code: Code, f: impl FnOnce() -> Finding) {
-        rules::Sink::emit_with(&mut self.sink(), code, f);
-    }
-
-    /// Where findings go, borrowing only the fields that take them.
-    fn sink(&mut self) -> Emit<'_> {
-        Emit {
-            counts: &mut self.counts,
-            findings: &mut self.findings,
-            truncated: self.truncated,
+        *self.counts.entry(code).or_default() += 1;
+        if !self.truncated {
+            let f = f();
+            debug_assert_eq!(f.code, code);
+            self.findings.push(f);
         }
     }
 
@@ -872,14 +871,12 @@ impl Validator {
                 f.value(v)
             }
         };
-        // The rule reads the host while the findings go to the fields that take them.
-        let host = self.smdp.as_ref().map(|s| s.host.as_str());
-        let mut sink = Emit {
-            counts: &mut self.counts,
-            findings: &mut self.findings,
-            truncated: self.truncated,
-        };
-        rules::matching_id(v, host, at, &mut sink)
+        // The host is lent to the rule while the validator takes its findings.
+        let smdp = self.smdp.take();
+        let host = smdp.as_ref().map(|s| s.host.as_str());
+        let ok = rules::matching_id(v, host, at, self);
+        self.smdp = smdp;
+        ok
     }
 
     /// The duplicate findings, found once every line is read: counted, and the first ones
@@ -1028,33 +1025,6 @@ impl rules::Sink for Validator {
     #[inline]
     fn emit_with(&mut self, code: Code, f: impl FnOnce() -> Finding) {
         Validator::emit_with(self, code, f);
-    }
-}
-
-/// The validator's findings: each counted, and kept until the report is full (`truncated`).
-struct Emit<'a> {
-    counts: &'a mut BTreeMap<Code, usize>,
-    findings: &'a mut Vec<Finding>,
-    truncated: bool,
-}
-
-impl rules::Sink for Emit<'_> {
-    #[inline]
-    fn emit(&mut self, f: Finding) {
-        *self.counts.entry(f.code).or_default() += 1;
-        if !self.truncated {
-            self.findings.push(f);
-        }
-    }
-
-    #[inline]
-    fn emit_with(&mut self, code: Code, f: impl FnOnce() -> Finding) {
-        *self.counts.entry(code).or_default() += 1;
-        if !self.truncated {
-            let f = f();
-            debug_assert_eq!(f.code, code);
-            self.findings.push(f);
-        }
     }
 }
 
