@@ -300,8 +300,11 @@ pub fn counted(lang: Lang, n: usize, one: impl Text, other: impl Text) -> String
 /// same number beside it read alike.
 pub fn number(lang: Lang, n: usize) -> String {
     #[cfg(target_arch = "wasm32")]
-    if intl::ready() {
-        return intl::format(intl::Style::Whole, lang, n as f64);
+    if let Some(text) = intl::ready()
+        .then(|| intl::format(intl::Style::Whole, lang, n as f64))
+        .flatten()
+    {
+        return text;
     }
     esim_csv::number(lang, n as u64)
 }
@@ -310,8 +313,11 @@ pub fn number(lang: Lang, n: usize) -> String {
 /// `1,5` (`Intl.NumberFormat` with one fraction digit in the browser, once it is ready).
 pub fn tenths(lang: Lang, tenths: usize) -> String {
     #[cfg(target_arch = "wasm32")]
-    if intl::ready() {
-        return intl::format(intl::Style::Tenths, lang, tenths as f64 / 10.0);
+    if let Some(text) = intl::ready()
+        .then(|| intl::format(intl::Style::Tenths, lang, tenths as f64 / 10.0))
+        .flatten()
+    {
+        return text;
     }
     let point = match lang {
         Lang::Sv => ',',
@@ -391,8 +397,10 @@ mod intl {
         Array::of1(&JsValue::from_str(lang.tag()))
     }
 
-    /// `n` through the language's formatter of `style`.
-    pub fn format(style: Style, lang: Lang, n: f64) -> String {
+    /// `n` through the language's formatter of `style`; `None` if the formatter gave no
+    /// text (the caller falls back to the native rules: `f64`'s own formatting would bring
+    /// Rust's float printing into the wasm, about 11 KB).
+    pub fn format(style: Style, lang: Lang, n: f64) -> Option<String> {
         let format = FORMATS.with_borrow_mut(|formats| {
             if let Some((_, _, f)) = formats.iter().find(|(s, l, _)| *s == style && *l == lang) {
                 return f.clone();
@@ -411,7 +419,6 @@ mod intl {
             .call1(&JsValue::NULL, &JsValue::from_f64(n))
             .ok()
             .and_then(|s| s.as_string())
-            .unwrap_or_else(|| n.to_string())
     }
 
     /// The plural category (`one`, `other` ...) of `n` in the language.

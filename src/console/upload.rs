@@ -49,7 +49,7 @@ pub fn precheck_findings(
             Finding::iccid_already_imported(Position::at(line, 1), &a.iccid, a.pool_name.as_deref())
         })
         .collect();
-    findings.sort_by_key(Finding::line);
+    esim_csv::sort_findings(&mut findings);
     if let Some(pool) = &result.smdp_pool {
         findings.insert(0, Finding::smdp_pool_exists(1, smdp, &pool.display_name));
     }

@@ -158,7 +158,7 @@ pub fn check_codes(
         }
     }
     // By code, then field (ICCID, Matching ID, SM-DP+); in check order within a field.
-    findings.sort_by_key(|f| f.position.sort_key());
+    crate::report::sort_findings(&mut findings);
     let address = first.map(|(_, a)| a);
     let report = report(findings, codes.len(), address.clone(), options, SHAPE);
     let pool = match address {

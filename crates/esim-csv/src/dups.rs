@@ -177,10 +177,7 @@ fn resolve<K: Ord>(run: &mut [usize], value: &impl Fn(usize) -> K, out: &mut Vec
         }
         return;
     }
-    run.sort_by(|&a, &b| match value(a).cmp(&value(b)) {
-        Ordering::Equal => a.cmp(&b),
-        other => other,
-    });
+    sort_run(run, &|a, b| value(a).cmp(&value(b)));
     let mut first = 0;
     for k in 1..run.len() {
         if value(run[k]) == value(run[first]) {
@@ -189,6 +186,12 @@ fn resolve<K: Ord>(run: &mut [usize], value: &impl Fn(usize) -> K, out: &mut Vec
             first = k;
         }
     }
+}
+
+/// Orders `run` by `by`, then by index. Not generic, unlike [`resolve`]: the sort is
+/// compiled once, not once per kind of value (a few KB of wasm each).
+fn sort_run(run: &mut [usize], by: &dyn Fn(usize, usize) -> Ordering) {
+    run.sort_by(|&a, &b| by(a, b).then(a.cmp(&b)));
 }
 
 /// Finds repeats among `idx` (ascending indices) by `fp` and `value`: `(later, first)`.

@@ -540,7 +540,7 @@ impl Validator {
     /// by position and applies the limit, so a truncated report keeps the first findings.
     fn settle(&mut self, from: usize) {
         if from < self.findings.len() {
-            self.findings[from..].sort_by_key(crate::report::sort_key);
+            crate::report::sort_findings(&mut self.findings[from..]);
         }
         if self.findings.len() > self.options.max_findings {
             self.findings.truncate(self.options.max_findings);
@@ -972,7 +972,7 @@ impl Validator {
             }
         }
         let mut findings = std::mem::take(&mut self.file_level);
-        self.findings.sort_by_key(crate::report::sort_key);
+        crate::report::sort_findings(&mut self.findings);
         findings.extend(merge(std::mem::take(&mut self.findings), late));
         let mut truncated = self.truncated;
         if findings.len() > self.options.max_findings {
@@ -1169,7 +1169,7 @@ fn span_of(input: &[u8], value: &str) -> Span {
 
 /// Builds an edit fix from byte spans of `text`.
 fn edit<'s>(text: &str, ln: u32, spans: impl IntoIterator<Item = (Range<usize>, &'s str)>) -> Fix {
-    let mut edits: Vec<Edit> = spans
+    let edits: Vec<Edit> = spans
         .into_iter()
         .map(|(r, with)| Edit {
             column: column(text, r.start),
@@ -1177,6 +1177,12 @@ fn edit<'s>(text: &str, ln: u32, spans: impl IntoIterator<Item = (Range<usize>, 
             text: with.to_owned(),
         })
         .collect();
+    edits_fix(ln, edits)
+}
+
+/// The edit fix of line `ln`, its edits in column order. Not generic, unlike [`edit`]: the
+/// sort is compiled once, not once per kind of span list (it is a few KB of wasm each).
+fn edits_fix(ln: u32, mut edits: Vec<Edit>) -> Fix {
     edits.sort_by_key(|e| e.column);
     Fix::Edit { line: ln, edits }
 }

@@ -75,8 +75,8 @@ pub use engine::Validator;
 pub use fix::{apply_fixes, fix, Change, Fixed, Fixer};
 pub use messages::number;
 pub use report::{
-    neutralise, CodeField, Detail, Edit, Finding, Fix, JsonFinding, JsonReport, Lang, LineEnding,
-    Position, Report,
+    neutralise, sort_findings, CodeField, Detail, Edit, Finding, Fix, JsonFinding, JsonReport,
+    Lang, LineEnding, Position, Report,
 };
 pub use split::{split, split_fixed, Part, SplitError};
 pub use values::{
