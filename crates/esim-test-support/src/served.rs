@@ -4,7 +4,9 @@
 //! CSS), fetched through the real server with `Accept-Encoding: br`; the bytes counted are
 //! the response bodies as sent (the server's precompressed copies, brotli 11). These are
 //! the budgets of issue 11: `cargo xtask bench` reports them (`bench/RESULTS.md`) and
-//! `tests/console.rs` fails when a page is over its budget.
+//! `tests/console.rs` fails when a page is over its budget (sizing each file as the
+//! server's copy, [`brotli_size`], rather than waiting for the copies: test servers on one
+//! `dist/` come and go while one of them writes them).
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -117,6 +119,32 @@ fn page_files(base: &str, path: &str) -> Result<Vec<ServedFile>> {
         bail!("{path} names no wasm module: {html}");
     }
     Ok(files)
+}
+
+/// The page at `path` on the server at `base` and every file it names (in the order
+/// named), each with its body as the server sends it without encoding.
+pub fn page_bodies(base: &str, path: &str) -> Result<Vec<(String, Vec<u8>)>> {
+    let (page, html) = fetch(base, path)?;
+    let text = String::from_utf8(html.clone()).with_context(|| format!("{path} is not UTF-8"))?;
+    let mut bodies = vec![(page.path, html)];
+    for asset in assets(&text) {
+        let (file, body) = fetch(base, &asset)?;
+        bodies.push((file.path, body));
+    }
+    Ok(bodies)
+}
+
+/// The size of `bytes` as esim-server's precompressed copy (brotli quality 11, window 22,
+/// as `esim_server::layers::precompress` writes it): what a browser that accepts brotli is
+/// sent.
+pub fn brotli_size(bytes: &[u8]) -> usize {
+    use std::io::Write;
+    let mut out = Vec::new();
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut out, 64 * 1024, 11, 22);
+        writer.write_all(bytes).expect("brotli into memory");
+    }
+    out.len()
 }
 
 /// One path: its sizes, and its body without encoding.

@@ -45,7 +45,7 @@ pub fn measure(dist: &Path) -> Result<Vec<Size>, String> {
                 name: format!("{prefix}{}", entry.file_name().to_string_lossy()),
                 raw: bytes.len(),
                 gzip: gzip(&bytes),
-                brotli: brotli(&bytes),
+                brotli: esim_test_support::served::brotli_size(&bytes),
             });
         }
     }
@@ -60,13 +60,4 @@ fn gzip(bytes: &[u8]) -> usize {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     encoder.write_all(bytes).expect("gzip into memory");
     encoder.finish().expect("gzip into memory").len()
-}
-
-fn brotli(bytes: &[u8]) -> usize {
-    let mut out = Vec::new();
-    {
-        let mut writer = brotli::CompressorWriter::new(&mut out, 4096, 11, 22);
-        writer.write_all(bytes).expect("brotli into memory");
-    }
-    out.len()
 }
