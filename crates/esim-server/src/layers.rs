@@ -133,8 +133,83 @@ async fn in_request_span(req: Request, next: Next) -> Response {
 
 /// The built app in `dir`: its files, `index.html` for unknown paths, and each file's
 /// `.br` or `.gz` copy when the browser accepts that encoding ([`precompress`] makes them);
-/// `Vary: accept-encoding` on each, so that caches keep the encodings apart.
-pub fn static_files(dir: &Path) -> SetResponseHeader<ServeDir<ServeFile>, HeaderValue> {
+/// `Vary: accept-encoding` on each, so that caches keep the encodings apart. A file
+/// replaced while the server runs (an upgrade in place) is never answered with its old
+/// copy ([`fresh_copies`]).
+pub fn static_files(dir: &Path) -> Router {
+    Router::new()
+        .fallback_service(served_dir(dir))
+        .layer(middleware::from_fn_with_state(
+            std::sync::Arc::new(dir.to_path_buf()),
+            fresh_copies,
+        ))
+}
+
+/// Before a file of `dir` is served: removes its `.br` and `.gz` copies when they are older
+/// than the file, so that the file is sent compressed on the fly meanwhile, and makes them
+/// again in the background. Costs a few `stat` calls per request for the app's files.
+async fn fresh_copies(
+    axum::extract::State(dir): axum::extract::State<std::sync::Arc<PathBuf>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    refresh_stale_copies(&served_file(&dir, req.uri().path()));
+    next.run(req).await
+}
+
+/// The file of `dir` that answers `path`: the file itself, a folder's `index.html`, or the
+/// app's `index.html` for any other path (as [`served_dir`] answers).
+fn served_file(dir: &Path, path: &str) -> PathBuf {
+    let mut file = dir.to_path_buf();
+    for part in path.split('/').filter(|part| !part.is_empty()) {
+        if matches!(part, "." | "..") || part.contains('\\') {
+            return dir.join("index.html");
+        }
+        file.push(part);
+    }
+    if file.is_dir() {
+        file.push("index.html");
+    }
+    if file.is_file() {
+        file
+    } else {
+        dir.join("index.html")
+    }
+}
+
+/// Removes `file`'s copies that are older than it and writes them again in the background
+/// ([`compress`]; another process at it is left to it).
+fn refresh_stale_copies(file: &Path) {
+    let Some(source) = modified(file) else {
+        return;
+    };
+    let mut stale = Vec::new();
+    for ext in ["br", "gz"] {
+        let copy = with_suffix(file, ext);
+        if modified(&copy).is_some_and(|copied| copied < source) {
+            match std::fs::remove_file(&copy) {
+                Ok(()) => stale.push((copy, ext)),
+                Err(e) => {
+                    tracing::warn!(file = %copy.display(), error = %e, "cannot remove a stale precompressed file; it could be served")
+                }
+            }
+        }
+    }
+    if stale.is_empty() {
+        return;
+    }
+    tracing::info!(file = %file.display(), "a static file changed: its precompressed copies are made again");
+    let file = file.to_path_buf();
+    std::thread::spawn(move || {
+        for (copy, ext) in stale {
+            if let Err(e) = compress(&file, &copy, ext) {
+                tracing::warn!(file = %file.display(), error = %e, "cannot write a precompressed copy; the file is compressed on the fly");
+            }
+        }
+    });
+}
+
+fn served_dir(dir: &Path) -> SetResponseHeader<ServeDir<ServeFile>, HeaderValue> {
     let files = ServeDir::new(dir)
         .precompressed_br()
         .precompressed_gzip()

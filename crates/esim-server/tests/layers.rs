@@ -266,6 +266,69 @@ async fn the_apps_files_are_served_precompressed() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// An upgrade in place: a file of the app replaced while the server runs is never answered
+/// from its old precompressed copy (the browser would get the old build's wasm with the new
+/// build's JS); it is compressed on the fly until its copies are made again, in the
+/// background.
+#[tokio::test]
+async fn a_file_replaced_while_serving_is_not_answered_from_its_old_copy() {
+    let dir = std::env::temp_dir().join(format!(
+        "esim-dist-{}",
+        esim_server::util::hex(&esim_server::util::random::<6>())
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wasm = codeish(800, "wasm");
+    std::fs::write(dir.join("index.html"), codeish(50, "<html>console")).unwrap();
+    std::fs::write(dir.join("app_bg.wasm"), &wasm).unwrap();
+    esim_server::layers::precompress(&dir)
+        .expect("work to do")
+        .join()
+        .unwrap();
+    let config = Config {
+        static_dir: Some(dir.clone()),
+        ..Config::default()
+    };
+    let t = TestApp::with_config(Backend::Sqlite, config).await;
+    let (_, body) = fetch(&t, "/app_bg.wasm", Some("br")).await;
+    assert_eq!(brotli_decode(&body), wasm);
+
+    // The new build's file; the copies were made a minute before it.
+    let wasm2 = codeish(700, "wasm, the new build");
+    std::fs::write(dir.join("app_bg.wasm"), &wasm2).unwrap();
+    let before = std::time::SystemTime::now() - Duration::from_secs(60);
+    for ext in ["br", "gz"] {
+        std::fs::File::options()
+            .write(true)
+            .open(dir.join(format!("app_bg.wasm.{ext}")))
+            .unwrap()
+            .set_modified(before)
+            .unwrap();
+    }
+    let (h, body) = fetch(&t, "/app_bg.wasm", Some("br")).await;
+    assert_eq!(h["content-encoding"], "br");
+    assert_eq!(brotli_decode(&body), wasm2, "the old build's copy was sent");
+    let (h, body) = fetch(&t, "/app_bg.wasm", Some("gzip")).await;
+    assert_eq!(h["content-encoding"], "gzip");
+    assert_eq!(gzip_decode(&body), wasm2, "the old build's copy was sent");
+
+    // The copies are made again from the new file, and served.
+    let fresh = |ext: &str| {
+        let copy = dir.join(format!("app_bg.wasm.{ext}"));
+        let tmp = dir.join(format!("app_bg.wasm.{ext}.tmp"));
+        let modified = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        !tmp.exists() && modified(&copy) >= modified(&dir.join("app_bg.wasm"))
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !(fresh("br") && fresh("gz")) {
+        assert!(Instant::now() < deadline, "no new copies");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (_, body) = fetch(&t, "/app_bg.wasm", Some("br")).await;
+    assert_eq!(body, std::fs::read(dir.join("app_bg.wasm.br")).unwrap());
+    assert_eq!(brotli_decode(&body), wasm2);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 /// Without precompressed copies (a read-only build directory), the files are compressed
 /// on the fly.
 #[tokio::test]
