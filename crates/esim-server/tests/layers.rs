@@ -189,12 +189,19 @@ fn codeish(n: usize, salt: &str) -> Vec<u8> {
         .into_bytes()
 }
 
-#[tokio::test]
-async fn the_apps_files_are_served_precompressed() {
+/// A new, empty folder for a build's files (`--static-dir`).
+fn scratch_dist() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "esim-dist-{}",
         esim_server::util::hex(&esim_server::util::random::<6>())
     ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[tokio::test]
+async fn the_apps_files_are_served_precompressed() {
+    let dir = scratch_dist();
     std::fs::create_dir_all(dir.join("snippets")).unwrap();
     let wasm = codeish(800, "wasm");
     let js = codeish(400, "js");
@@ -272,11 +279,7 @@ async fn the_apps_files_are_served_precompressed() {
 /// background.
 #[tokio::test]
 async fn a_file_replaced_while_serving_is_not_answered_from_its_old_copy() {
-    let dir = std::env::temp_dir().join(format!(
-        "esim-dist-{}",
-        esim_server::util::hex(&esim_server::util::random::<6>())
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dist();
     let wasm = codeish(800, "wasm");
     std::fs::write(dir.join("index.html"), codeish(50, "<html>console")).unwrap();
     std::fs::write(dir.join("app_bg.wasm"), &wasm).unwrap();
@@ -333,11 +336,7 @@ async fn a_file_replaced_while_serving_is_not_answered_from_its_old_copy() {
 /// on the fly.
 #[tokio::test]
 async fn files_without_copies_are_compressed_on_the_fly() {
-    let dir = std::env::temp_dir().join(format!(
-        "esim-dist-{}",
-        esim_server::util::hex(&esim_server::util::random::<6>())
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch_dist();
     let css = codeish(500, "css");
     std::fs::write(dir.join("index.html"), "<html>console</html>").unwrap();
     std::fs::write(dir.join("style.css"), &css).unwrap();
