@@ -189,6 +189,8 @@ fn refresh_stale_copies(file: &Path) {
         if modified(&copy).is_some_and(|copied| copied < source) {
             match std::fs::remove_file(&copy) {
                 Ok(()) => stale.push((copy, ext)),
+                // Another request removed it first, and makes it again.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
                 Err(e) => {
                     tracing::warn!(file = %copy.display(), error = %e, "cannot remove a stale precompressed file; it could be served")
                 }
