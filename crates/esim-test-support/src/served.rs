@@ -109,29 +109,25 @@ pub fn served_pages(
 /// The page at `path` and every file it names, each fetched with and without
 /// `Accept-Encoding: br`.
 fn page_files(base: &str, path: &str) -> Result<Vec<ServedFile>> {
-    let page = fetch(base, path)?;
-    let html = String::from_utf8(page.1).with_context(|| format!("{path} is not UTF-8"))?;
-    let mut files = vec![page.0];
-    for asset in assets(&html) {
-        files.push(fetch(base, &asset)?.0);
+    let files = page_bodies(base, path)?;
+    if !files.iter().any(|(f, _)| f.path.ends_with(".wasm")) {
+        bail!("{path} names no wasm module");
     }
-    if !files.iter().any(|f| f.path.ends_with(".wasm")) {
-        bail!("{path} names no wasm module: {html}");
-    }
-    Ok(files)
+    Ok(files.into_iter().map(|(file, _)| file).collect())
 }
 
 /// The page at `path` on the server at `base` and every file it names (in the order
-/// named), each with its body as the server sends it without encoding.
-pub fn page_bodies(base: &str, path: &str) -> Result<Vec<(String, Vec<u8>)>> {
+/// named): each as sent to a browser that accepts brotli ([`ServedFile`]), and its body
+/// without encoding.
+pub fn page_bodies(base: &str, path: &str) -> Result<Vec<(ServedFile, Vec<u8>)>> {
     let (page, html) = fetch(base, path)?;
-    let text = String::from_utf8(html.clone()).with_context(|| format!("{path} is not UTF-8"))?;
-    let mut bodies = vec![(page.path, html)];
-    for asset in assets(&text) {
-        let (file, body) = fetch(base, &asset)?;
-        bodies.push((file.path, body));
+    let text = std::str::from_utf8(&html).with_context(|| format!("{path} is not UTF-8"))?;
+    let assets = assets(text);
+    let mut files = vec![(page, html)];
+    for asset in assets {
+        files.push(fetch(base, &asset)?);
     }
-    Ok(bodies)
+    Ok(files)
 }
 
 /// The size of `bytes` as esim-server's precompressed copy (brotli quality 11, window 22,
