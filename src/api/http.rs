@@ -302,8 +302,6 @@ pub struct Sent {
     url: String,
     token: String,
     response: wasm_bindgen_futures::JsFuture,
-    /// Counted as under way until the answer is read.
-    _traffic: crate::browser::Traffic,
 }
 
 impl std::fmt::Debug for Sent {
@@ -323,11 +321,18 @@ impl Sent {
         }
         let request: web_sys::Request = authorised(client, Request::get(&url)).build().ok()?.into();
         let promise = web_sys::window()?.fetch_with_request(&request);
+        // Under way until its answer arrives, whether or not a view takes it up (an early
+        // read no view took would otherwise hold the service worker back for its 30 s cap).
+        let traffic = crate::browser::Traffic::start();
+        let arrived = wasm_bindgen_futures::JsFuture::from(promise.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = arrived.await;
+            drop(traffic);
+        });
         Some(Sent {
             url,
             token: client.token().to_owned(),
             response: wasm_bindgen_futures::JsFuture::from(promise),
-            _traffic: crate::browser::Traffic::start(),
         })
     }
 
