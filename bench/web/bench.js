@@ -3,7 +3,9 @@
 // `?driven` and runs the rounds itself, alternating with native rounds. With
 // `?against=DIR` (`cargo xtask bench --baseline REV`) the page also loads the module built
 // from an earlier commit (`DIR/pkg/esim_bench.js`): its two wasm contenders run in the same
-// rounds, each right after the current one.
+// rounds beside the current one's, the pair's order swapped every round (`inTurn`): whichever
+// runs second meets the heap and the CPU's caches as the first left them, so a fixed order
+// would bias the comparison.
 
 import init, { validate, csv_parse_only } from "./pkg/esim_bench.js";
 import { generate, fnv1a } from "./gen.js";
@@ -108,10 +110,25 @@ async function prepare() {
   bench = { big, small, files, sanity, bigResults, rounds: 0 };
 }
 
-// One round on the big file: every contender once, in order; returns their times (ms).
+// The contenders in round `k`: each earlier-commit contender right after its pair in even
+// rounds, right before it in odd ones.
+function inTurn(k) {
+  const order = [...CONTENDERS];
+  if (k % 2 === 1) {
+    for (let i = 0; i + 1 < order.length; i++) {
+      if (order[i + 1].id === `against_${order[i].id}`) {
+        [order[i], order[i + 1]] = [order[i + 1], order[i]];
+        i++;
+      }
+    }
+  }
+  return order;
+}
+
+// One round on the big file: every contender once; returns their times (ms).
 function round() {
   const times = {};
-  for (const c of CONTENDERS) {
+  for (const c of inTurn(bench.rounds)) {
     const t0 = performance.now();
     const findings = c.run(bench.big);
     const took = performance.now() - t0;
@@ -143,7 +160,7 @@ function finish() {
     for (let k = 0; k < 5; k++) c.run(small);
   }
   for (let s = 0; s < smallSamples; s++) {
-    for (const c of CONTENDERS) {
+    for (const c of inTurn(s)) {
       const t0 = performance.now();
       for (let k = 0; k < smallInner; k++) c.run(small);
       smallResults[c.id].per_call_ms.push((performance.now() - t0) / smallInner);

@@ -3,7 +3,8 @@
 //! verdict.
 //!
 //! Every figure is a list of pairs (this tree, the earlier commit), one per round, page
-//! load or run, each measured right after the other in the same browser session. A pair's
+//! load or run, measured back to back in the same browser session, which of the two goes
+//! first alternating from one pair to the next (a fixed order biases the costs). A pair's
 //! "cost" is this tree's figure over the earlier one's (the inverse for a figure where more
 //! is better, such as a speed-up), so above 1 is worse. The verdict: **no worse** when the
 //! median cost is at most 1; **no worse (within the run's spread)** when it is above 1 but
@@ -187,7 +188,8 @@ pub fn markdown(results: &Results) -> String {
          module (`esim-bench`'s library over that commit's `esim-csv`, built and optimised \
          as this tree's) and the console's release build (`trunk build --release`). Both \
          were measured in this run, in the same browser sessions, each measurement of {rev} \
-         right after this tree's: the two wasm modules in the same bench page, every round \
+         beside this tree's, which of the two goes first alternating from one pair to the \
+         next: the two wasm modules in the same bench page, every round \
          (same bytes, same JS contenders); the console's page loads alternating; its 50 MB \
          file three times each, alternating, in a fresh browser each time; the 10,000-device pool through a second `esim-server \
          serve` (this tree's binary) on the same database, serving {rev}'s console. Not \

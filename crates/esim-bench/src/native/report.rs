@@ -521,8 +521,8 @@ impl Results {
             w,
             "* 1,000-code file chosen in the real file input (WebDriver), measured in the page \
              from the input's `change` event to the first animation frame after the verdict \
-             is in the DOM: **{:.1} ms** median of {} fresh page loads (min {min:.1}, max \
-             {max:.1}); to the verdict in the DOM: {:.1} ms. Verdict shown: {:?}.",
+             is in the DOM: **{:.1} ms** median of {} fresh page loads, each chosen once the \
+             page had settled (min {min:.1}, max {max:.1}); to the verdict in the DOM: {:.1} ms. Verdict shown: {:?}.",
             median(painted),
             painted.len(),
             median(&console.small_seen_ms),
@@ -736,7 +736,9 @@ fn method(w: &mut String, codes: usize, reps: usize) {
          * Native: `esim-bench native` runs the same two functions on the same bytes \
            (`cargo run --release -p esim-bench -- native`).\n\
          * The console: `trunk build --release`, served from `dist/`, a real file chosen \
-           in its file input through WebDriver; timing in the page with `performance.now()` \
+           in its file input through WebDriver once the page has settled (a second after \
+           the input appears, then the browser's next idle moment: the console's start-up \
+           work is the full page load's figure); timing in the page with `performance.now()` \
            (a capturing `change` listener and a MutationObserver, then \
            `requestAnimationFrame`). Peak memory: VmHWM of the renderer process of a fresh \
            browser (Linux `/proc`).\n",
