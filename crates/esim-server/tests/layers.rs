@@ -63,24 +63,39 @@ async fn request_ids_are_adopted_or_made() {
 }
 
 /// A request that takes longer than the limit (an import held by the test pause) gets
-/// Graph's 503 with Retry-After and its request id, and nothing of it is stored.
+/// Graph's 503 with Retry-After and its request id, and nothing of it is stored. From
+/// another origin the console is allowed on, the 503 carries the CORS headers too, so the
+/// browser lets the console read it (else it sees only a network error, not the retry).
 async fn request_timeout(backend: Backend) {
+    const CONSOLE: &str = "https://console.example.com";
     let config = Config {
         request_timeout: Duration::from_millis(1500),
         import_pause: Some(Duration::from_secs(20)),
+        cors_origins: vec![CONSOLE.into()],
         ..Config::default()
     };
     let t = TestApp::with_config(backend, config).await;
     let started = Instant::now();
     let r = t
-        .raw(
-            "/api/pools/import?fileName=slow.csv",
-            &t.admin,
-            "text/csv",
-            csv("smdp.example.com", 0, 50),
+        .send(
+            Request::post("/api/pools/import?fileName=slow.csv")
+                .header("authorization", format!("Bearer {}", t.admin))
+                .header("content-type", "text/csv")
+                .header("origin", CONSOLE)
+                .body(Body::from(csv("smdp.example.com", 0, 50)))
+                .unwrap(),
         )
         .await;
     let elapsed = started.elapsed();
+    assert_eq!(r.headers["access-control-allow-origin"], CONSOLE);
+    assert!(
+        r.headers["access-control-expose-headers"]
+            .to_str()
+            .unwrap()
+            .contains("request-id"),
+        "{:?}",
+        r.headers
+    );
     let e = r.graph_error(503, "ServiceUnavailable");
     assert!(e["message"].as_str().unwrap().contains("1.5 s"), "{e}");
     assert_eq!(r.headers["retry-after"], "1");
