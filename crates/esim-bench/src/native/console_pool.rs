@@ -10,9 +10,10 @@
 //!
 //! Then, in each run (a fresh headless Chromium through ChromeDriver), for the baseline pool
 //! and the big pool in turn: a full page load of the device table, an in-app navigation to
-//! it (`location.hash`) once the page has settled after its load, 120 idle frames, a scroll from top to bottom in 120 frames, and the
-//! state filter and the search box - all timed in the page with `performance.now()`, a
-//! MutationObserver and `requestAnimationFrame`. The report takes medians over the runs.
+//! it (`location.hash`) once the page has settled after its load, 120 idle frames, a scroll
+//! from top to bottom in 120 frames, and the state filter and the search box - all timed in
+//! the page with `performance.now()`, a MutationObserver and `requestAnimationFrame`. The
+//! report takes medians over the runs.
 
 use std::fmt::Write as _;
 use std::path::Path;
