@@ -19,6 +19,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub use esim_test_support::http::Response;
+/// A valid ICCID (Luhn) from a number, as every suite makes them.
+pub use esim_test_support::iccid;
 use esim_test_support::{http as client, server};
 
 use fantoccini::elements::Element;
@@ -499,23 +501,6 @@ impl EsimServer {
         );
         assert_eq!(status, 200, "{body}");
     }
-}
-
-/// A valid ICCID (Luhn) from a number: `8946` + 14 digits + the check digit.
-pub fn iccid(n: u64) -> String {
-    let body = format!("8946{n:014}");
-    let mut sum = 0;
-    for (i, c) in body.chars().rev().enumerate() {
-        let mut digit = c.to_digit(10).expect("digits");
-        if i % 2 == 0 {
-            digit *= 2;
-            if digit > 9 {
-                digit -= 9;
-            }
-        }
-        sum += digit;
-    }
-    format!("{body}{}", (10 - sum % 10) % 10)
 }
 
 /// The Matching ID that goes with [`iccid`]`(n)`.
