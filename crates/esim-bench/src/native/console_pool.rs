@@ -780,8 +780,9 @@ pub fn markdown(w: &mut String, result: Option<&Result<PoolBench, String>>) {
          gave them {} ({}) and {} ({}) device states. Headless Chromium (ChromeDriver, fresh \
          profile, 1280x900); timed in the page with `performance.now()`, a MutationObserver and \
          the next `requestAnimationFrame` (\"painted\"); the in-app navigation once the page has \
-         settled after its full load. Medians of {} runs, each in a fresh \
-         browser, the baseline pool and the big pool in turn. Setup: {}.\n",
+         settled after its full load. Medians of {} runs, each in a fresh browser that first \
+         loads every console's tables once, unmeasured, then the baseline pool and the big \
+         pool in turn. Setup: {}.\n",
         group(s.devices),
         s.devices.div_ceil(FILE_CODES),
         group(b.devices),
