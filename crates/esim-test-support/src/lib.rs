@@ -7,6 +7,8 @@
 //! * [`static_server`]: a small static file server (the release build, a portal's page).
 //! * [`server`]: an `esim-server serve` process, and admin tokens from `token create`.
 //! * [`oidc`]: the real OpenID Connect provider of the tests (`tests/oidc/provider.mjs`).
+//! * [`scratch`]: a temporary folder removed when dropped, and the check that a release
+//!   build is there.
 //! * [`served`]: what the browser downloads of each page as `esim-server` serves it, and
 //!   the pages' size budgets.
 //! * [`graph_double`]: a stand-in for Microsoft Graph's eSIM and directory resources.
@@ -22,6 +24,8 @@ pub mod graph_double;
 pub mod http;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod oidc;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod scratch;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod served;
 #[cfg(not(target_arch = "wasm32"))]

@@ -76,34 +76,24 @@ pub fn served_pages(
     exe: &Path,
     pages: &[(&'static str, &'static str, usize)],
 ) -> Result<Vec<Served>> {
-    if !dist.join("index.html").is_file() {
-        bail!(
-            "{} has no index.html (trunk build --release)",
-            dist.display()
-        );
-    }
-    let dir = std::env::temp_dir().join(format!("esim-served-sizes-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let outcome = (|| {
-        let database = format!("sqlite://{}", dir.join("sizes.db").display());
-        let server = Server::serve(exe, &database, |command| {
-            command.arg("--static-dir").arg(dist);
-        })?;
-        wait_for_copies(dist, Duration::from_secs(300))?;
-        pages
-            .iter()
-            .map(|&(what, path, budget)| {
-                Ok(Served {
-                    what,
-                    path,
-                    budget,
-                    files: page_files(server.url(), path)?,
-                })
+    crate::scratch::release_build(dist)?;
+    let dir = crate::scratch::ScratchDir::new("esim-served-sizes")?;
+    let database = format!("sqlite://{}", dir.join("sizes.db").display());
+    let server = Server::serve(exe, &database, |command| {
+        command.arg("--static-dir").arg(dist);
+    })?;
+    wait_for_copies(dist, Duration::from_secs(300))?;
+    pages
+        .iter()
+        .map(|&(what, path, budget)| {
+            Ok(Served {
+                what,
+                path,
+                budget,
+                files: page_files(server.url(), path)?,
             })
-            .collect()
-    })();
-    let _ = std::fs::remove_dir_all(&dir);
-    outcome
+        })
+        .collect()
 }
 
 /// The page at `path` and every file it names, each fetched with and without
@@ -211,7 +201,7 @@ pub fn assets(html: &str) -> Vec<String> {
 /// Waits until every file of `dist` that the server compresses has a brotli copy at least
 /// as new as itself and no copy is being written (`.tmp`), as `esim-server` writes them at
 /// start-up.
-fn wait_for_copies(dist: &Path, limit: Duration) -> Result<()> {
+pub fn wait_for_copies(dist: &Path, limit: Duration) -> Result<()> {
     let deadline = Instant::now() + limit;
     loop {
         let missing: Vec<PathBuf> = files(dist)

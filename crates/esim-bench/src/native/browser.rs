@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 pub use esim_test_support::browser::chromium_version;
 use esim_test_support::browser::{Browser, Options};
+use esim_test_support::scratch::release_build;
 use esim_test_support::static_server::StaticServer;
 use fantoccini::Locator;
 use serde_json::{json, Value};
@@ -170,12 +171,7 @@ pub async fn console(
 ) -> Result<(Console, Option<Result<Console, String>>)> {
     let mut servers = Vec::new();
     for dist in std::iter::once(dist).chain(against) {
-        if !dist.join("index.html").is_file() {
-            bail!(
-                "{} has no index.html (trunk build --release)",
-                dist.display()
-            );
-        }
+        release_build(dist)?;
         servers.push(StaticServer::start(
             dist,
             SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),

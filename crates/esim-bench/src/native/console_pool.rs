@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use esim_test_support::browser::{Browser, Options};
 use esim_test_support::http;
+use esim_test_support::scratch::{release_build, ScratchDir};
 use esim_test_support::server::{create_token, Server};
 use fantoccini::Client;
 use serde_json::{json, Value};
@@ -162,21 +163,15 @@ pub async fn measure(
     runs: usize,
     against_dist: Option<&Path>,
 ) -> Result<PoolBench> {
-    if !dist.join("index.html").is_file() {
-        bail!(
-            "{} has no index.html (trunk build --release)",
-            dist.display()
-        );
-    }
+    release_build(dist)?;
     if !server_exe.is_file() {
         bail!(
             "{} does not exist (cargo build --release -p esim-server)",
             server_exe.display()
         );
     }
-    let dir = std::env::temp_dir().join(format!("esim-bench-pool-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let outcome = async {
+    let dir = ScratchDir::new("esim-bench-pool")?;
+    async {
         let mut setup = Vec::new();
         let timed = |setup: &mut Vec<(String, f64)>, what: String, start: Instant| {
             let s = start.elapsed().as_secs_f64();
@@ -312,9 +307,7 @@ pub async fn measure(
             against: against.map(|a| a.map(|(_, b, s)| (b, s))),
         })
     }
-    .await;
-    let _ = std::fs::remove_dir_all(&dir);
-    outcome
+    .await
 }
 
 /// One pool in a signed-in browser: a full load, an in-app navigation, idle frames, a

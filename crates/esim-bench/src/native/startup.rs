@@ -22,6 +22,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
+use esim_test_support::scratch::{release_build, ScratchDir};
+use esim_test_support::served::wait_for_copies;
 use esim_test_support::server::{create_token, Server};
 use fantoccini::Client;
 use serde_json::{json, Value};
@@ -141,18 +143,10 @@ fn field(v: &Value, path: &str) -> Option<f64> {
 /// Full page loads in pairs; the report (markdown).
 pub async fn run(options: &Options<'_>) -> Result<String> {
     for dist in [options.dist, options.against_dist] {
-        if !dist.join("index.html").is_file() {
-            bail!(
-                "{} has no index.html (trunk build --release)",
-                dist.display()
-            );
-        }
+        release_build(dist)?;
     }
-    let dir = std::env::temp_dir().join(format!("esim-bench-startup-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let outcome = measure(options, &dir).await;
-    let _ = std::fs::remove_dir_all(&dir);
-    outcome
+    let dir = ScratchDir::new("esim-bench-startup")?;
+    measure(options, &dir).await
 }
 
 async fn measure(options: &Options<'_>, dir: &Path) -> Result<String> {
@@ -184,8 +178,10 @@ async fn measure(options: &Options<'_>, dir: &Path) -> Result<String> {
         start.elapsed().as_secs_f64()
     );
     let theirs = serve(options.against_dist)?;
+    // Until the server has written its copies it compresses on the fly, which the loads
+    // would time (a debug build of the server takes a while).
     for dist in [options.dist, options.against_dist] {
-        precompressed(dist).await?;
+        wait_for_copies(dist, Duration::from_secs(900))?;
     }
 
     // [pool][console]: console 0 is this tree's.
@@ -269,46 +265,6 @@ async fn measure(options: &Options<'_>, dir: &Path) -> Result<String> {
     session.close().await;
     outcome?;
     Ok(report(options, &pools, &loads))
-}
-
-/// Waits until the server has written its brotli and gzip copies of `dist`'s files (a debug
-/// build takes a while): until then it compresses on the fly, which the loads would time.
-async fn precompressed(dist: &Path) -> Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(900);
-    let wasm = dist.join("esim-console_bg.wasm");
-    loop {
-        let mut pending = false;
-        for entry in walk(dist) {
-            let name = entry.to_string_lossy();
-            pending |= name.ends_with(".tmp");
-        }
-        for ext in ["wasm.br", "wasm.gz"] {
-            pending |= !wasm.with_extension(ext).is_file();
-        }
-        if !pending {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            bail!(
-                "{}: the server's compressed copies never appeared",
-                dist.display()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
 }
 
 /// One full page load of a pool's device table (from `about:blank`).

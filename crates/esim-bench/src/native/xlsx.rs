@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use esim_test_support::browser::Browser;
 use esim_test_support::export::{row, text_export, workbook};
+use esim_test_support::scratch::ScratchDir;
 use esim_test_support::static_server::StaticServer;
 use fantoccini::Locator;
 use serde_json::Value;
@@ -262,8 +263,7 @@ pub fn run(o: &XlsxOptions) -> Result<()> {
     println!("  LPA parsing: {lpa:.1} ms for {} strings", o.rows);
 
     // In the browser.
-    let scratch = std::env::temp_dir().join(format!("esim-bench-xlsx-{}", std::process::id()));
-    std::fs::create_dir_all(&scratch)?;
+    let scratch = ScratchDir::new("esim-bench-xlsx")?;
     let book_path = scratch.join("carrier-export.xlsx");
     std::fs::write(&book_path, &book)?;
     let text_path = scratch.join("carrier-export.csv");
@@ -298,7 +298,6 @@ pub fn run(o: &XlsxOptions) -> Result<()> {
         }
     }
     let chromium = chromium_version().unwrap_or_default();
-    let _ = std::fs::remove_dir_all(&scratch);
 
     // The file.
     let med =
